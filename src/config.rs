@@ -1,0 +1,560 @@
+//! The validated, immutable configuration of a run: the only place raw values are
+//! checked. The engine takes `&Config` and cannot fail.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::rng::TruncatedNormal;
+use crate::scenario::{
+    CompetenceHypothesis, LevelKind, PromotionPolicy, RawLevers, RawScenario, RawTruncatedNormal,
+};
+
+/// Most trials a run accepts: the exact accumulators of [`crate::stats`] are proven
+/// overflow-free up to 2^20 values each.
+pub const MAX_TRIALS: u32 = 1 << 20;
+/// Most steps a trial accepts.
+pub const MAX_STEPS: u32 = 100_000;
+/// Most positions an organisation may have.
+pub const MAX_POSITIONS: u64 = 10_000_000;
+
+/// A validated scenario.
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    /// Short name; results go to `output/<name>/`.
+    pub name: String,
+    /// The question the scenario asks.
+    pub description: String,
+    /// Steps per trial.
+    pub steps: u32,
+    /// Steps per simulated year.
+    pub steps_per_year: u32,
+    /// Trials per arm.
+    pub trials: u32,
+    /// Master seed.
+    pub seed: u64,
+    /// The hierarchy, top level first.
+    pub levels: Vec<Level>,
+    /// Who works here and when they leave.
+    pub workforce: Workforce,
+    /// The arms compared, in file order.
+    pub arms: Vec<Arm>,
+    /// Index into `arms` of the baseline.
+    pub baseline: usize,
+}
+
+/// One level of the hierarchy.
+#[derive(Debug, Clone, Serialize)]
+pub struct Level {
+    /// Display name.
+    pub name: String,
+    /// Number of positions.
+    pub positions: u32,
+    /// Managers or individual contributors.
+    pub kind: LevelKind,
+    /// Responsibility weight in the global efficiency measure.
+    pub responsibility: f64,
+}
+
+/// The workforce's distributions and exit rules.
+#[derive(Debug, Clone, Serialize)]
+pub struct Workforce {
+    /// Skill of the initial workforce and of hires (0–10 scale).
+    #[serde(serialize_with = "serialize_truncated_normal")]
+    pub skill: TruncatedNormal,
+    /// Age in years of the initial workforce and of hires.
+    #[serde(serialize_with = "serialize_truncated_normal")]
+    pub age: TruncatedNormal,
+    /// Whether drawn ages are rounded to whole years.
+    pub whole_years: bool,
+    /// Age in years above which an employee retires.
+    pub retirement_age: f64,
+    /// Skill below which an employee is dismissed; `None` dismisses nobody.
+    pub dismissal_threshold: Option<f64>,
+}
+
+/// One arm: a named combination of levers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Arm {
+    /// The arm's name, as in the scenario file.
+    pub name: String,
+    /// Who fills a vacancy from the level below.
+    pub promotion: Promotion,
+    /// How skill carries into the new role.
+    pub competence: Competence,
+}
+
+/// A promotion policy with its parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Promotion {
+    /// The most skilled candidate.
+    Best,
+    /// The least skilled candidate.
+    Worst,
+    /// A candidate uniformly at random.
+    Random,
+    /// The best with probability `best_probability`, else the worst, per vacancy
+    /// (`alternate` is this with 1/2).
+    Mixed {
+        /// Probability of picking the best candidate, in [0, 1].
+        best_probability: f64,
+    },
+}
+
+/// A competence hypothesis with its parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Competence {
+    /// Skill carries over, changed by Uniform(−change, +change) and bounded.
+    CommonSense {
+        /// Half-width of the uniform change, skill points.
+        change: f64,
+    },
+    /// Skill is redrawn from the hiring distribution.
+    Peter,
+}
+
+fn serialize_truncated_normal<S: serde::Serializer>(
+    dist: &TruncatedNormal,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    RawTruncatedNormal { mean: dist.mean, sd: dist.sd, min: dist.min, max: dist.max }
+        .serialize(serializer)
+}
+
+impl Config {
+    /// Total number of positions in the organisation.
+    pub fn positions(&self) -> u64 {
+        self.levels.iter().map(|level| u64::from(level.positions)).sum()
+    }
+
+    /// Length of one step in years.
+    pub fn step_years(&self) -> f64 {
+        1.0 / f64::from(self.steps_per_year)
+    }
+
+    /// Length of a trial in years.
+    pub fn years(&self) -> f64 {
+        f64::from(self.steps) * self.step_years()
+    }
+
+    /// Agent-steps one full run performs: positions × steps × trials × arms.
+    pub fn agent_steps(&self) -> u64 {
+        self.positions() * u64::from(self.steps) * u64::from(self.trials) * self.arms.len() as u64
+    }
+
+    /// The same configuration with another trial count (the `--trials` flag).
+    pub fn with_trials(mut self, trials: u32) -> Result<Self, Vec<FieldProblem>> {
+        check_trials(trials).map_err(|message| vec![FieldProblem::new("simulation.trials", message)])?;
+        self.trials = trials;
+        Ok(self)
+    }
+
+    /// The same configuration with another master seed (the `--seed` flag).
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+}
+
+/// One thing wrong with a scenario: the field's dotted path and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    /// Dotted path of the field, e.g. `levels[2].positions`.
+    pub field: String,
+    /// What is wrong, naming the bad value.
+    pub message: String,
+}
+
+impl FieldProblem {
+    fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+impl fmt::Display for FieldProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// Why a scenario file could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("cannot read scenario {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML, has an unknown field or a value of the wrong type.
+    #[error("scenario {path} is malformed: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, with line, column and the field.
+        message: String,
+    },
+    /// The file parsed but its values are out of range or inconsistent.
+    #[error("scenario {path} is invalid:\n{}", .problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Every problem found, not only the first.
+        problems: Vec<FieldProblem>,
+    },
+}
+
+/// Reads, parses and validates a scenario file.
+pub fn load(path: &Path) -> Result<Config, ScenarioError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ScenarioError::Read { path: path.to_owned(), source })?;
+    parse(&text, path)
+}
+
+/// Parses and validates scenario text; `path` names it in errors and gives the
+/// default scenario name.
+pub fn parse(text: &str, path: &Path) -> Result<Config, ScenarioError> {
+    let raw: RawScenario = toml::from_str(text).map_err(|error| ScenarioError::Parse {
+        path: path.to_owned(),
+        message: error.to_string().trim_end().to_owned(),
+    })?;
+    let default_name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
+    validate(raw, default_name)
+        .map_err(|problems| ScenarioError::Invalid { path: path.to_owned(), problems })
+}
+
+/// Turns a raw scenario into a [`Config`], collecting every problem.
+pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<FieldProblem>> {
+    let mut problems = Vec::new();
+
+    let name = raw.name.clone().unwrap_or_else(|| default_name.to_owned());
+    require(&mut problems, 
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+        "name",
+        format!("{name:?} must be non-empty and use only letters, digits, '-' and '_' (it names the output directory)"),
+    );
+
+    let sim = &raw.simulation;
+    require(&mut problems, 
+        (1..=MAX_STEPS).contains(&sim.steps),
+        "simulation.steps",
+        format!("{} is outside 1..={MAX_STEPS}", sim.steps),
+    );
+    require(&mut problems, 
+        (1..=365).contains(&sim.steps_per_year),
+        "simulation.steps_per_year",
+        format!("{} is outside 1..=365", sim.steps_per_year),
+    );
+    if let Err(message) = check_trials(sim.trials) {
+        require(&mut problems, false, "simulation.trials", message);
+    }
+
+    require(&mut problems, !raw.levels.is_empty(), "levels", "at least one level is needed".into());
+    require(&mut problems, raw.levels.len() <= 64, "levels", format!("{} levels; at most 64", raw.levels.len()));
+    let mut levels = Vec::with_capacity(raw.levels.len());
+    for (index, level) in raw.levels.iter().enumerate() {
+        let field = |name: &str| format!("levels[{index}].{name}");
+        require(&mut problems, level.positions >= 1, &field("positions"), "a level needs at least one position".into());
+        let responsibility = level.responsibility.unwrap_or(1.0);
+        require(&mut problems, 
+            responsibility > 0.0 && responsibility <= 100.0,
+            &field("responsibility"),
+            format!("{responsibility} is outside (0, 100]"),
+        );
+        levels.push(Level {
+            name: level.name.clone().unwrap_or_else(|| format!("level {index}")),
+            positions: level.positions,
+            kind: level.kind,
+            responsibility,
+        });
+    }
+    let positions: u64 = levels.iter().map(|l| u64::from(l.positions)).sum();
+    require(&mut problems, 
+        positions <= MAX_POSITIONS,
+        "levels",
+        format!("{positions} positions in all; at most {MAX_POSITIONS}"),
+    );
+
+    let work = &raw.workforce;
+    let skill = truncated_normal(&work.skill, "workforce.skill", 0.0, 10.0, &mut problems);
+    let age = truncated_normal(&work.age, "workforce.age", 0.0, 150.0, &mut problems);
+    require(&mut problems, 
+        work.retirement_age > 0.0 && work.retirement_age <= 150.0,
+        "workforce.retirement_age",
+        format!("{} is outside (0, 150]", work.retirement_age),
+    );
+    require(&mut problems, 
+        work.retirement_age > work.age.min,
+        "workforce.retirement_age",
+        format!(
+            "{} is not above workforce.age.min = {}: hires would retire at once",
+            work.retirement_age, work.age.min
+        ),
+    );
+    if let Some(threshold) = work.dismissal_threshold {
+        require(&mut problems, 
+            (0.0..=10.0).contains(&threshold),
+            "workforce.dismissal_threshold",
+            format!("{threshold} is outside [0, 10]"),
+        );
+        require(&mut problems, 
+            threshold < work.skill.max,
+            "workforce.dismissal_threshold",
+            format!("{threshold} is not below workforce.skill.max = {}: everyone would be dismissed", work.skill.max),
+        );
+    }
+
+    let mut arms = Vec::with_capacity(raw.arms.len());
+    require(&mut problems, !raw.arms.is_empty(), "arms", "at least one arm is needed, as [arms.<name>]".into());
+    for (arm_name, levers) in &raw.arms {
+        require(&mut problems, !arm_name.trim().is_empty(), "arms", "an arm's name is empty".into());
+        arms.push(resolve_arm(arm_name, levers, &raw.policy, &mut problems));
+    }
+    let baseline = match &sim.baseline {
+        None => 0,
+        Some(wanted) => raw.arms.get_index_of(wanted).unwrap_or_else(|| {
+            let known: Vec<&str> = raw.arms.keys().map(String::as_str).collect();
+            problems.push(FieldProblem::new(
+                "simulation.baseline",
+                format!("no arm is named {wanted:?}; the arms are {known:?}"),
+            ));
+            0
+        }),
+    };
+
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(Config {
+        name,
+        description: raw.description.unwrap_or_default(),
+        steps: sim.steps,
+        steps_per_year: sim.steps_per_year,
+        trials: sim.trials,
+        seed: sim.seed,
+        levels,
+        workforce: Workforce {
+            skill,
+            age,
+            whole_years: work.whole_years.unwrap_or(true),
+            retirement_age: work.retirement_age,
+            dismissal_threshold: work.dismissal_threshold,
+        },
+        arms,
+        baseline,
+    })
+}
+
+/// Records a problem unless `ok`.
+fn require(problems: &mut Vec<FieldProblem>, ok: bool, field: &str, message: String) {
+    if !ok {
+        problems.push(FieldProblem::new(field, message));
+    }
+}
+
+fn check_trials(trials: u32) -> Result<(), String> {
+    if (1..=MAX_TRIALS).contains(&trials) {
+        Ok(())
+    } else {
+        Err(format!("{trials} is outside 1..={MAX_TRIALS}"))
+    }
+}
+
+/// Checks a distribution against the range its variable lives in.
+fn truncated_normal(
+    raw: &RawTruncatedNormal,
+    field: &str,
+    lowest: f64,
+    highest: f64,
+    problems: &mut Vec<FieldProblem>,
+) -> TruncatedNormal {
+    let dist = TruncatedNormal { mean: raw.mean, sd: raw.sd, min: raw.min, max: raw.max };
+    let mut check = |ok: bool, name: &str, message: String| {
+        if !ok {
+            problems.push(FieldProblem::new(format!("{field}.{name}"), message));
+        }
+    };
+    check(raw.mean.is_finite(), "mean", format!("{} is not a finite number", raw.mean));
+    check(raw.sd > 0.0 && raw.sd.is_finite(), "sd", format!("{} must be positive", raw.sd));
+    check(
+        raw.min >= lowest && raw.min <= highest,
+        "min",
+        format!("{} is outside [{lowest}, {highest}]", raw.min),
+    );
+    check(
+        raw.max >= lowest && raw.max <= highest,
+        "max",
+        format!("{} is outside [{lowest}, {highest}]", raw.max),
+    );
+    check(raw.min < raw.max, "max", format!("{} is not above min = {}", raw.max, raw.min));
+    if raw.sd > 0.0 && raw.min < raw.max && raw.mean.is_finite() {
+        // Sampling redraws until a draw lands inside; refuse windows so far in the
+        // tail that it would spin.
+        let mass = dist.mass_inside();
+        check(
+            mass >= 1e-3,
+            "mean",
+            format!(
+                "only {mass:.2e} of Normal({}, {}) falls inside [{}, {}]; move the mean or widen the bounds",
+                raw.mean, raw.sd, raw.min, raw.max
+            ),
+        );
+    }
+    dist
+}
+
+/// An arm's levers: its own, else `[policy]`'s, else the documented default.
+fn resolve_arm(
+    name: &str,
+    own: &RawLevers,
+    policy: &RawLevers,
+    problems: &mut Vec<FieldProblem>,
+) -> Arm {
+    let field = |lever: &str| format!("arms.{name}.{lever}");
+    let promotion_name = own.promotion.or(policy.promotion).unwrap_or(PromotionPolicy::Best);
+    let best_probability = own.best_probability.or(policy.best_probability).unwrap_or(0.5);
+    let promotion = match promotion_name {
+        PromotionPolicy::Best => Promotion::Best,
+        PromotionPolicy::Worst => Promotion::Worst,
+        PromotionPolicy::Random => Promotion::Random,
+        PromotionPolicy::Alternate => Promotion::Mixed { best_probability: 0.5 },
+        PromotionPolicy::Mixed => Promotion::Mixed { best_probability },
+    };
+    if !(0.0..=1.0).contains(&best_probability) {
+        problems.push(FieldProblem::new(
+            field("best_probability"),
+            format!("{best_probability} is not a probability in [0, 1]"),
+        ));
+    }
+    if own.best_probability.is_some() && promotion_name != PromotionPolicy::Mixed {
+        problems.push(FieldProblem::new(
+            field("best_probability"),
+            format!("applies only to promotion = \"mixed\", but this arm promotes by {promotion_name:?}"),
+        ));
+    }
+
+    let hypothesis = own.competence.or(policy.competence).unwrap_or(CompetenceHypothesis::CommonSense);
+    let change = own.common_sense_change.or(policy.common_sense_change).unwrap_or(1.0);
+    if !(0.0..=10.0).contains(&change) {
+        problems.push(FieldProblem::new(
+            field("common_sense_change"),
+            format!("{change} is outside [0, 10]"),
+        ));
+    }
+    if own.common_sense_change.is_some() && hypothesis != CompetenceHypothesis::CommonSense {
+        problems.push(FieldProblem::new(
+            field("common_sense_change"),
+            format!("applies only to competence = \"common_sense\", but this arm uses {hypothesis:?}"),
+        ));
+    }
+    let competence = match hypothesis {
+        CompetenceHypothesis::CommonSense => Competence::CommonSense { change },
+        CompetenceHypothesis::Peter => Competence::Peter,
+    };
+    Arm { name: name.to_owned(), promotion, competence }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+        [simulation]
+        steps = 10
+        steps_per_year = 1
+        trials = 4
+        seed = 1
+
+        [[levels]]
+        positions = 1
+        [[levels]]
+        positions = 3
+
+        [workforce]
+        skill = { mean = 7.0, sd = 2.0, min = 1.0, max = 10.0 }
+        age = { mean = 25.0, sd = 5.0, min = 18.0, max = 60.0 }
+        retirement_age = 60.0
+        dismissal_threshold = 4.0
+
+        [arms.best]
+        [arms.lottery]
+        promotion = "random"
+        competence = "peter"
+    "#;
+
+    fn parse_text(text: &str) -> Result<Config, ScenarioError> {
+        parse(text, Path::new("scenarios/minimal.toml"))
+    }
+
+    #[test]
+    fn a_minimal_scenario_resolves_its_defaults() {
+        let config = parse_text(MINIMAL).unwrap();
+        assert_eq!(config.name, "minimal");
+        assert_eq!(config.positions(), 4);
+        assert_eq!(config.levels[1].name, "level 1");
+        assert_eq!(config.arms[0].promotion, Promotion::Best);
+        assert_eq!(config.arms[0].competence, Competence::CommonSense { change: 1.0 });
+        assert_eq!(config.arms[1].competence, Competence::Peter);
+        assert_eq!(config.baseline, 0);
+        assert_eq!(config.agent_steps(), 4 * 10 * 4 * 2);
+    }
+
+    #[test]
+    fn an_unknown_field_is_an_error_naming_it_and_its_line() {
+        let text = MINIMAL.replace("promotion = \"random\"", "promotoin = \"random\"");
+        let message = parse_text(&text).unwrap_err().to_string();
+        assert!(message.contains("scenarios/minimal.toml"), "{message}");
+        assert!(message.contains("promotoin"), "{message}");
+        assert!(message.contains("line 21"), "{message}");
+    }
+
+    #[test]
+    fn a_wrong_type_is_an_error() {
+        let text = MINIMAL.replace("trials = 4", "trials = \"four\"");
+        let message = parse_text(&text).unwrap_err().to_string();
+        assert!(message.contains("trials") || message.contains("four"), "{message}");
+    }
+
+    #[test]
+    fn every_range_problem_is_reported_at_once() {
+        let text = MINIMAL
+            .replace("steps = 10", "steps = 0")
+            .replace("sd = 2.0", "sd = -1.0")
+            .replace("positions = 3", "positions = 0")
+            .replace("[arms.best]", "[arms.best]\nbest_probability = 0.3");
+        let Err(ScenarioError::Invalid { problems, .. }) = parse_text(&text) else {
+            panic!("expected validation problems");
+        };
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert!(fields.contains(&"simulation.steps"), "{fields:?}");
+        assert!(fields.contains(&"workforce.skill.sd"), "{fields:?}");
+        assert!(fields.contains(&"levels[1].positions"), "{fields:?}");
+        assert!(fields.contains(&"arms.best.best_probability"), "{fields:?}");
+    }
+
+    #[test]
+    fn a_missing_baseline_is_named() {
+        let text = MINIMAL.replace("seed = 1", "seed = 1\nbaseline = \"nope\"");
+        let message = parse_text(&text).unwrap_err().to_string();
+        assert!(message.contains("simulation.baseline") && message.contains("nope"), "{message}");
+    }
+
+    #[test]
+    fn alternate_is_an_even_mix_of_best_and_worst() {
+        let text = MINIMAL.replace("promotion = \"random\"", "promotion = \"alternate\"");
+        let config = parse_text(&text).unwrap();
+        assert_eq!(config.arms[1].promotion, Promotion::Mixed { best_probability: 0.5 });
+    }
+
+    #[test]
+    fn a_window_deep_in_the_tail_is_refused() {
+        let text = MINIMAL.replace("mean = 7.0, sd = 2.0", "mean = 70.0, sd = 2.0");
+        let message = parse_text(&text).unwrap_err().to_string();
+        assert!(message.contains("workforce.skill"), "{message}");
+    }
+}

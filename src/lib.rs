@@ -1,0 +1,21 @@
+//! # attrition
+//!
+//! An agent-based Monte Carlo simulator of why organisations lose their best people.
+//! Data flows one way: scenario file ([`scenario`]) → validated [`config::Config`] →
+//! trials, each with its own seeded generator ([`model`], [`mechanisms`], [`rng`]) →
+//! per-step observations ([`metrics`]) → exact, mergeable accumulators ([`stats`],
+//! [`runner`]) → CSV files and a manifest ([`output`]).
+//!
+//! Results are a function of the scenario and the master seed alone: the same inputs
+//! give byte-identical CSV files for any thread count.
+
+pub mod config;
+pub mod mechanisms;
+pub mod metrics;
+pub mod model;
+pub mod org;
+pub mod output;
+pub mod rng;
+pub mod runner;
+pub mod scenario;
+pub mod stats;

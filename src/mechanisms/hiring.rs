@@ -1,0 +1,24 @@
+//! External hiring (MODEL.md mechanism 7): a vacancy no one is promoted into is
+//! filled from outside, with traits drawn from the scenario's distributions.
+
+use rand::Rng;
+
+use crate::config::Workforce as WorkforceSpec;
+use crate::model::workforce::Workforce;
+
+/// Draws a new employee's skill and age and puts them into `position`.
+#[inline]
+pub fn hire<R: Rng + ?Sized>(
+    workforce: &mut Workforce,
+    spec: &WorkforceSpec,
+    position: usize,
+    level: usize,
+    rng: &mut R,
+) {
+    let skill = spec.skill.sample(rng);
+    let mut age = spec.age.sample(rng);
+    if spec.whole_years {
+        age = age.round();
+    }
+    workforce.hire(position, level, skill, age);
+}

@@ -1,0 +1,358 @@
+//! Runs the trials of a scenario in parallel and aggregates them.
+//!
+//! Trial *i* runs every arm from the same seed (common random numbers) as one work
+//! item. Work items run on a rayon pool in batches; each worker thread folds the
+//! time series of its trials into its own accumulators, and the per-trial
+//! summaries come back in trial order to the calling thread, which hands them to
+//! the caller (who writes them) and folds them into the per-arm summaries and the
+//! paired differences. Every accumulator is exact and order-independent
+//! ([`crate::stats`]), so the result does not depend on the thread count or on how
+//! rayon splits the work; memory depends on the scenario, never on the trial count.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::metrics::{STEP_METRICS, StepMetric, StepRow, TrialMetric, TrialRow};
+use crate::model::workforce::Workforce;
+use crate::model::{World, run_arm};
+use crate::rng::trial_seed;
+use crate::stats::{Accumulator, PairedDifference, Summary};
+
+/// One trial's results: every arm's summary row, in arm order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrialOutcome {
+    /// Trial index, 0-based.
+    pub trial: u64,
+    /// The trial's seed (replay it alone with `--trials 1 --seed <seed>`).
+    pub seed: u64,
+    /// One summary row per arm.
+    pub arms: Vec<TrialRow>,
+}
+
+/// The aggregated results of a run.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    /// Trials aggregated.
+    pub trials: u64,
+    /// Steps per trial.
+    pub steps: u32,
+    /// Time series: [`RunSummary::series`] gives one arm, step and metric.
+    series: Vec<Summary>,
+    /// Per arm, per trial metric.
+    pub arms: Vec<Vec<Summary>>,
+    /// Per arm, per trial metric: the arm minus the baseline, trial by trial; `None`
+    /// for the baseline itself.
+    pub comparisons: Vec<Option<Vec<Comparison>>>,
+}
+
+/// A paired difference to the baseline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// Distribution of (arm − baseline) over trials.
+    pub difference: Summary,
+    /// Share of trials in which the arm's value was higher than the baseline's.
+    pub share_higher: f64,
+    /// Share of trials in which it was lower.
+    pub share_lower: f64,
+}
+
+impl RunSummary {
+    /// The summary over trials of `metric` at `step` of `arm`.
+    pub fn series(&self, arm: usize, step: usize, metric: StepMetric) -> &Summary {
+        &self.series[series_index(self.steps, arm, step, metric as usize)]
+    }
+}
+
+fn series_index(steps: u32, arm: usize, step: usize, metric: usize) -> usize {
+    (arm * (steps as usize + 1) + step) * STEP_METRICS + metric
+}
+
+/// Why a run stopped without a result.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The thread pool could not be built.
+    #[error("cannot start {threads} worker threads: {message}")]
+    ThreadPool {
+        /// Threads asked for.
+        threads: usize,
+        /// rayon's message.
+        message: String,
+    },
+    /// A trial panicked: a bug, reported with what replays it.
+    #[error(
+        "trial {trial} failed (a bug in the engine): {message}\n  replay it alone with --trials 1 --seed {seed}"
+    )]
+    TrialPanicked {
+        /// Trial index.
+        trial: u64,
+        /// Its seed.
+        seed: u64,
+        /// The panic message.
+        message: String,
+    },
+    /// The caller asked the run to stop (Ctrl-C).
+    #[error("interrupted after {completed} of {total} trials")]
+    Interrupted {
+        /// Trials finished and handed to the caller.
+        completed: u64,
+        /// Trials asked for.
+        total: u64,
+    },
+    /// The caller's handler of finished trials failed (e.g. a write error).
+    #[error("{0}")]
+    Sink(String),
+}
+
+/// How to run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    /// Worker threads; `None` lets rayon decide (all cores, or `RAYON_NUM_THREADS`).
+    pub threads: Option<usize>,
+}
+
+/// Per-thread working memory, reused across trials so the hot loop allocates nothing.
+struct ThreadSlot {
+    initial: Workforce,
+    workforce: Workforce,
+    series_buffer: Vec<StepRow>,
+    series: Vec<Accumulator>,
+}
+
+/// Runs every trial of every arm of `config`.
+///
+/// `on_trials` receives each batch of finished trials in trial order (to write the
+/// per-trial file); `progress(done, total)` is called after each batch; setting
+/// `stop` makes the run return [`RunError::Interrupted`] after the current batch.
+pub fn run(
+    config: &Config,
+    options: RunOptions,
+    stop: &AtomicBool,
+    mut on_trials: impl FnMut(&[TrialOutcome]) -> Result<(), String>,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<RunSummary, RunError> {
+    let threads = options.threads.unwrap_or(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|error| RunError::ThreadPool { threads, message: error.to_string() })?;
+    let world = World::new(config);
+    let arms = config.arms.len();
+    let total = u64::from(config.trials);
+
+    let slots: Vec<Mutex<ThreadSlot>> = (0..pool.current_num_threads())
+        .map(|_| {
+            Mutex::new(ThreadSlot {
+                initial: Workforce::vacant(&world.org),
+                workforce: Workforce::vacant(&world.org),
+                series_buffer: vec![[0.0; STEP_METRICS]; config.steps as usize + 1],
+                series: empty_series(config),
+            })
+        })
+        .collect();
+
+    let mut arm_totals: Vec<Vec<Accumulator>> = (0..arms).map(|_| trial_accumulators(config)).collect();
+    let mut paired: Vec<Vec<PairedDifference>> = (0..arms)
+        .map(|_| {
+            TrialMetric::ALL
+                .iter()
+                .map(|metric| {
+                    let (max_abs, resolution) = metric.accuracy(config);
+                    PairedDifference::new(2.0 * max_abs, resolution)
+                })
+                .collect()
+        })
+        .collect();
+
+    let batch = batch_size(config, pool.current_num_threads());
+    let mut done = 0u64;
+    while done < total {
+        if stop.load(Ordering::Relaxed) {
+            return Err(RunError::Interrupted { completed: done, total });
+        }
+        let end = (done + batch).min(total);
+        let outcomes: Vec<Result<TrialOutcome, RunError>> = pool.install(|| {
+            (done..end)
+                .into_par_iter()
+                .map(|trial| {
+                    let slot = &slots[rayon::current_thread_index().unwrap_or(0)];
+                    let mut slot = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    run_trial(&world, trial, &mut slot)
+                })
+                .collect()
+        });
+        let outcomes: Vec<TrialOutcome> = outcomes.into_iter().collect::<Result<_, _>>()?;
+        for outcome in &outcomes {
+            let baseline = &outcome.arms[config.baseline];
+            for (arm, row) in outcome.arms.iter().enumerate() {
+                for (metric, &value) in row.iter().enumerate() {
+                    arm_totals[arm][metric].add(value);
+                    paired[arm][metric].add(value, baseline[metric]);
+                }
+            }
+        }
+        on_trials(&outcomes).map_err(RunError::Sink)?;
+        done = end;
+        progress(done, total);
+    }
+
+    let mut slots = slots.into_iter().map(|slot| slot.into_inner().unwrap_or_else(|p| p.into_inner()));
+    let mut series = slots.next().expect("a pool has a thread").series;
+    for slot in slots {
+        for (total, part) in series.iter_mut().zip(&slot.series) {
+            total.merge(part);
+        }
+    }
+    Ok(RunSummary {
+        trials: total,
+        steps: config.steps,
+        series: series.iter().map(Accumulator::summarise).collect(),
+        arms: arm_totals.iter().map(|metrics| metrics.iter().map(Accumulator::summarise).collect()).collect(),
+        comparisons: paired
+            .iter()
+            .enumerate()
+            .map(|(arm, metrics)| {
+                (arm != config.baseline).then(|| {
+                    metrics
+                        .iter()
+                        .map(|difference| Comparison {
+                            difference: difference.summarise(),
+                            share_higher: difference.positive() as f64 / difference.count() as f64,
+                            share_lower: difference.negative() as f64 / difference.count() as f64,
+                        })
+                        .collect()
+                })
+            })
+            .collect(),
+    })
+}
+
+/// Runs every arm of one trial, folding the time series into the thread's
+/// accumulators; a panic becomes an error that names the trial and its seed.
+fn run_trial(world: &World<'_>, trial: u64, slot: &mut ThreadSlot) -> Result<TrialOutcome, RunError> {
+    let config = world.config;
+    let seed = trial_seed(config.seed, trial);
+    catch_unwind(AssertUnwindSafe(|| {
+        let ThreadSlot { initial, workforce, series_buffer, series } = slot;
+        world.draw_initial_workforce(seed, initial);
+        let arms = config
+            .arms
+            .iter()
+            .enumerate()
+            .map(|(arm_index, arm)| {
+                run_arm(world, arm, seed, initial, workforce, series_buffer);
+                for (step, row) in series_buffer.iter().enumerate() {
+                    let start = series_index(config.steps, arm_index, step, 0);
+                    for (accumulator, &value) in series[start..start + STEP_METRICS].iter_mut().zip(row) {
+                        accumulator.add(value);
+                    }
+                }
+                crate::metrics::summarise_trial(config, series_buffer)
+            })
+            .collect();
+        TrialOutcome { trial, seed, arms }
+    }))
+    .map_err(|payload| RunError::TrialPanicked {
+        trial,
+        seed,
+        message: payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned()),
+    })
+}
+
+fn empty_series(config: &Config) -> Vec<Accumulator> {
+    let per_step: Vec<Accumulator> = StepMetric::ALL
+        .iter()
+        .map(|metric| {
+            let (max_abs, resolution) = metric.accuracy(config);
+            Accumulator::new(max_abs, resolution)
+        })
+        .collect();
+    let rows = config.arms.len() * (config.steps as usize + 1);
+    (0..rows).flat_map(|_| per_step.iter().cloned()).collect()
+}
+
+fn trial_accumulators(config: &Config) -> Vec<Accumulator> {
+    TrialMetric::ALL
+        .iter()
+        .map(|metric| {
+            let (max_abs, resolution) = metric.accuracy(config);
+            Accumulator::new(max_abs, resolution)
+        })
+        .collect()
+}
+
+/// Trials per batch: about 50 million agent-steps, so progress is reported a few
+/// times a second and stragglers cost little, with enough items to keep every
+/// thread busy. The batch size does not affect results.
+fn batch_size(config: &Config, threads: usize) -> u64 {
+    let per_trial = (config.agent_steps() / u64::from(config.trials)).max(1);
+    (50_000_000 / per_trial).clamp(4 * threads as u64, 4096)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::parse;
+    use std::path::Path;
+
+    fn small_peter(trials: u32) -> Config {
+        let text = include_str!("../scenarios/peter_principle.toml")
+            .replace("steps = 1000", "steps = 60");
+        parse(&text, Path::new("peter_principle.toml")).unwrap().with_trials(trials).unwrap()
+    }
+
+    fn run_collecting(config: &Config, threads: usize) -> (RunSummary, Vec<TrialOutcome>) {
+        let mut rows = Vec::new();
+        let stop = AtomicBool::new(false);
+        let summary = run(
+            config,
+            RunOptions { threads: Some(threads) },
+            &stop,
+            |batch| {
+                rows.extend_from_slice(batch);
+                Ok(())
+            },
+            |_, _| {},
+        )
+        .unwrap();
+        (summary, rows)
+    }
+
+    #[test]
+    fn results_do_not_depend_on_the_thread_count() {
+        let config = small_peter(24);
+        let (one, rows_one) = run_collecting(&config, 1);
+        let (three, rows_three) = run_collecting(&config, 3);
+        assert_eq!(rows_one, rows_three);
+        assert_eq!(one.series, three.series);
+        assert_eq!(one.arms, three.arms);
+        assert_eq!(one.comparisons, three.comparisons);
+        assert_eq!(rows_one.iter().map(|r| r.trial).collect::<Vec<_>>(), (0..24).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_baseline_compared_with_itself_is_absent_and_others_are_paired() {
+        let config = small_peter(8);
+        let (summary, rows) = run_collecting(&config, 2);
+        assert!(summary.comparisons[0].is_none());
+        let gain = TrialMetric::EfficiencyGain as usize;
+        let expected: f64 = rows.iter().map(|r| r.arms[4][gain] - r.arms[0][gain]).sum::<f64>() / 8.0;
+        let measured = summary.comparisons[4].as_ref().unwrap()[gain].difference.mean;
+        assert!((expected - measured).abs() < 1e-9, "{expected} vs {measured}");
+    }
+
+    #[test]
+    fn a_stop_request_interrupts_the_run() {
+        let config = small_peter(8);
+        let stop = AtomicBool::new(true);
+        let result = run(&config, RunOptions::default(), &stop, |_| Ok(()), |_, _| {});
+        assert!(matches!(result, Err(RunError::Interrupted { completed: 0, total: 8 })));
+    }
+}

@@ -1,0 +1,163 @@
+//! The scenario file exactly as written: serde types that mirror the TOML.
+//!
+//! Nothing here is checked beyond its type; [`crate::config`] turns a
+//! [`RawScenario`] into a validated [`crate::config::Config`]. Unknown fields are
+//! errors everywhere (`deny_unknown_fields`), so a typo never silently falls back to
+//! a default. The scenario reference in the README is written from these comments.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    /// Short name, used for the output directory `output/<name>/`.
+    /// Letters, digits, `-` and `_`. Default: the file name without `.toml`.
+    pub name: Option<String>,
+    /// Free text: the question the scenario asks. Copied into the manifest.
+    pub description: Option<String>,
+    /// Run length, trial count and seed.
+    pub simulation: RawSimulation,
+    /// The hierarchy, top level (0) first.
+    pub levels: Vec<RawLevel>,
+    /// Who works here: initial and hiring distributions, and the exit rules.
+    pub workforce: RawWorkforce,
+    /// The levers every arm starts from; an arm overrides any of them.
+    #[serde(default)]
+    pub policy: RawLevers,
+    /// The named combinations of levers to compare, in order, as `[arms.<name>]`
+    /// tables. At least one. The baseline (first arm unless `simulation.baseline`
+    /// names another) is what every other arm is compared with, trial by trial.
+    pub arms: IndexMap<String, RawLevers>,
+}
+
+/// `[simulation]`: how long, how often, how many times.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSimulation {
+    /// Number of time steps per trial. Range 1..=100,000.
+    pub steps: u32,
+    /// Steps per simulated year: 1 for yearly steps (the Peter-principle literature),
+    /// 12 for monthly. Range 1..=365. Ages and annual rates are converted with it.
+    pub steps_per_year: u32,
+    /// Monte Carlo trials per arm. Range 1..=1,048,576. `--trials` overrides it.
+    pub trials: u32,
+    /// Master seed. Trial *i* of every arm uses the same seed derived from it
+    /// (common random numbers). `--seed` overrides it.
+    pub seed: u64,
+    /// Name of the arm the others are compared with. Default: the first arm.
+    pub baseline: Option<String>,
+}
+
+/// `[[levels]]`: one level of the hierarchy.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLevel {
+    /// Display name. Default: `level <index>`.
+    pub name: Option<String>,
+    /// Number of positions on the level. Range 1..=10,000,000.
+    pub positions: u32,
+    /// `management` (people managers) or `ic` (individual contributors).
+    /// Default `management`.
+    #[serde(default)]
+    pub kind: LevelKind,
+    /// Responsibility weight r_i of the level in the global efficiency measure
+    /// (Pluchino et al. 2010: 1.0, 0.9, 0.8, 0.6, 0.4, 0.2 top to bottom).
+    /// Range (0, 100]. Default 1.0.
+    pub responsibility: Option<f64>,
+}
+
+/// What the people on a level do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LevelKind {
+    /// People managers: each has a team on the level below.
+    #[default]
+    Management,
+    /// Individual contributors.
+    Ic,
+}
+
+/// `[workforce]`: the people, when they are hired and when they leave.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkforce {
+    /// Skill (Pluchino's "competence") of the initial workforce and of every hire,
+    /// on a 0–10 scale. Pluchino et al. 2010: Normal(7, 2) truncated to [1, 10].
+    pub skill: RawTruncatedNormal,
+    /// Age in years of the initial workforce and of every hire.
+    /// Pluchino et al. 2010: Normal(25, 5) truncated to [18, 60].
+    pub age: RawTruncatedNormal,
+    /// Round drawn ages to whole years (Pluchino et al. 2010 do). Default true.
+    pub whole_years: Option<bool>,
+    /// Retirement: an employee older than this many years leaves. Range (0, 150].
+    /// Pluchino et al. 2010: 60 (some reimplementations use 65).
+    pub retirement_age: f64,
+    /// Dismissal: an employee whose skill falls below this leaves at the next step.
+    /// Pluchino et al. 2010: 4 (without it the random strategies lose their
+    /// advantage). Omit to dismiss nobody. Range [0, 10].
+    pub dismissal_threshold: Option<f64>,
+}
+
+/// A normal distribution truncated to `[min, max]` by redrawing (not clipping).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTruncatedNormal {
+    /// Mean of the untruncated normal.
+    pub mean: f64,
+    /// Standard deviation of the untruncated normal, > 0.
+    pub sd: f64,
+    /// Lower bound (inclusive).
+    pub min: f64,
+    /// Upper bound (inclusive), > min.
+    pub max: f64,
+}
+
+/// The levers of one arm (or, in `[policy]`, the defaults all arms start from).
+/// Every field is optional: an arm inherits what it does not set from `[policy]`,
+/// and `[policy]` from the documented default.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLevers {
+    /// How a vacant position is filled from the level below. Default `best`.
+    pub promotion: Option<PromotionPolicy>,
+    /// For `promotion = "mixed"` only: the probability that a vacancy goes to the
+    /// best rather than the worst candidate (Pluchino et al. 2011's mixed
+    /// strategies). Range [0, 1]. Default 0.5.
+    pub best_probability: Option<f64>,
+    /// How skill carries into the new role on promotion. Default `common_sense`.
+    pub competence: Option<CompetenceHypothesis>,
+    /// For `competence = "common_sense"` only: the promoted person's skill changes by
+    /// a Uniform(−x, +x) draw, then is bounded to the skill range.
+    /// Pluchino et al. 2010: 1.0. Range [0, 10]. Default 1.0.
+    pub common_sense_change: Option<f64>,
+}
+
+/// Who fills a vacancy from the level below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PromotionPolicy {
+    /// The most skilled candidate (common practice; Pluchino et al. 2010).
+    Best,
+    /// The least skilled candidate (Pluchino et al. 2010).
+    Worst,
+    /// A candidate uniformly at random (Pluchino et al. 2010).
+    Random,
+    /// Best or worst with probability 1/2 each, per vacancy (Pluchino et al. 2010's
+    /// "alternate"; a strict best/worst turn gives the same mean).
+    Alternate,
+    /// Best with probability `best_probability`, else worst (Pluchino et al. 2011).
+    Mixed,
+}
+
+/// How a promoted person's skill carries into the new role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompetenceHypothesis {
+    /// Skill carries over with a small random change (Pluchino's common sense).
+    CommonSense,
+    /// Skill is redrawn from the hiring distribution: competence in one role says
+    /// nothing about the next (the Peter hypothesis).
+    Peter,
+}
