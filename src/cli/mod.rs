@@ -1,0 +1,106 @@
+//! The binary's subcommands, one file each.
+
+mod bench;
+mod progress;
+mod run;
+mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Exit code of a run that failed after its input was accepted.
+const EXIT_FAILURE: u8 = 1;
+/// Exit code for bad input: a scenario that does not exist or does not validate.
+const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code after Ctrl-C (128 + SIGINT, as shells report it).
+const EXIT_INTERRUPTED: u8 = 130;
+
+/// attrition: an agent-based Monte Carlo simulator of why organisations lose their
+/// best people.
+///
+/// A scenario file (TOML, see scenarios/) describes an organisation and the named
+/// arms (combinations of promotion policy and other levers) to compare. `run`
+/// simulates every arm many times, with the same random draws for trial i of every
+/// arm, and writes CSV files and a manifest to <out>/<scenario name>/.
+#[derive(Debug, Parser)]
+#[command(name = "attrition", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scenario and write its results.
+    Run(RunArgs),
+    /// Measure the engine's speed in agent-steps per second.
+    Bench(bench::BenchArgs),
+    /// Check scenario files without running them.
+    Validate(validate::ValidateArgs),
+}
+
+/// Flags shared by `run` and `bench`.
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// The scenario file, e.g. scenarios/peter_principle.toml.
+    scenario: PathBuf,
+    /// Trials per arm (overrides simulation.trials; 1 to 1048576).
+    #[arg(long)]
+    trials: Option<u32>,
+    /// Master seed (overrides simulation.seed). Trial 0 uses this seed itself, so
+    /// `--trials 1 --seed S` replays a single trial whose seed is S.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Directory under which results go, as <out>/<scenario name>/.
+    #[arg(long, default_value = "output")]
+    out: PathBuf,
+    /// Worker threads (default: all cores, or RAYON_NUM_THREADS). Results do not
+    /// depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// No progress bar and no summary table; errors are still reported.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Replace <out>/<scenario name>/ even if it does not look like attrition output.
+    #[arg(long)]
+    force: bool,
+}
+
+/// Parses the command line and runs the subcommand.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Run(args) => run::run(&args),
+        Command::Bench(args) => bench::bench(&args),
+        Command::Validate(args) => validate::validate(&args),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {:#}", failure.error);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// An error with the exit code it maps to.
+struct Failure {
+    error: anyhow::Error,
+    code: u8,
+}
+
+impl Failure {
+    fn bad_input(error: impl Into<anyhow::Error>) -> Self {
+        Self { error: error.into(), code: EXIT_BAD_INPUT }
+    }
+
+    fn failed(error: impl Into<anyhow::Error>) -> Self {
+        Self { error: error.into(), code: EXIT_FAILURE }
+    }
+
+    fn interrupted(error: impl Into<anyhow::Error>) -> Self {
+        Self { error: error.into(), code: EXIT_INTERRUPTED }
+    }
+}

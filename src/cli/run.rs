@@ -1,0 +1,194 @@
+//! `attrition run`: simulate a scenario and write its results.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::anyhow;
+
+use attrition::config::{self, Config};
+use attrition::metrics::TrialMetric;
+use attrition::output::manifest::{self, Manifest};
+use attrition::output::tables::{self, TrialWriter};
+use attrition::output::{MANIFEST, Staging};
+use attrition::runner::{self, RunError, RunOptions, RunSummary};
+
+use super::progress::Progress;
+use super::{Failure, RunArgs};
+
+/// Loads a scenario and applies the command line's overrides.
+pub fn load_config(path: &Path, trials: Option<u32>, seed: Option<u64>) -> Result<Config, Failure> {
+    let mut config = config::load(path).map_err(Failure::bad_input)?;
+    if let Some(trials) = trials {
+        config = config.with_trials(trials).map_err(|problems| {
+            Failure::bad_input(anyhow!("--trials {trials}: {}", problems[0].message))
+        })?;
+    }
+    if let Some(seed) = seed {
+        config = config.with_seed(seed);
+    }
+    Ok(config)
+}
+
+/// What a finished run produced.
+pub struct Report {
+    /// The aggregated results.
+    pub summary: RunSummary,
+    /// The directory the files were written to.
+    pub directory: PathBuf,
+    /// Every file written.
+    pub files: Vec<PathBuf>,
+    /// Wall-clock seconds.
+    pub elapsed: f64,
+    /// Worker threads used.
+    pub threads: usize,
+}
+
+/// Runs `config` and writes its files to `<out>/<name>/`, atomically.
+pub fn execute(
+    config: &Config,
+    scenario_file: &Path,
+    out: &Path,
+    threads: Option<usize>,
+    force: bool,
+    show_progress: bool,
+) -> Result<Report, Failure> {
+    let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let started = Instant::now();
+    let staging = Staging::begin(&out.join(&config.name), force).map_err(Failure::failed)?;
+    let stop = interrupt_flag();
+    let mut trial_writer =
+        TrialWriter::create(staging.path(tables::TRIALS), config).map_err(Failure::failed)?;
+    let mut progress = Progress::new(show_progress);
+    let options = RunOptions { threads };
+    let result = runner::run(
+        config,
+        options,
+        &stop,
+        |batch| trial_writer.write(batch).map_err(|error| error.to_string()),
+        |done, total| progress.update(done, total),
+    );
+    progress.finish();
+    let summary = result.map_err(|error| match error {
+        RunError::Interrupted { .. } => Failure::interrupted(anyhow!(
+            "{error}; nothing was written and any previous results in {} are intact",
+            out.join(&config.name).display()
+        )),
+        other => Failure::failed(other),
+    })?;
+    trial_writer.finish().map_err(Failure::failed)?;
+
+    let write = |name: &str, writer: fn(&Path, &Config, &RunSummary) -> Result<(), _>| {
+        writer(&staging.path(name), config, &summary).map_err(Failure::failed)
+    };
+    write(tables::TIMESERIES, tables::write_timeseries)?;
+    write(tables::SUMMARY, tables::write_summary)?;
+    write(tables::COMPARISON, tables::write_comparison)?;
+
+    let data_files = [tables::SUMMARY, tables::COMPARISON, tables::TIMESERIES, tables::TRIALS];
+    let checksums = data_files
+        .iter()
+        .map(|name| manifest::checksum(&staging.path(name)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Failure::failed)?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let threads_used = threads.unwrap_or_else(rayon::current_num_threads);
+    let manifest = Manifest {
+        program: "attrition",
+        version: env!("CARGO_PKG_VERSION"),
+        scenario_file: scenario_file.display().to_string(),
+        scenario: config,
+        seed: config.seed,
+        trials: config.trials,
+        threads: threads_used,
+        started: manifest::rfc3339(started_at),
+        elapsed_seconds: elapsed,
+        agent_steps: config.agent_steps(),
+        agent_steps_per_second: config.agent_steps() as f64 / elapsed,
+        files: checksums,
+    };
+    manifest::write(&staging.path(MANIFEST), &manifest).map_err(Failure::failed)?;
+    let files = data_files.iter().chain([&MANIFEST]).map(|name| staging.final_path(name)).collect();
+    let directory = staging.commit().map_err(Failure::failed)?;
+    Ok(Report { summary, directory, files, elapsed, threads: threads_used })
+}
+
+/// A flag set by Ctrl-C; a second Ctrl-C exits at once.
+fn interrupt_flag() -> Arc<AtomicBool> {
+    static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
+    FLAG.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        let handler_flag = Arc::clone(&flag);
+        // If a handler cannot be installed the run simply cannot be interrupted
+        // gracefully; Ctrl-C still kills it and the staging directory stays hidden.
+        let _ = ctrlc::set_handler(move || {
+            if handler_flag.swap(true, Ordering::SeqCst) {
+                std::process::exit(i32::from(super::EXIT_INTERRUPTED));
+            }
+            eprintln!("\ninterrupt: stopping after the current batch of trials (Ctrl-C again to quit now)");
+        });
+        flag
+    })
+    .clone()
+}
+
+/// `attrition run`.
+pub fn run(args: &RunArgs) -> Result<(), Failure> {
+    let config = load_config(&args.scenario, args.trials, args.seed)?;
+    let report = execute(&config, &args.scenario, &args.out, args.threads, args.force, !args.quiet)?;
+    if !args.quiet {
+        print_report(&config, &report);
+    }
+    Ok(())
+}
+
+/// The arms ranked by the headline metric, with intervals and paired differences to
+/// the baseline, then the files written.
+pub fn print_report(config: &Config, report: &Report) {
+    let headline = TrialMetric::EfficiencyGain;
+    let metric = headline as usize;
+    let summary = &report.summary;
+    let mut order: Vec<usize> = (0..config.arms.len()).collect();
+    order.sort_by(|&a, &b| summary.arms[b][metric].mean.total_cmp(&summary.arms[a][metric].mean));
+    let name_width = config.arms.iter().map(|arm| arm.name.len()).max().unwrap_or(3).max(3);
+    println!(
+        "{} — {} trials per arm, {} steps, seed {} ({:.1} s, {} threads)",
+        config.name, config.trials, config.steps, config.seed, report.elapsed, report.threads
+    );
+    println!(
+        "ranked by {} ({}), mean [95% CI]; difference to baseline \"{}\" paired by trial",
+        headline.name(),
+        headline.unit(),
+        config.arms[config.baseline].name
+    );
+    println!(
+        "  {:<name_width$}  {:>24}  {:>24}  {:>8}",
+        "arm", "mean [95% CI]", "vs baseline [95% CI]", "higher"
+    );
+    for arm in order {
+        let own = &summary.arms[arm][metric];
+        let (difference, higher) = match &summary.comparisons[arm] {
+            Some(comparisons) => {
+                let c = &comparisons[metric];
+                (
+                    format!("{:+.2} [{:+.2}, {:+.2}]", c.difference.mean, c.difference.ci_low, c.difference.ci_high),
+                    format!("{:.0}%", 100.0 * c.share_higher),
+                )
+            }
+            None => ("baseline".to_owned(), String::new()),
+        };
+        println!(
+            "  {:<name_width$}  {:>24}  {:>24}  {:>8}",
+            config.arms[arm].name,
+            format!("{:.2} [{:.2}, {:.2}]", own.mean, own.ci_low, own.ci_high),
+            difference,
+            higher
+        );
+    }
+    println!("wrote {}:", report.directory.display());
+    for file in &report.files {
+        println!("  {}", file.display());
+    }
+}
+

@@ -1,0 +1,110 @@
+//! `manifest.json`: everything needed to reproduce a run exactly, and a checksum
+//! of each file it wrote.
+
+use std::fs;
+use std::io::Read;
+use std::path::Path;
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+
+use super::{OutputError, io_error};
+
+/// The contents of `manifest.json`.
+#[derive(Debug, Serialize)]
+pub struct Manifest<'a> {
+    /// Always "attrition".
+    pub program: &'static str,
+    /// The crate version that produced the results.
+    pub version: &'static str,
+    /// The scenario file as given on the command line.
+    pub scenario_file: String,
+    /// The resolved scenario: every default filled in, overrides applied.
+    pub scenario: &'a Config,
+    /// Master seed.
+    pub seed: u64,
+    /// Trials per arm.
+    pub trials: u32,
+    /// Worker threads used (results do not depend on it).
+    pub threads: usize,
+    /// Start of the run, UTC, RFC 3339.
+    pub started: String,
+    /// Wall-clock seconds of the simulation and writing.
+    pub elapsed_seconds: f64,
+    /// Positions × steps × trials × arms.
+    pub agent_steps: u64,
+    /// Agent-steps per wall-clock second.
+    pub agent_steps_per_second: f64,
+    /// SHA-256 of each file written, by file name.
+    pub files: Vec<FileChecksum>,
+}
+
+/// One output file's checksum.
+#[derive(Debug, Serialize)]
+pub struct FileChecksum {
+    /// File name within the output directory.
+    pub file: String,
+    /// Lower-case hex SHA-256 of its bytes.
+    pub sha256: String,
+}
+
+/// The SHA-256 of a file.
+pub fn checksum(path: &Path) -> Result<FileChecksum, OutputError> {
+    let mut file = fs::File::open(path).map_err(io_error("reading", path))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 16];
+    loop {
+        let read = file.read(&mut buffer).map_err(io_error("reading", path))?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+    }
+    let digest = hasher.finalize();
+    Ok(FileChecksum {
+        file: path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned(),
+        sha256: digest.iter().map(|byte| format!("{byte:02x}")).collect(),
+    })
+}
+
+/// Writes the manifest as pretty JSON.
+pub fn write(path: &Path, manifest: &Manifest<'_>) -> Result<(), OutputError> {
+    let json = serde_json::to_string_pretty(manifest).expect("a manifest always serialises");
+    fs::write(path, json + "\n").map_err(io_error("writing", path))
+}
+
+/// Formats a Unix time as RFC 3339 UTC (civil-from-days, H. Hinnant's algorithm),
+/// to avoid a date-time dependency for one timestamp.
+pub fn rfc3339(unix_seconds: u64) -> String {
+    let days = (unix_seconds / 86_400) as i64;
+    let seconds_of_day = unix_seconds % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        seconds_of_day / 3600,
+        seconds_of_day % 3600 / 60,
+        seconds_of_day % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_795_305_600 + 3661), "2026-11-22T01:01:01Z");
+    }
+}

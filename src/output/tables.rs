@@ -1,0 +1,139 @@
+//! The CSV files of a run. Every column is documented in the README ("Output files").
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::metrics::{StepMetric, TrialMetric};
+use crate::runner::{RunSummary, TrialOutcome};
+use crate::stats::Summary;
+
+use super::{OutputError, format_number, io_error};
+
+/// Per-trial rows: `trials.csv`.
+pub const TRIALS: &str = "trials.csv";
+/// Per-step time series: `timeseries.csv`.
+pub const TIMESERIES: &str = "timeseries.csv";
+/// Per-arm summaries: `summary.csv`.
+pub const SUMMARY: &str = "summary.csv";
+/// Paired differences to the baseline: `comparison.csv`.
+pub const COMPARISON: &str = "comparison.csv";
+
+const SUMMARY_COLUMNS: [&str; 8] = ["trials", "mean", "sd", "ci_low", "ci_high", "p5", "p50", "p95"];
+
+fn create(path: &Path) -> Result<csv::Writer<BufWriter<File>>, OutputError> {
+    let file = File::create(path).map_err(io_error("creating", path))?;
+    Ok(csv::Writer::from_writer(BufWriter::with_capacity(1 << 16, file)))
+}
+
+fn csv_error(path: &Path) -> impl Fn(csv::Error) -> OutputError + '_ {
+    move |source| OutputError::Csv { path: path.to_owned(), source }
+}
+
+fn summary_fields(summary: &Summary) -> [String; 8] {
+    [
+        summary.n.to_string(),
+        format_number(summary.mean),
+        format_number(summary.std_dev),
+        format_number(summary.ci_low),
+        format_number(summary.ci_high),
+        format_number(summary.p5),
+        format_number(summary.p50),
+        format_number(summary.p95),
+    ]
+}
+
+/// Streams `trials.csv` as batches of trials finish: one row per trial and arm.
+pub struct TrialWriter {
+    path: PathBuf,
+    writer: csv::Writer<BufWriter<File>>,
+    arm_names: Vec<String>,
+}
+
+impl TrialWriter {
+    /// Creates the file and writes its header.
+    pub fn create(path: PathBuf, config: &Config) -> Result<Self, OutputError> {
+        let mut writer = create(&path)?;
+        let mut header = vec!["arm", "trial", "seed"];
+        header.extend(TrialMetric::ALL.iter().map(|metric| metric.name()));
+        writer.write_record(&header).map_err(csv_error(&path))?;
+        let arm_names = config.arms.iter().map(|arm| arm.name.clone()).collect();
+        Ok(Self { path, writer, arm_names })
+    }
+
+    /// Appends a batch of finished trials, arm by arm within each trial.
+    pub fn write(&mut self, outcomes: &[TrialOutcome]) -> Result<(), OutputError> {
+        for outcome in outcomes {
+            for (name, row) in self.arm_names.iter().zip(&outcome.arms) {
+                let mut record = vec![name.clone(), outcome.trial.to_string(), outcome.seed.to_string()];
+                record.extend(row.iter().map(|&value| format_number(value)));
+                self.writer.write_record(&record).map_err(csv_error(&self.path))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes the file.
+    pub fn finish(mut self) -> Result<(), OutputError> {
+        self.writer.flush().map_err(io_error("writing", &self.path))
+    }
+}
+
+/// Writes `timeseries.csv`: one row per arm, step and metric.
+pub fn write_timeseries(path: &Path, config: &Config, run: &RunSummary) -> Result<(), OutputError> {
+    let mut writer = create(path)?;
+    let mut header = vec!["arm", "step", "year", "metric"];
+    header.extend(SUMMARY_COLUMNS);
+    writer.write_record(&header).map_err(csv_error(path))?;
+    for (arm_index, arm) in config.arms.iter().enumerate() {
+        for step in 0..=config.steps as usize {
+            let year = format_number(step as f64 * config.step_years());
+            for metric in StepMetric::ALL {
+                let mut record = vec![arm.name.clone(), step.to_string(), year.clone(), metric.name().to_owned()];
+                record.extend(summary_fields(run.series(arm_index, step, metric)));
+                writer.write_record(&record).map_err(csv_error(path))?;
+            }
+        }
+    }
+    writer.flush().map_err(io_error("writing", path))
+}
+
+/// Writes `summary.csv`: one row per arm and trial metric.
+pub fn write_summary(path: &Path, config: &Config, run: &RunSummary) -> Result<(), OutputError> {
+    let mut writer = create(path)?;
+    let mut header = vec!["arm", "metric", "unit"];
+    header.extend(SUMMARY_COLUMNS);
+    writer.write_record(&header).map_err(csv_error(path))?;
+    for (arm, summaries) in config.arms.iter().zip(&run.arms) {
+        for (metric, summary) in TrialMetric::ALL.iter().zip(summaries) {
+            let mut record = vec![arm.name.clone(), metric.name().to_owned(), metric.unit().to_owned()];
+            record.extend(summary_fields(summary));
+            writer.write_record(&record).map_err(csv_error(path))?;
+        }
+    }
+    writer.flush().map_err(io_error("writing", path))
+}
+
+/// Writes `comparison.csv`: for every arm but the baseline and every trial metric,
+/// the paired difference arm − baseline over trials.
+pub fn write_comparison(path: &Path, config: &Config, run: &RunSummary) -> Result<(), OutputError> {
+    let mut writer = create(path)?;
+    let mut header = vec!["arm", "baseline", "metric", "unit"];
+    header.extend(SUMMARY_COLUMNS);
+    header.extend(["share_higher", "share_lower"]);
+    writer.write_record(&header).map_err(csv_error(path))?;
+    let baseline = &config.arms[config.baseline].name;
+    for (arm, comparisons) in config.arms.iter().zip(&run.comparisons) {
+        let Some(comparisons) = comparisons else { continue };
+        for (metric, comparison) in TrialMetric::ALL.iter().zip(comparisons) {
+            let mut record =
+                vec![arm.name.clone(), baseline.clone(), metric.name().to_owned(), metric.unit().to_owned()];
+            record.extend(summary_fields(&comparison.difference));
+            record.push(format_number(comparison.share_higher));
+            record.push(format_number(comparison.share_lower));
+            writer.write_record(&record).map_err(csv_error(path))?;
+        }
+    }
+    writer.flush().map_err(io_error("writing", path))
+}
