@@ -144,9 +144,10 @@ impl TrialMetric {
     pub fn accuracy(self, config: &Config) -> (f64, f64) {
         match self {
             Self::FinalEfficiency | Self::MeanEfficiency | Self::EfficiencyGain => (100.0, 0.01),
-            Self::PromotionRate => {
-                (f64::from(config.steps_per_year) * config.levels.len() as f64, 1e-4)
-            }
+            Self::PromotionRate => (
+                f64::from(config.steps_per_year) * config.levels.len() as f64,
+                1e-4,
+            ),
             Self::HireRate | Self::RetirementRate | Self::DismissalRate => {
                 (f64::from(config.steps_per_year), 1e-4)
             }
@@ -165,8 +166,7 @@ pub fn summarise_trial(config: &Config, series: &[StepRow]) -> TrialRow {
     let mut row = [0.0; TRIAL_METRICS];
     row[TrialMetric::FinalEfficiency as usize] = last[efficiency];
     row[TrialMetric::EfficiencyGain as usize] = last[efficiency] - initial[efficiency];
-    row[TrialMetric::MeanEfficiency as usize] =
-        total(StepMetric::Efficiency) / steps.len() as f64;
+    row[TrialMetric::MeanEfficiency as usize] = total(StepMetric::Efficiency) / steps.len() as f64;
     row[TrialMetric::PromotionRate as usize] = total(StepMetric::Promotions) * per_position_year;
     row[TrialMetric::HireRate as usize] = total(StepMetric::Hires) * per_position_year;
     row[TrialMetric::RetirementRate as usize] = total(StepMetric::Retirements) * per_position_year;

@@ -426,6 +426,24 @@ pub fn student_t_quantile(p: f64, df: f64) -> f64 {
     }
 }
 
+/// `t(0.975, df)`, remembered per thread for the last `df` asked: a run summarises
+/// tens of thousands of series that share one trial count, and inverting the
+/// incomplete beta function each time would dominate the run.
+fn t_critical_95(df: u64) -> f64 {
+    thread_local! {
+        static LAST: std::cell::Cell<(u64, f64)> = const { std::cell::Cell::new((0, f64::NAN)) };
+    }
+    LAST.with(|last| {
+        let (cached_df, value) = last.get();
+        if cached_df == df {
+            return value;
+        }
+        let value = student_t_quantile(0.975, df as f64);
+        last.set((df, value));
+        value
+    })
+}
+
 /// Summary of one metric across trials. All values are in the metric's units.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Summary {
@@ -493,7 +511,7 @@ impl Accumulator {
             1 => 0.0,
             // Skips the t quantile (and any 0·∞) when the sample is constant.
             _ if std_dev == 0.0 => 0.0,
-            _ => student_t_quantile(0.975, (n - 1) as f64) * std_dev / (n as f64).sqrt(),
+            _ => t_critical_95(n - 1) * std_dev / (n as f64).sqrt(),
         };
         Summary {
             n,

@@ -45,7 +45,14 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
         }
     };
     let out = std::env::temp_dir().join(format!("attrition-bench-{}", std::process::id()));
-    let report = execute(&config, &scenario_file, &out, args.threads, true, !args.json);
+    let report = execute(
+        &config,
+        &scenario_file,
+        &out,
+        args.threads,
+        true,
+        !args.json,
+    );
     let _ = std::fs::remove_dir_all(&out);
     let report = report?;
     let agent_steps = config.agent_steps();
@@ -84,7 +91,9 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
             report.threads,
             rate / 1e6,
             f64::from(config.trials) / report.elapsed,
-            peak_memory.map(|b| format!(", peak memory {:.0} MiB", b as f64 / 1048576.0)).unwrap_or_default()
+            peak_memory
+                .map(|b| format!(", peak memory {:.0} MiB", b as f64 / 1048576.0))
+                .unwrap_or_default()
         );
     }
     Ok(())

@@ -13,7 +13,10 @@ pub struct Progress {
 impl Progress {
     /// A progress line, shown when `wanted` and stderr is a terminal.
     pub fn new(wanted: bool) -> Self {
-        Self { started: Instant::now(), enabled: wanted && std::io::stderr().is_terminal() }
+        Self {
+            started: Instant::now(),
+            enabled: wanted && std::io::stderr().is_terminal(),
+        }
     }
 
     /// Redraws the line for `done` of `total` trials.

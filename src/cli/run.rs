@@ -54,7 +54,10 @@ pub fn execute(
     force: bool,
     show_progress: bool,
 ) -> Result<Report, Failure> {
-    let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let started_at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
     let started = Instant::now();
     let staging = Staging::begin(&out.join(&config.name), force).map_err(Failure::failed)?;
     let stop = interrupt_flag();
@@ -86,7 +89,12 @@ pub fn execute(
     write(tables::SUMMARY, tables::write_summary)?;
     write(tables::COMPARISON, tables::write_comparison)?;
 
-    let data_files = [tables::SUMMARY, tables::COMPARISON, tables::TIMESERIES, tables::TRIALS];
+    let data_files = [
+        tables::SUMMARY,
+        tables::COMPARISON,
+        tables::TIMESERIES,
+        tables::TRIALS,
+    ];
     let checksums = data_files
         .iter()
         .map(|name| manifest::checksum(&staging.path(name)))
@@ -109,9 +117,19 @@ pub fn execute(
         files: checksums,
     };
     manifest::write(&staging.path(MANIFEST), &manifest).map_err(Failure::failed)?;
-    let files = data_files.iter().chain([&MANIFEST]).map(|name| staging.final_path(name)).collect();
+    let files = data_files
+        .iter()
+        .chain([&MANIFEST])
+        .map(|name| staging.final_path(name))
+        .collect();
     let directory = staging.commit().map_err(Failure::failed)?;
-    Ok(Report { summary, directory, files, elapsed, threads: threads_used })
+    Ok(Report {
+        summary,
+        directory,
+        files,
+        elapsed,
+        threads: threads_used,
+    })
 }
 
 /// A flag set by Ctrl-C; a second Ctrl-C exits at once.
@@ -126,7 +144,9 @@ fn interrupt_flag() -> Arc<AtomicBool> {
             if handler_flag.swap(true, Ordering::SeqCst) {
                 std::process::exit(i32::from(super::EXIT_INTERRUPTED));
             }
-            eprintln!("\ninterrupt: stopping after the current batch of trials (Ctrl-C again to quit now)");
+            eprintln!(
+                "\ninterrupt: stopping after the current batch of trials (Ctrl-C again to quit now)"
+            );
         });
         flag
     })
@@ -136,7 +156,14 @@ fn interrupt_flag() -> Arc<AtomicBool> {
 /// `attrition run`.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let config = load_config(&args.scenario, args.trials, args.seed)?;
-    let report = execute(&config, &args.scenario, &args.out, args.threads, args.force, !args.quiet)?;
+    let report = execute(
+        &config,
+        &args.scenario,
+        &args.out,
+        args.threads,
+        args.force,
+        !args.quiet,
+    )?;
     if !args.quiet {
         print_report(&config, &report);
     }
@@ -150,8 +177,18 @@ pub fn print_report(config: &Config, report: &Report) {
     let metric = headline as usize;
     let summary = &report.summary;
     let mut order: Vec<usize> = (0..config.arms.len()).collect();
-    order.sort_by(|&a, &b| summary.arms[b][metric].mean.total_cmp(&summary.arms[a][metric].mean));
-    let name_width = config.arms.iter().map(|arm| arm.name.len()).max().unwrap_or(3).max(3);
+    order.sort_by(|&a, &b| {
+        summary.arms[b][metric]
+            .mean
+            .total_cmp(&summary.arms[a][metric].mean)
+    });
+    let name_width = config
+        .arms
+        .iter()
+        .map(|arm| arm.name.len())
+        .max()
+        .unwrap_or(3)
+        .max(3);
     println!(
         "{} — {} trials per arm, {} steps, seed {} ({:.1} s, {} threads)",
         config.name, config.trials, config.steps, config.seed, report.elapsed, report.threads
@@ -172,7 +209,10 @@ pub fn print_report(config: &Config, report: &Report) {
             Some(comparisons) => {
                 let c = &comparisons[metric];
                 (
-                    format!("{:+.2} [{:+.2}, {:+.2}]", c.difference.mean, c.difference.ci_low, c.difference.ci_high),
+                    format!(
+                        "{:+.2} [{:+.2}, {:+.2}]",
+                        c.difference.mean, c.difference.ci_low, c.difference.ci_high
+                    ),
                     format!("{:.0}%", 100.0 * c.share_higher),
                 )
             }
@@ -191,4 +231,3 @@ pub fn print_report(config: &Config, report: &Report) {
         println!("  {}", file.display());
     }
 }
-

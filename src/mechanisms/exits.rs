@@ -21,33 +21,39 @@ pub struct Departures {
     pub dismissals: u32,
 }
 
-/// Everyone ages by `step_years`; then whoever is past retirement age retires and
+/// The clock advances one step; then whoever is past retirement age retires and
 /// whoever is below the dismissal threshold is dismissed (retirement first when
-/// both apply). Pluchino et al. 2010 apply both rules to everyone at the start of
-/// each step, before the promotion cascade.
+/// both apply). Pluchino et al. 2010 age everyone, then apply both rules to
+/// everyone at the start of each step, before the promotion cascade.
 pub fn age_and_depart(
     workforce: &mut Workforce,
     org: &Org,
     rules: ExitRules,
-    step_years: f64,
+    now: f64,
 ) -> Departures {
-    // Vacant positions age too: harmless (a hire overwrites the age) and it keeps
-    // the loop branch-free so it vectorises.
-    for age in &mut workforce.age {
-        *age += step_years;
-    }
+    workforce.now = now;
+    // Older than the retirement age means born before this.
+    let born_by = now - rules.retirement_age;
     let mut departures = Departures::default();
     for level in 0..org.levels() {
-        for position in org.level(level) {
-            if !workforce.occupied[position] {
-                continue;
-            }
-            if workforce.age[position] > rules.retirement_age {
-                workforce.vacate(position, level);
-                departures.retirements += 1;
-            } else if workforce.skill[position] < rules.dismissal_threshold {
-                workforce.vacate(position, level);
-                departures.dismissals += 1;
+        let positions = org.level(level);
+        let people = workforce.occupied[positions.clone()]
+            .iter_mut()
+            .zip(&workforce.born[positions.clone()])
+            .zip(&mut workforce.skill[positions.clone()]);
+        for (position, ((occupied, &born), skill)) in positions.zip(people) {
+            // Non-short-circuit tests: one well-predicted branch per person.
+            let retires = born < born_by;
+            let leaves = *occupied & (retires | (*skill < rules.dismissal_threshold));
+            if leaves {
+                if retires {
+                    departures.retirements += 1;
+                } else {
+                    departures.dismissals += 1;
+                }
+                *occupied = false;
+                *skill = 0.0;
+                workforce.open[level].push(position);
             }
         }
     }
@@ -83,15 +89,28 @@ mod tests {
     fn the_old_retire_and_the_weak_are_dismissed() {
         let org = two_level_org();
         let mut workforce = Workforce::vacant(&org);
-        workforce.hire(0, 0, 8.0, 59.5); // turns 60.5: retires
-        workforce.hire(1, 1, 3.9, 30.0); // below 4: dismissed
-        workforce.hire(2, 1, 4.0, 59.0); // exactly 60 and exactly 4: stays
-        workforce.hire(3, 1, 2.0, 61.0); // both: counted as a retirement
-        let rules = ExitRules { retirement_age: 60.0, dismissal_threshold: 4.0 };
+        for level in 0..2 {
+            workforce.open[level].clear();
+        }
+        workforce.hire(0, 8.0, 59.5); // turns 60.5: retires
+        workforce.hire(1, 3.9, 30.0); // below 4: dismissed
+        workforce.hire(2, 4.0, 59.0); // exactly 60 and exactly 4: stays
+        workforce.hire(3, 2.0, 61.0); // both: counted as a retirement
+        let rules = ExitRules {
+            retirement_age: 60.0,
+            dismissal_threshold: 4.0,
+        };
         let departures = age_and_depart(&mut workforce, &org, rules, 1.0);
-        assert_eq!(departures, Departures { retirements: 2, dismissals: 1 });
+        assert_eq!(workforce.now, 1.0);
+        assert_eq!(
+            departures,
+            Departures {
+                retirements: 2,
+                dismissals: 1
+            }
+        );
         assert_eq!(workforce.occupied, vec![false, false, true, false]);
-        assert_eq!(workforce.level_headcount, vec![0, 1]);
-        assert_eq!(workforce.age[2], 60.0);
+        assert_eq!(workforce.open, vec![vec![0], vec![1, 3]]);
+        assert_eq!(workforce.age(2), 60.0);
     }
 }

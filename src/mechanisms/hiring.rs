@@ -6,13 +6,13 @@ use rand::Rng;
 use crate::config::Workforce as WorkforceSpec;
 use crate::model::workforce::Workforce;
 
-/// Draws a new employee's skill and age and puts them into `position`.
+/// Draws a new employee's skill and age and puts them into `position`, which the
+/// caller has taken off its level's open list.
 #[inline]
 pub fn hire<R: Rng + ?Sized>(
     workforce: &mut Workforce,
     spec: &WorkforceSpec,
     position: usize,
-    level: usize,
     rng: &mut R,
 ) {
     let skill = spec.skill.sample(rng);
@@ -20,5 +20,5 @@ pub fn hire<R: Rng + ?Sized>(
     if spec.whole_years {
         age = age.round();
     }
-    workforce.hire(position, level, skill, age);
+    workforce.hire(position, skill, age);
 }

@@ -16,56 +16,159 @@ pub fn choose_candidate<R: Rng + ?Sized>(
     policy: Promotion,
     workforce: &Workforce,
     candidates: Range<usize>,
-    headcount: u32,
+    headcount: usize,
     rng: &mut R,
 ) -> Option<usize> {
     if headcount == 0 {
         return None;
     }
     match policy {
-        Promotion::Best => Some(extreme(workforce, candidates, rng, |a, b| a > b)),
-        Promotion::Worst => Some(extreme(workforce, candidates, rng, |a, b| a < b)),
+        Promotion::Best => Some(best_holder(workforce, candidates, rng)),
+        Promotion::Worst => Some(worst_holder(workforce, candidates, rng)),
         Promotion::Random => Some(random_holder(workforce, candidates, rng)),
         Promotion::Mixed { best_probability } => {
             if uniform01(rng) < best_probability {
-                Some(extreme(workforce, candidates, rng, |a, b| a > b))
+                Some(best_holder(workforce, candidates, rng))
             } else {
-                Some(extreme(workforce, candidates, rng, |a, b| a < b))
+                Some(worst_holder(workforce, candidates, rng))
             }
         }
     }
 }
 
-/// The filled position whose skill is most `better`, ties broken uniformly at random
-/// by reservoir sampling (a draw only when a tie occurs). Needs one filled position.
+/// The filled position with the highest skill, ties broken uniformly at random.
+/// Needs one filled position.
 #[inline]
-fn extreme<R: Rng + ?Sized>(
+fn best_holder<R: Rng + ?Sized>(
     workforce: &Workforce,
     candidates: Range<usize>,
     rng: &mut R,
-    better: impl Fn(f64, f64) -> bool,
 ) -> usize {
-    let mut chosen = usize::MAX;
-    let mut chosen_skill = 0.0;
-    let mut ties = 0usize;
-    for position in candidates {
-        if !workforce.occupied[position] {
-            continue;
+    // Vacant positions hold skill 0, at most any holder's skill: they can only tie
+    // with holders of skill 0, and the tie-break skips them. So no occupancy test.
+    let skills = &workforce.skill[candidates.clone()];
+    let (top, first, count) = lane_extreme::<true>(skills, None);
+    resolve_ties(workforce, candidates, top, first, count, rng)
+}
+
+/// The filled position with the lowest skill, ties broken uniformly at random.
+/// Needs one filled position.
+#[inline]
+fn worst_holder<R: Rng + ?Sized>(
+    workforce: &Workforce,
+    candidates: Range<usize>,
+    rng: &mut R,
+) -> usize {
+    let occupied = &workforce.occupied[candidates.clone()];
+    let skills = &workforce.skill[candidates.clone()];
+    let (bottom, first, count) = lane_extreme::<false>(skills, Some(occupied));
+    resolve_ties(workforce, candidates, bottom, first, count, rng)
+}
+
+/// The highest (`HIGHEST`) or lowest skill, the offset of one position holding it,
+/// and how many hold it; positions marked unfilled in `occupied` are skipped.
+///
+/// Four independent lanes, each a running extreme, its offset and its count, all
+/// updated by selects over fixed-size chunks: a branchy running maximum
+/// mispredicts at every new record, and this scan is the hottest loop of the
+/// `best` and `worst` policies.
+#[inline]
+fn lane_extreme<const HIGHEST: bool>(
+    skills: &[f64],
+    occupied: Option<&[bool]>,
+) -> (f64, usize, usize) {
+    let start = if HIGHEST {
+        f64::NEG_INFINITY
+    } else {
+        f64::INFINITY
+    };
+    let beats = |value: f64, current: f64| {
+        if HIGHEST {
+            value > current
+        } else {
+            value < current
         }
-        let skill = workforce.skill[position];
-        if chosen == usize::MAX || better(skill, chosen_skill) {
-            chosen = position;
-            chosen_skill = skill;
-            ties = 1;
-        } else if skill == chosen_skill {
-            ties += 1;
-            if uniform_index(rng, ties) == 0 {
-                chosen = position;
+    };
+    let mut extreme = [start; 4];
+    let mut offset = [0usize; 4];
+    let mut count = [0usize; 4];
+    let mut update = |lane: usize, i: usize, value: f64| {
+        let better = beats(value, extreme[lane]);
+        let equal = value == extreme[lane];
+        extreme[lane] = if better { value } else { extreme[lane] };
+        offset[lane] = if better { i } else { offset[lane] };
+        count[lane] = if better {
+            1
+        } else {
+            count[lane] + usize::from(equal)
+        };
+    };
+    let (chunks, rest) = skills.as_chunks::<4>();
+    match occupied {
+        None => {
+            for (index, chunk) in chunks.iter().enumerate() {
+                for (lane, &value) in chunk.iter().enumerate() {
+                    update(lane, 4 * index + lane, value);
+                }
+            }
+        }
+        Some(occupied) => {
+            let (filled_chunks, _) = occupied.as_chunks::<4>();
+            for (index, (chunk, filled)) in chunks.iter().zip(filled_chunks).enumerate() {
+                for lane in 0..4 {
+                    let value = if filled[lane] { chunk[lane] } else { start };
+                    update(lane, 4 * index + lane, value);
+                }
             }
         }
     }
-    debug_assert!(chosen != usize::MAX, "no filled candidate position");
-    chosen
+    let tail = skills.len() - rest.len();
+    for (i, &value) in rest.iter().enumerate() {
+        let filled = occupied.is_none_or(|occupied| occupied[tail + i]);
+        update(0, tail + i, if filled { value } else { start });
+    }
+    // A lane still at `start` saw only vacancies, which never count.
+    let mut best = (start, 0, 0);
+    for lane in 0..4 {
+        if extreme[lane] == start {
+            continue;
+        }
+        if best.2 == 0 || beats(extreme[lane], best.0) {
+            best = (extreme[lane], offset[lane], count[lane]);
+        } else if extreme[lane] == best.0 {
+            best.2 += count[lane];
+        }
+    }
+    best
+}
+
+/// The position to promote when `count` positions hold the extreme `target`, one
+/// of them at `first`: that one when it is the only one, else a filled one
+/// uniformly at random among them (a draw, and a second pass, only then; ties are
+/// rare, as skills are continuous but clamped at their bounds).
+#[inline]
+fn resolve_ties<R: Rng + ?Sized>(
+    workforce: &Workforce,
+    candidates: Range<usize>,
+    target: f64,
+    first: usize,
+    count: usize,
+    rng: &mut R,
+) -> usize {
+    if count == 1 {
+        debug_assert!(workforce.occupied[candidates.start + first]);
+        return candidates.start + first;
+    }
+    let occupied = &workforce.occupied[candidates.clone()];
+    let skills = &workforce.skill[candidates.clone()];
+    let is_tied = |i: &usize| occupied[*i] && skills[*i] == target;
+    let tied = (0..skills.len()).filter(is_tied).count();
+    let chosen = uniform_index(rng, tied);
+    let offset = (0..skills.len())
+        .filter(is_tied)
+        .nth(chosen)
+        .expect("the tie counted above");
+    candidates.start + offset
 }
 
 /// A filled position uniformly at random, by rejection: levels are nearly full when
@@ -111,13 +214,15 @@ mod tests {
             occupied: vec![false; skills.len()],
             id: vec![0; skills.len()],
             skill: vec![0.0; skills.len()],
-            age: vec![30.0; skills.len()],
-            level_headcount: vec![0],
+            born: vec![-30.0; skills.len()],
+            now: 0.0,
+            open: vec![Vec::new()],
             next_id: 0,
         };
         for (position, skill) in skills.iter().enumerate() {
-            if let Some(skill) = skill {
-                workforce.hire(position, 0, *skill, 30.0);
+            match skill {
+                Some(skill) => workforce.hire(position, *skill, 30.0),
+                None => workforce.open[0].push(position),
             }
         }
         workforce
@@ -130,14 +235,33 @@ mod tests {
         let pick = |policy, rng: &mut _| choose_candidate(policy, &workforce, 0..5, 3, rng);
         assert_eq!(pick(Promotion::Best, &mut rng), Some(2));
         assert_eq!(pick(Promotion::Worst, &mut rng), Some(3));
-        assert_eq!(pick(Promotion::Mixed { best_probability: 1.0 }, &mut rng), Some(2));
-        assert_eq!(pick(Promotion::Mixed { best_probability: 0.0 }, &mut rng), Some(3));
+        assert_eq!(
+            pick(
+                Promotion::Mixed {
+                    best_probability: 1.0
+                },
+                &mut rng
+            ),
+            Some(2)
+        );
+        assert_eq!(
+            pick(
+                Promotion::Mixed {
+                    best_probability: 0.0
+                },
+                &mut rng
+            ),
+            Some(3)
+        );
         for _ in 0..100 {
             let chosen = pick(Promotion::Random, &mut rng).unwrap();
             assert!(workforce.occupied[chosen]);
         }
         let empty = workforce_with(&[None, None]);
-        assert_eq!(choose_candidate(Promotion::Best, &empty, 0..2, 0, &mut rng), None);
+        assert_eq!(
+            choose_candidate(Promotion::Best, &empty, 0..2, 0, &mut rng),
+            None
+        );
     }
 
     #[test]
@@ -156,7 +280,12 @@ mod tests {
 
     #[test]
     fn common_sense_keeps_skill_close_and_peter_redraws_it() {
-        let distribution = TruncatedNormal { mean: 7.0, sd: 2.0, min: 1.0, max: 10.0 };
+        let distribution = TruncatedNormal {
+            mean: 7.0,
+            sd: 2.0,
+            min: 1.0,
+            max: 10.0,
+        };
         let mut rng = test_rng(3);
         let common = Competence::CommonSense { change: 1.0 };
         for _ in 0..1000 {
@@ -167,6 +296,9 @@ mod tests {
             .map(|_| skill_after_promotion(Competence::Peter, 9.8, &distribution, &mut rng))
             .collect();
         let mean = redrawn.iter().sum::<f64>() / redrawn.len() as f64;
-        assert!((mean - distribution.truncated_mean()).abs() < 0.15, "{mean}");
+        assert!(
+            (mean - distribution.truncated_mean()).abs() < 0.15,
+            "{mean}"
+        );
     }
 }

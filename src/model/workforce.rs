@@ -3,7 +3,8 @@
 //! Struct-of-arrays indexed by position: a level is a contiguous slice of each
 //! array, so the per-step scans (ageing, departures, the efficiency sum, choosing a
 //! candidate) run over dense memory with no indirection. A vacant position holds
-//! skill 0, so level sums need no occupancy test.
+//! skill 0, so level sums need no occupancy test, and every level keeps the list of
+//! its open positions, so filling vacancies never scans for them.
 
 use crate::org::Org;
 
@@ -16,64 +17,84 @@ pub struct Workforce {
     pub id: Vec<u64>,
     /// Skill of the holder, 0–10 scale; 0 when vacant.
     pub skill: Vec<f64>,
-    /// Age of the holder in years.
-    pub age: Vec<f64>,
-    /// Filled positions per level.
-    pub level_headcount: Vec<u32>,
+    /// Birth time of the holder on the trial's clock, in years (the initial
+    /// workforce is born before time 0). Storing birth rather than age means no
+    /// per-step ageing pass: age is `now - born`.
+    pub born: Vec<f64>,
+    /// The trial's clock: years since the start of the trial.
+    pub now: f64,
+    /// Per level, its vacant positions; the next one filled is the last.
+    pub open: Vec<Vec<usize>>,
     /// The id the next hire receives.
     pub next_id: u64,
 }
 
 impl Workforce {
-    /// An empty organisation: every position vacant.
+    /// An empty organisation: every position vacant, to be filled from the lowest
+    /// position of each level up.
     pub fn vacant(org: &Org) -> Self {
         let positions = org.positions();
         Self {
             occupied: vec![false; positions],
             id: vec![0; positions],
             skill: vec![0.0; positions],
-            age: vec![0.0; positions],
-            level_headcount: vec![0; org.levels()],
+            born: vec![0.0; positions],
+            now: 0.0,
+            open: (0..org.levels())
+                .map(|level| org.level(level).rev().collect())
+                .collect(),
             next_id: 0,
         }
     }
 
-    /// Puts a new employee into a vacant position.
+    /// Puts a new employee of `age` years into a vacant position taken off its
+    /// level's open list.
     #[inline]
-    pub fn hire(&mut self, position: usize, level: usize, skill: f64, age: f64) {
+    pub fn hire(&mut self, position: usize, skill: f64, age: f64) {
         debug_assert!(!self.occupied[position], "hiring into a filled position");
         self.occupied[position] = true;
         self.id[position] = self.next_id;
         self.next_id += 1;
         self.skill[position] = skill;
-        self.age[position] = age;
-        self.level_headcount[level] += 1;
+        self.born[position] = self.now - age;
     }
 
-    /// Empties a position (the holder has left).
+    /// Empties a position (the holder has left) and opens it.
     #[inline]
     pub fn vacate(&mut self, position: usize, level: usize) {
         debug_assert!(self.occupied[position], "vacating an empty position");
         self.occupied[position] = false;
         self.skill[position] = 0.0;
-        self.level_headcount[level] -= 1;
+        self.open[level].push(position);
     }
 
-    /// Moves the holder of `from` (on `from_level`) into the vacant `to` (on `to_level`).
+    /// Moves the holder of `from` (on `from_level`) into the vacant `to`, which was
+    /// taken off its level's open list; `from` opens.
     #[inline]
-    pub fn move_holder(&mut self, from: usize, from_level: usize, to: usize, to_level: usize) {
+    pub fn move_holder(&mut self, from: usize, from_level: usize, to: usize) {
         debug_assert!(self.occupied[from] && !self.occupied[to]);
         self.occupied[to] = true;
         self.id[to] = self.id[from];
         self.skill[to] = self.skill[from];
-        self.age[to] = self.age[from];
-        self.level_headcount[to_level] += 1;
+        self.born[to] = self.born[from];
         self.vacate(from, from_level);
     }
 
+    /// Age in years of the holder of `position`.
+    #[inline]
+    pub fn age(&self, position: usize) -> f64 {
+        self.now - self.born[position]
+    }
+
+    /// Filled positions on a level.
+    #[inline]
+    pub fn level_headcount(&self, org: &Org, level: usize) -> usize {
+        org.level(level).len() - self.open[level].len()
+    }
+
     /// Filled positions in the whole organisation.
-    pub fn headcount(&self) -> u32 {
-        self.level_headcount.iter().sum()
+    pub fn headcount(&self) -> usize {
+        self.occupied.len() - self.open.iter().map(Vec::len).sum::<usize>()
     }
 
     /// Overwrites this workforce with another of the same organisation, reusing the
@@ -82,16 +103,19 @@ impl Workforce {
         self.occupied.copy_from_slice(&other.occupied);
         self.id.copy_from_slice(&other.id);
         self.skill.copy_from_slice(&other.skill);
-        self.age.copy_from_slice(&other.age);
-        self.level_headcount.copy_from_slice(&other.level_headcount);
+        self.born.copy_from_slice(&other.born);
+        self.now = other.now;
+        for (open, other_open) in self.open.iter_mut().zip(&other.open) {
+            open.clone_from(other_open);
+        }
         self.next_id = other.next_id;
     }
 
     /// Checks the engine's invariants; tests call it after every step.
     ///
     /// Each position holds at most one employee by construction (one slot per
-    /// position); this checks that no employee holds two, that the per-level
-    /// headcounts match the occupancy, and that traits are in range.
+    /// position); this checks that no employee holds two, that the open lists are
+    /// exactly the vacant positions, and that traits are in range.
     pub fn check_invariants(
         &self,
         org: &Org,
@@ -100,21 +124,21 @@ impl Workforce {
     ) -> Result<(), String> {
         let mut ids: Vec<u64> = Vec::new();
         for level in 0..org.levels() {
-            let mut filled = 0;
+            let mut vacant = Vec::new();
             for position in org.level(level) {
                 if !self.occupied[position] {
                     if self.skill[position] != 0.0 {
                         return Err(format!("vacant position {position} holds skill"));
                     }
+                    vacant.push(position);
                     continue;
                 }
-                filled += 1;
                 ids.push(self.id[position]);
                 let skill = self.skill[position];
                 if !(skill_range.0..=skill_range.1).contains(&skill) {
                     return Err(format!("position {position}: skill {skill} out of range"));
                 }
-                let age = self.age[position];
+                let age = self.age(position);
                 if !(0.0..=max_age).contains(&age) {
                     return Err(format!("position {position}: age {age} out of range"));
                 }
@@ -122,10 +146,11 @@ impl Workforce {
                     return Err(format!("position {position}: id never issued"));
                 }
             }
-            if filled != self.level_headcount[level] {
+            let mut open = self.open[level].clone();
+            open.sort_unstable();
+            if open != vacant {
                 return Err(format!(
-                    "level {level}: headcount {} but {filled} filled",
-                    self.level_headcount[level]
+                    "level {level}: open list {open:?} but vacant {vacant:?}"
                 ));
             }
         }
