@@ -1,1 +1,66 @@
-fn main() {}
+//! Criterion benchmarks of the engine, reported in agent-steps per second
+//! (criterion's "elements" are agent-steps here).
+//!
+//! `cargo bench` runs them. The whole-process figure users quote comes from
+//! `attrition bench`, which also writes every output file.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+use attrition::config::{Config, parse};
+use attrition::metrics::{STEP_METRICS, StepRow};
+use attrition::model::workforce::Workforce;
+use attrition::model::{Trial, World, run_arm};
+
+fn peter_principle() -> Config {
+    parse(include_str!("../scenarios/peter_principle.toml"), Path::new("peter_principle.toml")).unwrap()
+}
+
+/// One step of the 160-position Pluchino organisation, per arm.
+fn one_step(c: &mut Criterion) {
+    let config = peter_principle();
+    let world = World::new(&config);
+    let mut initial = Workforce::vacant(&world.org);
+    world.draw_initial_workforce(1, &mut initial);
+    let mut group = c.benchmark_group("step");
+    group.throughput(Throughput::Elements(config.positions()));
+    for arm in &config.arms {
+        let mut workforce = Workforce::vacant(&world.org);
+        let mut trial = Trial::start(&world, arm, 1, &initial, &mut workforce);
+        // Past the initial transient, into the steady state the benchmark measures.
+        for _ in 0..100 {
+            trial.step();
+        }
+        group.bench_function(arm.name.as_str(), |b| b.iter(|| black_box(trial.step())));
+    }
+    group.finish();
+}
+
+/// One whole trial (1000 yearly steps) of every arm, as the runner does it.
+fn whole_trial(c: &mut Criterion) {
+    let config = peter_principle();
+    let world = World::new(&config);
+    let mut initial = Workforce::vacant(&world.org);
+    let mut workforce = Workforce::vacant(&world.org);
+    let mut series: Vec<StepRow> = vec![[0.0; STEP_METRICS]; config.steps as usize + 1];
+    let mut group = c.benchmark_group("trial");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(config.positions() * u64::from(config.steps) * config.arms.len() as u64));
+    let mut seed = 0u64;
+    group.bench_function("peter_principle, all 8 arms", |b| {
+        b.iter(|| {
+            seed += 1;
+            world.draw_initial_workforce(seed, &mut initial);
+            for arm in &config.arms {
+                run_arm(&world, arm, seed, &initial, &mut workforce, &mut series);
+            }
+            black_box(series[config.steps as usize])
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, one_step, whole_trial);
+criterion_main!(benches);

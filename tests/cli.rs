@@ -1,0 +1,166 @@
+//! The real binary on the real scenario files.
+
+mod common;
+
+use std::fs;
+
+use common::{WorkDir, assert_success, scenario, scenarios};
+
+const FILES: [&str; 5] = ["summary.csv", "comparison.csv", "timeseries.csv", "trials.csv", "manifest.json"];
+
+#[test]
+fn run_writes_every_output_file_of_the_bundled_scenario() {
+    let dir = WorkDir::new("run");
+    let output = dir.run(&["run", &scenario("peter_principle.toml"), "--trials", "4"]);
+    assert_success(&output);
+    let results = dir.path.join("output/peter_principle");
+    for file in FILES {
+        let text = fs::read_to_string(results.join(file)).unwrap();
+        assert!(text.lines().count() > 1, "{file} is empty");
+    }
+    // 8 arms x 1001 steps x 7 metrics, plus the header.
+    let timeseries = fs::read_to_string(results.join("timeseries.csv")).unwrap();
+    assert_eq!(timeseries.lines().count(), 8 * 1001 * 7 + 1);
+    let trials = fs::read_to_string(results.join("trials.csv")).unwrap();
+    assert_eq!(trials.lines().count(), 8 * 4 + 1);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(results.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["trials"], 4);
+    assert_eq!(manifest["scenario"]["levels"].as_array().unwrap().len(), 6);
+    assert_eq!(manifest["files"].as_array().unwrap().len(), 4);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("efficiency_gain") && stdout.contains("best, Peter"), "{stdout}");
+    // Nothing but the results directory is left behind: no staging directories.
+    let entries: Vec<_> = fs::read_dir(dir.path.join("output")).unwrap().collect();
+    assert_eq!(entries.len(), 1);
+}
+
+#[test]
+fn every_bundled_scenario_validates() {
+    let dir = WorkDir::new("validate");
+    let mut args = vec!["validate".to_owned()];
+    for entry in fs::read_dir(scenarios()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            args.push(path.display().to_string());
+        }
+    }
+    assert!(args.len() > 1, "no scenarios found");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assert_success(&dir.run(&args));
+}
+
+/// Same scenario and seed: byte-identical CSV files with 1 and 2 threads, and on a
+/// second run.
+#[test]
+fn output_is_byte_identical_across_thread_counts_and_runs() {
+    let dir = WorkDir::new("determinism");
+    let path = scenario("peter_principle.toml");
+    let runs = [("one", "1"), ("two", "2"), ("again", "2")];
+    for (out, threads) in runs {
+        let output = dir.run(&["run", &path, "--trials", "40", "--threads", threads, "--out", out, "--quiet"]);
+        assert_success(&output);
+    }
+    let env_run = dir
+        .command(&["run", &path, "--trials", "40", "--out", "env", "--quiet"])
+        .env("RAYON_NUM_THREADS", "1")
+        .output()
+        .unwrap();
+    assert_success(&env_run);
+    for file in &FILES[..4] {
+        let read = |out: &str| fs::read(dir.path.join(out).join("peter_principle").join(file)).unwrap();
+        let reference = read("one");
+        for out in ["two", "again", "env"] {
+            assert!(reference == read(out), "{file} differs between runs 'one' and '{out}'");
+        }
+    }
+}
+
+#[test]
+fn a_missing_scenario_is_a_clear_error() {
+    let dir = WorkDir::new("missing");
+    let output = dir.run(&["run", "scenarios/no_such_file.toml"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no_such_file.toml"), "{stderr}");
+    assert!(!dir.path.join("output").exists(), "nothing is written for bad input");
+}
+
+#[test]
+fn an_invalid_scenario_names_the_file_the_field_and_why() {
+    let dir = WorkDir::new("invalid");
+    let text = fs::read_to_string(scenarios().join("peter_principle.toml"))
+        .unwrap()
+        .replace("positions = 21", "positions = 0")
+        .replace("promotion = \"worst\"\ncompetence = \"peter\"", "promotion = \"wrost\"\ncompetence = \"peter\"");
+    let path = dir.write("broken.toml", &text);
+    let output = dir.run(&["run", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("broken.toml"), "{stderr}");
+    assert!(stderr.contains("wrost") && stderr.contains("line"), "{stderr}");
+
+    let text = text.replace("wrost", "worst");
+    let path = dir.write("broken.toml", &text);
+    let output = dir.run(&["run", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("levels[3].positions"), "{stderr}");
+    assert!(!dir.path.join("output").exists());
+}
+
+#[test]
+fn a_foreign_output_directory_is_refused_and_kept() {
+    let dir = WorkDir::new("foreign");
+    fs::create_dir_all(dir.path.join("output/peter_principle")).unwrap();
+    dir.write("output/peter_principle/notes.txt", "mine");
+    let output = dir.run(&["run", &scenario("peter_principle.toml"), "--trials", "1"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--force"));
+    assert_eq!(fs::read_to_string(dir.path.join("output/peter_principle/notes.txt")).unwrap(), "mine");
+}
+
+#[test]
+fn help_explains_every_flag() {
+    let dir = WorkDir::new("help");
+    let output = dir.run(&["run", "--help"]);
+    assert_success(&output);
+    let help = String::from_utf8_lossy(&output.stdout);
+    for flag in ["--trials", "--seed", "--out", "--threads", "--quiet", "--force"] {
+        assert!(help.contains(flag), "run --help lacks {flag}");
+    }
+    let output = dir.run(&["--help"]);
+    let help = String::from_utf8_lossy(&output.stdout);
+    for command in ["run", "bench", "validate"] {
+        assert!(help.contains(command), "--help lacks {command}");
+    }
+}
+
+/// The benchmark command reports agent-steps per second, and peak memory does not
+/// grow with the number of trials (aggregation streams).
+#[test]
+fn bench_reports_throughput_and_memory_does_not_grow_with_trials() {
+    let dir = WorkDir::new("bench");
+    let text = fs::read_to_string(scenarios().join("peter_principle.toml"))
+        .unwrap()
+        .replace("steps = 1000", "steps = 50");
+    let path = dir.write("short.toml", &text);
+    let measure = |trials: &str| -> serde_json::Value {
+        let output = dir.run(&["bench", path.to_str().unwrap(), "--trials", trials, "--json", "--threads", "2"]);
+        assert_success(&output);
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let small = measure("100");
+    let large = measure("6000");
+    assert!(large["agent_steps_per_second"].as_f64().unwrap() > 0.0);
+    assert_eq!(large["agent_steps"].as_u64().unwrap(), 160 * 50 * 6000 * 8);
+    let (Some(small_memory), Some(large_memory)) =
+        (small["peak_memory_bytes"].as_f64(), large["peak_memory_bytes"].as_f64())
+    else {
+        return; // No /proc on this platform: nothing to compare.
+    };
+    assert!(
+        large_memory < 1.5 * small_memory + 8.0 * 1048576.0,
+        "peak memory grew from {small_memory} to {large_memory} bytes with 60x the trials"
+    );
+}
