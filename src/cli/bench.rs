@@ -9,7 +9,7 @@ use clap::Args;
 use attrition::config;
 
 use super::Failure;
-use super::run::{execute, load_config};
+use super::run::{Job, execute, load_config};
 
 /// The bundled Peter-principle scenario, so `attrition bench` works from anywhere.
 const PETER_PRINCIPLE: &str = include_str!("../../scenarios/peter_principle.toml");
@@ -33,26 +33,31 @@ pub struct BenchArgs {
 /// Runs the workload, writing its output to a temporary directory, and reports the
 /// throughput.
 pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
-    let (config, scenario_file) = match &args.scenario {
-        Some(path) => (load_config(path, args.trials, None)?, path.clone()),
+    let (config, scenario_file, text) = match &args.scenario {
+        Some(path) => {
+            let config = load_config(path, args.trials, None)?;
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            (config, path.clone(), text)
+        }
         None => {
             let path = PathBuf::from("scenarios/peter_principle.toml");
             let config = config::parse(PETER_PRINCIPLE, &path)
                 .map_err(Failure::failed)?
                 .with_trials(args.trials.unwrap_or(2000))
                 .map_err(|p| Failure::bad_input(anyhow::anyhow!("--trials: {}", p[0].message)))?;
-            (config, path)
+            (config, path, PETER_PRINCIPLE.to_owned())
         }
     };
     let out = std::env::temp_dir().join(format!("attrition-bench-{}", std::process::id()));
-    let report = execute(
-        &config,
-        &scenario_file,
-        &out,
-        args.threads,
-        true,
-        !args.json,
-    );
+    let report = execute(&Job {
+        config: &config,
+        scenario_file: &scenario_file,
+        scenario_text: &text,
+        out: &out,
+        threads: args.threads,
+        force: true,
+        show_progress: !args.json,
+    });
     let _ = std::fs::remove_dir_all(&out);
     let report = report?;
     let agent_steps = config.agent_steps();

@@ -45,15 +45,27 @@ pub struct Report {
     pub threads: usize,
 }
 
-/// Runs `config` and writes its files to `<out>/<name>/`, atomically.
-pub fn execute(
-    config: &Config,
-    scenario_file: &Path,
-    out: &Path,
-    threads: Option<usize>,
-    force: bool,
-    show_progress: bool,
-) -> Result<Report, Failure> {
+/// One run to carry out: what to simulate and where to write it.
+pub struct Job<'a> {
+    /// The validated scenario, overrides applied.
+    pub config: &'a Config,
+    /// The scenario file, as named on the command line.
+    pub scenario_file: &'a Path,
+    /// Its text, for the manifest.
+    pub scenario_text: &'a str,
+    /// Directory under which `<name>/` is written.
+    pub out: &'a Path,
+    /// Worker threads; `None` for rayon's default.
+    pub threads: Option<usize>,
+    /// Replace a target directory that does not look like attrition output.
+    pub force: bool,
+    /// Draw the progress bar (when stderr is a terminal).
+    pub show_progress: bool,
+}
+
+/// Runs a job and writes its files to `<out>/<name>/`, atomically.
+pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
+    let Job { config, scenario_file, scenario_text, out, threads, force, show_progress } = *job;
     let started_at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -106,6 +118,7 @@ pub fn execute(
         program: "attrition",
         version: env!("CARGO_PKG_VERSION"),
         scenario_file: scenario_file.display().to_string(),
+        scenario_text: scenario_text.to_owned(),
         scenario: config,
         seed: config.seed,
         trials: config.trials,
@@ -156,14 +169,20 @@ fn interrupt_flag() -> Arc<AtomicBool> {
 /// `attrition run`.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let config = load_config(&args.scenario, args.trials, args.seed)?;
-    let report = execute(
-        &config,
-        &args.scenario,
-        &args.out,
-        args.threads,
-        args.force,
-        !args.quiet,
-    )?;
+    // Read again for the manifest; load_config has just read it, so this fails
+    // only if the file vanished in between.
+    let text = std::fs::read_to_string(&args.scenario).map_err(|error| {
+        Failure::bad_input(anyhow!("cannot read {}: {error}", args.scenario.display()))
+    })?;
+    let report = execute(&Job {
+        config: &config,
+        scenario_file: &args.scenario,
+        scenario_text: &text,
+        out: &args.out,
+        threads: args.threads,
+        force: args.force,
+        show_progress: !args.quiet,
+    })?;
     if !args.quiet {
         print_report(&config, &report);
     }

@@ -21,6 +21,9 @@ pub struct Manifest<'a> {
     pub version: &'static str,
     /// The scenario file as given on the command line.
     pub scenario_file: String,
+    /// The scenario file's text, verbatim, so the run can be repeated from the
+    /// manifest alone (with `trials` and `seed` below, which flags may override).
+    pub scenario_text: String,
     /// The resolved scenario: every default filled in, overrides applied.
     pub scenario: &'a Config,
     /// Master seed.
