@@ -15,7 +15,11 @@ use attrition::model::workforce::Workforce;
 use attrition::model::{Trial, World, run_arm};
 
 fn peter_principle() -> Config {
-    parse(include_str!("../scenarios/peter_principle.toml"), Path::new("peter_principle.toml")).unwrap()
+    parse(
+        include_str!("../scenarios/peter_principle.toml"),
+        Path::new("peter_principle.toml"),
+    )
+    .unwrap()
 }
 
 /// One step of the 160-position Pluchino organisation, per arm.
@@ -47,7 +51,9 @@ fn whole_trial(c: &mut Criterion) {
     let mut series: Vec<StepRow> = vec![[0.0; STEP_METRICS]; config.steps as usize + 1];
     let mut group = c.benchmark_group("trial");
     group.sample_size(20);
-    group.throughput(Throughput::Elements(config.positions() * u64::from(config.steps) * config.arms.len() as u64));
+    group.throughput(Throughput::Elements(
+        config.positions() * u64::from(config.steps) * config.arms.len() as u64,
+    ));
     let mut seed = 0u64;
     group.bench_function("peter_principle, all 8 arms", |b| {
         b.iter(|| {

@@ -9,6 +9,7 @@ use anyhow::anyhow;
 
 use attrition::config::{self, Config};
 use attrition::metrics::TrialMetric;
+use attrition::output::charts;
 use attrition::output::manifest::{self, Manifest};
 use attrition::output::tables::{self, TrialWriter};
 use attrition::output::{MANIFEST, Staging};
@@ -16,6 +17,9 @@ use attrition::runner::{self, RunError, RunOptions, RunSummary};
 
 use super::progress::Progress;
 use super::{Failure, RunArgs};
+
+/// The metric runs are ranked and compared by.
+const HEADLINE: TrialMetric = TrialMetric::EfficiencyGain;
 
 /// Loads a scenario and applies the command line's overrides.
 pub fn load_config(path: &Path, trials: Option<u32>, seed: Option<u64>) -> Result<Config, Failure> {
@@ -65,7 +69,15 @@ pub struct Job<'a> {
 
 /// Runs a job and writes its files to `<out>/<name>/`, atomically.
 pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
-    let Job { config, scenario_file, scenario_text, out, threads, force, show_progress } = *job;
+    let Job {
+        config,
+        scenario_file,
+        scenario_text,
+        out,
+        threads,
+        force,
+        show_progress,
+    } = *job;
     let started_at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -101,13 +113,22 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
     write(tables::SUMMARY, tables::write_summary)?;
     write(tables::COMPARISON, tables::write_comparison)?;
 
-    let data_files = [
+    let charts = charts::write_all(&staging.path(""), config, &summary, HEADLINE)
+        .map_err(Failure::failed)?;
+    let mut written: Vec<String> = [
         tables::SUMMARY,
         tables::COMPARISON,
         tables::TIMESERIES,
         tables::TRIALS,
-    ];
-    let checksums = data_files
+    ]
+    .map(String::from)
+    .to_vec();
+    written.extend(
+        charts
+            .iter()
+            .filter_map(|path| path.file_name()?.to_str().map(String::from)),
+    );
+    let checksums = written
         .iter()
         .map(|name| manifest::checksum(&staging.path(name)))
         .collect::<Result<Vec<_>, _>>()
@@ -130,9 +151,9 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
         files: checksums,
     };
     manifest::write(&staging.path(MANIFEST), &manifest).map_err(Failure::failed)?;
-    let files = data_files
+    written.push(MANIFEST.to_owned());
+    let files = written
         .iter()
-        .chain([&MANIFEST])
         .map(|name| staging.final_path(name))
         .collect();
     let directory = staging.commit().map_err(Failure::failed)?;
@@ -192,7 +213,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
 /// The arms ranked by the headline metric, with intervals and paired differences to
 /// the baseline, then the files written.
 pub fn print_report(config: &Config, report: &Report) {
-    let headline = TrialMetric::EfficiencyGain;
+    let headline = HEADLINE;
     let metric = headline as usize;
     let summary = &report.summary;
     let mut order: Vec<usize> = (0..config.arms.len()).collect();

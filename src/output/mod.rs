@@ -5,6 +5,7 @@
 //! interrupted run never leaves a CSV that looks finished and the previous results
 //! stay intact until the new ones are whole.
 
+pub mod charts;
 pub mod manifest;
 pub mod tables;
 
@@ -33,6 +34,14 @@ pub enum OutputError {
         "{0} exists but holds no {MANIFEST}, so it may not be an attrition output directory; choose another --out or pass --force to replace it"
     )]
     NotOurs(PathBuf),
+    /// A chart could not be drawn or written.
+    #[error("drawing {path}: {message}")]
+    Chart {
+        /// The chart file.
+        path: PathBuf,
+        /// The plotting library's message.
+        message: String,
+    },
     /// A CSV record could not be written.
     #[error("writing {path}: {source}")]
     Csv {

@@ -1,0 +1,308 @@
+//! Charts, PNG and SVG, drawn from the aggregated summary only.
+//!
+//! Text is drawn with DejaVu Sans compiled into the binary (the `dejavu` crate), never
+//! a system font, so a machine with only the Rust toolchain draws the same charts.
+//! Colours are the Okabe–Ito palette, distinguishable with every common form of
+//! colour blindness; past eight arms the palette repeats with dashed lines.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::config::Config;
+use crate::metrics::{StepMetric, TrialMetric};
+use crate::runner::RunSummary;
+
+use super::OutputError;
+
+/// Okabe & Ito (2008), "Color universal design": orange, sky blue, bluish green,
+/// blue, vermillion, reddish purple, black, yellow (yellow last: it is faint on white).
+pub const PALETTE: [RGBColor; 8] = [
+    RGBColor(0xE6, 0x9F, 0x00),
+    RGBColor(0x56, 0xB4, 0xE9),
+    RGBColor(0x00, 0x9E, 0x73),
+    RGBColor(0x00, 0x72, 0xB2),
+    RGBColor(0xD5, 0x5E, 0x00),
+    RGBColor(0xCC, 0x79, 0xA7),
+    RGBColor(0x00, 0x00, 0x00),
+    RGBColor(0xF0, 0xE4, 0x42),
+];
+
+const SIZE: (u32, u32) = (1200, 750);
+const FONT: &str = "sans-serif";
+
+/// The colour of arm `index`.
+pub fn arm_colour(index: usize) -> RGBColor {
+    PALETTE[index % PALETTE.len()]
+}
+
+fn register_fonts() {
+    static REGISTERED: OnceLock<()> = OnceLock::new();
+    REGISTERED.get_or_init(|| {
+        // The font is compiled in; failing to parse it would be a build defect.
+        plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular())
+            .unwrap_or_else(|_| panic!("the bundled DejaVu Sans font is valid"));
+        plotters::style::register_font(FONT, FontStyle::Bold, dejavu::sans::bold())
+            .unwrap_or_else(|_| panic!("the bundled DejaVu Sans Bold font is valid"));
+    });
+}
+
+fn chart_error(path: &Path) -> impl Fn(String) -> OutputError + '_ {
+    move |message| OutputError::Chart {
+        path: path.to_owned(),
+        message,
+    }
+}
+
+/// Draws the same chart into a PNG and an SVG beside each other: `<stem>.png` and
+/// `<stem>.svg` in `directory`.
+fn draw_both(
+    directory: &Path,
+    stem: &str,
+    draw_png: impl Fn(DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), String>,
+    draw_svg: impl Fn(DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), String>,
+) -> Result<Vec<PathBuf>, OutputError> {
+    register_fonts();
+    let png = directory.join(format!("{stem}.png"));
+    draw_png(BitMapBackend::new(&png, SIZE).into_drawing_area()).map_err(chart_error(&png))?;
+    let svg = directory.join(format!("{stem}.svg"));
+    draw_svg(SVGBackend::new(&svg, SIZE).into_drawing_area()).map_err(chart_error(&svg))?;
+    Ok(vec![png, svg])
+}
+
+/// The step metrics worth a chart: those whose mean moves at all over the run.
+pub fn charted_metrics(config: &Config, run: &RunSummary) -> Vec<StepMetric> {
+    StepMetric::ALL
+        .into_iter()
+        .filter(|&metric| {
+            let first = run.series(0, 0, metric).mean;
+            (0..config.arms.len()).any(|arm| {
+                (0..=config.steps as usize).any(|step| run.series(arm, step, metric).mean != first)
+            })
+        })
+        .collect()
+}
+
+/// Writes every chart of a run into `directory`; returns the files written.
+pub fn write_all(
+    directory: &Path,
+    config: &Config,
+    run: &RunSummary,
+    headline: TrialMetric,
+) -> Result<Vec<PathBuf>, OutputError> {
+    let mut files = Vec::new();
+    for metric in charted_metrics(config, run) {
+        let stem = format!("timeseries_{}", metric.name());
+        files.extend(draw_both(
+            directory,
+            &stem,
+            |area| draw_timeseries(area, config, run, metric),
+            |area| draw_timeseries(area, config, run, metric),
+        )?);
+    }
+    if config.arms.len() > 1 {
+        let stem = format!("comparison_{}", headline.name());
+        files.extend(draw_both(
+            directory,
+            &stem,
+            |area| draw_comparison(area, config, run, headline),
+            |area| draw_comparison(area, config, run, headline),
+        )?);
+    }
+    Ok(files)
+}
+
+/// A padded range that holds every value (and is never empty).
+fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
+    let (low, high) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if !low.is_finite() {
+        return 0.0..1.0;
+    }
+    let pad = ((high - low) * 0.05).max(1e-9 + high.abs() * 1e-3);
+    (low - pad)..(high + pad)
+}
+
+/// One line per arm over time, with the 95% confidence band of its mean.
+fn draw_timeseries<DB: DrawingBackend>(
+    area: DrawingArea<DB, Shift>,
+    config: &Config,
+    run: &RunSummary,
+    metric: StepMetric,
+) -> Result<(), String> {
+    let text = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    area.fill(&WHITE).map_err(text)?;
+    let steps = config.steps as usize;
+    let year = |step: usize| step as f64 * config.step_years();
+    let all = (0..config.arms.len()).flat_map(|arm| {
+        (0..=steps).flat_map(move |step| {
+            let s = run.series(arm, step, metric);
+            [s.ci_low, s.ci_high, s.mean]
+        })
+    });
+    let y_range = padded_range(all);
+    let mut chart = ChartBuilder::on(&area)
+        .caption(
+            format!(
+                "{} — {}: mean over {} trials, 95% CI",
+                config.name,
+                metric.name(),
+                run.trials
+            ),
+            (FONT, 26),
+        )
+        .margin(20)
+        .x_label_area_size(60)
+        .y_label_area_size(90)
+        .build_cartesian_2d(0.0..year(steps).max(1e-9), y_range)
+        .map_err(text)?;
+    chart
+        .configure_mesh()
+        .x_desc("time (years)")
+        .y_desc(format!("{} ({})", metric.name(), metric.unit()))
+        .label_style((FONT, 18))
+        .axis_desc_style((FONT, 20))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(text)?;
+    for (arm_index, arm) in config.arms.iter().enumerate() {
+        let colour = arm_colour(arm_index);
+        let band: Vec<(f64, f64)> = (0..=steps)
+            .map(|step| (year(step), run.series(arm_index, step, metric).ci_high))
+            .chain(
+                (0..=steps)
+                    .rev()
+                    .map(|step| (year(step), run.series(arm_index, step, metric).ci_low)),
+            )
+            .collect();
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                band,
+                colour.mix(0.2).filled(),
+            )))
+            .map_err(text)?;
+        let line: Vec<(f64, f64)> = (0..=steps)
+            .map(|step| (year(step), run.series(arm_index, step, metric).mean))
+            .collect();
+        let style = colour.stroke_width(2);
+        let series = if arm_index < PALETTE.len() {
+            chart
+                .draw_series(LineSeries::new(line, style))
+                .map_err(text)?
+        } else {
+            chart
+                .draw_series(DashedLineSeries::new(line, 8, 6, style))
+                .map_err(text)?
+        };
+        series.label(arm.name.as_str()).legend(move |(x, y)| {
+            PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
+        });
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font((FONT, 18))
+        .draw()
+        .map_err(text)?;
+    area.present().map_err(text)
+}
+
+/// Each arm's paired difference to the baseline on `metric`, with its 95% interval.
+fn draw_comparison<DB: DrawingBackend>(
+    area: DrawingArea<DB, Shift>,
+    config: &Config,
+    run: &RunSummary,
+    metric: TrialMetric,
+) -> Result<(), String> {
+    let text = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    area.fill(&WHITE).map_err(text)?;
+    let index = metric as usize;
+    let compared: Vec<(usize, f64, f64, f64)> = run
+        .comparisons
+        .iter()
+        .enumerate()
+        .filter_map(|(arm, comparisons)| {
+            let d = &comparisons.as_ref()?[index].difference;
+            Some((arm, d.ci_low, d.mean, d.ci_high))
+        })
+        .collect();
+    let x_range = padded_range(compared.iter().flat_map(|&(_, lo, _, hi)| [lo, hi, 0.0]));
+    let rows = compared.len();
+    let names: Vec<&str> = compared
+        .iter()
+        .map(|&(arm, ..)| config.arms[arm].name.as_str())
+        .collect();
+    let mut chart = ChartBuilder::on(&area)
+        .caption(
+            format!(
+                "{} — {} vs \"{}\": paired difference, 95% CI, {} trials",
+                config.name,
+                metric.name(),
+                config.arms[config.baseline].name,
+                run.trials
+            ),
+            (FONT, 24),
+        )
+        .margin(20)
+        .x_label_area_size(60)
+        .y_label_area_size(260)
+        .build_cartesian_2d(x_range.clone(), -0.5..rows as f64 - 0.5)
+        .map_err(text)?;
+    chart
+        .configure_mesh()
+        .x_desc(format!(
+            "difference in {} ({})",
+            metric.name(),
+            metric.unit()
+        ))
+        .y_labels(rows)
+        .y_label_formatter(&|y| {
+            let row = y.round();
+            if (y - row).abs() < 1e-6 && row >= 0.0 && (row as usize) < names.len() {
+                // The first arm on top, as in the scenario file.
+                names[names.len() - 1 - row as usize].to_owned()
+            } else {
+                String::new()
+            }
+        })
+        .label_style((FONT, 18))
+        .axis_desc_style((FONT, 20))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(text)?;
+    chart
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, -0.5), (0.0, rows as f64 - 0.5)],
+            BLACK.mix(0.5).stroke_width(1),
+        )))
+        .map_err(text)?;
+    for (index, &(arm, low, mean, high)) in compared.iter().enumerate() {
+        let row = rows - 1 - index;
+        let colour = arm_colour(arm);
+        chart
+            .draw_series(std::iter::once(ErrorBar::new_horizontal(
+                row as f64,
+                low,
+                mean,
+                high,
+                colour.stroke_width(3),
+                16,
+            )))
+            .map_err(text)?;
+        chart
+            .draw_series(std::iter::once(Circle::new(
+                (mean, row as f64),
+                6,
+                colour.filled(),
+            )))
+            .map_err(text)?;
+    }
+    area.present().map_err(text)
+}
