@@ -15,11 +15,7 @@ use attrition::model::workforce::Workforce;
 use attrition::model::{Trial, World, run_arm};
 
 fn peter_principle() -> Config {
-    parse(
-        include_str!("../scenarios/peter_principle.toml"),
-        Path::new("peter_principle.toml"),
-    )
-    .unwrap()
+    parse(include_str!("../scenarios/peter_principle.toml"), Path::new("peter_principle.toml")).unwrap()
 }
 
 /// One step of the 160-position Pluchino organisation, per arm.

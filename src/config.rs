@@ -120,22 +120,13 @@ fn serialize_truncated_normal<S: serde::Serializer>(
     dist: &TruncatedNormal,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    RawTruncatedNormal {
-        mean: dist.mean,
-        sd: dist.sd,
-        min: dist.min,
-        max: dist.max,
-    }
-    .serialize(serializer)
+    RawTruncatedNormal { mean: dist.mean, sd: dist.sd, min: dist.min, max: dist.max }.serialize(serializer)
 }
 
 impl Config {
     /// Total number of positions in the organisation.
     pub fn positions(&self) -> u64 {
-        self.levels
-            .iter()
-            .map(|level| u64::from(level.positions))
-            .sum()
+        self.levels.iter().map(|level| u64::from(level.positions)).sum()
     }
 
     /// Length of one step in years.
@@ -155,8 +146,7 @@ impl Config {
 
     /// The same configuration with another trial count (the `--trials` flag).
     pub fn with_trials(mut self, trials: u32) -> Result<Self, Vec<FieldProblem>> {
-        check_trials(trials)
-            .map_err(|message| vec![FieldProblem::new("simulation.trials", message)])?;
+        check_trials(trials).map_err(|message| vec![FieldProblem::new("simulation.trials", message)])?;
         self.trials = trials;
         Ok(self)
     }
@@ -179,10 +169,7 @@ pub struct FieldProblem {
 
 impl FieldProblem {
     fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
+        Self { field: field.into(), message: message.into() }
     }
 }
 
@@ -223,10 +210,8 @@ pub enum ScenarioError {
 
 /// Reads, parses and validates a scenario file.
 pub fn load(path: &Path) -> Result<Config, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ScenarioError::Read { path: path.to_owned(), source })?;
     parse(&text, path)
 }
 
@@ -237,14 +222,8 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ScenarioError> {
         path: path.to_owned(),
         message: error.to_string().trim_end().to_owned(),
     })?;
-    let default_name = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("scenario");
-    validate(raw, default_name).map_err(|problems| ScenarioError::Invalid {
-        path: path.to_owned(),
-        problems,
-    })
+    let default_name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
+    validate(raw, default_name).map_err(|problems| ScenarioError::Invalid { path: path.to_owned(), problems })
 }
 
 /// Turns a raw scenario into a [`Config`], collecting every problem.
@@ -254,10 +233,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
     let name = raw.name.clone().unwrap_or_else(|| default_name.to_owned());
     require(
         &mut problems,
-        !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
         "name",
         format!(
             "{name:?} must be non-empty and use only letters, digits, '-' and '_' (it names the output directory)"
@@ -281,12 +257,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         require(&mut problems, false, "simulation.trials", message);
     }
 
-    require(
-        &mut problems,
-        !raw.levels.is_empty(),
-        "levels",
-        "at least one level is needed".into(),
-    );
+    require(&mut problems, !raw.levels.is_empty(), "levels", "at least one level is needed".into());
     require(
         &mut problems,
         raw.levels.len() <= 64,
@@ -310,10 +281,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
             format!("{responsibility} is outside (0, 100]"),
         );
         levels.push(Level {
-            name: level
-                .name
-                .clone()
-                .unwrap_or_else(|| format!("level {index}")),
+            name: level.name.clone().unwrap_or_else(|| format!("level {index}")),
             positions: level.positions,
             kind: level.kind,
             responsibility,
@@ -371,12 +339,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         "at least one arm is needed, as [arms.<name>]".into(),
     );
     for (arm_name, levers) in &raw.arms {
-        require(
-            &mut problems,
-            !arm_name.trim().is_empty(),
-            "arms",
-            "an arm's name is empty".into(),
-        );
+        require(&mut problems, !arm_name.trim().is_empty(), "arms", "an arm's name is empty".into());
         arms.push(resolve_arm(arm_name, levers, &raw.policy, &mut problems));
     }
     let baseline = match &sim.baseline {
@@ -437,27 +400,14 @@ fn truncated_normal(
     highest: f64,
     problems: &mut Vec<FieldProblem>,
 ) -> TruncatedNormal {
-    let dist = TruncatedNormal {
-        mean: raw.mean,
-        sd: raw.sd,
-        min: raw.min,
-        max: raw.max,
-    };
+    let dist = TruncatedNormal { mean: raw.mean, sd: raw.sd, min: raw.min, max: raw.max };
     let mut check = |ok: bool, name: &str, message: String| {
         if !ok {
             problems.push(FieldProblem::new(format!("{field}.{name}"), message));
         }
     };
-    check(
-        raw.mean.is_finite(),
-        "mean",
-        format!("{} is not a finite number", raw.mean),
-    );
-    check(
-        raw.sd > 0.0 && raw.sd.is_finite(),
-        "sd",
-        format!("{} must be positive", raw.sd),
-    );
+    check(raw.mean.is_finite(), "mean", format!("{} is not a finite number", raw.mean));
+    check(raw.sd > 0.0 && raw.sd.is_finite(), "sd", format!("{} must be positive", raw.sd));
     check(
         raw.min >= lowest && raw.min <= highest,
         "min",
@@ -468,11 +418,7 @@ fn truncated_normal(
         "max",
         format!("{} is outside [{lowest}, {highest}]", raw.max),
     );
-    check(
-        raw.min < raw.max,
-        "max",
-        format!("{} is not above min = {}", raw.max, raw.min),
-    );
+    check(raw.min < raw.max, "max", format!("{} is not above min = {}", raw.max, raw.min));
     if raw.sd > 0.0 && raw.min < raw.max && raw.mean.is_finite() {
         // Sampling redraws until a draw lands inside; refuse windows so far in the
         // tail that it would spin.
@@ -490,28 +436,15 @@ fn truncated_normal(
 }
 
 /// An arm's levers: its own, else `[policy]`'s, else the documented default.
-fn resolve_arm(
-    name: &str,
-    own: &RawLevers,
-    policy: &RawLevers,
-    problems: &mut Vec<FieldProblem>,
-) -> Arm {
+fn resolve_arm(name: &str, own: &RawLevers, policy: &RawLevers, problems: &mut Vec<FieldProblem>) -> Arm {
     let field = |lever: &str| format!("arms.{name}.{lever}");
-    let promotion_name = own
-        .promotion
-        .or(policy.promotion)
-        .unwrap_or(PromotionPolicy::Best);
-    let best_probability = own
-        .best_probability
-        .or(policy.best_probability)
-        .unwrap_or(0.5);
+    let promotion_name = own.promotion.or(policy.promotion).unwrap_or(PromotionPolicy::Best);
+    let best_probability = own.best_probability.or(policy.best_probability).unwrap_or(0.5);
     let promotion = match promotion_name {
         PromotionPolicy::Best => Promotion::Best,
         PromotionPolicy::Worst => Promotion::Worst,
         PromotionPolicy::Random => Promotion::Random,
-        PromotionPolicy::Alternate => Promotion::Mixed {
-            best_probability: 0.5,
-        },
+        PromotionPolicy::Alternate => Promotion::Mixed { best_probability: 0.5 },
         PromotionPolicy::Mixed => Promotion::Mixed { best_probability },
     };
     if !(0.0..=1.0).contains(&best_probability) {
@@ -523,43 +456,27 @@ fn resolve_arm(
     if own.best_probability.is_some() && promotion_name != PromotionPolicy::Mixed {
         problems.push(FieldProblem::new(
             field("best_probability"),
-            format!(
-                "applies only to promotion = \"mixed\", but this arm promotes by {promotion_name:?}"
-            ),
+            format!("applies only to promotion = \"mixed\", but this arm promotes by {promotion_name:?}"),
         ));
     }
 
-    let hypothesis = own
-        .competence
-        .or(policy.competence)
-        .unwrap_or(CompetenceHypothesis::CommonSense);
-    let change = own
-        .common_sense_change
-        .or(policy.common_sense_change)
-        .unwrap_or(1.0);
+    let hypothesis = own.competence.or(policy.competence).unwrap_or(CompetenceHypothesis::CommonSense);
+    let change = own.common_sense_change.or(policy.common_sense_change).unwrap_or(1.0);
     if !(0.0..=10.0).contains(&change) {
-        problems.push(FieldProblem::new(
-            field("common_sense_change"),
-            format!("{change} is outside [0, 10]"),
-        ));
+        problems
+            .push(FieldProblem::new(field("common_sense_change"), format!("{change} is outside [0, 10]")));
     }
     if own.common_sense_change.is_some() && hypothesis != CompetenceHypothesis::CommonSense {
         problems.push(FieldProblem::new(
             field("common_sense_change"),
-            format!(
-                "applies only to competence = \"common_sense\", but this arm uses {hypothesis:?}"
-            ),
+            format!("applies only to competence = \"common_sense\", but this arm uses {hypothesis:?}"),
         ));
     }
     let competence = match hypothesis {
         CompetenceHypothesis::CommonSense => Competence::CommonSense { change },
         CompetenceHypothesis::Peter => Competence::Peter,
     };
-    Arm {
-        name: name.to_owned(),
-        promotion,
-        competence,
-    }
+    Arm { name: name.to_owned(), promotion, competence }
 }
 
 #[cfg(test)]
@@ -601,10 +518,7 @@ mod tests {
         assert_eq!(config.positions(), 4);
         assert_eq!(config.levels[1].name, "level 1");
         assert_eq!(config.arms[0].promotion, Promotion::Best);
-        assert_eq!(
-            config.arms[0].competence,
-            Competence::CommonSense { change: 1.0 }
-        );
+        assert_eq!(config.arms[0].competence, Competence::CommonSense { change: 1.0 });
         assert_eq!(config.arms[1].competence, Competence::Peter);
         assert_eq!(config.baseline, 0);
         assert_eq!(config.agent_steps(), 4 * 10 * 4 * 2);
@@ -623,10 +537,7 @@ mod tests {
     fn a_wrong_type_is_an_error() {
         let text = MINIMAL.replace("trials = 4", "trials = \"four\"");
         let message = parse_text(&text).unwrap_err().to_string();
-        assert!(
-            message.contains("trials") || message.contains("four"),
-            "{message}"
-        );
+        assert!(message.contains("trials") || message.contains("four"), "{message}");
     }
 
     #[test]
@@ -650,22 +561,14 @@ mod tests {
     fn a_missing_baseline_is_named() {
         let text = MINIMAL.replace("seed = 1", "seed = 1\nbaseline = \"nope\"");
         let message = parse_text(&text).unwrap_err().to_string();
-        assert!(
-            message.contains("simulation.baseline") && message.contains("nope"),
-            "{message}"
-        );
+        assert!(message.contains("simulation.baseline") && message.contains("nope"), "{message}");
     }
 
     #[test]
     fn alternate_is_an_even_mix_of_best_and_worst() {
         let text = MINIMAL.replace("promotion = \"random\"", "promotion = \"alternate\"");
         let config = parse_text(&text).unwrap();
-        assert_eq!(
-            config.arms[1].promotion,
-            Promotion::Mixed {
-                best_probability: 0.5
-            }
-        );
+        assert_eq!(config.arms[1].promotion, Promotion::Mixed { best_probability: 0.5 });
     }
 
     #[test]

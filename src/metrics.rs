@@ -60,9 +60,7 @@ impl StepMetric {
     pub fn unit(self) -> &'static str {
         match self {
             Self::Headcount | Self::Vacancies => "positions",
-            Self::Hires | Self::Promotions | Self::Retirements | Self::Dismissals => {
-                "people per step"
-            }
+            Self::Hires | Self::Promotions | Self::Retirements | Self::Dismissals => "people per step",
             Self::Efficiency => "% of maximum",
         }
     }
@@ -144,10 +142,7 @@ impl TrialMetric {
     pub fn accuracy(self, config: &Config) -> (f64, f64) {
         match self {
             Self::FinalEfficiency | Self::MeanEfficiency | Self::EfficiencyGain => (100.0, 0.01),
-            Self::PromotionRate => (
-                f64::from(config.steps_per_year) * config.levels.len() as f64,
-                1e-4,
-            ),
+            Self::PromotionRate => (f64::from(config.steps_per_year) * config.levels.len() as f64, 1e-4),
             Self::HireRate | Self::RetirementRate | Self::DismissalRate => {
                 (f64::from(config.steps_per_year), 1e-4)
             }

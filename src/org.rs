@@ -35,10 +35,7 @@ impl Org {
 
     /// Total number of positions.
     pub fn positions(&self) -> usize {
-        *self
-            .level_starts
-            .last()
-            .expect("an org has at least one level")
+        *self.level_starts.last().expect("an org has at least one level")
     }
 
     /// The positions of a level.
@@ -49,9 +46,7 @@ impl Org {
     /// The level a position belongs to.
     pub fn level_of(&self, position: usize) -> usize {
         debug_assert!(position < self.positions());
-        self.level_starts
-            .partition_point(|&start| start <= position)
-            - 1
+        self.level_starts.partition_point(|&start| start <= position) - 1
     }
 }
 

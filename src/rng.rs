@@ -54,9 +54,7 @@ pub enum Stream {
 /// The generator of one stream of one trial.
 pub fn stream_rng(trial_seed: u64, stream: Stream) -> TrialRng {
     // The mix decorrelates neighbouring seeds before rand's own SplitMix expansion.
-    TrialRng::seed_from_u64(splitmix64(
-        trial_seed ^ splitmix64(stream as u64).rotate_left(17),
-    ))
+    TrialRng::seed_from_u64(splitmix64(trial_seed ^ splitmix64(stream as u64).rotate_left(17)))
 }
 
 /// A generator for tests, seeded through one helper so tests never invent schemes.
@@ -130,14 +128,9 @@ fn normal_cdf(z: f64) -> f64 {
     let t = 1.0 / (1.0 + 0.327_591_1 * x);
     let poly = t
         * (0.254_829_592
-            + t * (-0.284_496_736
-                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+            + t * (-0.284_496_736 + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
     let erfc = poly * (-x * x).exp();
-    if z >= 0.0 {
-        1.0 - 0.5 * erfc
-    } else {
-        0.5 * erfc
-    }
+    if z >= 0.0 { 1.0 - 0.5 * erfc } else { 0.5 * erfc }
 }
 
 #[cfg(test)]
@@ -156,21 +149,12 @@ mod tests {
         assert_eq!(first, PINNED_GENERATOR);
     }
 
-    const PINNED_GENERATOR: [u64; 3] = [
-        4811983762724580809,
-        8697547369589929188,
-        11697265878257374758,
-    ];
+    const PINNED_GENERATOR: [u64; 3] = [4811983762724580809, 8697547369589929188, 11697265878257374758];
 
     #[test]
     fn value_stability_of_the_samplers() {
         let mut rng = test_rng(7);
-        let skill = TruncatedNormal {
-            mean: 7.0,
-            sd: 2.0,
-            min: 1.0,
-            max: 10.0,
-        };
+        let skill = TruncatedNormal { mean: 7.0, sd: 2.0, min: 1.0, max: 10.0 };
         let draws: Vec<f64> = (0..3).map(|_| skill.sample(&mut rng)).collect();
         assert_eq!(draws, PINNED_SKILLS);
         assert_eq!(uniform_index(&mut rng, 81), PINNED_INDEX);
@@ -197,12 +181,7 @@ mod tests {
 
     #[test]
     fn truncated_normal_stays_inside_and_matches_its_mean() {
-        let skill = TruncatedNormal {
-            mean: 7.0,
-            sd: 2.0,
-            min: 1.0,
-            max: 10.0,
-        };
+        let skill = TruncatedNormal { mean: 7.0, sd: 2.0, min: 1.0, max: 10.0 };
         let mut rng = test_rng(1);
         let n = 200_000;
         let mut sum = 0.0;
@@ -224,9 +203,6 @@ mod tests {
         for _ in 0..50_000 {
             counts[uniform_index(&mut rng, 5)] += 1;
         }
-        assert!(
-            counts.iter().all(|&c| (9_500..10_500).contains(&c)),
-            "{counts:?}"
-        );
+        assert!(counts.iter().all(|&c| (9_500..10_500).contains(&c)), "{counts:?}");
     }
 }

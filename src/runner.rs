@@ -145,10 +145,7 @@ pub fn run(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
-        .map_err(|error| RunError::ThreadPool {
-            threads,
-            message: error.to_string(),
-        })?;
+        .map_err(|error| RunError::ThreadPool { threads, message: error.to_string() })?;
     let world = World::new(config);
     let arms = config.arms.len();
     let total = u64::from(config.trials);
@@ -164,8 +161,7 @@ pub fn run(
         })
         .collect();
 
-    let mut arm_totals: Vec<Vec<Accumulator>> =
-        (0..arms).map(|_| trial_accumulators(config)).collect();
+    let mut arm_totals: Vec<Vec<Accumulator>> = (0..arms).map(|_| trial_accumulators(config)).collect();
     let mut paired: Vec<Vec<PairedDifference>> = (0..arms)
         .map(|_| {
             TrialMetric::ALL
@@ -182,10 +178,7 @@ pub fn run(
     let mut done = 0u64;
     while done < total {
         if stop.load(Ordering::Relaxed) {
-            return Err(RunError::Interrupted {
-                completed: done,
-                total,
-            });
+            return Err(RunError::Interrupted { completed: done, total });
         }
         let end = (done + batch).min(total);
         let chunks: Vec<Result<Vec<TrialOutcome>, RunError>> = pool.install(|| {
@@ -218,9 +211,7 @@ pub fn run(
         progress(done, total);
     }
 
-    let mut slots = slots
-        .into_iter()
-        .map(|slot| slot.into_inner().unwrap_or_else(|p| p.into_inner()));
+    let mut slots = slots.into_iter().map(|slot| slot.into_inner().unwrap_or_else(|p| p.into_inner()));
     let mut series = slots.next().expect("a pool has a thread").series;
     for slot in slots {
         for (total, part) in series.iter_mut().zip(&slot.series) {
@@ -231,10 +222,7 @@ pub fn run(
         trials: total,
         steps: config.steps,
         series: series.iter().map(Accumulator::summarise).collect(),
-        arms: arm_totals
-            .iter()
-            .map(|metrics| metrics.iter().map(Accumulator::summarise).collect())
-            .collect(),
+        arms: arm_totals.iter().map(|metrics| metrics.iter().map(Accumulator::summarise).collect()).collect(),
         comparisons: paired
             .iter()
             .enumerate()
@@ -262,12 +250,7 @@ fn run_chunk(
     slot: &mut ThreadSlot,
 ) -> Result<Vec<TrialOutcome>, RunError> {
     let config = world.config;
-    let ThreadSlot {
-        initial,
-        workforce,
-        series_buffers,
-        series,
-    } = slot;
+    let ThreadSlot { initial, workforce, series_buffers, series } = slot;
     let mut outcomes: Vec<TrialOutcome> = trials
         .clone()
         .map(|trial| TrialOutcome {
@@ -277,22 +260,14 @@ fn run_chunk(
         })
         .collect();
     for (outcome, initial) in outcomes.iter().zip(initial.iter_mut()) {
-        guard(outcome, || {
-            world.draw_initial_workforce(outcome.seed, initial)
-        })?;
+        guard(outcome, || world.draw_initial_workforce(outcome.seed, initial))?;
     }
     for (arm_index, arm) in config.arms.iter().enumerate() {
-        for ((outcome, initial), buffer) in outcomes
-            .iter_mut()
-            .zip(initial.iter())
-            .zip(series_buffers.iter_mut())
+        for ((outcome, initial), buffer) in
+            outcomes.iter_mut().zip(initial.iter()).zip(series_buffers.iter_mut())
         {
-            guard(outcome, || {
-                run_arm(world, arm, outcome.seed, initial, workforce, buffer)
-            })?;
-            outcome
-                .arms
-                .push(crate::metrics::summarise_trial(config, buffer));
+            guard(outcome, || run_arm(world, arm, outcome.seed, initial, workforce, buffer))?;
+            outcome.arms.push(crate::metrics::summarise_trial(config, buffer));
         }
         let buffers = &series_buffers[..outcomes.len()];
         for step in 0..=config.steps as usize {
@@ -358,12 +333,8 @@ mod tests {
     use std::path::Path;
 
     fn small_peter(trials: u32) -> Config {
-        let text =
-            include_str!("../scenarios/peter_principle.toml").replace("steps = 1000", "steps = 60");
-        parse(&text, Path::new("peter_principle.toml"))
-            .unwrap()
-            .with_trials(trials)
-            .unwrap()
+        let text = include_str!("../scenarios/peter_principle.toml").replace("steps = 1000", "steps = 60");
+        parse(&text, Path::new("peter_principle.toml")).unwrap().with_trials(trials).unwrap()
     }
 
     fn run_collecting(config: &Config, threads: usize) -> (RunSummary, Vec<TrialOutcome>) {
@@ -371,9 +342,7 @@ mod tests {
         let stop = AtomicBool::new(false);
         let summary = run(
             config,
-            RunOptions {
-                threads: Some(threads),
-            },
+            RunOptions { threads: Some(threads) },
             &stop,
             |batch| {
                 rows.extend_from_slice(batch);
@@ -394,10 +363,7 @@ mod tests {
         assert_eq!(one.series, three.series);
         assert_eq!(one.arms, three.arms);
         assert_eq!(one.comparisons, three.comparisons);
-        assert_eq!(
-            rows_one.iter().map(|r| r.trial).collect::<Vec<_>>(),
-            (0..24).collect::<Vec<_>>()
-        );
+        assert_eq!(rows_one.iter().map(|r| r.trial).collect::<Vec<_>>(), (0..24).collect::<Vec<_>>());
     }
 
     #[test]
@@ -406,18 +372,9 @@ mod tests {
         let (summary, rows) = run_collecting(&config, 2);
         assert!(summary.comparisons[0].is_none());
         let gain = TrialMetric::EfficiencyGain as usize;
-        let expected: f64 = rows
-            .iter()
-            .map(|r| r.arms[4][gain] - r.arms[0][gain])
-            .sum::<f64>()
-            / 8.0;
-        let measured = summary.comparisons[4].as_ref().unwrap()[gain]
-            .difference
-            .mean;
-        assert!(
-            (expected - measured).abs() < 1e-9,
-            "{expected} vs {measured}"
-        );
+        let expected: f64 = rows.iter().map(|r| r.arms[4][gain] - r.arms[0][gain]).sum::<f64>() / 8.0;
+        let measured = summary.comparisons[4].as_ref().unwrap()[gain].difference.mean;
+        assert!((expected - measured).abs() < 1e-9, "{expected} vs {measured}");
     }
 
     #[test]
@@ -425,12 +382,6 @@ mod tests {
         let config = small_peter(8);
         let stop = AtomicBool::new(true);
         let result = run(&config, RunOptions::default(), &stop, |_| Ok(()), |_, _| {});
-        assert!(matches!(
-            result,
-            Err(RunError::Interrupted {
-                completed: 0,
-                total: 8
-            })
-        ));
+        assert!(matches!(result, Err(RunError::Interrupted { completed: 0, total: 8 })));
     }
 }

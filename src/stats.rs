@@ -58,20 +58,11 @@ pub struct Moments {
 impl Moments {
     /// An empty accumulator for values with `|x| <= max_abs` (positive, finite).
     pub fn new(max_abs: f64) -> Self {
-        assert!(
-            max_abs.is_finite() && max_abs > 0.0,
-            "bad max_abs {max_abs}"
-        );
+        assert!(max_abs.is_finite() && max_abs > 0.0, "bad max_abs {max_abs}");
         // Capped so that 2^-s stays a normal f64; the cap only matters for
         // absurdly small bounds, and lowering s keeps |q| within 2^40.
         let scale_exp = (40 - ceil_log2(max_abs)).min(1000);
-        Self {
-            max_abs,
-            scale_exp,
-            n: 0,
-            sum: 0,
-            sum_sq: 0,
-        }
+        Self { max_abs, scale_exp, n: 0, sum: 0, sum_sq: 0 }
     }
 
     /// Adds one value. Callers must pass finite values within `±max_abs`
@@ -173,13 +164,7 @@ impl Histogram {
     /// An empty histogram whose finest bins are `resolution` wide (positive, finite).
     pub fn new(resolution: f64) -> Self {
         assert!(resolution.is_finite() && resolution > 0.0, "bad resolution");
-        Self {
-            resolution,
-            level: 0,
-            offset: 0,
-            counts: VecDeque::new(),
-            n: 0,
-        }
+        Self { resolution, level: 0, offset: 0, counts: VecDeque::new(), n: 0 }
     }
 
     /// Adds one finite value (checked in debug builds; in release NaN lands in bin 0).
@@ -327,10 +312,7 @@ fn ln_gamma(x: f64) -> f64 {
         return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
     }
     let x = x - 1.0;
-    let sum = C[1..]
-        .iter()
-        .enumerate()
-        .fold(C[0], |acc, (i, c)| acc + c / (x + i as f64 + 1.0));
+    let sum = C[1..].iter().enumerate().fold(C[0], |acc, (i, c)| acc + c / (x + i as f64 + 1.0));
     let t = x + G + 0.5;
     0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
 }
@@ -393,11 +375,7 @@ pub fn student_t_quantile(p: f64, df: f64) -> f64 {
     assert!(df > 0.0 && df.is_finite(), "bad degrees of freedom {df}");
     if !(p > 0.0 && p < 1.0) {
         // −∞ at 0, +∞ at 1, NaN outside [0, 1].
-        return if (0.0..=1.0).contains(&p) {
-            (p - 0.5) * f64::INFINITY
-        } else {
-            f64::NAN
-        };
+        return if (0.0..=1.0).contains(&p) { (p - 0.5) * f64::INFINITY } else { f64::NAN };
     }
     // Solve for the tail probability directly (1 − p is exact for p >= ½).
     let (tail_p, sign) = if p < 0.5 { (p, -1.0) } else { (1.0 - p, 1.0) };
@@ -478,10 +456,7 @@ impl Accumulator {
     /// For values with `|x| <= max_abs`, percentiles resolved to `resolution`
     /// (both positive and finite, in the metric's units).
     pub fn new(max_abs: f64, resolution: f64) -> Self {
-        Self {
-            moments: Moments::new(max_abs),
-            histogram: Histogram::new(resolution),
-        }
+        Self { moments: Moments::new(max_abs), histogram: Histogram::new(resolution) }
     }
 
     /// Adds one trial's value (finite, within `±max_abs`).
@@ -541,11 +516,7 @@ impl PairedDifference {
     /// `max_abs` bounds `|arm − baseline|` (at most twice the metric's own
     /// bound); `resolution` is the percentile resolution of the differences.
     pub fn new(max_abs: f64, resolution: f64) -> Self {
-        Self {
-            differences: Accumulator::new(max_abs, resolution),
-            positive: 0,
-            negative: 0,
-        }
+        Self { differences: Accumulator::new(max_abs, resolution), positive: 0, negative: 0 }
     }
 
     /// Adds one trial's pair of values.
@@ -626,10 +597,7 @@ mod tests {
     }
 
     fn assert_close(actual: f64, expected: f64, rel: f64) {
-        assert!(
-            (actual - expected).abs() <= rel * expected.abs(),
-            "{actual} vs {expected}"
-        );
+        assert!((actual - expected).abs() <= rel * expected.abs(), "{actual} vs {expected}");
     }
 
     /// Splits `values` into random pieces, folds each into a fresh accumulator,
@@ -714,14 +682,9 @@ mod tests {
         let reference = values.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
         assert_close(m.variance(), reference, 1e-6);
         // The one-pass floating-point formula loses it entirely.
-        let (s, s2) = values
-            .iter()
-            .fold((0.0, 0.0), |(s, s2), x| (s + x, s2 + x * x));
+        let (s, s2) = values.iter().fold((0.0, 0.0), |(s, s2), x| (s + x, s2 + x * x));
         let naive = (s2 - s * s / n) / (n - 1.0);
-        assert!(
-            (naive - reference).abs() > 1e-3 * reference,
-            "naive {naive} vs {reference}"
-        );
+        assert!((naive - reference).abs() > 1e-3 * reference, "naive {naive} vs {reference}");
     }
 
     #[test]
@@ -731,14 +694,8 @@ mod tests {
         Rng(3).shuffle(&mut values);
         values.iter().for_each(|&i| h.add(f64::from(i)));
         assert_eq!(h.level(), 0);
-        assert_eq!(
-            (h.quantile(0.05), h.quantile(0.5), h.quantile(0.95)),
-            (5.0, 50.0, 95.0)
-        );
-        assert_eq!(
-            (h.quantile(0.0), h.quantile(0.07), h.quantile(1.0)),
-            (1.0, 7.0, 100.0)
-        );
+        assert_eq!((h.quantile(0.05), h.quantile(0.5), h.quantile(0.95)), (5.0, 50.0, 95.0));
+        assert_eq!((h.quantile(0.0), h.quantile(0.07), h.quantile(1.0)), (1.0, 7.0, 100.0));
         assert!(Histogram::new(1.0).quantile(0.5).is_nan());
     }
 
@@ -761,11 +718,7 @@ mod tests {
         for p in [0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0] {
             let rank = ((p * 50_000.0_f64).ceil() as usize).max(1);
             let exact = values[rank - 1];
-            assert!(
-                (h.quantile(p) - exact).abs() <= tolerance,
-                "p={p}: {} vs {exact}",
-                h.quantile(p)
-            );
+            assert!((h.quantile(p) - exact).abs() <= tolerance, "p={p}: {} vs {exact}", h.quantile(p));
         }
     }
 
@@ -804,11 +757,7 @@ mod tests {
         }
         // Closed forms far into the tails: Cauchy for df = 1, and df = 2.
         for p in [1e-7, 0.3, 0.9999999] {
-            assert_close(
-                student_t_quantile(p, 1.0),
-                (std::f64::consts::PI * (p - 0.5)).tan(),
-                1e-8,
-            );
+            assert_close(student_t_quantile(p, 1.0), (std::f64::consts::PI * (p - 0.5)).tan(), 1e-8);
             let df2 = (2.0 * p - 1.0) * (0.5 / (p * (1.0 - p))).sqrt();
             assert_close(student_t_quantile(p, 2.0), df2, 1e-8);
         }
@@ -840,19 +789,13 @@ mod tests {
         let mut acc = Accumulator::new(10.0, 0.5);
         (0..50).for_each(|_| acc.add(4.0));
         let s = acc.summarise();
-        assert_eq!(
-            (s.n, s.mean, s.std_dev, s.ci_low, s.ci_high),
-            (50, 4.0, 0.0, 4.0, 4.0)
-        );
+        assert_eq!((s.n, s.mean, s.std_dev, s.ci_low, s.ci_high), (50, 4.0, 0.0, 4.0, 4.0));
         assert_eq!((s.p5, s.p50, s.p95), (4.0, 4.0, 4.0));
         let mut one = Accumulator::new(10.0, 0.5);
         assert!(one.summarise().ci_low.is_nan());
         one.add(-1.5);
         let s = one.summarise();
-        assert_eq!(
-            (s.n, s.mean, s.ci_low, s.ci_high, s.p50),
-            (1, -1.5, -1.5, -1.5, -1.5)
-        );
+        assert_eq!((s.n, s.mean, s.ci_low, s.ci_high, s.p50), (1, -1.5, -1.5, -1.5, -1.5));
         assert!(s.std_dev.is_nan());
     }
 
@@ -870,14 +813,8 @@ mod tests {
             noisy.add(baseline + 2.5 + rng.normal(), baseline + rng.normal());
         }
         let s = same.summarise();
-        assert_eq!(
-            (s.mean, s.std_dev, s.ci_low, s.ci_high),
-            (0.0, 0.0, 0.0, 0.0)
-        );
-        assert_eq!(
-            (same.positive(), same.negative(), same.share_positive()),
-            (0, 0, 0.0)
-        );
+        assert_eq!((s.mean, s.std_dev, s.ci_low, s.ci_high), (0.0, 0.0, 0.0, 0.0));
+        assert_eq!((same.positive(), same.negative(), same.share_positive()), (0, 0, 0.0));
         let s = shifted.summarise();
         assert_close(s.mean, 2.5, 1e-9);
         assert!(s.std_dev < 1e-9 && s.ci_high - s.ci_low < 1e-9);

@@ -6,13 +6,7 @@ use std::fs;
 
 use common::{WorkDir, assert_success, scenario, scenarios};
 
-const FILES: [&str; 5] = [
-    "summary.csv",
-    "comparison.csv",
-    "timeseries.csv",
-    "trials.csv",
-    "manifest.json",
-];
+const FILES: [&str; 5] = ["summary.csv", "comparison.csv", "timeseries.csv", "trials.csv", "manifest.json"];
 
 #[test]
 fn run_writes_every_output_file_of_the_bundled_scenario() {
@@ -34,28 +28,20 @@ fn run_writes_every_output_file_of_the_bundled_scenario() {
     assert_eq!(manifest["trials"], 4);
     assert_eq!(manifest["scenario"]["levels"].as_array().unwrap().len(), 6);
     // Every CSV and chart is listed with its checksum.
-    let listed: Vec<&str> = manifest["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["file"].as_str().unwrap())
-        .collect();
+    let listed: Vec<&str> =
+        manifest["files"].as_array().unwrap().iter().map(|f| f["file"].as_str().unwrap()).collect();
     for file in &FILES[..4] {
         assert!(listed.contains(file), "{file} is not in the manifest");
     }
     assert!(
-        listed.contains(&"timeseries_efficiency.svg")
-            && listed.contains(&"comparison_efficiency_gain.png")
+        listed.contains(&"timeseries_efficiency.svg") && listed.contains(&"comparison_efficiency_gain.png")
     );
     for entry in manifest["files"].as_array().unwrap() {
         assert_eq!(entry["sha256"].as_str().unwrap().len(), 64);
         assert!(results.join(entry["file"].as_str().unwrap()).is_file());
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        stdout.contains("efficiency_gain") && stdout.contains("best, Peter"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("efficiency_gain") && stdout.contains("best, Peter"), "{stdout}");
     // Nothing but the results directory is left behind: no staging directories.
     let entries: Vec<_> = fs::read_dir(dir.path.join("output")).unwrap().collect();
     assert_eq!(entries.len(), 1);
@@ -84,17 +70,8 @@ fn output_is_byte_identical_across_thread_counts_and_runs() {
     let path = scenario("peter_principle.toml");
     let runs = [("one", "1"), ("two", "2"), ("again", "2")];
     for (out, threads) in runs {
-        let output = dir.run(&[
-            "run",
-            &path,
-            "--trials",
-            "40",
-            "--threads",
-            threads,
-            "--out",
-            out,
-            "--quiet",
-        ]);
+        let output =
+            dir.run(&["run", &path, "--trials", "40", "--threads", threads, "--out", out, "--quiet"]);
         assert_success(&output);
     }
     let env_run = dir
@@ -104,14 +81,10 @@ fn output_is_byte_identical_across_thread_counts_and_runs() {
         .unwrap();
     assert_success(&env_run);
     for file in &FILES[..4] {
-        let read =
-            |out: &str| fs::read(dir.path.join(out).join("peter_principle").join(file)).unwrap();
+        let read = |out: &str| fs::read(dir.path.join(out).join("peter_principle").join(file)).unwrap();
         let reference = read("one");
         for out in ["two", "again", "env"] {
-            assert!(
-                reference == read(out),
-                "{file} differs between runs 'one' and '{out}'"
-            );
+            assert!(reference == read(out), "{file} differs between runs 'one' and '{out}'");
         }
     }
 }
@@ -123,10 +96,7 @@ fn a_missing_scenario_is_a_clear_error() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no_such_file.toml"), "{stderr}");
-    assert!(
-        !dir.path.join("output").exists(),
-        "nothing is written for bad input"
-    );
+    assert!(!dir.path.join("output").exists(), "nothing is written for bad input");
 }
 
 #[test]
@@ -144,10 +114,7 @@ fn an_invalid_scenario_names_the_file_the_field_and_why() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("broken.toml"), "{stderr}");
-    assert!(
-        stderr.contains("wrost") && stderr.contains("line"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("wrost") && stderr.contains("line"), "{stderr}");
 
     let text = text.replace("wrost", "worst");
     let path = dir.write("broken.toml", &text);
@@ -166,10 +133,7 @@ fn a_foreign_output_directory_is_refused_and_kept() {
     let output = dir.run(&["run", &scenario("peter_principle.toml"), "--trials", "1"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--force"));
-    assert_eq!(
-        fs::read_to_string(dir.path.join("output/peter_principle/notes.txt")).unwrap(),
-        "mine"
-    );
+    assert_eq!(fs::read_to_string(dir.path.join("output/peter_principle/notes.txt")).unwrap(), "mine");
 }
 
 #[test]
@@ -178,14 +142,7 @@ fn help_explains_every_flag() {
     let output = dir.run(&["run", "--help"]);
     assert_success(&output);
     let help = String::from_utf8_lossy(&output.stdout);
-    for flag in [
-        "--trials",
-        "--seed",
-        "--out",
-        "--threads",
-        "--quiet",
-        "--force",
-    ] {
+    for flag in ["--trials", "--seed", "--out", "--threads", "--quiet", "--force"] {
         assert!(help.contains(flag), "run --help lacks {flag}");
     }
     let output = dir.run(&["--help"]);
@@ -205,15 +162,8 @@ fn bench_reports_throughput_and_memory_does_not_grow_with_trials() {
         .replace("steps = 1000", "steps = 50");
     let path = dir.write("short.toml", &text);
     let measure = |trials: &str| -> serde_json::Value {
-        let output = dir.run(&[
-            "bench",
-            path.to_str().unwrap(),
-            "--trials",
-            trials,
-            "--json",
-            "--threads",
-            "2",
-        ]);
+        let output =
+            dir.run(&["bench", path.to_str().unwrap(), "--trials", trials, "--json", "--threads", "2"]);
         assert_success(&output);
         serde_json::from_slice(&output.stdout).unwrap()
     };
@@ -221,10 +171,9 @@ fn bench_reports_throughput_and_memory_does_not_grow_with_trials() {
     let large = measure("6000");
     assert!(large["agent_steps_per_second"].as_f64().unwrap() > 0.0);
     assert_eq!(large["agent_steps"].as_u64().unwrap(), 160 * 50 * 6000 * 8);
-    let (Some(small_memory), Some(large_memory)) = (
-        small["peak_memory_bytes"].as_f64(),
-        large["peak_memory_bytes"].as_f64(),
-    ) else {
+    let (Some(small_memory), Some(large_memory)) =
+        (small["peak_memory_bytes"].as_f64(), large["peak_memory_bytes"].as_f64())
+    else {
         return; // No /proc on this platform: nothing to compare.
     };
     assert!(
@@ -237,42 +186,20 @@ fn bench_reports_throughput_and_memory_does_not_grow_with_trials() {
 #[test]
 fn charts_are_valid_png_and_svg_with_a_series_per_arm() {
     let dir = WorkDir::new("charts");
-    assert_success(&dir.run(&[
-        "run",
-        &scenario("peter_principle.toml"),
-        "--trials",
-        "3",
-        "--quiet",
-    ]));
+    assert_success(&dir.run(&["run", &scenario("peter_principle.toml"), "--trials", "3", "--quiet"]));
     let results = dir.path.join("output/peter_principle");
     let arms = 8;
     let palette = attrition::output::charts::PALETTE;
-    for stem in [
-        "timeseries_efficiency",
-        "timeseries_promotions",
-        "comparison_efficiency_gain",
-    ] {
+    for stem in ["timeseries_efficiency", "timeseries_promotions", "comparison_efficiency_gain"] {
         let svg = fs::read_to_string(results.join(format!("{stem}.svg"))).unwrap();
         assert!(
             svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
             "{stem}.svg is not an SVG document"
         );
-        let texts: Vec<&str> = svg
-            .split("<text")
-            .skip(1)
-            .map(|t| t.split('>').nth(1).unwrap_or(""))
-            .collect();
-        assert!(
-            texts.iter().any(|t| t.contains("peter_principle")),
-            "{stem}: no title"
-        );
-        assert!(
-            texts
-                .iter()
-                .filter(|t| !t.trim_start_matches("</text").trim().is_empty())
-                .count()
-                > 5
-        );
+        let texts: Vec<&str> =
+            svg.split("<text").skip(1).map(|t| t.split('>').nth(1).unwrap_or("")).collect();
+        assert!(texts.iter().any(|t| t.contains("peter_principle")), "{stem}: no title");
+        assert!(texts.iter().filter(|t| !t.trim_start_matches("</text").trim().is_empty()).count() > 5);
 
         let decoder = png::Decoder::new(std::io::BufReader::new(
             fs::File::open(results.join(format!("{stem}.png"))).unwrap(),
@@ -285,25 +212,16 @@ fn charts_are_valid_png_and_svg_with_a_series_per_arm() {
         // Every arm's colour is drawn (the comparison leaves out the baseline, arm 0).
         let first = if stem.starts_with("comparison") { 1 } else { 0 };
         for colour in &palette[first..arms] {
-            let found = pixels
-                .chunks(channels)
-                .any(|p| (p[0], p[1], p[2]) == (colour.0, colour.1, colour.2));
+            let found = pixels.chunks(channels).any(|p| (p[0], p[1], p[2]) == (colour.0, colour.1, colour.2));
             assert!(found, "{stem}.png has no pixel of {colour:?}");
         }
 
         if stem.starts_with("timeseries") {
             let lines = svg.matches("stroke-width=\"2\" points=").count();
             assert_eq!(lines, arms, "{stem}.svg: one line per arm");
-            assert_eq!(
-                svg.matches("<polygon").count(),
-                arms,
-                "{stem}.svg: one band per arm"
-            );
+            assert_eq!(svg.matches("<polygon").count(), arms, "{stem}.svg: one band per arm");
             for name in ["best, common sense", "alternate, Peter"] {
-                assert!(
-                    texts.iter().any(|t| t.trim().starts_with(name)),
-                    "{stem}: legend lacks {name}"
-                );
+                assert!(texts.iter().any(|t| t.trim().starts_with(name)), "{stem}: legend lacks {name}");
             }
         } else {
             // One marker per arm but the baseline, each in its arm's colour.
@@ -315,11 +233,7 @@ fn charts_are_valid_png_and_svg_with_a_series_per_arm() {
             colours.retain(|c| *c != "none");
             colours.sort_unstable();
             colours.dedup();
-            assert_eq!(
-                colours.len(),
-                arms - 1,
-                "{stem}.svg: marker colours {colours:?}"
-            );
+            assert_eq!(colours.len(), arms - 1, "{stem}.svg: marker colours {colours:?}");
         }
     }
 }

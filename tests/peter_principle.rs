@@ -12,21 +12,14 @@ use attrition::runner::{RunOptions, RunSummary, run};
 
 fn run_benchmark(trials: u32) -> (Config, RunSummary) {
     let text = include_str!("../scenarios/peter_principle.toml");
-    let config = parse(text, Path::new("peter_principle.toml"))
-        .unwrap()
-        .with_trials(trials)
-        .unwrap();
+    let config = parse(text, Path::new("peter_principle.toml")).unwrap().with_trials(trials).unwrap();
     let stop = AtomicBool::new(false);
     let summary = run(&config, RunOptions::default(), &stop, |_| Ok(()), |_, _| {}).unwrap();
     (config, summary)
 }
 
 fn arm(config: &Config, name: &str) -> usize {
-    config
-        .arms
-        .iter()
-        .position(|arm| arm.name == name)
-        .unwrap_or_else(|| panic!("no arm {name}"))
+    config.arms.iter().position(|arm| arm.name == name).unwrap_or_else(|| panic!("no arm {name}"))
 }
 
 /// An arm's efficiency gain E(T) − E(0): mean and 95% interval over trials.
@@ -43,41 +36,24 @@ fn the_papers_orderings_come_out_of_the_engine() {
     let baseline = arm(&config, "best, common sense");
     assert_eq!(config.baseline, baseline);
     let versus_baseline = |name: &str| {
-        let comparison = &summary.comparisons[arm(&config, name)].as_ref().unwrap()
-            [TrialMetric::EfficiencyGain as usize];
+        let comparison =
+            &summary.comparisons[arm(&config, name)].as_ref().unwrap()[TrialMetric::EfficiencyGain as usize];
         (comparison.difference.ci_low, comparison.difference.ci_high)
     };
 
     // Common sense: promoting the best beats promoting at random (and the worst).
     let (low, high) = versus_baseline("random, common sense");
-    assert!(
-        high < 0.0,
-        "random - best under common sense: [{low}, {high}] should be below 0"
-    );
+    assert!(high < 0.0, "random - best under common sense: [{low}, {high}] should be below 0");
     let (low, high) = versus_baseline("worst, common sense");
-    assert!(
-        high < 0.0,
-        "worst - best under common sense: [{low}, {high}]"
-    );
+    assert!(high < 0.0, "worst - best under common sense: [{low}, {high}]");
 
     // Peter hypothesis: promoting the best lowers efficiency ...
     let (mean, low, high) = gain(&summary, arm(&config, "best, Peter"));
-    assert!(
-        high < 0.0,
-        "gain of best under Peter: {mean} [{low}, {high}] should be below 0"
-    );
+    assert!(high < 0.0, "gain of best under Peter: {mean} [{low}, {high}] should be below 0");
     // ... while random and alternate improve it, under both hypotheses.
-    for name in [
-        "random, Peter",
-        "alternate, Peter",
-        "random, common sense",
-        "alternate, common sense",
-    ] {
+    for name in ["random, Peter", "alternate, Peter", "random, common sense", "alternate, common sense"] {
         let (mean, low, high) = gain(&summary, arm(&config, name));
-        assert!(
-            low > 0.0,
-            "gain of {name}: {mean} [{low}, {high}] should be above 0"
-        );
+        assert!(low > 0.0, "gain of {name}: {mean} [{low}, {high}] should be above 0");
     }
 }
 
@@ -86,32 +62,17 @@ fn the_papers_orderings_come_out_of_the_engine() {
 /// best under Peter to get the paired interval directly.
 #[test]
 fn under_the_peter_hypothesis_random_and_alternate_beat_best_paired() {
-    let text = include_str!("../scenarios/peter_principle.toml").replace(
-        "baseline = \"best, common sense\"",
-        "baseline = \"best, Peter\"",
-    );
-    let config = parse(&text, Path::new("peter_principle.toml"))
-        .unwrap()
-        .with_trials(24)
-        .unwrap();
+    let text = include_str!("../scenarios/peter_principle.toml")
+        .replace("baseline = \"best, common sense\"", "baseline = \"best, Peter\"");
+    let config = parse(&text, Path::new("peter_principle.toml")).unwrap().with_trials(24).unwrap();
     let stop = AtomicBool::new(false);
     let summary = run(&config, RunOptions::default(), &stop, |_| Ok(()), |_, _| {}).unwrap();
     for name in ["random, Peter", "alternate, Peter"] {
-        let comparison = &summary.comparisons[arm(&config, name)].as_ref().unwrap()
-            [TrialMetric::FinalEfficiency as usize];
+        let comparison =
+            &summary.comparisons[arm(&config, name)].as_ref().unwrap()[TrialMetric::FinalEfficiency as usize];
         let d = &comparison.difference;
-        assert!(
-            d.ci_low > 0.0,
-            "{name} - best (Peter): {} [{}, {}]",
-            d.mean,
-            d.ci_low,
-            d.ci_high
-        );
-        assert!(
-            comparison.share_higher > 0.9,
-            "{name} beat best in only {}",
-            comparison.share_higher
-        );
+        assert!(d.ci_low > 0.0, "{name} - best (Peter): {} [{}, {}]", d.mean, d.ci_low, d.ci_high);
+        assert!(comparison.share_higher > 0.9, "{name} beat best in only {}", comparison.share_higher);
     }
 }
 
@@ -132,17 +93,9 @@ fn the_gains_have_the_published_magnitudes() {
     ];
     for (name, published) in expected {
         let (mean, low, high) = gain(&summary, arm(&config, name));
-        assert!(
-            (mean - published).abs() < 2.5,
-            "{name}: gain {mean} [{low}, {high}], published {published}"
-        );
+        assert!((mean - published).abs() < 2.5, "{name}: gain {mean} [{low}, {high}], published {published}");
     }
-    let initial = summary
-        .series(0, 0, attrition::metrics::StepMetric::Efficiency)
-        .mean;
+    let initial = summary.series(0, 0, attrition::metrics::StepMetric::Efficiency).mean;
     let theory = 10.0 * config.workforce.skill.truncated_mean();
-    assert!(
-        (initial - theory).abs() < 0.5,
-        "E(0) = {initial}, theory {theory}"
-    );
+    assert!((initial - theory).abs() < 0.5, "E(0) = {initial}, theory {theory}");
 }

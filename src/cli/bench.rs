@@ -96,9 +96,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
             report.threads,
             rate / 1e6,
             f64::from(config.trials) / report.elapsed,
-            peak_memory
-                .map(|b| format!(", peak memory {:.0} MiB", b as f64 / 1048576.0))
-                .unwrap_or_default()
+            peak_memory.map(|b| format!(", peak memory {:.0} MiB", b as f64 / 1048576.0)).unwrap_or_default()
         );
     }
     Ok(())

@@ -93,23 +93,14 @@ struct Failure {
 
 impl Failure {
     fn bad_input(error: impl Into<anyhow::Error>) -> Self {
-        Self {
-            error: error.into(),
-            code: EXIT_BAD_INPUT,
-        }
+        Self { error: error.into(), code: EXIT_BAD_INPUT }
     }
 
     fn failed(error: impl Into<anyhow::Error>) -> Self {
-        Self {
-            error: error.into(),
-            code: EXIT_FAILURE,
-        }
+        Self { error: error.into(), code: EXIT_FAILURE }
     }
 
     fn interrupted(error: impl Into<anyhow::Error>) -> Self {
-        Self {
-            error: error.into(),
-            code: EXIT_INTERRUPTED,
-        }
+        Self { error: error.into(), code: EXIT_INTERRUPTED }
     }
 }

@@ -13,10 +13,7 @@ pub struct Progress {
 impl Progress {
     /// A progress line, shown when `wanted` and stderr is a terminal.
     pub fn new(wanted: bool) -> Self {
-        Self {
-            started: Instant::now(),
-            enabled: wanted && std::io::stderr().is_terminal(),
-        }
+        Self { started: Instant::now(), enabled: wanted && std::io::stderr().is_terminal() }
     }
 
     /// Redraws the line for `done` of `total` trials.
@@ -31,10 +28,7 @@ impl Progress {
         let filled = (width as u64 * done / total.max(1)) as usize;
         let bar: String = "#".repeat(filled) + &"-".repeat(width - filled);
         let mut stderr = std::io::stderr().lock();
-        let _ = write!(
-            stderr,
-            "\r[{bar}] {done}/{total} trials  {rate:.1}/s  {left:.0}s left  "
-        );
+        let _ = write!(stderr, "\r[{bar}] {done}/{total} trials  {rate:.1}/s  {left:.0}s left  ");
         let _ = stderr.flush();
     }
 

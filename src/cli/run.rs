@@ -25,9 +25,9 @@ const HEADLINE: TrialMetric = TrialMetric::EfficiencyGain;
 pub fn load_config(path: &Path, trials: Option<u32>, seed: Option<u64>) -> Result<Config, Failure> {
     let mut config = config::load(path).map_err(Failure::bad_input)?;
     if let Some(trials) = trials {
-        config = config.with_trials(trials).map_err(|problems| {
-            Failure::bad_input(anyhow!("--trials {trials}: {}", problems[0].message))
-        })?;
+        config = config
+            .with_trials(trials)
+            .map_err(|problems| Failure::bad_input(anyhow!("--trials {trials}: {}", problems[0].message)))?;
     }
     if let Some(seed) = seed {
         config = config.with_seed(seed);
@@ -69,19 +69,8 @@ pub struct Job<'a> {
 
 /// Runs a job and writes its files to `<out>/<name>/`, atomically.
 pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
-    let Job {
-        config,
-        scenario_file,
-        scenario_text,
-        out,
-        threads,
-        force,
-        show_progress,
-    } = *job;
-    let started_at = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+    let Job { config, scenario_file, scenario_text, out, threads, force, show_progress } = *job;
+    let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let started = Instant::now();
     let staging = Staging::begin(&out.join(&config.name), force).map_err(Failure::failed)?;
     let stop = interrupt_flag();
@@ -113,21 +102,10 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
     write(tables::SUMMARY, tables::write_summary)?;
     write(tables::COMPARISON, tables::write_comparison)?;
 
-    let charts = charts::write_all(&staging.path(""), config, &summary, HEADLINE)
-        .map_err(Failure::failed)?;
-    let mut written: Vec<String> = [
-        tables::SUMMARY,
-        tables::COMPARISON,
-        tables::TIMESERIES,
-        tables::TRIALS,
-    ]
-    .map(String::from)
-    .to_vec();
-    written.extend(
-        charts
-            .iter()
-            .filter_map(|path| path.file_name()?.to_str().map(String::from)),
-    );
+    let charts = charts::write_all(&staging.path(""), config, &summary, HEADLINE).map_err(Failure::failed)?;
+    let mut written: Vec<String> =
+        [tables::SUMMARY, tables::COMPARISON, tables::TIMESERIES, tables::TRIALS].map(String::from).to_vec();
+    written.extend(charts.iter().filter_map(|path| path.file_name()?.to_str().map(String::from)));
     let checksums = written
         .iter()
         .map(|name| manifest::checksum(&staging.path(name)))
@@ -152,18 +130,9 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
     };
     manifest::write(&staging.path(MANIFEST), &manifest).map_err(Failure::failed)?;
     written.push(MANIFEST.to_owned());
-    let files = written
-        .iter()
-        .map(|name| staging.final_path(name))
-        .collect();
+    let files = written.iter().map(|name| staging.final_path(name)).collect();
     let directory = staging.commit().map_err(Failure::failed)?;
-    Ok(Report {
-        summary,
-        directory,
-        files,
-        elapsed,
-        threads: threads_used,
-    })
+    Ok(Report { summary, directory, files, elapsed, threads: threads_used })
 }
 
 /// A flag set by Ctrl-C; a second Ctrl-C exits at once.
@@ -178,9 +147,7 @@ fn interrupt_flag() -> Arc<AtomicBool> {
             if handler_flag.swap(true, Ordering::SeqCst) {
                 std::process::exit(i32::from(super::EXIT_INTERRUPTED));
             }
-            eprintln!(
-                "\ninterrupt: stopping after the current batch of trials (Ctrl-C again to quit now)"
-            );
+            eprintln!("\ninterrupt: stopping after the current batch of trials (Ctrl-C again to quit now)");
         });
         flag
     })
@@ -192,9 +159,8 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let config = load_config(&args.scenario, args.trials, args.seed)?;
     // Read again for the manifest; load_config has just read it, so this fails
     // only if the file vanished in between.
-    let text = std::fs::read_to_string(&args.scenario).map_err(|error| {
-        Failure::bad_input(anyhow!("cannot read {}: {error}", args.scenario.display()))
-    })?;
+    let text = std::fs::read_to_string(&args.scenario)
+        .map_err(|error| Failure::bad_input(anyhow!("cannot read {}: {error}", args.scenario.display())))?;
     let report = execute(&Job {
         config: &config,
         scenario_file: &args.scenario,
@@ -217,18 +183,8 @@ pub fn print_report(config: &Config, report: &Report) {
     let metric = headline as usize;
     let summary = &report.summary;
     let mut order: Vec<usize> = (0..config.arms.len()).collect();
-    order.sort_by(|&a, &b| {
-        summary.arms[b][metric]
-            .mean
-            .total_cmp(&summary.arms[a][metric].mean)
-    });
-    let name_width = config
-        .arms
-        .iter()
-        .map(|arm| arm.name.len())
-        .max()
-        .unwrap_or(3)
-        .max(3);
+    order.sort_by(|&a, &b| summary.arms[b][metric].mean.total_cmp(&summary.arms[a][metric].mean));
+    let name_width = config.arms.iter().map(|arm| arm.name.len()).max().unwrap_or(3).max(3);
     println!(
         "{} — {} trials per arm, {} steps, seed {} ({:.1} s, {} threads)",
         config.name, config.trials, config.steps, config.seed, report.elapsed, report.threads

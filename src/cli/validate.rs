@@ -37,9 +37,6 @@ pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
     if invalid == 0 {
         Ok(())
     } else {
-        Err(Failure::bad_input(anyhow!(
-            "{invalid} of {} scenario files are invalid",
-            args.scenarios.len()
-        )))
+        Err(Failure::bad_input(anyhow!("{invalid} of {} scenario files are invalid", args.scenarios.len())))
     }
 }

@@ -25,12 +25,7 @@ pub struct Departures {
 /// whoever is below the dismissal threshold is dismissed (retirement first when
 /// both apply). Pluchino et al. 2010 age everyone, then apply both rules to
 /// everyone at the start of each step, before the promotion cascade.
-pub fn age_and_depart(
-    workforce: &mut Workforce,
-    org: &Org,
-    rules: ExitRules,
-    now: f64,
-) -> Departures {
+pub fn age_and_depart(workforce: &mut Workforce, org: &Org, rules: ExitRules, now: f64) -> Departures {
     workforce.now = now;
     // Older than the retirement age means born before this.
     let born_by = now - rules.retirement_age;
@@ -96,19 +91,10 @@ mod tests {
         workforce.hire(1, 3.9, 30.0); // below 4: dismissed
         workforce.hire(2, 4.0, 59.0); // exactly 60 and exactly 4: stays
         workforce.hire(3, 2.0, 61.0); // both: counted as a retirement
-        let rules = ExitRules {
-            retirement_age: 60.0,
-            dismissal_threshold: 4.0,
-        };
+        let rules = ExitRules { retirement_age: 60.0, dismissal_threshold: 4.0 };
         let departures = age_and_depart(&mut workforce, &org, rules, 1.0);
         assert_eq!(workforce.now, 1.0);
-        assert_eq!(
-            departures,
-            Departures {
-                retirements: 2,
-                dismissals: 1
-            }
-        );
+        assert_eq!(departures, Departures { retirements: 2, dismissals: 1 });
         assert_eq!(workforce.occupied, vec![false, false, true, false]);
         assert_eq!(workforce.open, vec![vec![0], vec![1, 3]]);
         assert_eq!(workforce.age(2), 60.0);

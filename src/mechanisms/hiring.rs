@@ -9,12 +9,7 @@ use crate::model::workforce::Workforce;
 /// Draws a new employee's skill and age and puts them into `position`, which the
 /// caller has taken off its level's open list.
 #[inline]
-pub fn hire<R: Rng + ?Sized>(
-    workforce: &mut Workforce,
-    spec: &WorkforceSpec,
-    position: usize,
-    rng: &mut R,
-) {
+pub fn hire<R: Rng + ?Sized>(workforce: &mut Workforce, spec: &WorkforceSpec, position: usize, rng: &mut R) {
     let skill = spec.skill.sample(rng);
     let mut age = spec.age.sample(rng);
     if spec.whole_years {

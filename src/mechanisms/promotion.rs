@@ -39,11 +39,7 @@ pub fn choose_candidate<R: Rng + ?Sized>(
 /// The filled position with the highest skill, ties broken uniformly at random.
 /// Needs one filled position.
 #[inline]
-fn best_holder<R: Rng + ?Sized>(
-    workforce: &Workforce,
-    candidates: Range<usize>,
-    rng: &mut R,
-) -> usize {
+fn best_holder<R: Rng + ?Sized>(workforce: &Workforce, candidates: Range<usize>, rng: &mut R) -> usize {
     // Vacant positions hold skill 0, at most any holder's skill: they can only tie
     // with holders of skill 0, and the tie-break skips them. So no occupancy test.
     let skills = &workforce.skill[candidates.clone()];
@@ -54,11 +50,7 @@ fn best_holder<R: Rng + ?Sized>(
 /// The filled position with the lowest skill, ties broken uniformly at random.
 /// Needs one filled position.
 #[inline]
-fn worst_holder<R: Rng + ?Sized>(
-    workforce: &Workforce,
-    candidates: Range<usize>,
-    rng: &mut R,
-) -> usize {
+fn worst_holder<R: Rng + ?Sized>(workforce: &Workforce, candidates: Range<usize>, rng: &mut R) -> usize {
     let occupied = &workforce.occupied[candidates.clone()];
     let skills = &workforce.skill[candidates.clone()];
     let (bottom, first, count) = lane_extreme::<false>(skills, Some(occupied));
@@ -73,21 +65,10 @@ fn worst_holder<R: Rng + ?Sized>(
 /// mispredicts at every new record, and this scan is the hottest loop of the
 /// `best` and `worst` policies.
 #[inline]
-fn lane_extreme<const HIGHEST: bool>(
-    skills: &[f64],
-    occupied: Option<&[bool]>,
-) -> (f64, usize, usize) {
-    let start = if HIGHEST {
-        f64::NEG_INFINITY
-    } else {
-        f64::INFINITY
-    };
+fn lane_extreme<const HIGHEST: bool>(skills: &[f64], occupied: Option<&[bool]>) -> (f64, usize, usize) {
+    let start = if HIGHEST { f64::NEG_INFINITY } else { f64::INFINITY };
     let beats = |value: f64, current: f64| {
-        if HIGHEST {
-            value > current
-        } else {
-            value < current
-        }
+        if HIGHEST { value > current } else { value < current }
     };
     let mut extreme = [start; 4];
     let mut offset = [0usize; 4];
@@ -97,11 +78,7 @@ fn lane_extreme<const HIGHEST: bool>(
         let equal = value == extreme[lane];
         extreme[lane] = if better { value } else { extreme[lane] };
         offset[lane] = if better { i } else { offset[lane] };
-        count[lane] = if better {
-            1
-        } else {
-            count[lane] + usize::from(equal)
-        };
+        count[lane] = if better { 1 } else { count[lane] + usize::from(equal) };
     };
     let (chunks, rest) = skills.as_chunks::<4>();
     match occupied {
@@ -164,21 +141,14 @@ fn resolve_ties<R: Rng + ?Sized>(
     let is_tied = |i: &usize| occupied[*i] && skills[*i] == target;
     let tied = (0..skills.len()).filter(is_tied).count();
     let chosen = uniform_index(rng, tied);
-    let offset = (0..skills.len())
-        .filter(is_tied)
-        .nth(chosen)
-        .expect("the tie counted above");
+    let offset = (0..skills.len()).filter(is_tied).nth(chosen).expect("the tie counted above");
     candidates.start + offset
 }
 
 /// A filled position uniformly at random, by rejection: levels are nearly full when
 /// a vacancy above them opens, so this takes about one draw.
 #[inline]
-fn random_holder<R: Rng + ?Sized>(
-    workforce: &Workforce,
-    candidates: Range<usize>,
-    rng: &mut R,
-) -> usize {
+fn random_holder<R: Rng + ?Sized>(workforce: &Workforce, candidates: Range<usize>, rng: &mut R) -> usize {
     loop {
         let position = candidates.start + uniform_index(rng, candidates.len());
         if workforce.occupied[position] {
@@ -235,33 +205,14 @@ mod tests {
         let pick = |policy, rng: &mut _| choose_candidate(policy, &workforce, 0..5, 3, rng);
         assert_eq!(pick(Promotion::Best, &mut rng), Some(2));
         assert_eq!(pick(Promotion::Worst, &mut rng), Some(3));
-        assert_eq!(
-            pick(
-                Promotion::Mixed {
-                    best_probability: 1.0
-                },
-                &mut rng
-            ),
-            Some(2)
-        );
-        assert_eq!(
-            pick(
-                Promotion::Mixed {
-                    best_probability: 0.0
-                },
-                &mut rng
-            ),
-            Some(3)
-        );
+        assert_eq!(pick(Promotion::Mixed { best_probability: 1.0 }, &mut rng), Some(2));
+        assert_eq!(pick(Promotion::Mixed { best_probability: 0.0 }, &mut rng), Some(3));
         for _ in 0..100 {
             let chosen = pick(Promotion::Random, &mut rng).unwrap();
             assert!(workforce.occupied[chosen]);
         }
         let empty = workforce_with(&[None, None]);
-        assert_eq!(
-            choose_candidate(Promotion::Best, &empty, 0..2, 0, &mut rng),
-            None
-        );
+        assert_eq!(choose_candidate(Promotion::Best, &empty, 0..2, 0, &mut rng), None);
     }
 
     #[test]
@@ -280,12 +231,7 @@ mod tests {
 
     #[test]
     fn common_sense_keeps_skill_close_and_peter_redraws_it() {
-        let distribution = TruncatedNormal {
-            mean: 7.0,
-            sd: 2.0,
-            min: 1.0,
-            max: 10.0,
-        };
+        let distribution = TruncatedNormal { mean: 7.0, sd: 2.0, min: 1.0, max: 10.0 };
         let mut rng = test_rng(3);
         let common = Competence::CommonSense { change: 1.0 };
         for _ in 0..1000 {
@@ -296,9 +242,6 @@ mod tests {
             .map(|_| skill_after_promotion(Competence::Peter, 9.8, &distribution, &mut rng))
             .collect();
         let mean = redrawn.iter().sum::<f64>() / redrawn.len() as f64;
-        assert!(
-            (mean - distribution.truncated_mean()).abs() < 0.15,
-            "{mean}"
-        );
+        assert!((mean - distribution.truncated_mean()).abs() < 0.15, "{mean}");
     }
 }

@@ -41,30 +41,16 @@ impl<'c> World<'c> {
     /// Precomputes what the trials of `config` share.
     pub fn new(config: &'c Config) -> Self {
         let org = Org::new(config);
-        let capacity: f64 = config
-            .levels
-            .iter()
-            .map(|level| level.responsibility * f64::from(level.positions))
-            .sum::<f64>()
-            * config.workforce.skill.max;
-        let efficiency_weights = config
-            .levels
-            .iter()
-            .map(|level| 100.0 * level.responsibility / capacity)
-            .collect();
+        let capacity: f64 =
+            config.levels.iter().map(|level| level.responsibility * f64::from(level.positions)).sum::<f64>()
+                * config.workforce.skill.max;
+        let efficiency_weights =
+            config.levels.iter().map(|level| 100.0 * level.responsibility / capacity).collect();
         let rules = ExitRules {
             retirement_age: config.workforce.retirement_age,
-            dismissal_threshold: config
-                .workforce
-                .dismissal_threshold
-                .unwrap_or(f64::NEG_INFINITY),
+            dismissal_threshold: config.workforce.dismissal_threshold.unwrap_or(f64::NEG_INFINITY),
         };
-        Self {
-            config,
-            org,
-            rules,
-            efficiency_weights,
-        }
+        Self { config, org, rules, efficiency_weights }
     }
 
     /// Draws the initial workforce of a trial into `workforce`: every position filled
@@ -84,9 +70,7 @@ impl<'c> World<'c> {
     /// `E = 100 · Σ_l r_l Σ_{j∈l} C_j / (C_max · Σ_l r_l n_l)`, vacancies counting 0.
     pub fn efficiency(&self, workforce: &Workforce) -> f64 {
         (0..self.org.levels())
-            .map(|level| {
-                sum(&workforce.skill[self.org.level(level)]) * self.efficiency_weights[level]
-            })
+            .map(|level| sum(&workforce.skill[self.org.level(level)]) * self.efficiency_weights[level])
             .sum()
     }
 
@@ -161,10 +145,7 @@ impl<'w, 'c> Trial<'w, 'c> {
             (self.step + 1) as f64 * world.config.step_years(),
         );
         self.step += 1;
-        let mut flows = Flows {
-            departures,
-            ..Flows::default()
-        };
+        let mut flows = Flows { departures, ..Flows::default() };
         self.fill_vacancies(&mut flows);
         world.observe(self.workforce, flows)
     }
@@ -264,9 +245,7 @@ mod tests {
         for trial in 0..3u64 {
             let mut initial = Workforce::vacant(&world.org);
             world.draw_initial_workforce(trial, &mut initial);
-            initial
-                .check_invariants(&world.org, (skill.min, skill.max), 60.0)
-                .unwrap();
+            initial.check_invariants(&world.org, (skill.min, skill.max), 60.0).unwrap();
             for arm in &config.arms {
                 let mut workforce = Workforce::vacant(&world.org);
                 let mut trial_state = Trial::start(&world, arm, trial, &initial, &mut workforce);
@@ -275,14 +254,8 @@ mod tests {
                     let headcount = row[StepMetric::Headcount as usize];
                     let vacancies = row[StepMetric::Vacancies as usize];
                     assert_eq!(headcount + vacancies, positions);
-                    let exits = row[StepMetric::Retirements as usize]
-                        + row[StepMetric::Dismissals as usize];
-                    assert_eq!(
-                        row[StepMetric::Hires as usize],
-                        exits,
-                        "{} step {step}",
-                        arm.name
-                    );
+                    let exits = row[StepMetric::Retirements as usize] + row[StepMetric::Dismissals as usize];
+                    assert_eq!(row[StepMetric::Hires as usize], exits, "{} step {step}", arm.name);
                     let efficiency = row[StepMetric::Efficiency as usize];
                     assert!((10.0..=100.0).contains(&efficiency), "{efficiency}");
                     trial_state
@@ -306,11 +279,7 @@ mod tests {
             sum += world.efficiency(&workforce);
         }
         let expected = 10.0 * config.workforce.skill.truncated_mean();
-        assert!(
-            (sum / trials as f64 - expected).abs() < 0.3,
-            "{}",
-            sum / trials as f64
-        );
+        assert!((sum / trials as f64 - expected).abs() < 0.3, "{}", sum / trials as f64);
     }
 
     #[test]

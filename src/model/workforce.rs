@@ -40,9 +40,7 @@ impl Workforce {
             skill: vec![0.0; positions],
             born: vec![0.0; positions],
             now: 0.0,
-            open: (0..org.levels())
-                .map(|level| org.level(level).rev().collect())
-                .collect(),
+            open: (0..org.levels()).map(|level| org.level(level).rev().collect()).collect(),
             next_id: 0,
         }
     }
@@ -116,12 +114,7 @@ impl Workforce {
     /// Each position holds at most one employee by construction (one slot per
     /// position); this checks that no employee holds two, that the open lists are
     /// exactly the vacant positions, and that traits are in range.
-    pub fn check_invariants(
-        &self,
-        org: &Org,
-        skill_range: (f64, f64),
-        max_age: f64,
-    ) -> Result<(), String> {
+    pub fn check_invariants(&self, org: &Org, skill_range: (f64, f64), max_age: f64) -> Result<(), String> {
         let mut ids: Vec<u64> = Vec::new();
         for level in 0..org.levels() {
             let mut vacant = Vec::new();
@@ -149,9 +142,7 @@ impl Workforce {
             let mut open = self.open[level].clone();
             open.sort_unstable();
             if open != vacant {
-                return Err(format!(
-                    "level {level}: open list {open:?} but vacant {vacant:?}"
-                ));
+                return Err(format!("level {level}: open list {open:?} but vacant {vacant:?}"));
             }
         }
         ids.sort_unstable();

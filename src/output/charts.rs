@@ -50,10 +50,7 @@ fn register_fonts() {
 }
 
 fn chart_error(path: &Path) -> impl Fn(String) -> OutputError + '_ {
-    move |message| OutputError::Chart {
-        path: path.to_owned(),
-        message,
-    }
+    move |message| OutputError::Chart { path: path.to_owned(), message }
 }
 
 /// Draws the same chart into a PNG and an SVG beside each other: `<stem>.png` and
@@ -118,9 +115,7 @@ pub fn write_all(
 fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     let (low, high) = values
         .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-            (lo.min(v), hi.max(v))
-        });
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
     if !low.is_finite() {
         return 0.0..1.0;
     }
@@ -148,12 +143,7 @@ fn draw_timeseries<DB: DrawingBackend>(
     let y_range = padded_range(all);
     let mut chart = ChartBuilder::on(&area)
         .caption(
-            format!(
-                "{} — {}: mean over {} trials, 95% CI",
-                config.name,
-                metric.name(),
-                run.trials
-            ),
+            format!("{} — {}: mean over {} trials, 95% CI", config.name, metric.name(), run.trials),
             (FONT, 26),
         )
         .margin(20)
@@ -174,34 +164,20 @@ fn draw_timeseries<DB: DrawingBackend>(
         let colour = arm_colour(arm_index);
         let band: Vec<(f64, f64)> = (0..=steps)
             .map(|step| (year(step), run.series(arm_index, step, metric).ci_high))
-            .chain(
-                (0..=steps)
-                    .rev()
-                    .map(|step| (year(step), run.series(arm_index, step, metric).ci_low)),
-            )
+            .chain((0..=steps).rev().map(|step| (year(step), run.series(arm_index, step, metric).ci_low)))
             .collect();
-        chart
-            .draw_series(std::iter::once(Polygon::new(
-                band,
-                colour.mix(0.2).filled(),
-            )))
-            .map_err(text)?;
-        let line: Vec<(f64, f64)> = (0..=steps)
-            .map(|step| (year(step), run.series(arm_index, step, metric).mean))
-            .collect();
+        chart.draw_series(std::iter::once(Polygon::new(band, colour.mix(0.2).filled()))).map_err(text)?;
+        let line: Vec<(f64, f64)> =
+            (0..=steps).map(|step| (year(step), run.series(arm_index, step, metric).mean)).collect();
         let style = colour.stroke_width(2);
         let series = if arm_index < PALETTE.len() {
-            chart
-                .draw_series(LineSeries::new(line, style))
-                .map_err(text)?
+            chart.draw_series(LineSeries::new(line, style)).map_err(text)?
         } else {
-            chart
-                .draw_series(DashedLineSeries::new(line, 8, 6, style))
-                .map_err(text)?
+            chart.draw_series(DashedLineSeries::new(line, 8, 6, style)).map_err(text)?
         };
-        series.label(arm.name.as_str()).legend(move |(x, y)| {
-            PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3))
-        });
+        series
+            .label(arm.name.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3)));
     }
     chart
         .configure_series_labels()
@@ -235,10 +211,7 @@ fn draw_comparison<DB: DrawingBackend>(
         .collect();
     let x_range = padded_range(compared.iter().flat_map(|&(_, lo, _, hi)| [lo, hi, 0.0]));
     let rows = compared.len();
-    let names: Vec<&str> = compared
-        .iter()
-        .map(|&(arm, ..)| config.arms[arm].name.as_str())
-        .collect();
+    let names: Vec<&str> = compared.iter().map(|&(arm, ..)| config.arms[arm].name.as_str()).collect();
     let mut chart = ChartBuilder::on(&area)
         .caption(
             format!(
@@ -257,11 +230,7 @@ fn draw_comparison<DB: DrawingBackend>(
         .map_err(text)?;
     chart
         .configure_mesh()
-        .x_desc(format!(
-            "difference in {} ({})",
-            metric.name(),
-            metric.unit()
-        ))
+        .x_desc(format!("difference in {} ({})", metric.name(), metric.unit()))
         .y_labels(rows)
         .y_label_formatter(&|y| {
             let row = y.round();
@@ -297,11 +266,7 @@ fn draw_comparison<DB: DrawingBackend>(
             )))
             .map_err(text)?;
         chart
-            .draw_series(std::iter::once(Circle::new(
-                (mean, row as f64),
-                6,
-                colour.filled(),
-            )))
+            .draw_series(std::iter::once(Circle::new((mean, row as f64), 6, colour.filled())))
             .map_err(text)?;
     }
     area.present().map_err(text)

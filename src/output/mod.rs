@@ -55,11 +55,7 @@ pub enum OutputError {
 /// Attaches the action and path to an I/O error.
 pub fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> OutputError {
     let path = path.to_owned();
-    move |source| OutputError::Io {
-        action,
-        path,
-        source,
-    }
+    move |source| OutputError::Io { action, path, source }
 }
 
 /// A directory being filled, swapped into place by [`Staging::commit`]; dropped
@@ -78,25 +74,15 @@ impl Staging {
         if target.exists() && !force && !is_output_dir(target) {
             return Err(OutputError::NotOurs(target.to_owned()));
         }
-        let parent = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
+        let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         fs::create_dir_all(parent).map_err(io_error("creating", parent))?;
-        let name = target
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("output");
+        let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("output");
         let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(io_error("clearing", &staging))?;
         }
         fs::create_dir(&staging).map_err(io_error("creating", &staging))?;
-        Ok(Self {
-            staging,
-            target: target.to_owned(),
-            committed: false,
-        })
+        Ok(Self { staging, target: target.to_owned(), committed: false })
     }
 
     /// Where a file of this run is written while the run is in progress.
@@ -113,11 +99,7 @@ impl Staging {
     /// after the new ones are in place.
     pub fn commit(mut self) -> Result<PathBuf, OutputError> {
         let parent = self.staging.parent().unwrap_or(Path::new(".")).to_owned();
-        let name = self
-            .target
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("output");
+        let name = self.target.file_name().and_then(|n| n.to_str()).unwrap_or("output");
         let old = parent.join(format!(".{name}.old-{}", std::process::id()));
         let had_old = self.target.exists();
         if had_old {
@@ -127,11 +109,7 @@ impl Staging {
             if had_old {
                 let _ = fs::rename(&old, &self.target);
             }
-            return Err(OutputError::Io {
-                action: "moving into place",
-                path: self.target.clone(),
-                source,
-            });
+            return Err(OutputError::Io { action: "moving into place", path: self.target.clone(), source });
         }
         self.committed = true;
         if had_old {
@@ -151,9 +129,7 @@ impl Drop for Staging {
 
 fn is_output_dir(path: &Path) -> bool {
     path.join(MANIFEST).is_file()
-        || fs::read_dir(path)
-            .map(|mut entries| entries.next().is_none())
-            .unwrap_or(false)
+        || fs::read_dir(path).map(|mut entries| entries.next().is_none()).unwrap_or(false)
 }
 
 /// Formats a number for CSV: integers plainly, others with 6 significant digits,
@@ -168,16 +144,8 @@ pub fn format_number(value: f64) -> String {
     let magnitude = value.abs().log10().floor() as i32;
     let decimals = (5 - magnitude).clamp(0, 12) as usize;
     let text = format!("{value:.decimals$}");
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &text
-    };
-    if text == "-0" {
-        "0".to_owned()
-    } else {
-        text.to_owned()
-    }
+    let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.') } else { &text };
+    if text == "-0" { "0".to_owned() } else { text.to_owned() }
 }
 
 #[cfg(test)]
@@ -206,11 +174,7 @@ mod tests {
         fs::write(abandoned.path("a.csv"), "partial").unwrap();
         drop(abandoned);
         assert_eq!(fs::read_to_string(target.join(MANIFEST)).unwrap(), "old");
-        assert_eq!(
-            fs::read_dir(&root).unwrap().count(),
-            1,
-            "the staging directory is removed"
-        );
+        assert_eq!(fs::read_dir(&root).unwrap().count(), 1, "the staging directory is removed");
 
         let staging = Staging::begin(&target, false).unwrap();
         fs::write(staging.path(MANIFEST), "new").unwrap();
@@ -225,10 +189,7 @@ mod tests {
         let root = std::env::temp_dir().join(format!("attrition-foreign-{}", std::process::id()));
         fs::create_dir_all(&root).unwrap();
         fs::write(root.join("thesis.tex"), "precious").unwrap();
-        assert!(matches!(
-            Staging::begin(&root, false),
-            Err(OutputError::NotOurs(_))
-        ));
+        assert!(matches!(Staging::begin(&root, false), Err(OutputError::NotOurs(_))));
         assert!(Staging::begin(&root, true).is_ok());
         fs::remove_dir_all(&root).unwrap();
     }

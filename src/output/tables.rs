@@ -20,23 +20,15 @@ pub const SUMMARY: &str = "summary.csv";
 /// Paired differences to the baseline: `comparison.csv`.
 pub const COMPARISON: &str = "comparison.csv";
 
-const SUMMARY_COLUMNS: [&str; 8] = [
-    "trials", "mean", "sd", "ci_low", "ci_high", "p5", "p50", "p95",
-];
+const SUMMARY_COLUMNS: [&str; 8] = ["trials", "mean", "sd", "ci_low", "ci_high", "p5", "p50", "p95"];
 
 fn create(path: &Path) -> Result<csv::Writer<BufWriter<File>>, OutputError> {
     let file = File::create(path).map_err(io_error("creating", path))?;
-    Ok(csv::Writer::from_writer(BufWriter::with_capacity(
-        1 << 16,
-        file,
-    )))
+    Ok(csv::Writer::from_writer(BufWriter::with_capacity(1 << 16, file)))
 }
 
 fn csv_error(path: &Path) -> impl Fn(csv::Error) -> OutputError + '_ {
-    move |source| OutputError::Csv {
-        path: path.to_owned(),
-        source,
-    }
+    move |source| OutputError::Csv { path: path.to_owned(), source }
 }
 
 fn summary_fields(summary: &Summary) -> [String; 8] {
@@ -67,26 +59,16 @@ impl TrialWriter {
         header.extend(TrialMetric::ALL.iter().map(|metric| metric.name()));
         writer.write_record(&header).map_err(csv_error(&path))?;
         let arm_names = config.arms.iter().map(|arm| arm.name.clone()).collect();
-        Ok(Self {
-            path,
-            writer,
-            arm_names,
-        })
+        Ok(Self { path, writer, arm_names })
     }
 
     /// Appends a batch of finished trials, arm by arm within each trial.
     pub fn write(&mut self, outcomes: &[TrialOutcome]) -> Result<(), OutputError> {
         for outcome in outcomes {
             for (name, row) in self.arm_names.iter().zip(&outcome.arms) {
-                let mut record = vec![
-                    name.clone(),
-                    outcome.trial.to_string(),
-                    outcome.seed.to_string(),
-                ];
+                let mut record = vec![name.clone(), outcome.trial.to_string(), outcome.seed.to_string()];
                 record.extend(row.iter().map(|&value| format_number(value)));
-                self.writer
-                    .write_record(&record)
-                    .map_err(csv_error(&self.path))?;
+                self.writer.write_record(&record).map_err(csv_error(&self.path))?;
             }
         }
         Ok(())
@@ -108,12 +90,8 @@ pub fn write_timeseries(path: &Path, config: &Config, run: &RunSummary) -> Resul
         for step in 0..=config.steps as usize {
             let year = format_number(step as f64 * config.step_years());
             for metric in StepMetric::ALL {
-                let mut record = vec![
-                    arm.name.clone(),
-                    step.to_string(),
-                    year.clone(),
-                    metric.name().to_owned(),
-                ];
+                let mut record =
+                    vec![arm.name.clone(), step.to_string(), year.clone(), metric.name().to_owned()];
                 record.extend(summary_fields(run.series(arm_index, step, metric)));
                 writer.write_record(&record).map_err(csv_error(path))?;
             }
@@ -130,11 +108,7 @@ pub fn write_summary(path: &Path, config: &Config, run: &RunSummary) -> Result<(
     writer.write_record(&header).map_err(csv_error(path))?;
     for (arm, summaries) in config.arms.iter().zip(&run.arms) {
         for (metric, summary) in TrialMetric::ALL.iter().zip(summaries) {
-            let mut record = vec![
-                arm.name.clone(),
-                metric.name().to_owned(),
-                metric.unit().to_owned(),
-            ];
+            let mut record = vec![arm.name.clone(), metric.name().to_owned(), metric.unit().to_owned()];
             record.extend(summary_fields(summary));
             writer.write_record(&record).map_err(csv_error(path))?;
         }
@@ -156,12 +130,8 @@ pub fn write_comparison(path: &Path, config: &Config, run: &RunSummary) -> Resul
             continue;
         };
         for (metric, comparison) in TrialMetric::ALL.iter().zip(comparisons) {
-            let mut record = vec![
-                arm.name.clone(),
-                baseline.clone(),
-                metric.name().to_owned(),
-                metric.unit().to_owned(),
-            ];
+            let mut record =
+                vec![arm.name.clone(), baseline.clone(), metric.name().to_owned(), metric.unit().to_owned()];
             record.extend(summary_fields(&comparison.difference));
             record.push(format_number(comparison.share_higher));
             record.push(format_number(comparison.share_lower));

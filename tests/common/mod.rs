@@ -12,8 +12,7 @@ pub struct WorkDir {
 
 impl WorkDir {
     pub fn new(name: &str) -> Self {
-        let path =
-            std::env::temp_dir().join(format!("attrition-test-{name}-{}", std::process::id()));
+        let path = std::env::temp_dir().join(format!("attrition-test-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).unwrap();
         Self { path }
