@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::metrics::TrialMetric;
 use crate::rng::TruncatedNormal;
 use crate::scenario::{
     CompetenceHypothesis, LevelKind, PromotionPolicy, RawLevers, RawScenario, RawTruncatedNormal,
@@ -26,6 +27,8 @@ pub struct Config {
     pub name: String,
     /// The question the scenario asks.
     pub description: String,
+    /// The trial metric runs are ranked and compared by.
+    pub headline: TrialMetric,
     /// Steps per trial.
     pub steps: u32,
     /// Steps per simulated year.
@@ -240,6 +243,18 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         ),
     );
 
+    let headline_name = raw.headline.as_deref().unwrap_or("efficiency_gain");
+    let headline = TrialMetric::from_name(headline_name).unwrap_or_else(|| {
+        let known: Vec<&str> = TrialMetric::ALL.iter().map(|m| m.name()).collect();
+        require(
+            &mut problems,
+            false,
+            "headline",
+            format!("{headline_name:?} is not a trial metric; choose one of {known:?}"),
+        );
+        TrialMetric::EfficiencyGain
+    });
+
     let sim = &raw.simulation;
     require(
         &mut problems,
@@ -360,6 +375,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
     Ok(Config {
         name,
         description: raw.description.unwrap_or_default(),
+        headline,
         steps: sim.steps,
         steps_per_year: sim.steps_per_year,
         trials: sim.trials,

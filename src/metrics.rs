@@ -23,10 +23,14 @@ pub enum StepMetric {
     Dismissals,
     /// Pluchino et al.'s global efficiency at the end of the step.
     Efficiency,
+    /// Share of the initial workforce's top quintile (by skill) still employed: the
+    /// retention curve of the best people. Every trial observes everyone to the end,
+    /// so nothing is censored and the Kaplan–Meier estimate is this share.
+    TopQuintileRetained,
 }
 
 /// Number of step metrics; the length of a [`StepRow`].
-pub const STEP_METRICS: usize = 7;
+pub const STEP_METRICS: usize = 8;
 
 /// One step's observations, indexed by `StepMetric as usize`.
 pub type StepRow = [f64; STEP_METRICS];
@@ -41,6 +45,7 @@ impl StepMetric {
         Self::Retirements,
         Self::Dismissals,
         Self::Efficiency,
+        Self::TopQuintileRetained,
     ];
 
     /// The name used in CSV files.
@@ -53,6 +58,7 @@ impl StepMetric {
             Self::Retirements => "retirements",
             Self::Dismissals => "dismissals",
             Self::Efficiency => "efficiency",
+            Self::TopQuintileRetained => "top_quintile_retained",
         }
     }
 
@@ -62,6 +68,7 @@ impl StepMetric {
             Self::Headcount | Self::Vacancies => "positions",
             Self::Hires | Self::Promotions | Self::Retirements | Self::Dismissals => "people per step",
             Self::Efficiency => "% of maximum",
+            Self::TopQuintileRetained => "share",
         }
     }
 
@@ -74,6 +81,7 @@ impl StepMetric {
             Self::Promotions => (positions * config.levels.len() as f64, 1.0),
             Self::Hires | Self::Retirements | Self::Dismissals => (positions, 1.0),
             Self::Efficiency => (100.0, 0.01),
+            Self::TopQuintileRetained => (1.0, 1e-4),
         }
     }
 }
@@ -129,6 +137,11 @@ impl TrialMetric {
         }
     }
 
+    /// The metric called `name` in CSV files.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|metric| metric.name() == name)
+    }
+
     /// The unit, for tables and the README.
     pub fn unit(self) -> &'static str {
         match self {
@@ -147,6 +160,12 @@ impl TrialMetric {
                 (f64::from(config.steps_per_year), 1e-4)
             }
         }
+    }
+}
+
+impl serde::Serialize for TrialMetric {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
     }
 }
 

@@ -377,6 +377,29 @@ mod tests {
         assert!((expected - measured).abs() < 1e-9, "{expected} vs {measured}");
     }
 
+    /// Two arms with the same levers see the same draws, so their paired difference
+    /// is exactly zero in every trial, with an interval of width zero.
+    #[test]
+    fn an_arm_compared_with_its_twin_differs_by_exactly_zero() {
+        let text =
+            include_str!("../scenarios/peter_principle.toml").replace("steps = 1000", "steps = 80").replace(
+                "[arms.\"worst, common sense\"]\npromotion = \"worst\"",
+                "[arms.\"twin\"]\npromotion = \"best\"",
+            );
+        let config = parse(&text, Path::new("twin.toml")).unwrap().with_trials(10).unwrap();
+        assert_eq!(config.arms[1].name, "twin");
+        assert_eq!(config.arms[1].promotion, config.arms[0].promotion);
+        let (summary, _) = run_collecting(&config, 2);
+        for comparison in summary.comparisons[1].as_ref().unwrap() {
+            let d = &comparison.difference;
+            assert_eq!((d.mean, d.ci_low, d.ci_high, d.std_dev), (0.0, 0.0, 0.0, 0.0));
+            assert_eq!((comparison.share_higher, comparison.share_lower), (0.0, 0.0));
+        }
+        // And a different arm does differ.
+        let gain = TrialMetric::EfficiencyGain as usize;
+        assert!(summary.comparisons[4].as_ref().unwrap()[gain].difference.std_dev > 0.0);
+    }
+
     #[test]
     fn a_stop_request_interrupts_the_run() {
         let config = small_peter(8);

@@ -17,6 +17,10 @@ pub struct RawScenario {
     pub name: Option<String>,
     /// Free text: the question the scenario asks. Copied into the manifest.
     pub description: Option<String>,
+    /// The trial metric the run is ranked by in the terminal table and shown in the
+    /// comparison chart: one of the `trials.csv` metric names. Default
+    /// `efficiency_gain`.
+    pub headline: Option<String>,
     /// Run length, trial count and seed.
     pub simulation: RawSimulation,
     /// The hierarchy, top level (0) first.

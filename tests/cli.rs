@@ -18,9 +18,9 @@ fn run_writes_every_output_file_of_the_bundled_scenario() {
         let text = fs::read_to_string(results.join(file)).unwrap();
         assert!(text.lines().count() > 1, "{file} is empty");
     }
-    // 8 arms x 1001 steps x 7 metrics, plus the header.
+    // 8 arms x 1001 steps x every step metric, plus the header.
     let timeseries = fs::read_to_string(results.join("timeseries.csv")).unwrap();
-    assert_eq!(timeseries.lines().count(), 8 * 1001 * 7 + 1);
+    assert_eq!(timeseries.lines().count(), 8 * 1001 * attrition::metrics::STEP_METRICS + 1);
     let trials = fs::read_to_string(results.join("trials.csv")).unwrap();
     assert_eq!(trials.lines().count(), 8 * 4 + 1);
     let manifest: serde_json::Value =

@@ -8,7 +8,6 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use anyhow::anyhow;
 
 use attrition::config::{self, Config};
-use attrition::metrics::TrialMetric;
 use attrition::output::charts;
 use attrition::output::manifest::{self, Manifest};
 use attrition::output::tables::{self, TrialWriter};
@@ -17,9 +16,6 @@ use attrition::runner::{self, RunError, RunOptions, RunSummary};
 
 use super::progress::Progress;
 use super::{Failure, RunArgs};
-
-/// The metric runs are ranked and compared by.
-const HEADLINE: TrialMetric = TrialMetric::EfficiencyGain;
 
 /// Loads a scenario and applies the command line's overrides.
 pub fn load_config(path: &Path, trials: Option<u32>, seed: Option<u64>) -> Result<Config, Failure> {
@@ -102,7 +98,8 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
     write(tables::SUMMARY, tables::write_summary)?;
     write(tables::COMPARISON, tables::write_comparison)?;
 
-    let charts = charts::write_all(&staging.path(""), config, &summary, HEADLINE).map_err(Failure::failed)?;
+    let charts =
+        charts::write_all(&staging.path(""), config, &summary, config.headline).map_err(Failure::failed)?;
     let mut written: Vec<String> =
         [tables::SUMMARY, tables::COMPARISON, tables::TIMESERIES, tables::TRIALS].map(String::from).to_vec();
     written.extend(charts.iter().filter_map(|path| path.file_name()?.to_str().map(String::from)));
@@ -179,7 +176,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
 /// The arms ranked by the headline metric, with intervals and paired differences to
 /// the baseline, then the files written.
 pub fn print_report(config: &Config, report: &Report) {
-    let headline = HEADLINE;
+    let headline = config.headline;
     let metric = headline as usize;
     let summary = &report.summary;
     let mut order: Vec<usize> = (0..config.arms.len()).collect();

@@ -32,23 +32,18 @@ pub fn age_and_depart(workforce: &mut Workforce, org: &Org, rules: ExitRules, no
     let mut departures = Departures::default();
     for level in 0..org.levels() {
         let positions = org.level(level);
-        let people = workforce.occupied[positions.clone()]
-            .iter_mut()
-            .zip(&workforce.born[positions.clone()])
-            .zip(&mut workforce.skill[positions.clone()]);
-        for (position, ((occupied, &born), skill)) in positions.zip(people) {
+        for position in positions {
             // Non-short-circuit tests: one well-predicted branch per person.
-            let retires = born < born_by;
-            let leaves = *occupied & (retires | (*skill < rules.dismissal_threshold));
-            if leaves {
+            let retires = workforce.born[position] < born_by;
+            let dismissed = workforce.skill[position] < rules.dismissal_threshold;
+            if workforce.occupied[position] & (retires | dismissed) {
                 if retires {
                     departures.retirements += 1;
                 } else {
                     departures.dismissals += 1;
                 }
-                *occupied = false;
-                *skill = 0.0;
-                workforce.open[level].push(position);
+                workforce.record_exit(position);
+                workforce.vacate(position, level);
             }
         }
     }

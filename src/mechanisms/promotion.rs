@@ -188,6 +188,8 @@ mod tests {
             now: 0.0,
             open: vec![Vec::new()],
             next_id: 0,
+            initial_top: Vec::new(),
+            initial_top_remaining: 0,
         };
         for (position, skill) in skills.iter().enumerate() {
             match skill {

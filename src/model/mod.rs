@@ -64,6 +64,7 @@ impl<'c> World<'c> {
                 hiring::hire(workforce, &self.config.workforce, position, &mut rng);
             }
         }
+        workforce.mark_initial_top_quintile();
     }
 
     /// Pluchino et al.'s global efficiency, in % of the maximum:
@@ -85,6 +86,8 @@ impl<'c> World<'c> {
         row[StepMetric::Retirements as usize] = f64::from(flows.departures.retirements);
         row[StepMetric::Dismissals as usize] = f64::from(flows.departures.dismissals);
         row[StepMetric::Efficiency as usize] = self.efficiency(workforce);
+        row[StepMetric::TopQuintileRetained as usize] =
+            f64::from(workforce.initial_top_remaining) / workforce.initial_top.len().div_ceil(5) as f64;
         row
     }
 }

@@ -27,6 +27,11 @@ pub struct Workforce {
     pub open: Vec<Vec<usize>>,
     /// The id the next hire receives.
     pub next_id: u64,
+    /// By employee id, for the initial workforce (ids `0..positions`): whether the
+    /// employee was in the top quintile by skill at the start.
+    pub initial_top: Vec<bool>,
+    /// How many of the initial top quintile are still employed.
+    pub initial_top_remaining: u32,
 }
 
 impl Workforce {
@@ -42,6 +47,8 @@ impl Workforce {
             now: 0.0,
             open: (0..org.levels()).map(|level| org.level(level).rev().collect()).collect(),
             next_id: 0,
+            initial_top: vec![false; positions],
+            initial_top_remaining: 0,
         }
     }
 
@@ -55,6 +62,36 @@ impl Workforce {
         self.next_id += 1;
         self.skill[position] = skill;
         self.born[position] = self.now - age;
+    }
+
+    /// Marks the initial top quintile by skill: the `ceil(positions / 5)` most
+    /// skilled of the initial workforce (ties by id, which has probability zero with
+    /// continuous skills). Called once, after the initial workforce is drawn.
+    pub fn mark_initial_top_quintile(&mut self) {
+        let mut ranked: Vec<(f64, u64)> = self
+            .occupied
+            .iter()
+            .zip(&self.skill)
+            .zip(&self.id)
+            .filter(|((filled, _), _)| **filled)
+            .map(|((_, &skill), &id)| (skill, id))
+            .collect();
+        ranked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let top = ranked.len().div_ceil(5);
+        self.initial_top.iter_mut().for_each(|flag| *flag = false);
+        for &(_, id) in &ranked[..top] {
+            self.initial_top[id as usize] = true;
+        }
+        self.initial_top_remaining = top as u32;
+    }
+
+    /// Records that the holder of `position` leaves the organisation (not a move).
+    #[inline]
+    pub fn record_exit(&mut self, position: usize) {
+        let id = self.id[position] as usize;
+        if id < self.initial_top.len() && self.initial_top[id] {
+            self.initial_top_remaining -= 1;
+        }
     }
 
     /// Empties a position (the holder has left) and opens it.
@@ -107,6 +144,8 @@ impl Workforce {
             open.clone_from(other_open);
         }
         self.next_id = other.next_id;
+        self.initial_top.copy_from_slice(&other.initial_top);
+        self.initial_top_remaining = other.initial_top_remaining;
     }
 
     /// Checks the engine's invariants; tests call it after every step.
@@ -144,6 +183,16 @@ impl Workforce {
             if open != vacant {
                 return Err(format!("level {level}: open list {open:?} but vacant {vacant:?}"));
             }
+        }
+        let top_employed = ids
+            .iter()
+            .filter(|&&id| (id as usize) < self.initial_top.len() && self.initial_top[id as usize])
+            .count();
+        if top_employed != self.initial_top_remaining as usize {
+            return Err(format!(
+                "{top_employed} of the initial top quintile employed, counted {}",
+                self.initial_top_remaining
+            ));
         }
         ids.sort_unstable();
         if let Some(pair) = ids.windows(2).find(|pair| pair[0] == pair[1]) {
