@@ -154,6 +154,7 @@ fn draw_timeseries<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .x_desc("time (years)")
+        .x_label_formatter(&|x| super::format_number((x * 1e3).round() / 1e3))
         .y_desc(format!("{} ({})", metric.name(), metric.unit()))
         .label_style((FONT, 18))
         .axis_desc_style((FONT, 20))
