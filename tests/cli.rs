@@ -114,7 +114,7 @@ fn an_invalid_scenario_names_the_file_the_field_and_why() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("broken.toml"), "{stderr}");
-    assert!(stderr.contains("wrost") && stderr.contains("line"), "{stderr}");
+    assert!(stderr.contains("broken.toml:") && stderr.contains("did you mean `worst`?"), "{stderr}");
 
     let text = text.replace("wrost", "worst");
     let path = dir.write("broken.toml", &text);

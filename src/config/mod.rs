@@ -1,11 +1,13 @@
 //! The validated, immutable configuration of a run: the only place raw values are
 //! checked. The engine takes `&Config` and cannot fail.
 
-use std::fmt;
-use std::path::{Path, PathBuf};
+mod load;
+
+pub use load::{FieldProblem, ProblemKind, ScenarioError, load, parse};
 
 use serde::Serialize;
 
+use crate::locate::toml_key;
 use crate::metrics::TrialMetric;
 use crate::rng::TruncatedNormal;
 use crate::scenario::{
@@ -149,7 +151,9 @@ impl Config {
 
     /// The same configuration with another trial count (the `--trials` flag).
     pub fn with_trials(mut self, trials: u32) -> Result<Self, Vec<FieldProblem>> {
-        check_trials(trials).map_err(|message| vec![FieldProblem::new("simulation.trials", message)])?;
+        check_trials(trials).map_err(|message| {
+            vec![FieldProblem::new(ProblemKind::OutOfRange, "simulation.trials", message)]
+        })?;
         self.trials = trials;
         Ok(self)
     }
@@ -159,74 +163,6 @@ impl Config {
         self.seed = seed;
         self
     }
-}
-
-/// One thing wrong with a scenario: the field's dotted path and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldProblem {
-    /// Dotted path of the field, e.g. `levels[2].positions`.
-    pub field: String,
-    /// What is wrong, naming the bad value.
-    pub message: String,
-}
-
-impl FieldProblem {
-    fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
-    }
-}
-
-impl fmt::Display for FieldProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.field, self.message)
-    }
-}
-
-/// Why a scenario file could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum ScenarioError {
-    /// The file could not be read.
-    #[error("cannot read scenario {path}: {source}")]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The file is not valid TOML, has an unknown field or a value of the wrong type.
-    #[error("scenario {path} is malformed: {message}")]
-    Parse {
-        /// The file.
-        path: PathBuf,
-        /// The parser's message, with line, column and the field.
-        message: String,
-    },
-    /// The file parsed but its values are out of range or inconsistent.
-    #[error("scenario {path} is invalid:\n{}", .problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n"))]
-    Invalid {
-        /// The file.
-        path: PathBuf,
-        /// Every problem found, not only the first.
-        problems: Vec<FieldProblem>,
-    },
-}
-
-/// Reads, parses and validates a scenario file.
-pub fn load(path: &Path) -> Result<Config, ScenarioError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| ScenarioError::Read { path: path.to_owned(), source })?;
-    parse(&text, path)
-}
-
-/// Parses and validates scenario text; `path` names it in errors and gives the
-/// default scenario name.
-pub fn parse(text: &str, path: &Path) -> Result<Config, ScenarioError> {
-    let raw: RawScenario = toml::from_str(text).map_err(|error| ScenarioError::Parse {
-        path: path.to_owned(),
-        message: error.to_string().trim_end().to_owned(),
-    })?;
-    let default_name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
-    validate(raw, default_name).map_err(|problems| ScenarioError::Invalid { path: path.to_owned(), problems })
 }
 
 /// Turns a raw scenario into a [`Config`], collecting every problem.
@@ -302,6 +238,29 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
             responsibility,
         });
     }
+    // Every level below the top needs managers above it, and every manager a report.
+    for (index, pair) in levels.windows(2).enumerate() {
+        let (above, below) = (&pair[0], &pair[1]);
+        require_consistent(
+            &mut problems,
+            above.kind == LevelKind::Management,
+            &format!("levels[{index}].kind"),
+            format!(
+                "level {index} is \"ic\" but level {} lies below it: individual contributors manage no one, \
+                 so its people would have no manager (make level {index} \"management\" or the last level)",
+                index + 1
+            ),
+        );
+        require_consistent(
+            &mut problems,
+            below.positions >= above.positions,
+            &format!("levels[{}].positions", index + 1),
+            format!(
+                "{} positions for the {} managers of level {index}: a manager needs at least one report",
+                below.positions, above.positions
+            ),
+        );
+    }
     let positions: u64 = levels.iter().map(|l| u64::from(l.positions)).sum();
     require(
         &mut problems,
@@ -319,7 +278,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         "workforce.retirement_age",
         format!("{} is outside (0, 150]", work.retirement_age),
     );
-    require(
+    require_consistent(
         &mut problems,
         work.retirement_age > work.age.min,
         "workforce.retirement_age",
@@ -335,7 +294,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
             "workforce.dismissal_threshold",
             format!("{threshold} is outside [0, 10]"),
         );
-        require(
+        require_consistent(
             &mut problems,
             threshold < work.skill.max,
             "workforce.dismissal_threshold",
@@ -353,6 +312,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         "arms",
         "at least one arm is needed, as [arms.<name>]".into(),
     );
+    check_lever_ranges("policy", &raw.policy, &mut problems);
     for (arm_name, levers) in &raw.arms {
         require(&mut problems, !arm_name.trim().is_empty(), "arms", "an arm's name is empty".into());
         arms.push(resolve_arm(arm_name, levers, &raw.policy, &mut problems));
@@ -362,6 +322,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         Some(wanted) => raw.arms.get_index_of(wanted).unwrap_or_else(|| {
             let known: Vec<&str> = raw.arms.keys().map(String::as_str).collect();
             problems.push(FieldProblem::new(
+                ProblemKind::Inconsistent,
                 "simulation.baseline",
                 format!("no arm is named {wanted:?}; the arms are {known:?}"),
             ));
@@ -393,10 +354,17 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
     })
 }
 
-/// Records a problem unless `ok`.
+/// Records an out-of-range value unless `ok`.
 fn require(problems: &mut Vec<FieldProblem>, ok: bool, field: &str, message: String) {
     if !ok {
-        problems.push(FieldProblem::new(field, message));
+        problems.push(FieldProblem::new(ProblemKind::OutOfRange, field, message));
+    }
+}
+
+/// Records values that contradict each other unless `ok`.
+fn require_consistent(problems: &mut Vec<FieldProblem>, ok: bool, field: &str, message: String) {
+    if !ok {
+        problems.push(FieldProblem::new(ProblemKind::Inconsistent, field, message));
     }
 }
 
@@ -419,7 +387,7 @@ fn truncated_normal(
     let dist = TruncatedNormal { mean: raw.mean, sd: raw.sd, min: raw.min, max: raw.max };
     let mut check = |ok: bool, name: &str, message: String| {
         if !ok {
-            problems.push(FieldProblem::new(format!("{field}.{name}"), message));
+            problems.push(FieldProblem::new(ProblemKind::OutOfRange, format!("{field}.{name}"), message));
         }
     };
     check(raw.mean.is_finite(), "mean", format!("{} is not a finite number", raw.mean));
@@ -451,9 +419,32 @@ fn truncated_normal(
     dist
 }
 
+/// Checks the ranges of the levers written in one table (`[policy]` or an arm), at
+/// the path where they are written.
+fn check_lever_ranges(table: &str, levers: &RawLevers, problems: &mut Vec<FieldProblem>) {
+    if let Some(p) = levers.best_probability {
+        require(
+            problems,
+            (0.0..=1.0).contains(&p),
+            &format!("{table}.best_probability"),
+            format!("{p} is not a probability in [0, 1]"),
+        );
+    }
+    if let Some(change) = levers.common_sense_change {
+        require(
+            problems,
+            (0.0..=10.0).contains(&change),
+            &format!("{table}.common_sense_change"),
+            format!("{change} is outside [0, 10]"),
+        );
+    }
+}
+
 /// An arm's levers: its own, else `[policy]`'s, else the documented default.
 fn resolve_arm(name: &str, own: &RawLevers, policy: &RawLevers, problems: &mut Vec<FieldProblem>) -> Arm {
-    let field = |lever: &str| format!("arms.{name}.{lever}");
+    let table = format!("arms.{}", toml_key(name));
+    check_lever_ranges(&table, own, problems);
+    let field = |lever: &str| format!("{table}.{lever}");
     let promotion_name = own.promotion.or(policy.promotion).unwrap_or(PromotionPolicy::Best);
     let best_probability = own.best_probability.or(policy.best_probability).unwrap_or(0.5);
     let promotion = match promotion_name {
@@ -463,41 +454,32 @@ fn resolve_arm(name: &str, own: &RawLevers, policy: &RawLevers, problems: &mut V
         PromotionPolicy::Alternate => Promotion::Mixed { best_probability: 0.5 },
         PromotionPolicy::Mixed => Promotion::Mixed { best_probability },
     };
-    if !(0.0..=1.0).contains(&best_probability) {
-        problems.push(FieldProblem::new(
-            field("best_probability"),
-            format!("{best_probability} is not a probability in [0, 1]"),
-        ));
-    }
-    if own.best_probability.is_some() && promotion_name != PromotionPolicy::Mixed {
-        problems.push(FieldProblem::new(
-            field("best_probability"),
-            format!("applies only to promotion = \"mixed\", but this arm promotes by {promotion_name:?}"),
-        ));
-    }
+    // A lever the arm sets but does not use would be silently ignored: refuse it.
+    require_consistent(
+        problems,
+        own.best_probability.is_none() || promotion_name == PromotionPolicy::Mixed,
+        &field("best_probability"),
+        format!("applies only to promotion = \"mixed\", but this arm promotes by {promotion_name:?}"),
+    );
 
     let hypothesis = own.competence.or(policy.competence).unwrap_or(CompetenceHypothesis::CommonSense);
     let change = own.common_sense_change.or(policy.common_sense_change).unwrap_or(1.0);
-    if !(0.0..=10.0).contains(&change) {
-        problems
-            .push(FieldProblem::new(field("common_sense_change"), format!("{change} is outside [0, 10]")));
-    }
-    if own.common_sense_change.is_some() && hypothesis != CompetenceHypothesis::CommonSense {
-        problems.push(FieldProblem::new(
-            field("common_sense_change"),
-            format!("applies only to competence = \"common_sense\", but this arm uses {hypothesis:?}"),
-        ));
-    }
+    require_consistent(
+        problems,
+        own.common_sense_change.is_none() || hypothesis == CompetenceHypothesis::CommonSense,
+        &field("common_sense_change"),
+        format!("applies only to competence = \"common_sense\", but this arm uses {hypothesis:?}"),
+    );
     let competence = match hypothesis {
         CompetenceHypothesis::CommonSense => Competence::CommonSense { change },
         CompetenceHypothesis::Peter => Competence::Peter,
     };
     Arm { name: name.to_owned(), promotion, competence }
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     const MINIMAL: &str = r#"
         [simulation]
@@ -543,10 +525,13 @@ mod tests {
     #[test]
     fn an_unknown_field_is_an_error_naming_it_and_its_line() {
         let text = MINIMAL.replace("promotion = \"random\"", "promotoin = \"random\"");
-        let message = parse_text(&text).unwrap_err().to_string();
-        assert!(message.contains("scenarios/minimal.toml"), "{message}");
-        assert!(message.contains("promotoin"), "{message}");
-        assert!(message.contains("line 21"), "{message}");
+        let error = parse_text(&text).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("scenarios/minimal.toml:21:9"), "{message}");
+        let problem = &error.problems()[0];
+        assert_eq!(problem.kind, ProblemKind::UnknownField);
+        assert_eq!(problem.field, "arms.lottery.promotoin");
+        assert!(problem.message.contains("did you mean `promotion`?"), "{message}");
     }
 
     #[test]

@@ -1,0 +1,209 @@
+//! Reading a scenario file into a [`Config`], with every problem located.
+//!
+//! The TOML is parsed once into a spanned document. Deserialising it stops at the
+//! first problem serde meets, so unknown fields are collected one by one (each is
+//! removed from the document and deserialisation tried again) until the file either
+//! deserialises or meets a problem that cannot be stepped over (a wrong type, a
+//! missing field). Then [`super::validate`] checks every value and reports every
+//! problem. Each problem carries its category, field path, and line and column.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+use toml::de::DeTable;
+
+use super::{Config, validate};
+use crate::locate::{self, Location, did_you_mean, line_column, parse_path, path_at, render_path, span_of};
+use crate::scenario::RawScenario;
+
+/// What kind of problem a scenario has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// Not valid TOML.
+    Syntax,
+    /// A field the scenario format does not have (typically a typo).
+    UnknownField,
+    /// A value that is not one of the allowed names (e.g. a promotion policy).
+    UnknownValue,
+    /// A value of the wrong type (a string for a number, ...).
+    WrongType,
+    /// A required field is absent.
+    Missing,
+    /// A value outside its documented range.
+    OutOfRange,
+    /// Values that contradict each other.
+    Inconsistent,
+}
+
+impl ProblemKind {
+    /// A short name for the category, as printed.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Syntax => "syntax error",
+            Self::UnknownField => "unknown field",
+            Self::UnknownValue => "unknown value",
+            Self::WrongType => "wrong type",
+            Self::Missing => "missing field",
+            Self::OutOfRange => "out of range",
+            Self::Inconsistent => "inconsistent",
+        }
+    }
+}
+
+/// One thing wrong with a scenario: its category, where it is, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    /// The category.
+    pub kind: ProblemKind,
+    /// Field path in TOML's dotted-key syntax, e.g. `levels[2].positions`.
+    pub field: String,
+    /// What is wrong, naming the bad value.
+    pub message: String,
+    /// Line and column in the file, when the file is known: of the field itself,
+    /// or of its table when the field is absent.
+    pub location: Option<Location>,
+}
+
+impl FieldProblem {
+    /// A problem not yet located in a file.
+    pub fn new(kind: ProblemKind, field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { kind, field: field.into(), message: message.into(), location: None }
+    }
+}
+
+impl fmt::Display for FieldProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(Location { line, column }) = self.location {
+            write!(f, "{line}:{column}: ")?;
+        }
+        if self.field.is_empty() {
+            write!(f, "{}: {}", self.kind.name(), self.message)
+        } else {
+            write!(f, "{}: {}: {}", self.kind.name(), self.field, self.message)
+        }
+    }
+}
+
+/// Why a scenario file could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("cannot read scenario {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file has problems; all that could be found are listed.
+    #[error(
+        "scenario {path} has {} problem{}:\n{}",
+        .problems.len(),
+        if .problems.len() == 1 { "" } else { "s" },
+        .problems.iter().map(|p| format!("  {}:{p}", .path.display())).collect::<Vec<_>>().join("\n")
+    )]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Every problem found.
+        problems: Vec<FieldProblem>,
+    },
+}
+
+impl ScenarioError {
+    /// The problems, for a file that could be read.
+    pub fn problems(&self) -> &[FieldProblem] {
+        match self {
+            Self::Read { .. } => &[],
+            Self::Invalid { problems, .. } => problems,
+        }
+    }
+}
+
+/// Reads, parses and validates a scenario file.
+pub fn load(path: &Path) -> Result<Config, ScenarioError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ScenarioError::Read { path: path.to_owned(), source })?;
+    parse(&text, path)
+}
+
+/// Parses and validates scenario text; `path` names it in errors and gives the
+/// default scenario name.
+pub fn parse(text: &str, path: &Path) -> Result<Config, ScenarioError> {
+    let invalid = |problems| ScenarioError::Invalid { path: path.to_owned(), problems };
+    let (mut document, syntax_errors) = DeTable::parse_recoverable(text);
+    if !syntax_errors.is_empty() {
+        let problems = syntax_errors
+            .iter()
+            .map(|error| FieldProblem {
+                kind: ProblemKind::Syntax,
+                field: String::new(),
+                message: error.message().trim_end().to_owned(),
+                location: error.span().map(|span| line_column(text, span.start)),
+            })
+            .collect();
+        return Err(invalid(problems));
+    }
+
+    let mut problems = Vec::new();
+    let raw = loop {
+        match RawScenario::deserialize(toml::de::Deserializer::from(document.clone())) {
+            Ok(raw) => break Some(raw),
+            Err(error) => {
+                let problem = describe(&error, &document, text);
+                let span = error.span();
+                let skippable = problem.kind == ProblemKind::UnknownField;
+                problems.push(problem);
+                // Step over an unknown field to find the others; anything else
+                // would only cascade into spurious problems.
+                if !(skippable && span.is_some_and(|span| locate::remove_key(&mut document, &span))) {
+                    break None;
+                }
+            }
+        }
+    };
+    let Some(raw) = raw else { return Err(invalid(problems)) };
+
+    let default_name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
+    let document = DeTable::parse(text).unwrap_or(document);
+    match validate(raw, default_name) {
+        Ok(config) if problems.is_empty() => Ok(config),
+        Ok(_) => Err(invalid(problems)),
+        Err(found) => {
+            problems.extend(found.into_iter().map(|mut problem| {
+                problem.location = span_of(&document, &parse_path(&problem.field))
+                    .map(|span| line_column(text, span.start))
+                    .or(Some(Location { line: 1, column: 1 }));
+                problem
+            }));
+            Err(invalid(problems))
+        }
+    }
+}
+
+/// Turns a deserialisation error into a located, categorised problem.
+fn describe(error: &toml::de::Error, document: &Spanned<DeTable<'_>>, text: &str) -> FieldProblem {
+    let message = error.message().trim_end();
+    let span = error.span();
+    let field = span.as_ref().map(|span| render_path(&path_at(document, span))).unwrap_or_default();
+    let location = span.as_ref().map(|span| line_column(text, span.start));
+    let suggestion = || {
+        let word = locate::complained_name(message)?;
+        did_you_mean(word, locate::expected_names(message)).map(|m| format!("; did you mean `{m}`?"))
+    };
+    let (kind, message) = if message.starts_with("unknown field") {
+        (ProblemKind::UnknownField, format!("{message}{}", suggestion().unwrap_or_default()))
+    } else if message.starts_with("unknown variant") {
+        (ProblemKind::UnknownValue, format!("{message}{}", suggestion().unwrap_or_default()))
+    } else if message.starts_with("missing field") {
+        let name = locate::complained_name(message).unwrap_or_default();
+        let field = if field.is_empty() { name.to_owned() } else { format!("{field}.{name}") };
+        return FieldProblem { kind: ProblemKind::Missing, field, message: message.to_owned(), location };
+    } else {
+        // "invalid type", "invalid value", and whatever else serde may say.
+        (ProblemKind::WrongType, message.to_owned())
+    };
+    FieldProblem { kind, field, message, location }
+}

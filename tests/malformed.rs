@@ -1,0 +1,323 @@
+//! Bad input, table-driven: each malformed scenario is run through the real binary
+//! and must be refused with exit code 2, the problem's category, the field path and
+//! the line, with nothing written to `output/`.
+
+mod common;
+
+use common::WorkDir;
+
+/// A valid scenario; the line numbers of the cases below refer to it.
+const VALID: &str = r#"name = "valid"
+headline = "final_efficiency"
+
+[simulation]
+steps = 5
+steps_per_year = 1
+trials = 2
+seed = 1
+baseline = "best"
+
+[[levels]]
+positions = 1
+responsibility = 1.0
+[[levels]]
+positions = 4
+responsibility = 0.5
+
+[workforce]
+skill = { mean = 7.0, sd = 2.0, min = 1.0, max = 10.0 }
+age = { mean = 30.0, sd = 5.0, min = 18.0, max = 60.0 }
+whole_years = true
+retirement_age = 60.0
+dismissal_threshold = 4.0
+
+[policy]
+competence = "common_sense"
+
+[arms.best]
+promotion = "best"
+
+[arms.mixed]
+promotion = "mixed"
+best_probability = 0.5
+"#;
+
+struct Case {
+    name: &'static str,
+    from: &'static str,
+    to: &'static str,
+    kind: &'static str,
+    field: &'static str,
+    line: usize,
+}
+
+const fn case(
+    name: &'static str,
+    from: &'static str,
+    to: &'static str,
+    kind: &'static str,
+    field: &'static str,
+    line: usize,
+) -> Case {
+    Case { name, from, to, kind, field, line }
+}
+
+const CASES: &[Case] = &[
+    // Typos in field names, with a suggestion.
+    case("top-level typo", "headline =", "headlin =", "unknown field", "headlin", 2),
+    case("simulation typo", "steps = 5", "stepz = 5", "unknown field", "simulation.stepz", 5),
+    case("level typo", "positions = 4", "postions = 4", "unknown field", "levels[1].postions", 15),
+    case(
+        "workforce typo",
+        "retirement_age = 60.0",
+        "retirment_age = 60.0",
+        "unknown field",
+        "workforce.retirment_age",
+        22,
+    ),
+    case("distribution typo", "sd = 2.0", "sdev = 2.0", "unknown field", "workforce.skill.sdev", 19),
+    case(
+        "arm lever typo",
+        "promotion = \"best\"",
+        "promoton = \"best\"",
+        "unknown field",
+        "arms.best.promoton",
+        29,
+    ),
+    case(
+        "policy typo",
+        "competence = \"common_sense\"",
+        "competance = \"common_sense\"",
+        "unknown field",
+        "policy.competance",
+        26,
+    ),
+    case("unknown table", "[policy]", "[polcy]", "unknown field", "polcy", 25),
+    // Wrong names for values.
+    case(
+        "unknown policy",
+        "promotion = \"best\"",
+        "promotion = \"bestest\"",
+        "unknown value",
+        "arms.best.promotion",
+        29,
+    ),
+    case(
+        "unknown hypothesis",
+        "competence = \"common_sense\"",
+        "competence = \"commonsense\"",
+        "unknown value",
+        "policy.competence",
+        26,
+    ),
+    case(
+        "unknown kind",
+        "positions = 4\n",
+        "positions = 4\nkind = \"worker\"\n",
+        "unknown value",
+        "levels[1].kind",
+        16,
+    ),
+    // Wrong types.
+    case("string for a count", "trials = 2", "trials = \"two\"", "wrong type", "simulation.trials", 7),
+    case("float for a count", "steps = 5", "steps = 5.5", "wrong type", "simulation.steps", 5),
+    case("negative count", "positions = 4", "positions = -4", "wrong type", "levels[1].positions", 15),
+    case(
+        "string for a number",
+        "retirement_age = 60.0",
+        "retirement_age = \"sixty\"",
+        "wrong type",
+        "workforce.retirement_age",
+        22,
+    ),
+    case(
+        "bool as string",
+        "whole_years = true",
+        "whole_years = \"yes\"",
+        "wrong type",
+        "workforce.whole_years",
+        21,
+    ),
+    case(
+        "table for a number",
+        "dismissal_threshold = 4.0",
+        "dismissal_threshold = { value = 4.0 }",
+        "wrong type",
+        "workforce.dismissal_threshold",
+        23,
+    ),
+    // Missing fields.
+    case("missing steps", "steps = 5\n", "", "missing field", "simulation.steps", 4),
+    case("missing positions", "positions = 4\n", "", "missing field", "levels[1].positions", 14),
+    case(
+        "missing retirement",
+        "retirement_age = 60.0\n",
+        "",
+        "missing field",
+        "workforce.retirement_age",
+        18,
+    ),
+    // Out-of-range values.
+    case("zero steps", "steps = 5", "steps = 0", "out of range", "simulation.steps", 5),
+    case("too many steps", "steps = 5", "steps = 1000000", "out of range", "simulation.steps", 5),
+    case("zero trials", "trials = 2", "trials = 0", "out of range", "simulation.trials", 7),
+    case("absurd trials", "trials = 2", "trials = 4000000000", "out of range", "simulation.trials", 7),
+    case(
+        "zero steps per year",
+        "steps_per_year = 1",
+        "steps_per_year = 0",
+        "out of range",
+        "simulation.steps_per_year",
+        6,
+    ),
+    case("zero positions", "positions = 1\n", "positions = 0\n", "out of range", "levels[0].positions", 12),
+    case(
+        "negative responsibility",
+        "responsibility = 0.5",
+        "responsibility = -0.5",
+        "out of range",
+        "levels[1].responsibility",
+        16,
+    ),
+    case("negative sd", "sd = 2.0", "sd = -2.0", "out of range", "workforce.skill.sd", 19),
+    case("skill beyond 10", "max = 10.0", "max = 12.0", "out of range", "workforce.skill.max", 19),
+    case(
+        "inverted bounds",
+        "min = 18.0, max = 60.0",
+        "min = 60.0, max = 18.0",
+        "out of range",
+        "workforce.age.max",
+        20,
+    ),
+    case(
+        "probability above 1",
+        "best_probability = 0.5",
+        "best_probability = 1.5",
+        "out of range",
+        "arms.mixed.best_probability",
+        33,
+    ),
+    case(
+        "negative change",
+        "competence = \"common_sense\"",
+        "competence = \"common_sense\"\ncommon_sense_change = -1.0",
+        "out of range",
+        "policy.common_sense_change",
+        27,
+    ),
+    case("bad name", "name = \"valid\"", "name = \"no spaces please\"", "out of range", "name", 1),
+    case(
+        "unknown headline",
+        "headline = \"final_efficiency\"",
+        "headline = \"final_eficiency\"",
+        "out of range",
+        "headline",
+        2,
+    ),
+    case("mean far outside bounds", "mean = 7.0", "mean = 70.0", "out of range", "workforce.skill.mean", 19),
+    // Impossible combinations.
+    case(
+        "baseline that does not exist",
+        "baseline = \"best\"",
+        "baseline = \"bets\"",
+        "inconsistent",
+        "simulation.baseline",
+        9,
+    ),
+    case(
+        "retire before hired",
+        "retirement_age = 60.0",
+        "retirement_age = 17.0",
+        "inconsistent",
+        "workforce.retirement_age",
+        22,
+    ),
+    case(
+        "dismiss everyone",
+        "dismissal_threshold = 4.0",
+        "dismissal_threshold = 10.0",
+        "inconsistent",
+        "workforce.dismissal_threshold",
+        23,
+    ),
+    case(
+        "a level below individual contributors",
+        "positions = 1\n",
+        "positions = 1\nkind = \"ic\"\n",
+        "inconsistent",
+        "levels[0].kind",
+        13,
+    ),
+    case(
+        "lever the arm does not use",
+        "promotion = \"best\"",
+        "promotion = \"best\"\nbest_probability = 0.2",
+        "inconsistent",
+        "arms.best.best_probability",
+        30,
+    ),
+    case(
+        "more managers than reports",
+        "positions = 1\nresponsibility = 1.0",
+        "positions = 6\nresponsibility = 1.0",
+        "inconsistent",
+        "levels[1].positions",
+        15,
+    ),
+    // Not TOML at all.
+    case("duplicate arm", "[arms.mixed]", "[arms.best]", "syntax error", "", 31),
+    case("unclosed string", "name = \"valid\"", "name = \"valid", "syntax error", "", 1),
+    case("missing value", "seed = 1", "seed =", "syntax error", "", 8),
+];
+
+#[test]
+fn every_malformed_scenario_is_refused_precisely_and_nothing_is_written() {
+    assert!(CASES.len() >= 30);
+    let dir = WorkDir::new("malformed");
+    // The valid scenario really is valid, so each case tests only its own change.
+    let valid = dir.write("valid.toml", VALID);
+    let output = dir.run(&["validate", valid.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+
+    let mut failures = Vec::new();
+    for case in CASES {
+        assert!(
+            VALID.contains(case.from),
+            "case {:?}: {:?} is not in the valid scenario",
+            case.name,
+            case.from
+        );
+        let text = VALID.replacen(case.from, case.to, 1);
+        let path = dir.write("case.toml", &text);
+        let output = dir.run(&["run", path.to_str().unwrap(), "--quiet"]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let located = format!("case.toml:{}:", case.line);
+        let expected = if case.field.is_empty() {
+            format!("{located}")
+        } else {
+            format!(": {}: {}:", case.kind, case.field)
+        };
+        let line = stderr.lines().find(|line| line.contains(&expected) && line.contains(&located));
+        let ok = output.status.code() == Some(2)
+            && stderr.contains(case.kind)
+            && line.is_some()
+            && !dir.path.join("output").exists();
+        if !ok {
+            failures.push(format!(
+                "{}: exit {:?}, expected `{}` `{}` at line {}\n{stderr}",
+                case.name,
+                output.status.code(),
+                case.kind,
+                case.field,
+                case.line
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        CASES.len(),
+        failures.join("\n")
+    );
+}
