@@ -292,11 +292,8 @@ fn every_malformed_scenario_is_refused_precisely_and_nothing_is_written() {
         let output = dir.run(&["run", path.to_str().unwrap(), "--quiet"]);
         let stderr = String::from_utf8_lossy(&output.stderr);
         let located = format!("case.toml:{}:", case.line);
-        let expected = if case.field.is_empty() {
-            format!("{located}")
-        } else {
-            format!(": {}: {}:", case.kind, case.field)
-        };
+        let expected =
+            if case.field.is_empty() { located.clone() } else { format!(": {}: {}:", case.kind, case.field) };
         let line = stderr.lines().find(|line| line.contains(&expected) && line.contains(&located));
         let ok = output.status.code() == Some(2)
             && stderr.contains(case.kind)
