@@ -6,6 +6,12 @@
 
 use crate::config::Config;
 
+/// Factor between a metric's largest attainable magnitude and the bound its
+/// accumulators are built for: the bounds are attained exactly in extreme scenarios
+/// (everyone leaves every step), and a rate computed in floating point can land a
+/// rounding error above them. It costs one bit of the fixed point's 40.
+const HEADROOM: f64 = 2.0;
+
 /// A quantity observed at every step of a trial.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepMetric {
@@ -75,14 +81,15 @@ impl StepMetric {
     /// Largest magnitude the metric can take, and the resolution of its quantiles.
     pub fn accuracy(self, config: &Config) -> (f64, f64) {
         let positions = config.positions() as f64;
-        match self {
+        let (bound, resolution) = match self {
             Self::Headcount | Self::Vacancies => (positions, 1.0),
             // A person can be promoted once per level in one step's cascade.
             Self::Promotions => (positions * config.levels.len() as f64, 1.0),
             Self::Hires | Self::Retirements | Self::Dismissals => (positions, 1.0),
             Self::Efficiency => (100.0, 0.01),
             Self::TopQuintileRetained => (1.0, 1e-4),
-        }
+        };
+        (HEADROOM * bound, resolution)
     }
 }
 
@@ -153,13 +160,14 @@ impl TrialMetric {
 
     /// Largest magnitude the metric can take, and the resolution of its quantiles.
     pub fn accuracy(self, config: &Config) -> (f64, f64) {
-        match self {
+        let (bound, resolution) = match self {
             Self::FinalEfficiency | Self::MeanEfficiency | Self::EfficiencyGain => (100.0, 0.01),
             Self::PromotionRate => (f64::from(config.steps_per_year) * config.levels.len() as f64, 1e-4),
             Self::HireRate | Self::RetirementRate | Self::DismissalRate => {
                 (f64::from(config.steps_per_year), 1e-4)
             }
-        }
+        };
+        (HEADROOM * bound, resolution)
     }
 }
 
