@@ -242,6 +242,24 @@ pub fn run(
     })
 }
 
+/// An estimate, in bytes, of the memory a run of `config` on `threads` worker
+/// threads needs: each thread's time-series accumulators and buffers, plus the
+/// merged summary. It does not grow with the trial count. Histograms are assumed to
+/// span 64 bins, typical of the bundled scenarios; the estimate is for refusing
+/// runs that cannot fit, not an exact account.
+pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
+    let cells = (config.arms.len() * (config.steps as usize + 1) * STEP_METRICS) as u64;
+    let per_cell = (std::mem::size_of::<Accumulator>() + 64 * 4) as u64;
+    let positions = config.positions();
+    let levels = config.levels.len() as u64;
+    let workforce = positions * 40 + levels * 24;
+    let per_thread = cells * per_cell
+        + (CHUNK as u64 + 1) * workforce
+        + CHUNK as u64 * (u64::from(config.steps) + 1) * (STEP_METRICS as u64 * 8);
+    let summary = cells * std::mem::size_of::<Summary>() as u64;
+    threads as u64 * per_thread + summary
+}
+
 /// Runs every arm of a chunk of trials, folding their time series into the
 /// thread's accumulators; a panic becomes an error that names the trial and its seed.
 fn run_chunk(
@@ -398,6 +416,29 @@ mod tests {
         // And a different arm does differ.
         let gain = TrialMetric::EfficiencyGain as usize;
         assert!(summary.comparisons[4].as_ref().unwrap()[gain].difference.std_dev > 0.0);
+    }
+
+    #[test]
+    fn a_panic_in_a_trial_names_the_trial_and_its_seed() {
+        let outcome = TrialOutcome { trial: 17, seed: 99, arms: Vec::new() };
+        let error = guard(&outcome, || panic!("broken invariant")).unwrap_err();
+        let message = error.to_string();
+        assert!(matches!(error, RunError::TrialPanicked { trial: 17, seed: 99, .. }));
+        assert!(
+            message.contains("broken invariant") && message.contains("--trials 1 --seed 99"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn the_memory_estimate_grows_with_steps_and_threads_but_not_trials() {
+        let small = small_peter(10);
+        let many_trials = small_peter(100_000);
+        assert_eq!(memory_estimate(&small, 2), memory_estimate(&many_trials, 2));
+        assert!(memory_estimate(&small, 4) > memory_estimate(&small, 2));
+        let text = include_str!("../scenarios/peter_principle.toml");
+        let long = parse(text, Path::new("p.toml")).unwrap();
+        assert!(memory_estimate(&long, 2) > 10 * memory_estimate(&small, 2));
     }
 
     #[test]

@@ -237,3 +237,18 @@ fn charts_are_valid_png_and_svg_with_a_series_per_arm() {
         }
     }
 }
+
+/// A run that cannot fit in memory is refused before it starts, with the estimate.
+#[test]
+fn a_run_too_big_for_memory_is_refused_up_front() {
+    let dir = WorkDir::new("memory");
+    let text = fs::read_to_string(scenarios().join("peter_principle.toml"))
+        .unwrap()
+        .replace("steps = 1000", "steps = 100000");
+    let path = dir.write("huge.toml", &text);
+    let output = dir.run(&["run", path.to_str().unwrap(), "--max-memory", "1", "--threads", "2"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("needs an estimated") && stderr.contains("limit of 1.0 GiB"), "{stderr}");
+    assert!(!dir.path.join("output").exists());
+}

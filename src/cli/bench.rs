@@ -57,6 +57,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
         threads: args.threads,
         force: true,
         show_progress: !args.json,
+        max_memory: None,
     });
     let _ = std::fs::remove_dir_all(&out);
     let report = report?;

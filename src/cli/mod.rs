@@ -66,6 +66,11 @@ struct RunArgs {
     /// Replace <out>/<scenario name>/ even if it does not look like attrition output.
     #[arg(long)]
     force: bool,
+    /// Refuse to start a run estimated to need more memory than this many GiB
+    /// (default: 90% of the memory available when the run starts, or 8 GiB where
+    /// that is unknown).
+    #[arg(long, value_name = "GIB")]
+    max_memory: Option<f64>,
 }
 
 /// Parses the command line and runs the subcommand.

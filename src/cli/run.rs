@@ -61,11 +61,15 @@ pub struct Job<'a> {
     pub force: bool,
     /// Draw the progress bar (when stderr is a terminal).
     pub show_progress: bool,
+    /// Memory limit in GiB; `None` for the default.
+    pub max_memory: Option<f64>,
 }
 
 /// Runs a job and writes its files to `<out>/<name>/`, atomically.
 pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
-    let Job { config, scenario_file, scenario_text, out, threads, force, show_progress } = *job;
+    let Job { config, scenario_file, scenario_text, out, threads, force, show_progress, max_memory } = *job;
+    let threads_used = threads.unwrap_or_else(rayon::current_num_threads).max(1);
+    check_memory(config, threads_used, max_memory)?;
     let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let started = Instant::now();
     let staging = Staging::begin(&out.join(&config.name), force).map_err(Failure::failed)?;
@@ -109,7 +113,6 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(Failure::failed)?;
     let elapsed = started.elapsed().as_secs_f64();
-    let threads_used = threads.unwrap_or_else(rayon::current_num_threads);
     let manifest = Manifest {
         program: "attrition",
         version: env!("CARGO_PKG_VERSION"),
@@ -130,6 +133,39 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
     let files = written.iter().map(|name| staging.final_path(name)).collect();
     let directory = staging.commit().map_err(Failure::failed)?;
     Ok(Report { summary, directory, files, elapsed, threads: threads_used })
+}
+
+/// Refuses, before anything starts, a run estimated not to fit in memory.
+fn check_memory(config: &Config, threads: usize, max_memory: Option<f64>) -> Result<(), Failure> {
+    const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+    let limit = match max_memory {
+        Some(gib) if gib.is_finite() && gib > 0.0 => gib * GIB,
+        Some(gib) => {
+            return Err(Failure::bad_input(anyhow!("--max-memory {gib}: give a positive number of GiB")));
+        }
+        None => available_memory().map_or(8.0 * GIB, |bytes| 0.9 * bytes as f64),
+    };
+    let needed = runner::memory_estimate(config, threads) as f64;
+    if needed > limit {
+        return Err(Failure::bad_input(anyhow!(
+            "{} needs an estimated {:.1} GiB ({} arms x {} steps of time series on each of {threads} threads), \
+             over the limit of {:.1} GiB; use fewer steps, arms or --threads, or raise --max-memory",
+            config.name,
+            needed / GIB,
+            config.arms.len(),
+            config.steps,
+            limit / GIB
+        )));
+    }
+    Ok(())
+}
+
+/// Memory available to new processes, where the OS reports it (Linux).
+fn available_memory() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = meminfo.lines().find(|line| line.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// A flag set by Ctrl-C; a second Ctrl-C exits at once.
@@ -166,6 +202,7 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
         threads: args.threads,
         force: args.force,
         show_progress: !args.quiet,
+        max_memory: args.max_memory,
     })?;
     if !args.quiet {
         print_report(&config, &report);

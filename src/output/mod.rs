@@ -77,6 +77,7 @@ impl Staging {
         let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         fs::create_dir_all(parent).map_err(io_error("creating", parent))?;
         let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("output");
+        remove_abandoned_staging(parent, name);
         let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(io_error("clearing", &staging))?;
@@ -123,6 +124,24 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// Removes staging directories of this target left by runs that were killed outright
+/// (a process that stopped normally removes its own). Only where the OS shows which
+/// processes are alive (`/proc`); a directory of a run still going is left alone.
+fn remove_abandoned_staging(parent: &Path, name: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = fs::read_dir(parent) else { return };
+    let prefix = format!(".{name}.partial-");
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else { continue };
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = fs::remove_dir_all(entry.path());
         }
     }
 }
