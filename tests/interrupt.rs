@@ -17,7 +17,7 @@ use common::{WorkDir, assert_success, scenario};
 /// Starts a long run, waits until it is writing, sends `signal`, and returns the
 /// exit code and stderr.
 fn interrupt(dir: &WorkDir, signal: &str) -> (Option<i32>, String) {
-    let mut child = dir
+    let child = dir
         .command(&["run", &scenario("peter_principle.toml"), "--trials", "200000", "--quiet"])
         .stderr(Stdio::piped())
         .spawn()
