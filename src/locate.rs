@@ -169,23 +169,156 @@ pub fn path_at(document: &Spanned<DeTable<'_>>, span: &Range<usize>) -> Vec<Segm
     path
 }
 
-/// Removes the key whose span is `span` from the document; true if one was removed.
-pub fn remove_key(document: &mut Spanned<DeTable<'_>>, span: &Range<usize>) -> bool {
-    fn remove_in(table: &mut DeTable<'_>, span: &Range<usize>) -> bool {
-        if let Some(name) = table.keys().find(|key| key.span() == *span).map(|key| key.get_ref().to_string())
-        {
-            return table.remove(name.as_str()).is_some();
-        }
-        table.iter_mut().any(|(_, value)| remove_in_value(value.get_mut(), span))
+/// Every span that makes up the entry at `path`: from its key to the end of its
+/// value, and, for a table, each of its own entries and sub-tables (a table written
+/// as `[header]` has its entries elsewhere in the text than its header).
+pub fn entry_spans(document: &Spanned<DeTable<'_>>, path: &[Segment]) -> Option<Vec<Range<usize>>> {
+    fn whole(key: Range<usize>, value: Range<usize>) -> Range<usize> {
+        key.start.min(value.start)..key.end.max(value.end)
     }
-    fn remove_in_value(value: &mut DeValue<'_>, span: &Range<usize>) -> bool {
-        match value {
-            DeValue::Table(table) => remove_in(table, span),
-            DeValue::Array(array) => array.iter_mut().any(|element| remove_in_value(element.get_mut(), span)),
+    fn collect(value: &Spanned<DeValue<'_>>, spans: &mut Vec<Range<usize>>) {
+        match value.get_ref() {
+            DeValue::Table(table) => {
+                for (key, inner) in table.iter() {
+                    spans.push(whole(key.span(), inner.span()));
+                    collect(inner, spans);
+                }
+            }
+            DeValue::Array(array) => {
+                for element in array.iter() {
+                    spans.push(element.span());
+                    collect(element, spans);
+                }
+            }
+            _ => {}
+        }
+    }
+    let (Segment::Key(last), parents) = path.split_last()? else { return None };
+    let mut table = document.get_ref();
+    for segment in parents {
+        let Segment::Key(key) = segment else { return None };
+        match table.get(key.as_str()).map(Spanned::get_ref) {
+            Some(DeValue::Table(inner)) => table = inner,
+            _ => return None,
+        }
+    }
+    let (key, value) = table.get_key_value(last.as_str())?;
+    let mut spans = vec![whole(key.span(), value.span())];
+    collect(value, &mut spans);
+    Some(spans)
+}
+
+/// Overwrites `spans` of `text` in place: with `replacement` padded with spaces to
+/// the same length (or longer, if it cannot fit), or with spaces. Newlines are kept,
+/// so every line keeps its number.
+pub fn overwrite(text: &mut String, spans: &[Range<usize>], replacement: Option<&str>) {
+    let mut bytes = std::mem::take(text).into_bytes();
+    let mut spans: Vec<Range<usize>> = spans.iter().filter(|s| s.end <= bytes.len()).cloned().collect();
+    spans.sort_by_key(|span| std::cmp::Reverse(span.start));
+    for span in spans {
+        let blank: Vec<u8> =
+            bytes[span.clone()].iter().map(|&b| if b == b'\n' { b'\n' } else { b' ' }).collect();
+        let new: Vec<u8> = match replacement {
+            Some(value) if value.len() <= blank.len() && !blank.contains(&b'\n') => {
+                let mut padded = value.as_bytes().to_vec();
+                padded.resize(blank.len(), b' ');
+                padded
+            }
+            Some(value) => value.as_bytes().to_vec(),
+            None => blank,
+        };
+        bytes.splice(span, new);
+    }
+    // Only ASCII was written over whole spans, so the text stays valid UTF-8.
+    *text = String::from_utf8(bytes).unwrap_or_default();
+}
+
+/// A literal of the type a serde message expected, to step over a wrong value: for
+/// a name from a list (an enum), the first name listed.
+pub fn placeholder(message: &str) -> Option<String> {
+    let (_, expected) = message.split_once("expected")?;
+    let expected = expected.trim();
+    if let Some(first) = expected_names(message).first() {
+        return Some(format!("{first:?}"));
+    }
+    let literal = if ["u8", "u16", "u32", "u64", "usize", "i32", "i64", "integer"]
+        .iter()
+        .any(|t| expected.starts_with(t))
+    {
+        "1"
+    } else if expected.starts_with("f64") || expected.starts_with("f32") || expected.starts_with("a float") {
+        "1.0"
+    } else if expected.starts_with("a boolean") {
+        "true"
+    } else if expected.starts_with("a string") {
+        "\"\""
+    } else {
+        return None;
+    };
+    Some(literal.to_owned())
+}
+
+/// The path of the table whose own span (its header, or an inline table's braces)
+/// is exactly `span`.
+pub fn table_at(document: &Spanned<DeTable<'_>>, span: &Range<usize>) -> Option<Vec<Segment>> {
+    fn search(value: &Spanned<DeValue<'_>>, span: &Range<usize>, path: &mut Vec<Segment>) -> bool {
+        match value.get_ref() {
+            DeValue::Table(table) => {
+                value.span() == *span
+                    || table.iter().any(|(key, inner)| {
+                        path.push(Segment::Key(key.get_ref().to_string()));
+                        let found = search(inner, span, path);
+                        if !found {
+                            path.pop();
+                        }
+                        found
+                    })
+            }
+            DeValue::Array(array) => array.iter().enumerate().any(|(index, element)| {
+                path.push(Segment::Index(index));
+                let found = search(element, span, path);
+                if !found {
+                    path.pop();
+                }
+                found
+            }),
             _ => false,
         }
     }
-    remove_in(document.get_mut(), span)
+    let mut path = Vec::new();
+    let found = document.get_ref().iter().any(|(key, value)| {
+        path.push(Segment::Key(key.get_ref().to_string()));
+        let found = search(value, span, &mut path);
+        if !found {
+            path.pop();
+        }
+        found
+    });
+    found.then_some(path)
+}
+
+/// Removes the field at `path` (ending in a table key) from the document; true if
+/// it was there.
+pub fn remove_path(document: &mut Spanned<DeTable<'_>>, path: &[Segment]) -> bool {
+    fn from_table(table: &mut DeTable<'_>, path: &[Segment]) -> bool {
+        match path {
+            [Segment::Key(last)] => table.remove(last.as_str()).is_some(),
+            [Segment::Key(key), rest @ ..] => {
+                table.get_mut(key.as_str()).is_some_and(|value| from_value(value.get_mut(), rest))
+            }
+            _ => false,
+        }
+    }
+    fn from_value(value: &mut DeValue<'_>, path: &[Segment]) -> bool {
+        match (value, path.first()) {
+            (DeValue::Table(table), Some(Segment::Key(_))) => from_table(table, path),
+            (DeValue::Array(array), Some(Segment::Index(index))) => {
+                array.get_mut(*index).is_some_and(|element| from_value(element.get_mut(), &path[1..]))
+            }
+            _ => false,
+        }
+    }
+    from_table(document.get_mut(), path)
 }
 
 /// The candidate closest to `word` by edit distance, if it is close enough to be a
@@ -267,6 +400,41 @@ mod tests {
         assert_eq!(at("simulation.trials").map(|l| l.line), Some(2));
         let span = span_of(&document, &parse_path("levels[1].positions")).unwrap();
         assert_eq!(render_path(&path_at(&document, &span)), "levels[1].positions");
+    }
+
+    #[test]
+    fn fields_are_removed_by_path() {
+        let mut document = DeTable::parse(TEXT).unwrap();
+        assert!(remove_path(&mut document, &parse_path("levels[1].positions")));
+        assert!(!remove_path(&mut document, &parse_path("levels[1].positions")));
+        assert!(remove_path(&mut document, &parse_path("arms.\"best, Peter\".promotion")));
+        assert!(!remove_path(&mut document, &parse_path("levels[7].positions")));
+        assert!(span_of(&document, &parse_path("levels[0].positions")).is_some());
+    }
+
+    #[test]
+    fn an_unknown_entry_is_blanked_without_moving_anything() {
+        let text = "[simulation]\nsteps = 10\nbaselin = \"x\"\n[polcy]\na = 1\nb = { c = 2 }\n[arms.x]\n";
+        let document = DeTable::parse(text).unwrap();
+        let mut working = text.to_owned();
+        overwrite(&mut working, &entry_spans(&document, &parse_path("simulation.baselin")).unwrap(), None);
+        overwrite(&mut working, &entry_spans(&document, &parse_path("polcy")).unwrap(), None);
+        assert_eq!(working.len(), text.len());
+        assert_eq!(working.lines().count(), text.lines().count());
+        let cleaned = DeTable::parse(&working).unwrap();
+        let keys: Vec<String> = cleaned.get_ref().iter().map(|(k, _)| k.get_ref().to_string()).collect();
+        assert_eq!(keys, vec!["simulation", "arms"]);
+        // The blanked field is gone; asked for, it resolves to its table, line 1.
+        let span = span_of(&cleaned, &parse_path("simulation.baselin")).unwrap();
+        assert_eq!(line_column(&working, span.start).line, 1);
+        // A wrong value is overwritten in place by a placeholder of the same length.
+        let mut working = "steps = \"ten\"\n".to_owned();
+        overwrite(
+            &mut working,
+            std::slice::from_ref(&(8..13)),
+            placeholder("invalid type: string \"ten\", expected u32").as_deref(),
+        );
+        assert_eq!(working, "steps = 1    \n");
     }
 
     #[test]

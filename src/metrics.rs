@@ -162,9 +162,10 @@ impl TrialMetric {
     pub fn accuracy(self, config: &Config) -> (f64, f64) {
         let (bound, resolution) = match self {
             Self::FinalEfficiency | Self::MeanEfficiency | Self::EfficiencyGain => (100.0, 0.01),
-            Self::PromotionRate => (f64::from(config.steps_per_year) * config.levels.len() as f64, 1e-4),
+            // Rates are a few hundredths per year: 1e-6 keeps four significant digits.
+            Self::PromotionRate => (f64::from(config.steps_per_year) * config.levels.len() as f64, 1e-6),
             Self::HireRate | Self::RetirementRate | Self::DismissalRate => {
-                (f64::from(config.steps_per_year), 1e-4)
+                (f64::from(config.steps_per_year), 1e-6)
             }
         };
         (HEADROOM * bound, resolution)

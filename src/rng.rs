@@ -47,8 +47,12 @@ pub enum Stream {
     Initial = 1,
     /// External hires.
     Hiring = 2,
-    /// Choices made when filling a vacancy by promotion, and competence on promotion.
+    /// Choices made when filling a vacancy by promotion.
     Promotion = 3,
+    /// How a promoted person's skill changes in the new role: apart from the choice
+    /// of who is promoted, so arms that differ only in the competence hypothesis
+    /// still choose alike.
+    Competence = 4,
 }
 
 /// The generator of one stream of one trial.

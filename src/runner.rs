@@ -150,16 +150,17 @@ pub fn run(
     let arms = config.arms.len();
     let total = u64::from(config.trials);
 
-    let slots: Vec<Mutex<ThreadSlot>> = (0..pool.current_num_threads())
-        .map(|_| {
-            Mutex::new(ThreadSlot {
-                initial: vec![Workforce::vacant(&world.org); CHUNK],
-                workforce: Workforce::vacant(&world.org),
-                series_buffers: vec![vec![[0.0; STEP_METRICS]; config.steps as usize + 1]; CHUNK],
-                series: empty_series(config),
-            })
-        })
-        .collect();
+    // Each thread's working memory is allocated when the thread first runs a chunk,
+    // so threads that never get work cost nothing.
+    let chunk = CHUNK.min(config.trials as usize);
+    let new_slot = || ThreadSlot {
+        initial: vec![Workforce::vacant(&world.org); chunk],
+        workforce: Workforce::vacant(&world.org),
+        series_buffers: vec![vec![[0.0; STEP_METRICS]; config.steps as usize + 1]; chunk],
+        series: empty_series(config),
+    };
+    let slots: Vec<Mutex<Option<ThreadSlot>>> =
+        (0..pool.current_num_threads()).map(|_| Mutex::new(None)).collect();
 
     let mut arm_totals: Vec<Vec<Accumulator>> = (0..arms).map(|_| trial_accumulators(config)).collect();
     let mut paired: Vec<Vec<PairedDifference>> = (0..arms)
@@ -189,7 +190,8 @@ pub fn run(
                 .map(|first| {
                     let slot = &slots[rayon::current_thread_index().unwrap_or(0)];
                     let mut slot = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                    run_chunk(&world, first..(first + CHUNK as u64).min(end), &mut slot)
+                    let slot = slot.get_or_insert_with(new_slot);
+                    run_chunk(&world, first..(first + CHUNK as u64).min(end), slot)
                 })
                 .collect()
         });
@@ -211,9 +213,9 @@ pub fn run(
         progress(done, total);
     }
 
-    let mut slots = slots.into_iter().map(|slot| slot.into_inner().unwrap_or_else(|p| p.into_inner()));
-    let mut series = slots.next().expect("a pool has a thread").series;
-    for slot in slots {
+    let mut used = slots.into_iter().filter_map(|slot| slot.into_inner().unwrap_or_else(|p| p.into_inner()));
+    let mut series = used.next().expect("at least one thread ran a chunk").series;
+    for slot in used {
         for (total, part) in series.iter_mut().zip(&slot.series) {
             total.merge(part);
         }
@@ -341,7 +343,8 @@ fn trial_accumulators(config: &Config) -> Vec<Accumulator> {
 /// thread busy. The batch size does not affect results.
 fn batch_size(config: &Config, threads: usize) -> u64 {
     let per_trial = (config.agent_steps() / u64::from(config.trials)).max(1);
-    (50_000_000 / per_trial).clamp((4 * CHUNK * threads) as u64, 4096)
+    // At least four chunks per thread, even when that exceeds the usual cap.
+    (50_000_000 / per_trial).min(4096).max((4 * CHUNK * threads) as u64)
 }
 
 #[cfg(test)]

@@ -432,7 +432,7 @@ pub struct Summary {
     /// Sample standard deviation (divisor `n − 1`); NaN when `n < 2`.
     pub std_dev: f64,
     /// Lower end of the 95% t-interval for the mean, `mean − t(0.975, n−1)·sd/√n`;
-    /// equals `mean` when `n == 1` or `sd == 0`.
+    /// equals `mean` when `sd == 0`; NaN when `n < 2`.
     pub ci_low: f64,
     /// Upper end of the 95% t-interval for the mean.
     pub ci_high: f64,
@@ -482,8 +482,8 @@ impl Accumulator {
         let mean = self.moments.mean();
         let std_dev = self.moments.std_dev();
         let half_width = match n {
-            0 => f64::NAN,
-            1 => 0.0,
+            // One value says nothing about the spread: the interval is undefined.
+            0 | 1 => f64::NAN,
             // Skips the t quantile (and any 0·∞) when the sample is constant.
             _ if std_dev == 0.0 => 0.0,
             _ => t_critical_95(n - 1) * std_dev / (n as f64).sqrt(),
@@ -795,8 +795,8 @@ mod tests {
         assert!(one.summarise().ci_low.is_nan());
         one.add(-1.5);
         let s = one.summarise();
-        assert_eq!((s.n, s.mean, s.ci_low, s.ci_high, s.p50), (1, -1.5, -1.5, -1.5, -1.5));
-        assert!(s.std_dev.is_nan());
+        assert_eq!((s.n, s.mean, s.p50), (1, -1.5, -1.5));
+        assert!(s.std_dev.is_nan() && s.ci_low.is_nan() && s.ci_high.is_nan());
     }
 
     #[test]

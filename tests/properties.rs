@@ -134,7 +134,10 @@ proptest! {
         let world = World::new(&config);
         let positions = world.org.positions() as f64;
         let skill = &config.workforce.skill;
-        let oldest = config.workforce.retirement_age.max(config.workforce.age.max) + config.step_years();
+        // In steps, the clock's unit: the oldest anyone can be before retiring (a hire's
+        // age, rounded to whole years, may exceed age.max by half a year).
+        let oldest =
+            (config.workforce.retirement_age.max(config.workforce.age.max) + 0.5) * world.steps_per_year() + 1.0;
         let mut initial = Workforce::vacant(&world.org);
         world.draw_initial_workforce(shape.seed, &mut initial);
         initial.check_invariants(&world.org, (skill.min, skill.max), oldest).unwrap();

@@ -84,7 +84,8 @@ pub fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("error: {:#}", failure.error);
+            // The library's messages already name their cause: `{}` prints each once.
+            eprintln!("error: {}", failure.error);
             ExitCode::from(failure.code)
         }
     }

@@ -68,7 +68,8 @@ pub struct Job<'a> {
 /// Runs a job and writes its files to `<out>/<name>/`, atomically.
 pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
     let Job { config, scenario_file, scenario_text, out, threads, force, show_progress, max_memory } = *job;
-    let threads_used = threads.unwrap_or_else(rayon::current_num_threads).max(1);
+    // 0, like no flag, means rayon's default.
+    let threads_used = threads.filter(|&n| n > 0).unwrap_or_else(rayon::current_num_threads);
     check_memory(config, threads_used, max_memory)?;
     let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let started = Instant::now();

@@ -15,7 +15,9 @@ use toml::Spanned;
 use toml::de::DeTable;
 
 use super::{Config, validate};
-use crate::locate::{self, Location, did_you_mean, line_column, parse_path, path_at, render_path, span_of};
+use crate::locate::{
+    self, Location, did_you_mean, line_column, parse_path, path_at, render_path, span_of, toml_key,
+};
 use crate::scenario::RawScenario;
 
 /// What kind of problem a scenario has.
@@ -133,7 +135,7 @@ pub fn load(path: &Path) -> Result<Config, ScenarioError> {
 /// default scenario name.
 pub fn parse(text: &str, path: &Path) -> Result<Config, ScenarioError> {
     let invalid = |problems| ScenarioError::Invalid { path: path.to_owned(), problems };
-    let (mut document, syntax_errors) = DeTable::parse_recoverable(text);
+    let (_, syntax_errors) = DeTable::parse_recoverable(text);
     if !syntax_errors.is_empty() {
         let problems = syntax_errors
             .iter()
@@ -147,27 +149,50 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ScenarioError> {
         return Err(invalid(problems));
     }
 
+    // Serde stops at the first problem. To report them all, each problem is stepped
+    // over by editing a working copy of the text without moving anything: an unknown
+    // field is blanked out, a value of the wrong type is overwritten by one of the
+    // expected type, padded to the same length. Every later problem is therefore
+    // found at its true line and column.
+    let mut working = text.to_owned();
     let mut problems = Vec::new();
+    let mut values_replaced = false;
     let raw = loop {
+        let Ok(document) = DeTable::parse(&working) else { break None };
         match RawScenario::deserialize(toml::de::Deserializer::from(document.clone())) {
             Ok(raw) => break Some(raw),
             Err(error) => {
-                let problem = describe(&error, &document, text);
-                let span = error.span();
-                let skippable = problem.kind == ProblemKind::UnknownField;
+                let problem = describe(&error, &document, &working);
+                let edit = match problem.kind {
+                    ProblemKind::UnknownField => {
+                        locate::entry_spans(&document, &parse_path(&problem.field)).map(|spans| (spans, None))
+                    }
+                    ProblemKind::WrongType | ProblemKind::UnknownValue => error
+                        .span()
+                        .zip(locate::placeholder(error.message()))
+                        .map(|(span, placeholder)| (vec![span], Some(placeholder))),
+                    _ => None,
+                };
                 problems.push(problem);
-                // Step over an unknown field to find the others; anything else
-                // would only cascade into spurious problems.
-                if !(skippable && span.is_some_and(|span| locate::remove_key(&mut document, &span))) {
+                let Some((spans, placeholder)) = edit else { break None };
+                values_replaced |= placeholder.is_some();
+                let before = working.clone();
+                locate::overwrite(&mut working, &spans, placeholder.as_deref());
+                if working == before {
                     break None;
                 }
             }
         }
     };
-    let Some(raw) = raw else { return Err(invalid(problems)) };
+    // Range checks need every value as written: after a replaced value they would
+    // judge the placeholder.
+    let raw = match raw {
+        Some(raw) if !values_replaced => raw,
+        _ => return Err(invalid(problems)),
+    };
 
     let default_name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
-    let document = DeTable::parse(text).unwrap_or(document);
+    let Ok(document) = DeTable::parse(&working) else { return Err(invalid(problems)) };
     match validate(raw, default_name) {
         Ok(config) if problems.is_empty() => Ok(config),
         Ok(_) => Err(invalid(problems)),
@@ -198,8 +223,16 @@ fn describe(error: &toml::de::Error, document: &Spanned<DeTable<'_>>, text: &str
     } else if message.starts_with("unknown variant") {
         (ProblemKind::UnknownValue, format!("{message}{}", suggestion().unwrap_or_default()))
     } else if message.starts_with("missing field") {
+        // Serde points at the table the field is missing from; at the top level there
+        // is no such table, so the problem belongs to the start of the file.
         let name = locate::complained_name(message).unwrap_or_default();
-        let field = if field.is_empty() { name.to_owned() } else { format!("{field}.{name}") };
+        let table = span.as_ref().and_then(|span| locate::table_at(document, span));
+        let (field, location) = match table {
+            Some(path) if !path.is_empty() => {
+                (format!("{}.{}", render_path(&path), toml_key(name)), location)
+            }
+            _ => (toml_key(name), Some(Location { line: 1, column: 1 })),
+        };
         return FieldProblem { kind: ProblemKind::Missing, field, message: message.to_owned(), location };
     } else {
         // "invalid type", "invalid value", and whatever else serde may say.

@@ -6,7 +6,7 @@ use crate::org::Org;
 /// The exit rules of a scenario.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ExitRules {
-    /// An employee older than this (years) retires.
+    /// An employee older than this, in steps, retires.
     pub retirement_age: f64,
     /// An employee with skill below this is dismissed; `f64::NEG_INFINITY` for none.
     pub dismissal_threshold: f64,

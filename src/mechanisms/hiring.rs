@@ -6,14 +6,20 @@ use rand::Rng;
 use crate::config::Workforce as WorkforceSpec;
 use crate::model::workforce::Workforce;
 
-/// Draws a new employee's skill and age and puts them into `position`, which the
-/// caller has taken off its level's open list.
+/// Draws a new employee's skill and age (in years, converted to the clock's steps)
+/// and puts them into `position`, which the caller has taken off its level's open list.
 #[inline]
-pub fn hire<R: Rng + ?Sized>(workforce: &mut Workforce, spec: &WorkforceSpec, position: usize, rng: &mut R) {
+pub fn hire<R: Rng + ?Sized>(
+    workforce: &mut Workforce,
+    spec: &WorkforceSpec,
+    steps_per_year: f64,
+    position: usize,
+    rng: &mut R,
+) {
     let skill = spec.skill.sample(rng);
     let mut age = spec.age.sample(rng);
     if spec.whole_years {
         age = age.round();
     }
-    workforce.hire(position, skill, age);
+    workforce.hire(position, skill, age * steps_per_year);
 }

@@ -47,7 +47,7 @@ impl<'c> World<'c> {
         let efficiency_weights =
             config.levels.iter().map(|level| 100.0 * level.responsibility / capacity).collect();
         let rules = ExitRules {
-            retirement_age: config.workforce.retirement_age,
+            retirement_age: config.workforce.retirement_age * f64::from(config.steps_per_year),
             dismissal_threshold: config.workforce.dismissal_threshold.unwrap_or(f64::NEG_INFINITY),
         };
         Self { config, org, rules, efficiency_weights }
@@ -57,14 +57,19 @@ impl<'c> World<'c> {
     /// from the hiring distributions, from the trial's `Initial` stream, so every arm
     /// of the trial starts from the same people.
     pub fn draw_initial_workforce(&self, trial_seed: u64, workforce: &mut Workforce) {
-        *workforce = Workforce::vacant(&self.org);
+        workforce.clear(&self.org);
         let mut rng = stream_rng(trial_seed, Stream::Initial);
         for level in 0..self.org.levels() {
             while let Some(position) = workforce.open[level].pop() {
-                hiring::hire(workforce, &self.config.workforce, position, &mut rng);
+                hiring::hire(workforce, &self.config.workforce, self.steps_per_year(), position, &mut rng);
             }
         }
         workforce.mark_initial_top_quintile();
+    }
+
+    /// Steps per simulated year, the clock's unit conversion.
+    pub fn steps_per_year(&self) -> f64 {
+        f64::from(self.config.steps_per_year)
     }
 
     /// Pluchino et al.'s global efficiency, in % of the maximum:
@@ -108,6 +113,7 @@ pub struct Trial<'w, 'c> {
     pub workforce: &'w mut Workforce,
     hiring_rng: TrialRng,
     promotion_rng: TrialRng,
+    competence_rng: TrialRng,
     /// Steps completed.
     step: u32,
 }
@@ -129,6 +135,7 @@ impl<'w, 'c> Trial<'w, 'c> {
             workforce,
             hiring_rng: stream_rng(trial_seed, Stream::Hiring),
             promotion_rng: stream_rng(trial_seed, Stream::Promotion),
+            competence_rng: stream_rng(trial_seed, Stream::Competence),
             step: 0,
         }
     }
@@ -141,12 +148,8 @@ impl<'w, 'c> Trial<'w, 'c> {
     /// Advances one step and returns its observation.
     pub fn step(&mut self) -> StepRow {
         let world = self.world;
-        let departures = exits::age_and_depart(
-            self.workforce,
-            &world.org,
-            world.rules,
-            (self.step + 1) as f64 * world.config.step_years(),
-        );
+        let departures =
+            exits::age_and_depart(self.workforce, &world.org, world.rules, f64::from(self.step + 1));
         self.step += 1;
         let mut flows = Flows { departures, ..Flows::default() };
         self.fill_vacancies(&mut flows);
@@ -181,12 +184,18 @@ impl<'w, 'c> Trial<'w, 'c> {
                             self.arm.competence,
                             self.workforce.skill[position],
                             &spec.skill,
-                            &mut self.promotion_rng,
+                            &mut self.competence_rng,
                         );
                         flows.promotions += 1;
                     }
                     None => {
-                        hiring::hire(self.workforce, spec, position, &mut self.hiring_rng);
+                        hiring::hire(
+                            self.workforce,
+                            spec,
+                            world.steps_per_year(),
+                            position,
+                            &mut self.hiring_rng,
+                        );
                         flows.hires += 1;
                     }
                 }

@@ -17,11 +17,12 @@ pub struct Workforce {
     pub id: Vec<u64>,
     /// Skill of the holder, 0–10 scale; 0 when vacant.
     pub skill: Vec<f64>,
-    /// Birth time of the holder on the trial's clock, in years (the initial
+    /// Birth time of the holder on the trial's clock, in steps (the initial
     /// workforce is born before time 0). Storing birth rather than age means no
-    /// per-step ageing pass: age is `now - born`.
+    /// per-step ageing pass: age is `now - born`. Counting in steps, not years, keeps
+    /// the clock exact: with whole-year ages every value is an integer.
     pub born: Vec<f64>,
-    /// The trial's clock: years since the start of the trial.
+    /// The trial's clock: steps since the start of the trial.
     pub now: f64,
     /// Per level, its vacant positions; the next one filled is the last.
     pub open: Vec<Vec<usize>>,
@@ -52,7 +53,21 @@ impl Workforce {
         }
     }
 
-    /// Puts a new employee of `age` years into a vacant position taken off its
+    /// Empties every position again, reusing the allocations.
+    pub fn clear(&mut self, org: &Org) {
+        self.occupied.fill(false);
+        self.skill.fill(0.0);
+        for (level, open) in self.open.iter_mut().enumerate() {
+            open.clear();
+            open.extend(org.level(level).rev());
+        }
+        self.now = 0.0;
+        self.next_id = 0;
+        self.initial_top.fill(false);
+        self.initial_top_remaining = 0;
+    }
+
+    /// Puts a new employee, `age` steps old, into a vacant position taken off its
     /// level's open list.
     #[inline]
     pub fn hire(&mut self, position: usize, skill: f64, age: f64) {
@@ -115,7 +130,7 @@ impl Workforce {
         self.vacate(from, from_level);
     }
 
-    /// Age in years of the holder of `position`.
+    /// Age in steps of the holder of `position`.
     #[inline]
     pub fn age(&self, position: usize) -> f64 {
         self.now - self.born[position]
@@ -153,7 +168,12 @@ impl Workforce {
     /// Each position holds at most one employee by construction (one slot per
     /// position); this checks that no employee holds two, that the open lists are
     /// exactly the vacant positions, and that traits are in range.
-    pub fn check_invariants(&self, org: &Org, skill_range: (f64, f64), max_age: f64) -> Result<(), String> {
+    pub fn check_invariants(
+        &self,
+        org: &Org,
+        skill_range: (f64, f64),
+        max_age_steps: f64,
+    ) -> Result<(), String> {
         let mut ids: Vec<u64> = Vec::new();
         for level in 0..org.levels() {
             let mut vacant = Vec::new();
@@ -171,7 +191,7 @@ impl Workforce {
                     return Err(format!("position {position}: skill {skill} out of range"));
                 }
                 let age = self.age(position);
-                if !(0.0..=max_age).contains(&age) {
+                if !(0.0..=max_age_steps).contains(&age) {
                     return Err(format!("position {position}: age {age} out of range"));
                 }
                 if self.id[position] >= self.next_id {

@@ -113,8 +113,11 @@ impl Staging {
             return Err(OutputError::Io { action: "moving into place", path: self.target.clone(), source });
         }
         self.committed = true;
+        // The new results are in place; what was there before (a directory, or with
+        // --force possibly a file) goes. Failing to remove it loses nothing, so it is
+        // not an error: the hidden `.old-` entry is left for the user.
         if had_old {
-            fs::remove_dir_all(&old).map_err(io_error("removing the previous results", &old))?;
+            let _ = if old.is_dir() { fs::remove_dir_all(&old) } else { fs::remove_file(&old) };
         }
         Ok(self.target.clone())
     }
