@@ -22,6 +22,30 @@ fn pow2(e: i32) -> f64 {
     f64::from_bits(((e + 1023) as u64) << 52)
 }
 
+/// `x.floor() as i64` without a call into libm: the x86-64 baseline has no rounding
+/// instruction, and accumulators round a value per metric per step. Exact for
+/// |x| < 2^63 (everything here is bounded far below).
+#[inline]
+fn floor_to_i64(x: f64) -> i64 {
+    let truncated = x as i64;
+    if (truncated as f64) > x { truncated - 1 } else { truncated }
+}
+
+/// `x.round() as i64` (halves away from zero) without a call into libm; exact for
+/// |x| < 2^52, where `x` minus its integer part is computed without rounding.
+#[inline]
+fn round_to_i64(x: f64) -> i64 {
+    let truncated = x as i64;
+    let fraction = x - truncated as f64;
+    if fraction >= 0.5 {
+        truncated + 1
+    } else if fraction <= -0.5 {
+        truncated - 1
+    } else {
+        truncated
+    }
+}
+
 /// Smallest `e` with `x <= 2^e` for normal positive `x` (an upper bound for subnormals).
 fn ceil_log2(x: f64) -> i32 {
     let bits = x.to_bits();
@@ -74,7 +98,7 @@ impl Moments {
         debug_assert!(self.n < MAX_COUNT, "more than MAX_COUNT values");
         // Multiplying by a power of two is exact, and `as` maps NaN to 0.
         let x = x.clamp(-self.max_abs, self.max_abs);
-        let q = i128::from((x * pow2(self.scale_exp)).round() as i64);
+        let q = i128::from(round_to_i64(x * pow2(self.scale_exp)));
         self.n += 1;
         self.sum += q;
         self.sum_sq += q * q;
@@ -171,7 +195,7 @@ impl Histogram {
     pub fn add(&mut self, x: f64) {
         debug_assert!(x.is_finite(), "non-finite value {x}");
         debug_assert!(self.n < MAX_COUNT, "more than MAX_COUNT values");
-        let k = (x / self.resolution + 0.5).floor() as i64;
+        let k = floor_to_i64(x / self.resolution + 0.5);
         let j = k >> self.level;
         if self.counts.is_empty() || j < self.offset || j > self.last() {
             self.cover(k, k, 0);
@@ -564,6 +588,24 @@ impl PairedDifference {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_rounding_matches_the_standard_library() {
+        let mut state = 0x1234_5678_9abc_def0u64;
+        let mut values =
+            vec![0.0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, 0.49999999999999994, -0.49999999999999994];
+        values.extend([1e15 + 0.5, -1e15 - 0.5, 4503599627370495.5, 7.0 - 1e-12, -7.0 + 1e-12]);
+        for _ in 0..100_000 {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let unit = (state >> 11) as f64 / (1u64 << 53) as f64;
+            values.push((unit - 0.5) * 2e6);
+            values.push((unit - 0.5) * 8.0);
+        }
+        for x in values {
+            assert_eq!(floor_to_i64(x), x.floor() as i64, "floor {x}");
+            assert_eq!(round_to_i64(x), x.round() as i64, "round {x}");
+        }
+    }
 
     /// splitmix64: a tiny, well-mixed PRNG so the tests need no crates.
     struct Rng(u64);

@@ -19,7 +19,8 @@ pub fn hire<R: Rng + ?Sized>(
     let skill = spec.skill.sample(rng);
     let mut age = spec.age.sample(rng);
     if spec.whole_years {
-        age = age.round();
+        // Ages are positive: truncating age + 0.5 is `round` without a libm call.
+        age = (age + 0.5) as i64 as f64;
     }
     workforce.hire(position, skill, age * steps_per_year);
 }

@@ -190,6 +190,7 @@ mod tests {
             next_id: 0,
             initial_top: Vec::new(),
             initial_top_remaining: 0,
+            leavers: Vec::new(),
         };
         for (position, skill) in skills.iter().enumerate() {
             match skill {

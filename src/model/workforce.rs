@@ -33,6 +33,9 @@ pub struct Workforce {
     pub initial_top: Vec<bool>,
     /// How many of the initial top quintile are still employed.
     pub initial_top_remaining: u32,
+    /// Scratch space for the positions whose holders leave in a step, kept to
+    /// avoid allocating in the step.
+    pub leavers: Vec<usize>,
 }
 
 impl Workforce {
@@ -50,6 +53,7 @@ impl Workforce {
             next_id: 0,
             initial_top: vec![false; positions],
             initial_top_remaining: 0,
+            leavers: Vec::with_capacity(positions),
         }
     }
 
