@@ -10,6 +10,7 @@
 //! give byte-identical CSV files for any thread count.
 
 pub mod config;
+pub mod expect;
 pub mod locate;
 pub mod mechanisms;
 pub mod metrics;

@@ -47,6 +47,9 @@ pub struct RunSummary {
     /// Per arm, per trial metric: the arm minus the baseline, trial by trial; `None`
     /// for the baseline itself.
     pub comparisons: Vec<Option<Vec<Comparison>>>,
+    /// Per arm, per other arm, per trial metric: the arm minus the other, trial by
+    /// trial; `None` on the diagonal. Expectations compare any two arms.
+    pub pairs: Vec<Vec<Option<Vec<Comparison>>>>,
 }
 
 /// A paired difference to the baseline.
@@ -163,17 +166,18 @@ pub fn run(
         (0..pool.current_num_threads()).map(|_| Mutex::new(None)).collect();
 
     let mut arm_totals: Vec<Vec<Accumulator>> = (0..arms).map(|_| trial_accumulators(config)).collect();
-    let mut paired: Vec<Vec<PairedDifference>> = (0..arms)
-        .map(|_| {
-            TrialMetric::ALL
-                .iter()
-                .map(|metric| {
-                    let (max_abs, resolution) = metric.accuracy(config);
-                    PairedDifference::new(2.0 * max_abs, resolution)
-                })
-                .collect()
-        })
-        .collect();
+    // Every ordered pair of arms, every trial metric: a few hundred accumulators.
+    let differences = || -> Vec<PairedDifference> {
+        TrialMetric::ALL
+            .iter()
+            .map(|metric| {
+                let (max_abs, resolution) = metric.accuracy(config);
+                PairedDifference::new(2.0 * max_abs, resolution)
+            })
+            .collect()
+    };
+    let mut paired: Vec<Vec<Vec<PairedDifference>>> =
+        (0..arms).map(|_| (0..arms).map(|_| differences()).collect()).collect();
 
     let batch = batch_size(config, pool.current_num_threads());
     let mut done = 0u64;
@@ -200,11 +204,14 @@ pub fn run(
             outcomes.extend(chunk?);
         }
         for outcome in &outcomes {
-            let baseline = &outcome.arms[config.baseline];
             for (arm, row) in outcome.arms.iter().enumerate() {
                 for (metric, &value) in row.iter().enumerate() {
                     arm_totals[arm][metric].add(value);
-                    paired[arm][metric].add(value, baseline[metric]);
+                }
+                for (other, other_row) in outcome.arms.iter().enumerate() {
+                    for (metric, (&value, &other_value)) in row.iter().zip(other_row).enumerate() {
+                        paired[arm][other][metric].add(value, other_value);
+                    }
                 }
             }
         }
@@ -220,28 +227,41 @@ pub fn run(
             total.merge(part);
         }
     }
+    let pairs = summarise_pairs(&paired);
     Ok(RunSummary {
         trials: total,
         steps: config.steps,
         series: series.iter().map(Accumulator::summarise).collect(),
         arms: arm_totals.iter().map(|metrics| metrics.iter().map(Accumulator::summarise).collect()).collect(),
-        comparisons: paired
-            .iter()
-            .enumerate()
-            .map(|(arm, metrics)| {
-                (arm != config.baseline).then(|| {
-                    metrics
-                        .iter()
-                        .map(|difference| Comparison {
-                            difference: difference.summarise(),
-                            share_higher: difference.positive() as f64 / difference.count() as f64,
-                            share_lower: difference.negative() as f64 / difference.count() as f64,
-                        })
-                        .collect()
-                })
-            })
-            .collect(),
+        comparisons: pairs.iter().map(|others| others[config.baseline].clone()).collect(),
+        pairs,
     })
+}
+
+/// The summaries of each arm's paired differences to each other arm.
+fn summarise_pairs(paired: &[Vec<Vec<PairedDifference>>]) -> Vec<Vec<Option<Vec<Comparison>>>> {
+    paired
+        .iter()
+        .enumerate()
+        .map(|(arm, others)| {
+            others
+                .iter()
+                .enumerate()
+                .map(|(other, metrics)| {
+                    (arm != other).then(|| {
+                        metrics
+                            .iter()
+                            .map(|difference| Comparison {
+                                difference: difference.summarise(),
+                                share_higher: difference.positive() as f64 / difference.count() as f64,
+                                share_lower: difference.negative() as f64 / difference.count() as f64,
+                            })
+                            .collect()
+                    })
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// An estimate, in bytes, of the memory a run of `config` on `threads` worker

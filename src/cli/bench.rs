@@ -35,7 +35,7 @@ pub struct BenchArgs {
 pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
     let (config, scenario_file, text) = match &args.scenario {
         Some(path) => {
-            let config = load_config(path, args.trials, None)?;
+            let config = load_config(path, args.trials, None, &[])?;
             let text = std::fs::read_to_string(path).unwrap_or_default();
             (config, path.clone(), text)
         }

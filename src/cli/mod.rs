@@ -1,8 +1,10 @@
 //! The binary's subcommands, one file each.
 
 mod bench;
+mod check;
 mod progress;
 mod run;
+mod sweep;
 mod validate;
 
 use std::path::PathBuf;
@@ -35,6 +37,8 @@ struct Cli {
 enum Command {
     /// Run a scenario and write its results.
     Run(RunArgs),
+    /// Run a scenario and test an expectations file against its results (for CI).
+    Check(check::CheckArgs),
     /// Measure the engine's speed in agent-steps per second.
     Bench(bench::BenchArgs),
     /// Check scenario files without running them.
@@ -66,6 +70,14 @@ struct RunArgs {
     /// Replace <out>/<scenario name>/ even if it does not look like attrition output.
     #[arg(long)]
     force: bool,
+    /// Override a scenario field, e.g. `--set simulation.steps=200` or
+    /// `--set 'arms."best, Peter".promotion="random"'` (repeatable; validated like the file).
+    #[arg(long, value_name = "FIELD=VALUE")]
+    set: Vec<String>,
+    /// Sweep a field over values, e.g. `--sweep workforce.dismissal_threshold=3,4,5`
+    /// (repeatable: the grid of all combinations); writes sweep.csv and a chart.
+    #[arg(long, value_name = "FIELD=V1,V2,...")]
+    sweep: Vec<String>,
     /// Refuse to start a run estimated to need more memory than this many GiB
     /// (default: 90% of the memory available when the run starts, or 8 GiB where
     /// that is unknown).
@@ -78,6 +90,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Run(args) => run::run(&args),
+        Command::Check(args) => check::check(&args),
         Command::Bench(args) => bench::bench(&args),
         Command::Validate(args) => validate::validate(&args),
     };

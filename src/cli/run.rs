@@ -7,7 +7,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::anyhow;
 
-use attrition::config::{self, Config};
+use attrition::config::{self, Config, Override};
 use attrition::output::charts;
 use attrition::output::manifest::{self, Manifest};
 use attrition::output::tables::{self, TrialWriter};
@@ -18,8 +18,29 @@ use super::progress::Progress;
 use super::{Failure, RunArgs};
 
 /// Loads a scenario and applies the command line's overrides.
-pub fn load_config(path: &Path, trials: Option<u32>, seed: Option<u64>) -> Result<Config, Failure> {
-    let mut config = config::load(path).map_err(Failure::bad_input)?;
+pub fn load_config(
+    path: &Path,
+    trials: Option<u32>,
+    seed: Option<u64>,
+    set: &[String],
+) -> Result<Config, Failure> {
+    let overrides = parse_overrides(set)?;
+    let config = config::load_with(path, &overrides).map_err(Failure::bad_input)?;
+    apply_flags(config, trials, seed)
+}
+
+/// Parses `--set` flags.
+pub fn parse_overrides(set: &[String]) -> Result<Vec<Override>, Failure> {
+    set.iter()
+        .map(|text| {
+            config::overrides::parse_set(text)
+                .map_err(|message| Failure::bad_input(anyhow!("--set {message}")))
+        })
+        .collect()
+}
+
+/// Applies `--trials` and `--seed`.
+pub fn apply_flags(mut config: Config, trials: Option<u32>, seed: Option<u64>) -> Result<Config, Failure> {
     if let Some(trials) = trials {
         config = config
             .with_trials(trials)
@@ -190,7 +211,10 @@ fn interrupt_flag() -> Arc<AtomicBool> {
 
 /// `attrition run`.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
-    let config = load_config(&args.scenario, args.trials, args.seed)?;
+    let config = load_config(&args.scenario, args.trials, args.seed, &args.set)?;
+    if !args.sweep.is_empty() || !config.sweep.is_empty() {
+        return super::sweep::sweep(args, &config);
+    }
     // Read again for the manifest; load_config has just read it, so this fails
     // only if the file vanished in between.
     let text = std::fs::read_to_string(&args.scenario)

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use toml::de::DeTable;
 
+use super::overrides::{self, Override};
 use super::{Config, validate};
 use crate::locate::{
     self, Location, did_you_mean, line_column, parse_path, path_at, render_path, span_of, toml_key,
@@ -131,6 +132,54 @@ pub fn load(path: &Path) -> Result<Config, ScenarioError> {
     parse(&text, path)
 }
 
+/// Reads a scenario file and applies overrides (`--set`), each validated like the file.
+pub fn load_with(path: &Path, overrides: &[Override]) -> Result<Config, ScenarioError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ScenarioError::Read { path: path.to_owned(), source })?;
+    parse_with(&text, path, overrides)
+}
+
+/// Parses scenario text with overrides applied. The file is checked as written
+/// first, so its own problems are located; then with the overrides, whose problems
+/// are reported against the flags that caused them.
+pub fn parse_with(text: &str, path: &Path, overrides: &[Override]) -> Result<Config, ScenarioError> {
+    let config = parse(text, path)?;
+    if overrides.is_empty() {
+        return Ok(config);
+    }
+    let edited = point_text(text, overrides).map_err(|message| ScenarioError::Invalid {
+        path: path.to_owned(),
+        problems: vec![FieldProblem::new(ProblemKind::UnknownField, "", message)],
+    })?;
+    let flags: Vec<String> = overrides.iter().map(|o| o.to_string()).collect();
+    let mut config = parse(&edited, path).map_err(|error| match error {
+        ScenarioError::Invalid { path, problems } => ScenarioError::Invalid {
+            path,
+            problems: problems
+                .into_iter()
+                .map(|mut problem| {
+                    problem.location = None;
+                    problem.message = format!("{} (with {})", problem.message, flags.join(", "));
+                    problem
+                })
+                .collect(),
+        },
+        other => other,
+    })?;
+    // Overrides edit values, not the sweep: keep the file's.
+    config.sweep = parse(text, path)?.sweep;
+    Ok(config)
+}
+
+/// The scenario text of one point: overrides applied, the sweep removed (a point is
+/// a plain run).
+fn point_text(text: &str, overrides: &[Override]) -> Result<String, String> {
+    let edited = overrides::apply(text, overrides)?;
+    let mut table: toml::Table = toml::from_str(&edited).map_err(|error| error.message().to_owned())?;
+    table.remove("sweep");
+    toml::to_string(&table).map_err(|error| error.to_string())
+}
+
 /// Parses and validates scenario text; `path` names it in errors and gives the
 /// default scenario name.
 pub fn parse(text: &str, path: &Path) -> Result<Config, ScenarioError> {
@@ -194,7 +243,10 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ScenarioError> {
     let default_name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
     let Ok(document) = DeTable::parse(&working) else { return Err(invalid(problems)) };
     match validate(raw, default_name) {
-        Ok(config) if problems.is_empty() => Ok(config),
+        Ok(config) if problems.is_empty() => {
+            check_sweep(text, path, &config, &document).map_err(invalid)?;
+            Ok(config)
+        }
         Ok(_) => Err(invalid(problems)),
         Err(found) => {
             problems.extend(found.into_iter().map(|mut problem| {
@@ -206,6 +258,41 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ScenarioError> {
             Err(invalid(problems))
         }
     }
+}
+
+/// Checks that every swept field exists and that every value it sweeps over makes a
+/// valid scenario, so a sweep fails before it starts, not at its tenth point.
+fn check_sweep(
+    text: &str,
+    path: &Path,
+    config: &Config,
+    document: &Spanned<DeTable<'_>>,
+) -> Result<(), Vec<FieldProblem>> {
+    let mut problems = Vec::new();
+    for axis in &config.sweep {
+        let field = format!("sweep.{}", toml_key(&axis.field));
+        let location = span_of(document, &parse_path(&field)).map(|span| line_column(text, span.start));
+        let mut complain = |kind, message: String| {
+            problems.push(FieldProblem { kind, field: field.clone(), message, location });
+        };
+        if axis.values.is_empty() {
+            complain(ProblemKind::OutOfRange, "a swept field needs at least one value".to_owned());
+        }
+        for value in &axis.values {
+            let point = Override { field: axis.field.clone(), value: value.clone() };
+            let outcome = point_text(text, std::slice::from_ref(&point))
+                .map_err(|message| vec![FieldProblem::new(ProblemKind::UnknownField, &axis.field, message)])
+                .and_then(|edited| parse(&edited, path).map(|_| ()).map_err(|e| e.problems().to_vec()));
+            if let Err(found) = outcome {
+                let kind = found.first().map_or(ProblemKind::Inconsistent, |p| p.kind);
+                let reasons: Vec<String> =
+                    found.iter().map(|p| format!("{}: {}", p.field, p.message)).collect();
+                complain(kind, format!("at {point}: {}", reasons.join("; ")));
+                break;
+            }
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(problems) }
 }
 
 /// Turns a deserialisation error into a located, categorised problem.

@@ -2,8 +2,10 @@
 //! checked. The engine takes `&Config` and cannot fail.
 
 mod load;
+pub mod overrides;
 
-pub use load::{FieldProblem, ProblemKind, ScenarioError, load, parse};
+pub use load::{FieldProblem, ProblemKind, ScenarioError, load, load_with, parse, parse_with};
+pub use overrides::Override;
 
 use serde::Serialize;
 
@@ -47,6 +49,17 @@ pub struct Config {
     pub arms: Vec<Arm>,
     /// Index into `arms` of the baseline.
     pub baseline: usize,
+    /// The parameter sweep, if any: each field with the values to run it at.
+    pub sweep: Vec<SweepAxis>,
+}
+
+/// One swept field.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SweepAxis {
+    /// Field path in TOML's dotted-key syntax.
+    pub field: String,
+    /// The values, as TOML.
+    pub values: Vec<toml::Value>,
 }
 
 /// One level of the hierarchy.
@@ -351,6 +364,12 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         },
         arms,
         baseline,
+        sweep: raw
+            .sweep
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(field, values)| SweepAxis { field, values })
+            .collect(),
     })
 }
 

@@ -272,3 +272,146 @@ fn draw_comparison<DB: DrawingBackend>(
     }
     area.present().map_err(text)
 }
+
+/// The headline metric against the first swept field: one line per arm (and per
+/// combination of the other swept fields), with the 95% confidence band of its mean.
+pub fn write_sweep(
+    directory: &Path,
+    config: &Config,
+    fields: &[String],
+    points: &[super::sweep::SweepPoint],
+    metric: TrialMetric,
+) -> Result<Vec<PathBuf>, OutputError> {
+    let stem = format!("sweep_{}", metric.name());
+    draw_both(
+        directory,
+        &stem,
+        |area| draw_sweep(area, config, fields, points, metric),
+        |area| draw_sweep(area, config, fields, points, metric),
+    )
+}
+
+fn draw_sweep<DB: DrawingBackend>(
+    area: DrawingArea<DB, Shift>,
+    config: &Config,
+    fields: &[String],
+    points: &[super::sweep::SweepPoint],
+    metric: TrialMetric,
+) -> Result<(), String> {
+    use crate::config::overrides::render_value;
+    let text = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    area.fill(&WHITE).map_err(text)?;
+    let index = metric as usize;
+    // The first field's values in order of appearance; numbers are placed by value,
+    // anything else at evenly spaced positions.
+    let mut labels: Vec<String> = Vec::new();
+    for point in points {
+        let label = render_value(&point.values[0]);
+        if !labels.contains(&label) {
+            labels.push(label);
+        }
+    }
+    let numeric = points
+        .iter()
+        .all(|p| p.values[0].as_float().or(p.values[0].as_integer().map(|i| i as f64)).is_some());
+    let x_of = |point: &super::sweep::SweepPoint| -> f64 {
+        let value = &point.values[0];
+        match value.as_float().or(value.as_integer().map(|i| i as f64)) {
+            Some(x) if numeric => x,
+            _ => labels.iter().position(|l| *l == render_value(value)).unwrap_or(0) as f64,
+        }
+    };
+    let x_range = padded_range(points.iter().map(x_of));
+    let y_range = padded_range(
+        points.iter().flat_map(|p| p.summary.arms.iter().flat_map(|s| [s[index].ci_low, s[index].ci_high])),
+    );
+    let mut chart = ChartBuilder::on(&area)
+        .caption(
+            format!(
+                "{} — {} against {}: mean over {} trials, 95% CI",
+                config.name,
+                metric.name(),
+                fields[0],
+                points.first().map_or(0, |p| p.summary.trials)
+            ),
+            (FONT, 24),
+        )
+        .margin(20)
+        .x_label_area_size(60)
+        .y_label_area_size(90)
+        .build_cartesian_2d(x_range, y_range)
+        .map_err(text)?;
+    let label_of = |x: &f64| {
+        let x = *x;
+        if numeric {
+            super::format_number((x * 1e6).round() / 1e6)
+        } else {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 {
+                labels.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        }
+    };
+    chart
+        .configure_mesh()
+        .x_desc(fields[0].as_str())
+        .y_desc(format!("{} ({})", metric.name(), metric.unit()))
+        .x_label_formatter(&label_of)
+        .label_style((FONT, 18))
+        .axis_desc_style((FONT, 20))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(text)?;
+    // One line per arm and combination of the other fields.
+    // Per line: its label, and per point (x, mean, ci_low, ci_high).
+    type Line = (String, Vec<(f64, f64, f64, f64)>);
+    let mut lines: Vec<Line> = Vec::new();
+    for point in points {
+        let rest: Vec<String> = fields[1..]
+            .iter()
+            .zip(&point.values[1..])
+            .map(|(f, v)| format!("{f}={}", render_value(v)))
+            .collect();
+        for (arm_index, arm) in config.arms.iter().enumerate() {
+            let name =
+                if rest.is_empty() { arm.name.clone() } else { format!("{}, {}", arm.name, rest.join(", ")) };
+            let s = &point.summary.arms[arm_index][index];
+            let entry = (x_of(point), s.mean, s.ci_low, s.ci_high);
+            match lines.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, values)) => values.push(entry),
+                None => lines.push((name, vec![entry])),
+            }
+        }
+    }
+    for (line_index, (name, values)) in lines.iter().enumerate() {
+        let colour = arm_colour(line_index);
+        let band: Vec<(f64, f64)> = values
+            .iter()
+            .map(|&(x, _, _, high)| (x, high))
+            .chain(values.iter().rev().map(|&(x, _, low, _)| (x, low)))
+            .collect();
+        chart.draw_series(std::iter::once(Polygon::new(band, colour.mix(0.2).filled()))).map_err(text)?;
+        let line: Vec<(f64, f64)> = values.iter().map(|&(x, mean, _, _)| (x, mean)).collect();
+        chart
+            .draw_series(PointSeries::of_element(line.clone(), 5, colour.filled(), &|c, s, st| {
+                Circle::new(c, s, st)
+            }))
+            .map_err(text)?;
+        chart
+            .draw_series(LineSeries::new(line, colour.stroke_width(2)))
+            .map_err(text)?
+            .label(name.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3)));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.4))
+        .label_font((FONT, 18))
+        .draw()
+        .map_err(text)?;
+    area.present().map_err(text)
+}

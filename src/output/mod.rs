@@ -7,6 +7,7 @@
 
 pub mod charts;
 pub mod manifest;
+pub mod sweep;
 pub mod tables;
 
 use std::fs;

@@ -20,7 +20,8 @@ pub const SUMMARY: &str = "summary.csv";
 /// Paired differences to the baseline: `comparison.csv`.
 pub const COMPARISON: &str = "comparison.csv";
 
-const SUMMARY_COLUMNS: [&str; 8] = ["trials", "mean", "sd", "ci_low", "ci_high", "p5", "p50", "p95"];
+/// The statistic columns shared by every summary table.
+pub const SUMMARY_COLUMNS: [&str; 8] = ["trials", "mean", "sd", "ci_low", "ci_high", "p5", "p50", "p95"];
 
 fn create(path: &Path) -> Result<csv::Writer<BufWriter<File>>, OutputError> {
     let file = File::create(path).map_err(io_error("creating", path))?;
@@ -31,7 +32,8 @@ fn csv_error(path: &Path) -> impl Fn(csv::Error) -> OutputError + '_ {
     move |source| OutputError::Csv { path: path.to_owned(), source }
 }
 
-fn summary_fields(summary: &Summary) -> [String; 8] {
+/// A summary's statistic columns, formatted.
+pub fn summary_fields(summary: &Summary) -> [String; 8] {
     [
         summary.n.to_string(),
         format_number(summary.mean),

@@ -1,0 +1,159 @@
+//! Parameter sweeps: the scenario run at every point of a grid of field values,
+//! every arm at every point, with the same trial seeds throughout (common random
+//! numbers across points as well as arms).
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::anyhow;
+
+use attrition::config::overrides::{self, render_value};
+use attrition::config::{self, Config, Override, SweepAxis};
+use attrition::output::manifest::{self, Manifest};
+use attrition::output::sweep::{self as sweep_output, SweepPoint};
+use attrition::output::{MANIFEST, Staging, charts};
+use attrition::runner::{self, RunOptions};
+
+use super::progress::Progress;
+use super::run::{apply_flags, parse_overrides};
+use super::{Failure, RunArgs};
+
+/// Runs the sweep of `args.sweep` (or, without flags, the scenario's `[sweep]`).
+pub fn sweep(args: &RunArgs, base: &Config) -> Result<(), Failure> {
+    let started = Instant::now();
+    let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let axes: Vec<SweepAxis> = if args.sweep.is_empty() {
+        base.sweep.clone()
+    } else {
+        args.sweep
+            .iter()
+            .map(|text| {
+                overrides::parse_sweep(text)
+                    .map(|(field, values)| SweepAxis { field, values })
+                    .map_err(|message| Failure::bad_input(anyhow!("--sweep {message}")))
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let text = std::fs::read_to_string(&args.scenario)
+        .map_err(|error| Failure::bad_input(anyhow!("cannot read {}: {error}", args.scenario.display())))?;
+    let set = parse_overrides(&args.set)?;
+
+    // Validate every point before running any, so a bad value fails at once.
+    let grid = grid(&axes);
+    let mut points = Vec::with_capacity(grid.len());
+    for assignment in &grid {
+        let mut overrides = set.clone();
+        overrides.extend(assignment.iter().cloned());
+        let config = config::parse_with(&text, &args.scenario, &overrides).map_err(Failure::bad_input)?;
+        let config = apply_flags(config, args.trials, args.seed)?;
+        points.push((assignment.clone(), config));
+    }
+
+    let staging = Staging::begin(&args.out.join(&base.name), args.force).map_err(Failure::failed)?;
+    let stop = AtomicBool::new(false);
+    let mut progress = Progress::new(!args.quiet);
+    let total: u64 = points.iter().map(|(_, c)| u64::from(c.trials)).sum();
+    let mut done_before = 0;
+    let mut results = Vec::with_capacity(points.len());
+    for (assignment, config) in &points {
+        let summary = runner::run(
+            config,
+            RunOptions { threads: args.threads },
+            &stop,
+            |_| Ok(()),
+            |done, _| progress.update(done_before + done, total),
+        )
+        .map_err(Failure::failed)?;
+        done_before += u64::from(config.trials);
+        results.push(SweepPoint { values: assignment.iter().map(|o| o.value.clone()).collect(), summary });
+    }
+    progress.finish();
+
+    let fields: Vec<String> = axes.iter().map(|axis| axis.field.clone()).collect();
+    let csv = staging.path(sweep_output::SWEEP);
+    sweep_output::write(&csv, base, &fields, &results).map_err(Failure::failed)?;
+    let mut written = vec![sweep_output::SWEEP.to_owned()];
+    let chart_files = charts::write_sweep(&staging.path(""), base, &fields, &results, base.headline)
+        .map_err(Failure::failed)?;
+    written.extend(chart_files.iter().filter_map(|p| p.file_name()?.to_str().map(String::from)));
+    let checksums = written
+        .iter()
+        .map(|name| manifest::checksum(&staging.path(name)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(Failure::failed)?;
+    let elapsed = started.elapsed().as_secs_f64();
+    let agent_steps: u64 = points.iter().map(|(_, c)| c.agent_steps()).sum();
+    let manifest = Manifest {
+        program: "attrition",
+        version: env!("CARGO_PKG_VERSION"),
+        scenario_file: args.scenario.display().to_string(),
+        scenario_text: text.clone(),
+        scenario: base,
+        seed: points[0].1.seed,
+        trials: points[0].1.trials,
+        threads: args.threads.filter(|&n| n > 0).unwrap_or_else(rayon::current_num_threads),
+        started: manifest::rfc3339(started_at),
+        elapsed_seconds: elapsed,
+        agent_steps,
+        agent_steps_per_second: agent_steps as f64 / elapsed,
+        files: checksums,
+    };
+    manifest::write(&staging.path(MANIFEST), &manifest).map_err(Failure::failed)?;
+    written.push(MANIFEST.to_owned());
+    let paths: Vec<_> = written.iter().map(|name| staging.final_path(name)).collect();
+    let directory = staging.commit().map_err(Failure::failed)?;
+    if !args.quiet {
+        print_sweep(base, &fields, &results, &directory, &paths, elapsed);
+    }
+    Ok(())
+}
+
+/// Every combination of the axes' values, the first axis varying slowest.
+fn grid(axes: &[SweepAxis]) -> Vec<Vec<Override>> {
+    axes.iter().fold(vec![Vec::new()], |points, axis| {
+        points
+            .iter()
+            .flat_map(|point| {
+                axis.values.iter().map(move |value| {
+                    let mut point = point.clone();
+                    point.push(Override { field: axis.field.clone(), value: value.clone() });
+                    point
+                })
+            })
+            .collect()
+    })
+}
+
+fn print_sweep(
+    config: &Config,
+    fields: &[String],
+    results: &[SweepPoint],
+    directory: &Path,
+    files: &[std::path::PathBuf],
+    elapsed: f64,
+) {
+    let metric = config.headline;
+    println!(
+        "{} sweep — {} points x {} arms, {} trials each ({elapsed:.1} s); {} ({}), mean [95% CI]",
+        config.name,
+        results.len(),
+        config.arms.len(),
+        results.first().map_or(0, |p| p.summary.trials),
+        metric.name(),
+        metric.unit()
+    );
+    for point in results {
+        let label: Vec<String> =
+            fields.iter().zip(&point.values).map(|(f, v)| format!("{f}={}", render_value(v))).collect();
+        println!("  {}", label.join(", "));
+        for (arm, summaries) in config.arms.iter().zip(&point.summary.arms) {
+            let s = &summaries[metric as usize];
+            println!("    {:<28} {:>9.3} [{:.3}, {:.3}]", arm.name, s.mean, s.ci_low, s.ci_high);
+        }
+    }
+    println!("wrote {}:", directory.display());
+    for file in files {
+        println!("  {}", file.display());
+    }
+}

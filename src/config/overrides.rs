@@ -1,0 +1,172 @@
+//! Overrides of scenario fields from the command line (`--set field=value`) and the
+//! points of a sweep: edits of the scenario's TOML before it is validated, so an
+//! override is checked exactly like the file.
+
+use std::fmt;
+
+use toml::{Table, Value};
+
+use crate::locate::{Segment, parse_path, render_path};
+
+/// One field set to one value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    /// Field path in TOML's dotted-key syntax, e.g. `workforce.dismissal_threshold`.
+    pub field: String,
+    /// The value, as TOML.
+    pub value: Value,
+}
+
+impl fmt::Display for Override {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.field, render_value(&self.value))
+    }
+}
+
+/// A value as TOML writes it (strings quoted).
+pub fn render_value(value: &Value) -> String {
+    match value {
+        Value::String(text) => format!("{text:?}"),
+        other => other.to_string(),
+    }
+}
+
+/// Reads a TOML value; what does not parse as one is taken as a string, so
+/// `--set arms.a.promotion=random` works without shell-quoted quotes.
+pub fn parse_value(text: &str) -> Value {
+    let text = text.trim();
+    toml::from_str::<Table>(&format!("value = {text}"))
+        .ok()
+        .and_then(|mut table| table.remove("value"))
+        .unwrap_or_else(|| Value::String(text.to_owned()))
+}
+
+/// Splits `field=value` at the first `=` outside quotes.
+fn split_assignment(text: &str) -> Result<(&str, &str), String> {
+    let mut quoted = false;
+    for (index, c) in text.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '=' if !quoted => return Ok((text[..index].trim(), &text[index + 1..])),
+            _ => {}
+        }
+    }
+    Err(format!("{text:?} is not of the form field=value"))
+}
+
+/// Parses `--set field=value`.
+pub fn parse_set(text: &str) -> Result<Override, String> {
+    let (field, value) = split_assignment(text)?;
+    check_field(field)?;
+    Ok(Override { field: field.to_owned(), value: parse_value(value) })
+}
+
+/// Parses `--sweep field=v1,v2,...` into the field and its values.
+pub fn parse_sweep(text: &str) -> Result<(String, Vec<Value>), String> {
+    let (field, values) = split_assignment(text)?;
+    check_field(field)?;
+    let values: Vec<Value> = split_list(values).into_iter().map(parse_value).collect();
+    if values.is_empty() {
+        return Err(format!("--sweep {field}: no values"));
+    }
+    Ok((field.to_owned(), values))
+}
+
+/// Splits a comma-separated list, keeping commas inside quotes.
+fn split_list(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut quoted = false;
+    let mut start = 0;
+    for (index, c) in text.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => {
+                parts.push(&text[start..index]);
+                start = index + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts.into_iter().map(str::trim).filter(|part| !part.is_empty()).collect()
+}
+
+fn check_field(field: &str) -> Result<(), String> {
+    if parse_path(field).is_empty() {
+        return Err(format!("{field:?}: name the field to set, e.g. simulation.steps"));
+    }
+    if field.starts_with("sweep") {
+        return Err(format!("{field:?}: a sweep cannot be overridden"));
+    }
+    Ok(())
+}
+
+/// The scenario text with every override applied (tables created as needed).
+pub fn apply(text: &str, overrides: &[Override]) -> Result<String, String> {
+    let mut table: Table = toml::from_str(text).map_err(|error| error.message().to_owned())?;
+    for over in overrides {
+        set(&mut table, &parse_path(&over.field), over.value.clone())
+            .map_err(|message| format!("--set {over}: {message}"))?;
+    }
+    toml::to_string(&table).map_err(|error| error.to_string())
+}
+
+fn set(table: &mut Table, path: &[Segment], value: Value) -> Result<(), String> {
+    match path {
+        [Segment::Key(key)] => {
+            table.insert(key.clone(), value);
+            Ok(())
+        }
+        [Segment::Key(key), Segment::Index(index), rest @ ..] => {
+            let element = table
+                .get_mut(key)
+                .and_then(Value::as_array_mut)
+                .and_then(|array| array.get_mut(*index))
+                .and_then(Value::as_table_mut)
+                .ok_or_else(|| format!("there is no {}", render_path(&path[..2])))?;
+            set(element, rest, value)
+        }
+        [Segment::Key(key), rest @ ..] => {
+            let inner = table.entry(key.clone()).or_insert_with(|| Value::Table(Table::new()));
+            let inner = inner.as_table_mut().ok_or_else(|| format!("{key} is not a table"))?;
+            set(inner, rest, value)
+        }
+        _ => Err("the path must end in a field name".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_parse_values_and_reach_nested_fields() {
+        let over = parse_set("workforce.dismissal_threshold=3.5").unwrap();
+        assert_eq!(over.value, Value::Float(3.5));
+        assert_eq!(parse_set("arms.\"a=b\".promotion=random").unwrap().field, "arms.\"a=b\".promotion");
+        assert_eq!(parse_set("x=random").unwrap().value, Value::String("random".into()));
+        assert_eq!(parse_set("x=\"best\"").unwrap().value, Value::String("best".into()));
+        assert!(parse_set("no equals sign").is_err());
+
+        let text = "[simulation]\nsteps = 5\n[[levels]]\npositions = 1\n[arms.a]\n";
+        let overrides = [
+            parse_set("simulation.steps=7").unwrap(),
+            parse_set("levels[0].positions=3").unwrap(),
+            parse_set("policy.competence=peter").unwrap(),
+        ];
+        let edited: Table = toml::from_str(&apply(text, &overrides).unwrap()).unwrap();
+        assert_eq!(edited["simulation"]["steps"].as_integer(), Some(7));
+        assert_eq!(edited["levels"][0]["positions"].as_integer(), Some(3));
+        assert_eq!(edited["policy"]["competence"].as_str(), Some("peter"));
+        assert!(apply(text, &[parse_set("levels[4].positions=1").unwrap()]).is_err());
+    }
+
+    #[test]
+    fn sweeps_split_their_values() {
+        let (field, values) = parse_sweep("policy.best_probability=0.1, 0.5,0.9").unwrap();
+        assert_eq!(field, "policy.best_probability");
+        assert_eq!(values, vec![Value::Float(0.1), Value::Float(0.5), Value::Float(0.9)]);
+        let (_, names) = parse_sweep("policy.promotion=best,\"random\"").unwrap();
+        assert_eq!(names, vec![Value::String("best".into()), Value::String("random".into())]);
+    }
+}
