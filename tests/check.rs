@@ -1,0 +1,179 @@
+//! `attrition check` and parameter sweeps, through the real binary.
+
+mod common;
+
+use std::fs;
+
+use common::{WorkDir, assert_success, scenario, scenarios};
+
+/// Every CI scenario passes its expectations, and the JUnit report is XML with one
+/// test case per statement.
+#[test]
+fn every_ci_scenario_meets_its_expectations() {
+    let dir = WorkDir::new("check-ci");
+    let ci = scenarios().join("ci");
+    let mut checked = 0;
+    for entry in fs::read_dir(&ci).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.ends_with(".toml") || name.ends_with(".expect.toml") {
+            continue;
+        }
+        let expect = ci.join(name.replace(".toml", ".expect.toml"));
+        assert!(expect.exists(), "{name} has no expectations file");
+        let junit = dir.path.join(format!("{name}.xml"));
+        let output = dir.run(&[
+            "check",
+            path.to_str().unwrap(),
+            "--expect",
+            expect.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
+            "--quiet",
+        ]);
+        assert_success(&output);
+        let statements = fs::read_to_string(&expect).unwrap().matches("[[expect]]").count();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert_eq!(stdout.lines().filter(|l| l.starts_with("PASS")).count(), statements, "{stdout}");
+
+        let xml = fs::read_to_string(&junit).unwrap();
+        let document = roxmltree::Document::parse(&xml).expect("the JUnit report is XML");
+        let cases = document.descendants().filter(|n| n.has_tag_name("testcase")).count();
+        assert_eq!(cases, statements);
+        assert_eq!(document.root_element().attribute("failures"), Some("0"));
+        checked += 1;
+    }
+    assert!(checked > 0, "no CI scenarios found");
+}
+
+#[test]
+fn a_false_expectation_fails_with_its_measured_value() {
+    let dir = WorkDir::new("check-false");
+    let expect = dir.write(
+        "false.expect.toml",
+        "[[expect]]\narm = \"best, Peter\"\nmetric = \"efficiency_gain\"\nhigher_than = \"random, Peter\"\n\n\
+         [[expect]]\narm = \"random, Peter\"\nmetric = \"efficiency_gain\"\nhigher_than = \"best, Peter\"\n",
+    );
+    let junit = dir.path.join("report.xml");
+    let output = dir.run(&[
+        "check",
+        &scenario("ci/peter_principle.toml"),
+        "--expect",
+        expect.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+        "--trials",
+        "8",
+        "--quiet",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("FAIL  efficiency_gain: best, Peter higher than random, Peter"), "{stdout}");
+    assert!(stdout.contains("PASS  efficiency_gain: random, Peter higher than best, Peter"), "{stdout}");
+    assert!(stdout.contains("1 of 2 expectations hold"), "{stdout}");
+    let xml = fs::read_to_string(&junit).unwrap();
+    let document = roxmltree::Document::parse(&xml).unwrap();
+    assert_eq!(document.descendants().filter(|n| n.has_tag_name("testcase")).count(), 2);
+    assert_eq!(document.descendants().filter(|n| n.has_tag_name("failure")).count(), 1);
+}
+
+#[test]
+fn a_malformed_expectations_file_exits_2_with_the_line_at_fault() {
+    let dir = WorkDir::new("check-malformed");
+    let expect = dir.write(
+        "bad.expect.toml",
+        "[[expect]]\narm = \"best, Peter\"\nmetric = \"efficiency_gain\"\nhigher_than = \"random, Peter\"\n\n\
+         [[expect]]\narm = \"random, Peter\"\nmetrc = \"efficiency_gain\"\n",
+    );
+    let output =
+        dir.run(&["check", &scenario("ci/peter_principle.toml"), "--expect", expect.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("bad.expect.toml:8:") && stderr.contains("metrc"), "{stderr}");
+    assert!(!dir.path.join("output").exists(), "nothing runs for a bad file");
+
+    let unknown_arm = dir.write(
+        "arm.expect.toml",
+        "[[expect]]\narm = \"best, Petre\"\nmetric = \"efficiency_gain\"\nbetween = [0.0, 1.0]\n",
+    );
+    let output =
+        dir.run(&["check", &scenario("ci/peter_principle.toml"), "--expect", unknown_arm.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("arm.expect.toml:2:") && stderr.contains("expect[0].arm"), "{stderr}");
+}
+
+/// A sweep point gives exactly the numbers of the same scenario run with `--set`
+/// at that value (common random numbers across points as well as arms).
+#[test]
+fn a_sweep_point_equals_the_run_with_that_value_set() {
+    let dir = WorkDir::new("sweep");
+    let path = scenario("peter_principle.toml");
+    let common = ["--trials", "6", "--set", "simulation.steps=60", "--quiet"];
+    let mut sweep_args =
+        vec!["run", path.as_str(), "--sweep", "workforce.dismissal_threshold=3,4.5", "--out", "swept"];
+    sweep_args.extend(common);
+    assert_success(&dir.run(&sweep_args));
+    let mut set_args =
+        vec!["run", path.as_str(), "--set", "workforce.dismissal_threshold=4.5", "--out", "set"];
+    set_args.extend(common);
+    assert_success(&dir.run(&set_args));
+
+    let swept = fs::read_to_string(dir.path.join("swept/peter_principle/sweep.csv")).unwrap();
+    let summary = fs::read_to_string(dir.path.join("set/peter_principle/summary.csv")).unwrap();
+    let rows_at = |value: &str| -> Vec<String> {
+        swept
+            .lines()
+            .skip(1)
+            .filter(|line| line.starts_with(&format!("{value},")))
+            .map(|line| line.split_once(',').unwrap().1.to_owned())
+            .collect()
+    };
+    let at_set_value = rows_at("4.5");
+    assert_eq!(at_set_value, summary.lines().skip(1).map(str::to_owned).collect::<Vec<_>>());
+    let other = rows_at("3");
+    assert_eq!(other.len(), at_set_value.len());
+    assert_ne!(at_set_value, other, "the swept value changes the results");
+    assert!(swept.starts_with("workforce.dismissal_threshold,arm,metric,unit,trials,mean"));
+    for file in ["sweep_efficiency_gain.png", "sweep_efficiency_gain.svg", "manifest.json"] {
+        assert!(dir.path.join("swept/peter_principle").join(file).is_file(), "{file} missing");
+    }
+}
+
+/// The bundled sweep scenario runs its own [sweep] and draws its chart.
+#[test]
+fn the_bundled_sweep_runs_from_its_file() {
+    let dir = WorkDir::new("sweep-file");
+    let output =
+        dir.run(&["run", &scenario("peter_mixed.toml"), "--trials", "3", "--set", "simulation.steps=30"]);
+    assert_success(&output);
+    let swept = fs::read_to_string(dir.path.join("output/peter_mixed/sweep.csv")).unwrap();
+    // 11 values x 2 arms x every trial metric, plus the header.
+    let metrics = attrition::metrics::TrialMetric::ALL.len();
+    assert_eq!(swept.lines().count(), 11 * 2 * metrics + 1);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("policy.best_probability=0.5"));
+}
+
+/// A plain run with `--set` gives the same numbers as a one-point sweep at that value.
+#[test]
+fn set_overrides_a_field_like_the_file_would() {
+    let dir = WorkDir::new("set");
+    let path = scenario("peter_principle.toml");
+    let common = ["--trials", "4", "--quiet"];
+    let mut with_flag = vec!["run", path.as_str(), "--set", "simulation.steps=40", "--out", "flag"];
+    with_flag.extend(common);
+    assert_success(&dir.run(&with_flag));
+    let edited = fs::read_to_string(&path).unwrap().replace("steps = 1000", "steps = 40");
+    let file = dir.write("peter_principle.toml", &edited);
+    let mut with_file = vec!["run", file.to_str().unwrap(), "--out", "file"];
+    with_file.extend(common);
+    assert_success(&dir.run(&with_file));
+    for csv in ["summary.csv", "comparison.csv", "timeseries.csv", "trials.csv"] {
+        let read = |out: &str| fs::read(dir.path.join(out).join("peter_principle").join(csv)).unwrap();
+        assert!(read("flag") == read("file"), "{csv} differs");
+    }
+    // A bad override is refused like a bad file.
+    let output = dir.run(&["run", path.as_str(), "--set", "simulation.stepz=40"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("did you mean `steps`?"));
+}
