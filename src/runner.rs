@@ -117,11 +117,17 @@ pub struct RunOptions {
     pub threads: Option<usize>,
 }
 
-/// Trials one work item runs. Their time series are folded into the accumulators
-/// together, cell by cell, so each accumulator is fetched from memory once per
-/// chunk rather than once per trial: with tens of thousands of cells per thread,
-/// fetching them dominated the run. The chunk size does not affect results.
+/// Most trials one work item runs. Their time series are folded into the
+/// accumulators together, cell by cell, so each accumulator is fetched from memory
+/// once per chunk rather than once per trial: with tens of thousands of cells per
+/// thread, fetching them dominated the run. The chunk size does not affect results.
 const CHUNK: usize = 16;
+
+/// Trials per work item: [`CHUNK`], or fewer when there are too few trials to give
+/// every thread several items (a run of 4 trials on 2 threads must still use both).
+fn chunk_size(trials: u32, threads: usize) -> usize {
+    (trials as usize / (4 * threads.max(1))).clamp(1, CHUNK)
+}
 
 /// Per-thread working memory, reused across trials so the hot loop allocates nothing.
 struct ThreadSlot {
@@ -155,7 +161,7 @@ pub fn run(
 
     // Each thread's working memory is allocated when the thread first runs a chunk,
     // so threads that never get work cost nothing.
-    let chunk = CHUNK.min(config.trials as usize);
+    let chunk = chunk_size(config.trials, pool.current_num_threads());
     let new_slot = || ThreadSlot {
         initial: vec![Workforce::vacant(&world.org); chunk],
         workforce: Workforce::vacant(&world.org),
@@ -188,14 +194,14 @@ pub fn run(
         let end = (done + batch).min(total);
         let chunks: Vec<Result<Vec<TrialOutcome>, RunError>> = pool.install(|| {
             (done..end)
-                .step_by(CHUNK)
+                .step_by(chunk)
                 .collect::<Vec<u64>>()
                 .into_par_iter()
                 .map(|first| {
                     let slot = &slots[rayon::current_thread_index().unwrap_or(0)];
                     let mut slot = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                     let slot = slot.get_or_insert_with(new_slot);
-                    run_chunk(&world, first..(first + CHUNK as u64).min(end), slot)
+                    run_chunk(&world, first..(first + chunk as u64).min(end), slot)
                 })
                 .collect()
         });
@@ -364,7 +370,7 @@ fn trial_accumulators(config: &Config) -> Vec<Accumulator> {
 fn batch_size(config: &Config, threads: usize) -> u64 {
     let per_trial = (config.agent_steps() / u64::from(config.trials)).max(1);
     // At least four chunks per thread, even when that exceeds the usual cap.
-    (50_000_000 / per_trial).min(4096).max((4 * CHUNK * threads) as u64)
+    (50_000_000 / per_trial).min(4096).max((4 * chunk_size(config.trials, threads) * threads) as u64)
 }
 
 #[cfg(test)]

@@ -36,6 +36,122 @@ pub fn choose_candidate<R: Rng + ?Sized>(
     }
 }
 
+/// Reusable working memory for ranking the candidates of a level.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Ranking {
+    entries: Vec<(f64, usize)>,
+    coins: Vec<bool>,
+    tied: Vec<usize>,
+    slots: Vec<usize>,
+}
+
+/// Chooses, for `vacancies` open positions of one level, the holders of
+/// `candidates` (the level below) to promote, in the order the vacancies are filled,
+/// into `chosen` (fewer if the level below has fewer holders). For `best`, `worst`
+/// and `mixed` only; `random` picks one at a time.
+///
+/// One pass and a partial selection for the whole level instead of a scan per
+/// vacancy: a large level's many vacancies made filling them quadratic. Promoting
+/// from the level below changes no other candidate's skill, so the holders filled
+/// one by one, each the best remaining, are exactly the top `vacancies` of one
+/// ranking, in order; ties are broken uniformly at random at the cut.
+pub fn choose_many<R: Rng + ?Sized>(
+    policy: Promotion,
+    workforce: &Workforce,
+    candidates: Range<usize>,
+    vacancies: usize,
+    rng: &mut R,
+    ranking: &mut Ranking,
+    chosen: &mut Vec<usize>,
+) {
+    debug_assert!(!matches!(policy, Promotion::Random), "random promotes one at a time");
+    chosen.clear();
+    let Ranking { entries, coins, tied, slots } = ranking;
+    entries.clear();
+    let occupied = &workforce.occupied[candidates.clone()];
+    let skills = &workforce.skill[candidates.clone()];
+    entries.extend(
+        occupied
+            .iter()
+            .zip(skills)
+            .enumerate()
+            .filter(|(_, (filled, _))| **filled)
+            .map(|(i, (_, &s))| (s, candidates.start + i)),
+    );
+    let available = entries.len();
+    match policy {
+        Promotion::Best | Promotion::Worst => {
+            let take = vacancies.min(available);
+            select_extreme(entries, take, matches!(policy, Promotion::Best), rng, tied, slots);
+            chosen.extend(entries[..take].iter().map(|&(_, position)| position));
+        }
+        Promotion::Mixed { best_probability } => {
+            coins.clear();
+            coins.extend((0..vacancies).map(|_| uniform01(rng) < best_probability));
+            let wanted_best = coins.iter().filter(|&&best| best).count();
+            let best = wanted_best.min(available);
+            let worst = (vacancies - wanted_best).min(available - best);
+            select_extreme(entries, best, true, rng, tied, slots);
+            select_extreme(&mut entries[best..], worst, false, rng, tied, slots);
+            let (mut next_best, mut next_worst) = (0, 0);
+            for &coin in coins.iter() {
+                // A side that ran out (more vacancies than holders) lends to the other.
+                if (coin || next_worst == worst) && next_best < best {
+                    chosen.push(entries[next_best].1);
+                    next_best += 1;
+                } else if next_worst < worst {
+                    chosen.push(entries[best + next_worst].1);
+                    next_worst += 1;
+                }
+            }
+        }
+        Promotion::Random => {}
+    }
+}
+
+/// Puts the `take` highest (or lowest) skills first in `entries`, most extreme first
+/// (ties by position), choosing uniformly at random among the ties that straddle
+/// the cut.
+fn select_extreme<R: Rng + ?Sized>(
+    entries: &mut [(f64, usize)],
+    take: usize,
+    highest: bool,
+    rng: &mut R,
+    tied: &mut Vec<usize>,
+    slots: &mut Vec<usize>,
+) {
+    if take == 0 {
+        return;
+    }
+    let order = |a: &(f64, usize), b: &(f64, usize)| {
+        let by_skill = if highest { b.0.total_cmp(&a.0) } else { a.0.total_cmp(&b.0) };
+        by_skill.then(a.1.cmp(&b.1))
+    };
+    if take < entries.len() {
+        entries.select_nth_unstable_by(take - 1, order);
+        let cut = entries[take - 1].0;
+        let inside = entries[..take].iter().filter(|e| e.0 == cut).count();
+        if entries[take..].iter().any(|e| e.0 == cut) {
+            // Deal the tied positions out again at random: the first `inside` slots
+            // holding the cut value are inside the selection.
+            slots.clear();
+            slots.extend(entries.iter().enumerate().filter(|(_, e)| e.0 == cut).map(|(i, _)| i));
+            slots.sort_unstable_by_key(|&i| (i >= take, i));
+            tied.clear();
+            tied.extend(slots.iter().map(|&i| entries[i].1));
+            tied.sort_unstable();
+            for i in 0..inside {
+                let j = i + uniform_index(rng, tied.len() - i);
+                tied.swap(i, j);
+            }
+            for (&slot, &position) in slots.iter().zip(tied.iter()) {
+                entries[slot].1 = position;
+            }
+        }
+    }
+    entries[..take].sort_unstable_by(order);
+}
+
 /// The filled position with the highest skill, ties broken uniformly at random.
 /// Needs one filled position.
 #[inline]
@@ -191,6 +307,8 @@ mod tests {
             initial_top: Vec::new(),
             initial_top_remaining: 0,
             leavers: Vec::new(),
+            ranking: Ranking::default(),
+            chosen: Vec::new(),
         };
         for (position, skill) in skills.iter().enumerate() {
             match skill {

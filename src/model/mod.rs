@@ -16,7 +16,7 @@
 
 pub mod workforce;
 
-use crate::config::{Arm, Config};
+use crate::config::{Arm, Config, Promotion};
 use crate::mechanisms::exits::{self, ExitRules};
 use crate::mechanisms::{hiring, promotion};
 use crate::metrics::{STEP_METRICS, StepMetric, StepRow};
@@ -97,6 +97,13 @@ impl<'c> World<'c> {
     }
 }
 
+/// From how many vacancies on one level the level below is ranked once
+/// ([`promotion::choose_many`]) rather than scanned once per vacancy. Both choose
+/// with the same probabilities; the scan is faster for a few vacancies (it only
+/// reads), the ranking for many (it is not quadratic). Measured on the bundled
+/// scenarios: below 8 the scans win.
+const RANK_FROM: usize = 8;
+
 /// The movements of one step.
 #[derive(Debug, Clone, Copy, Default)]
 struct Flows {
@@ -165,6 +172,28 @@ impl<'w, 'c> Trial<'w, 'c> {
         let levels = org.levels();
         for level in 0..levels {
             let below = level + 1;
+            let vacancies = self.workforce.open[level].len();
+            if below < levels && vacancies >= RANK_FROM && self.arm.promotion != Promotion::Random {
+                // Many vacancies on one level: rank the level below once.
+                let mut ranking = std::mem::take(&mut self.workforce.ranking);
+                let mut chosen = std::mem::take(&mut self.workforce.chosen);
+                promotion::choose_many(
+                    self.arm.promotion,
+                    self.workforce,
+                    org.level(below),
+                    vacancies,
+                    &mut self.promotion_rng,
+                    &mut ranking,
+                    &mut chosen,
+                );
+                for &from in &chosen {
+                    let position =
+                        self.workforce.open[level].pop().expect("one vacancy per chosen candidate");
+                    self.promote(from, below, position, flows);
+                }
+                self.workforce.ranking = ranking;
+                self.workforce.chosen = chosen;
+            }
             while let Some(position) = self.workforce.open[level].pop() {
                 let candidate = if below < levels {
                     promotion::choose_candidate(
@@ -178,16 +207,7 @@ impl<'w, 'c> Trial<'w, 'c> {
                     None
                 };
                 match candidate {
-                    Some(from) => {
-                        self.workforce.move_holder(from, below, position);
-                        self.workforce.skill[position] = promotion::skill_after_promotion(
-                            self.arm.competence,
-                            self.workforce.skill[position],
-                            &spec.skill,
-                            &mut self.competence_rng,
-                        );
-                        flows.promotions += 1;
-                    }
+                    Some(from) => self.promote(from, below, position, flows),
                     None => {
                         hiring::hire(
                             self.workforce,
@@ -201,6 +221,22 @@ impl<'w, 'c> Trial<'w, 'c> {
                 }
             }
         }
+    }
+}
+
+impl Trial<'_, '_> {
+    /// Moves the holder of `from` (on `below`) up into the vacant `position`, whose
+    /// skill then changes by the arm's competence hypothesis.
+    #[inline]
+    fn promote(&mut self, from: usize, below: usize, position: usize, flows: &mut Flows) {
+        self.workforce.move_holder(from, below, position);
+        self.workforce.skill[position] = promotion::skill_after_promotion(
+            self.arm.competence,
+            self.workforce.skill[position],
+            &self.world.config.workforce.skill,
+            &mut self.competence_rng,
+        );
+        flows.promotions += 1;
     }
 }
 

@@ -36,6 +36,10 @@ pub struct Workforce {
     /// Scratch space for the positions whose holders leave in a step, kept to
     /// avoid allocating in the step.
     pub leavers: Vec<usize>,
+    /// Scratch space for ranking a level's candidates for promotion.
+    pub ranking: crate::mechanisms::promotion::Ranking,
+    /// Scratch space for the candidates chosen for a level's vacancies.
+    pub chosen: Vec<usize>,
 }
 
 impl Workforce {
@@ -54,6 +58,8 @@ impl Workforce {
             initial_top: vec![false; positions],
             initial_top_remaining: 0,
             leavers: Vec::with_capacity(positions),
+            ranking: Default::default(),
+            chosen: Vec::new(),
         }
     }
 
