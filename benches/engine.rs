@@ -38,6 +38,26 @@ fn one_step(c: &mut Criterion) {
     group.finish();
 }
 
+/// One step of the 100,000-position organisation, per arm.
+fn one_step_at_scale(c: &mut Criterion) {
+    let config = parse(include_str!("../scenarios/large_org.toml"), Path::new("large_org.toml")).unwrap();
+    let world = World::new(&config);
+    let mut initial = Workforce::vacant(&world.org);
+    world.draw_initial_workforce(1, &mut initial);
+    let mut group = c.benchmark_group("step, 100,000 positions");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(config.positions()));
+    for arm in &config.arms {
+        let mut workforce = Workforce::vacant(&world.org);
+        let mut trial = Trial::start(&world, arm, 1, &initial, &mut workforce);
+        for _ in 0..40 {
+            trial.step();
+        }
+        group.bench_function(arm.name.as_str(), |b| b.iter(|| black_box(trial.step())));
+    }
+    group.finish();
+}
+
 /// One whole trial (1000 yearly steps) of every arm, as the runner does it.
 fn whole_trial(c: &mut Criterion) {
     let config = peter_principle();
@@ -64,5 +84,5 @@ fn whole_trial(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, one_step, whole_trial);
+criterion_group!(benches, one_step, one_step_at_scale, whole_trial);
 criterion_main!(benches);

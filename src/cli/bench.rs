@@ -3,23 +3,54 @@
 //! including writing every output file.
 
 use std::path::PathBuf;
+use std::process::Command;
 
+use anyhow::anyhow;
 use clap::Args;
+use serde_json::{Value, json};
 
-use attrition::config;
+use attrition::config::{self, Config};
 
 use super::Failure;
 use super::run::{Job, execute, load_config};
 
-/// The bundled Peter-principle scenario, so `attrition bench` works from anywhere.
-const PETER_PRINCIPLE: &str = include_str!("../../scenarios/peter_principle.toml");
+/// A standard workload: a bundled scenario, compiled in so `attrition bench` works
+/// from any directory, and its trial count.
+struct Workload {
+    name: &'static str,
+    file: &'static str,
+    text: &'static str,
+    trials: u32,
+}
+
+/// The standard workloads, in the order they run.
+const WORKLOADS: [Workload; 2] = [
+    Workload {
+        name: "peter_principle",
+        file: "scenarios/peter_principle.toml",
+        text: include_str!("../../scenarios/peter_principle.toml"),
+        trials: 2000,
+    },
+    Workload {
+        name: "large_org",
+        file: "scenarios/large_org.toml",
+        text: include_str!("../../scenarios/large_org.toml"),
+        trials: 8,
+    },
+];
 
 /// Flags of `bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// Scenario to measure (default: the bundled Peter-principle benchmark).
+    /// Scenario to measure (default: every standard workload, each in its own
+    /// process so that each peak memory is its own).
     scenario: Option<PathBuf>,
-    /// Trials per arm (default 2000 for the bundled benchmark, else the scenario's).
+    /// One standard workload only: peter_principle (160 positions x 1000 steps x
+    /// 2000 trials x 8 arms) or large_org (100,000 positions x 100 steps x 8 trials
+    /// x 2 arms).
+    #[arg(long, conflicts_with = "scenario")]
+    workload: Option<String>,
+    /// Trials per arm (default: the workload's, or the scenario's).
     #[arg(long)]
     trials: Option<u32>,
     /// Worker threads (default: all cores).
@@ -30,77 +61,145 @@ pub struct BenchArgs {
     json: bool,
 }
 
-/// Runs the workload, writing its output to a temporary directory, and reports the
-/// throughput.
+/// Runs the workloads and reports their throughput.
 pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
-    let (config, scenario_file, text) = match &args.scenario {
-        Some(path) => {
+    if args.scenario.is_none() && args.workload.is_none() {
+        return bench_all(args);
+    }
+    let (config, scenario_file, text) = match (&args.scenario, &args.workload) {
+        (Some(path), _) => {
             let config = load_config(path, args.trials, None, &[])?;
             let text = std::fs::read_to_string(path).unwrap_or_default();
             (config, path.clone(), text)
         }
-        None => {
-            let path = PathBuf::from("scenarios/peter_principle.toml");
-            let config = config::parse(PETER_PRINCIPLE, &path)
+        (None, Some(name)) => {
+            let workload = WORKLOADS.iter().find(|w| w.name == name).ok_or_else(|| {
+                let names: Vec<&str> = WORKLOADS.iter().map(|w| w.name).collect();
+                Failure::bad_input(anyhow!("no workload {name:?}; the workloads are {names:?}"))
+            })?;
+            let path = PathBuf::from(workload.file);
+            let config = config::parse(workload.text, &path)
                 .map_err(Failure::failed)?
-                .with_trials(args.trials.unwrap_or(2000))
-                .map_err(|p| Failure::bad_input(anyhow::anyhow!("--trials: {}", p[0].message)))?;
-            (config, path, PETER_PRINCIPLE.to_owned())
+                .with_trials(args.trials.unwrap_or(workload.trials))
+                .map_err(|p| Failure::bad_input(anyhow!("--trials: {}", p[0].message)))?;
+            (config, path, workload.text.to_owned())
         }
+        (None, None) => unreachable!("handled above"),
     };
+    let measurement = measure(&config, &scenario_file, &text, args.threads, !args.json)?;
+    if args.json {
+        println!("{measurement}");
+    } else {
+        print_table(&[measurement]);
+    }
+    Ok(())
+}
+
+/// Runs one configuration, writing its output to a temporary directory.
+fn measure(
+    config: &Config,
+    scenario_file: &std::path::Path,
+    text: &str,
+    threads: Option<usize>,
+    show_progress: bool,
+) -> Result<Value, Failure> {
     let out = std::env::temp_dir().join(format!("attrition-bench-{}", std::process::id()));
     let report = execute(&Job {
-        config: &config,
-        scenario_file: &scenario_file,
-        scenario_text: &text,
+        config,
+        scenario_file,
+        scenario_text: text,
         out: &out,
-        threads: args.threads,
+        threads,
         force: true,
-        show_progress: !args.json,
+        show_progress,
         max_memory: None,
     });
     let _ = std::fs::remove_dir_all(&out);
     let report = report?;
     let agent_steps = config.agent_steps();
-    let rate = agent_steps as f64 / report.elapsed;
-    let peak_memory = peak_memory_bytes();
+    Ok(json!({
+        "scenario": config.name,
+        "positions": config.positions(),
+        "steps": config.steps,
+        "trials": config.trials,
+        "arms": config.arms.len(),
+        "threads": report.threads,
+        "seconds": report.elapsed,
+        "agent_steps": agent_steps,
+        "agent_steps_per_second": agent_steps as f64 / report.elapsed,
+        "trials_per_second": f64::from(config.trials) / report.elapsed,
+        "peak_memory_bytes": peak_memory_bytes(),
+    }))
+}
+
+/// Every standard workload, each in a child process of this program.
+fn bench_all(args: &BenchArgs) -> Result<(), Failure> {
+    let program =
+        std::env::current_exe().map_err(|e| Failure::failed(anyhow!("cannot find this program: {e}")))?;
+    let mut results = Vec::new();
+    for workload in &WORKLOADS {
+        let mut command = Command::new(&program);
+        command.args(["bench", "--workload", workload.name, "--json"]);
+        if let Some(threads) = args.threads {
+            command.args(["--threads", &threads.to_string()]);
+        }
+        if let Some(trials) = args.trials {
+            command.args(["--trials", &trials.to_string()]);
+        }
+        let output =
+            command.output().map_err(|e| Failure::failed(anyhow!("cannot run {}: {e}", workload.name)))?;
+        if !output.status.success() {
+            return Err(Failure::failed(anyhow!(
+                "workload {} failed: {}",
+                workload.name,
+                String::from_utf8_lossy(&output.stderr)
+            )));
+        }
+        let result: Value = serde_json::from_slice(&output.stdout)
+            .map_err(|e| Failure::failed(anyhow!("workload {} printed no result: {e}", workload.name)))?;
+        results.push(result);
+    }
     if args.json {
         println!(
             "{}",
-            serde_json::json!({
-                "scenario": config.name,
-                "positions": config.positions(),
-                "steps": config.steps,
-                "trials": config.trials,
-                "arms": config.arms.len(),
-                "threads": report.threads,
-                "seconds": report.elapsed,
-                "agent_steps": agent_steps,
-                "agent_steps_per_second": rate,
-                "trials_per_second": f64::from(config.trials) / report.elapsed,
-                "peak_memory_bytes": peak_memory,
-            })
+            json!({ "program": "attrition", "version": env!("CARGO_PKG_VERSION"), "workloads": results })
         );
     } else {
-        println!(
-            "{}: {} positions x {} steps x {} trials x {} arms = {} agent-steps",
-            config.name,
-            config.positions(),
-            config.steps,
-            config.trials,
-            config.arms.len(),
-            agent_steps
-        );
-        println!(
-            "  {:.2} s on {} threads: {:.1} million agent-steps/s, {:.0} trials/s{}",
-            report.elapsed,
-            report.threads,
-            rate / 1e6,
-            f64::from(config.trials) / report.elapsed,
-            peak_memory.map(|b| format!(", peak memory {:.0} MiB", b as f64 / 1048576.0)).unwrap_or_default()
-        );
+        print_table(&results);
     }
     Ok(())
+}
+
+fn print_table(results: &[Value]) {
+    println!(
+        "{:<18} {:>9} {:>6} {:>7} {:>5} {:>14} {:>8} {:>18} {:>10} {:>9}",
+        "workload",
+        "positions",
+        "steps",
+        "trials",
+        "arms",
+        "agent-steps",
+        "seconds",
+        "agent-steps/s",
+        "trials/s",
+        "peak MiB"
+    );
+    for r in results {
+        let number = |key: &str| r[key].as_f64().unwrap_or(f64::NAN);
+        println!(
+            "{:<18} {:>9} {:>6} {:>7} {:>5} {:>14} {:>8.2} {:>16.1} M {:>10.1} {:>9.0}",
+            r["scenario"].as_str().unwrap_or("?"),
+            number("positions"),
+            number("steps"),
+            number("trials"),
+            number("arms"),
+            number("agent_steps"),
+            number("seconds"),
+            number("agent_steps_per_second") / 1e6,
+            number("trials_per_second"),
+            number("peak_memory_bytes") / 1048576.0
+        );
+    }
 }
 
 /// Peak resident memory of this process, where the OS reports it (Linux).

@@ -351,6 +351,59 @@ mod tests {
     }
 
     #[test]
+    fn ranking_a_level_chooses_what_one_by_one_scans_would() {
+        let skills: Vec<Option<f64>> =
+            (0..40).map(|i| if i % 7 == 3 { None } else { Some(((i * 37) % 23) as f64 / 2.0) }).collect();
+        let workforce = workforce_with(&skills);
+        let mut rng = test_rng(5);
+        let mut ranking = Ranking::default();
+        let mut chosen = Vec::new();
+        let holders: Vec<(f64, usize)> =
+            skills.iter().enumerate().filter_map(|(p, s)| s.map(|s| (s, p))).collect();
+        for (policy, highest) in [(Promotion::Best, true), (Promotion::Worst, false)] {
+            choose_many(policy, &workforce, 0..40, 9, &mut rng, &mut ranking, &mut chosen);
+            let mut expected: Vec<f64> = holders.iter().map(|h| h.0).collect();
+            expected.sort_by(|a, b| if highest { b.total_cmp(a) } else { a.total_cmp(b) });
+            let got: Vec<f64> = chosen.iter().map(|&p| workforce.skill[p]).collect();
+            assert_eq!(got, expected[..9].to_vec(), "{policy:?}");
+            assert!(chosen.iter().all(|&p| workforce.occupied[p]));
+        }
+        // More vacancies than holders: everyone, once.
+        choose_many(
+            Promotion::Mixed { best_probability: 0.5 },
+            &workforce,
+            0..40,
+            60,
+            &mut rng,
+            &mut ranking,
+            &mut chosen,
+        );
+        let mut all = chosen.clone();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!((chosen.len(), all.len()), (holders.len(), holders.len()));
+    }
+
+    #[test]
+    fn ranking_breaks_ties_at_the_cut_uniformly() {
+        let workforce = workforce_with(&[Some(10.0), Some(5.0), Some(10.0), Some(10.0), Some(2.0)]);
+        let mut rng = test_rng(9);
+        let mut ranking = Ranking::default();
+        let mut chosen = Vec::new();
+        let mut counts = [0u32; 5];
+        for _ in 0..30_000 {
+            choose_many(Promotion::Best, &workforce, 0..5, 2, &mut rng, &mut ranking, &mut chosen);
+            for &p in &chosen {
+                counts[p] += 1;
+            }
+        }
+        assert_eq!((counts[1], counts[4]), (0, 0));
+        for &count in [counts[0], counts[2], counts[3]].iter() {
+            assert!((19_400..20_600).contains(&count), "{counts:?}");
+        }
+    }
+
+    #[test]
     fn common_sense_keeps_skill_close_and_peter_redraws_it() {
         let distribution = TruncatedNormal { mean: 7.0, sd: 2.0, min: 1.0, max: 10.0 };
         let mut rng = test_rng(3);
