@@ -8,10 +8,10 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use anyhow::anyhow;
 
 use attrition::config::{self, Config, Override};
+use attrition::output::Staging;
 use attrition::output::charts;
-use attrition::output::manifest::{self, Manifest};
+use attrition::output::manifest::{self, RunRecord};
 use attrition::output::tables::{self, TrialWriter};
-use attrition::output::{MANIFEST, Staging};
 use attrition::runner::{self, RunError, RunOptions, RunSummary};
 
 use super::progress::Progress;
@@ -129,31 +129,17 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
     let mut written: Vec<String> =
         [tables::SUMMARY, tables::COMPARISON, tables::TIMESERIES, tables::TRIALS].map(String::from).to_vec();
     written.extend(charts.iter().filter_map(|path| path.file_name()?.to_str().map(String::from)));
-    let checksums = written
-        .iter()
-        .map(|name| manifest::checksum(&staging.path(name)))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(Failure::failed)?;
     let elapsed = started.elapsed().as_secs_f64();
-    let manifest = Manifest {
-        program: "attrition",
-        version: env!("CARGO_PKG_VERSION"),
+    let record = RunRecord {
         scenario_file: scenario_file.display().to_string(),
         scenario_text: scenario_text.to_owned(),
         scenario: config,
-        seed: config.seed,
-        trials: config.trials,
         threads: threads_used,
-        started: manifest::rfc3339(started_at),
+        started_at,
         elapsed_seconds: elapsed,
         agent_steps: config.agent_steps(),
-        agent_steps_per_second: config.agent_steps() as f64 / elapsed,
-        files: checksums,
     };
-    manifest::write(&staging.path(MANIFEST), &manifest).map_err(Failure::failed)?;
-    written.push(MANIFEST.to_owned());
-    let files = written.iter().map(|name| staging.final_path(name)).collect();
-    let directory = staging.commit().map_err(Failure::failed)?;
+    let (directory, files) = manifest::seal(staging, written, record).map_err(Failure::failed)?;
     Ok(Report { summary, directory, files, elapsed, threads: threads_used })
 }
 

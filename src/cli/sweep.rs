@@ -10,9 +10,9 @@ use anyhow::anyhow;
 
 use attrition::config::overrides::{self, render_value};
 use attrition::config::{self, Config, Override, SweepAxis};
-use attrition::output::manifest::{self, Manifest};
+use attrition::output::manifest::{self, RunRecord};
 use attrition::output::sweep::{self as sweep_output, SweepPoint};
-use attrition::output::{MANIFEST, Staging, charts};
+use attrition::output::{Staging, charts};
 use attrition::runner::{self, RunOptions};
 
 use super::progress::Progress;
@@ -77,32 +77,17 @@ pub fn sweep(args: &RunArgs, base: &Config) -> Result<(), Failure> {
     let chart_files = charts::write_sweep(&staging.path(""), base, &fields, &results, base.headline)
         .map_err(Failure::failed)?;
     written.extend(chart_files.iter().filter_map(|p| p.file_name()?.to_str().map(String::from)));
-    let checksums = written
-        .iter()
-        .map(|name| manifest::checksum(&staging.path(name)))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(Failure::failed)?;
     let elapsed = started.elapsed().as_secs_f64();
-    let agent_steps: u64 = points.iter().map(|(_, c)| c.agent_steps()).sum();
-    let manifest = Manifest {
-        program: "attrition",
-        version: env!("CARGO_PKG_VERSION"),
+    let record = RunRecord {
         scenario_file: args.scenario.display().to_string(),
         scenario_text: text.clone(),
         scenario: base,
-        seed: points[0].1.seed,
-        trials: points[0].1.trials,
         threads: args.threads.filter(|&n| n > 0).unwrap_or_else(rayon::current_num_threads),
-        started: manifest::rfc3339(started_at),
+        started_at,
         elapsed_seconds: elapsed,
-        agent_steps,
-        agent_steps_per_second: agent_steps as f64 / elapsed,
-        files: checksums,
+        agent_steps: points.iter().map(|(_, c)| c.agent_steps()).sum(),
     };
-    manifest::write(&staging.path(MANIFEST), &manifest).map_err(Failure::failed)?;
-    written.push(MANIFEST.to_owned());
-    let paths: Vec<_> = written.iter().map(|name| staging.final_path(name)).collect();
-    let directory = staging.commit().map_err(Failure::failed)?;
+    let (directory, paths) = manifest::seal(staging, written, record).map_err(Failure::failed)?;
     if !args.quiet {
         print_sweep(base, &fields, &results, &directory, &paths, elapsed);
     }

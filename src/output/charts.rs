@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::config::Config;
@@ -180,15 +181,22 @@ fn draw_timeseries<DB: DrawingBackend>(
             .label(arm.name.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3)));
     }
+    draw_legend(&mut chart, SeriesLabelPosition::LowerRight).map_err(text)?;
+    area.present().map_err(text)
+}
+
+/// The legend of a line chart, in the house style.
+fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    position: SeriesLabelPosition,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
+        .position(position)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.4))
         .label_font((FONT, 18))
         .draw()
-        .map_err(text)?;
-    area.present().map_err(text)
 }
 
 /// Each arm's paired difference to the baseline on `metric`, with its 95% interval.
@@ -405,13 +413,6 @@ fn draw_sweep<DB: DrawingBackend>(
             .label(name.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .label_font((FONT, 18))
-        .draw()
-        .map_err(text)?;
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(text)?;
     area.present().map_err(text)
 }

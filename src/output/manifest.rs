@@ -3,14 +3,14 @@
 
 use std::fs;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 
-use super::{OutputError, io_error};
+use super::{MANIFEST, OutputError, Staging, io_error};
 
 /// The contents of `manifest.json`.
 #[derive(Debug, Serialize)]
@@ -51,6 +51,56 @@ pub struct FileChecksum {
     pub file: String,
     /// Lower-case hex SHA-256 of its bytes.
     pub sha256: String,
+}
+
+/// What a manifest records about a run besides its files.
+#[derive(Debug)]
+pub struct RunRecord<'a> {
+    /// The scenario file as given on the command line.
+    pub scenario_file: String,
+    /// Its text, verbatim.
+    pub scenario_text: String,
+    /// The resolved scenario.
+    pub scenario: &'a Config,
+    /// Worker threads used.
+    pub threads: usize,
+    /// Start of the run, Unix seconds.
+    pub started_at: u64,
+    /// Wall-clock seconds of the run and its writing.
+    pub elapsed_seconds: f64,
+    /// Agent-steps simulated.
+    pub agent_steps: u64,
+}
+
+/// Finishes a run's output: checksums the files `written` into the staging
+/// directory, writes the manifest beside them, and swaps the directory into place.
+/// Returns the directory and the final path of every file, the manifest last.
+pub fn seal(
+    staging: Staging,
+    mut written: Vec<String>,
+    record: RunRecord<'_>,
+) -> Result<(PathBuf, Vec<PathBuf>), OutputError> {
+    let files = written.iter().map(|name| checksum(&staging.path(name))).collect::<Result<Vec<_>, _>>()?;
+    let manifest = Manifest {
+        program: "attrition",
+        version: env!("CARGO_PKG_VERSION"),
+        scenario_file: record.scenario_file,
+        scenario_text: record.scenario_text,
+        scenario: record.scenario,
+        seed: record.scenario.seed,
+        trials: record.scenario.trials,
+        threads: record.threads,
+        started: rfc3339(record.started_at),
+        elapsed_seconds: record.elapsed_seconds,
+        agent_steps: record.agent_steps,
+        agent_steps_per_second: record.agent_steps as f64 / record.elapsed_seconds,
+        files,
+    };
+    write(&staging.path(MANIFEST), &manifest)?;
+    written.push(MANIFEST.to_owned());
+    let paths = written.iter().map(|name| staging.final_path(name)).collect();
+    let directory = staging.commit()?;
+    Ok((directory, paths))
 }
 
 /// The SHA-256 of a file.
