@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 use attrition::config::{self, Config};
 
 use super::Failure;
-use super::run::{Job, execute, load_config};
+use super::run::{Job, execute};
+use super::scenario::load_config;
 
 /// A standard workload: a bundled scenario, compiled in so `attrition bench` works
 /// from any directory, and its trial count.

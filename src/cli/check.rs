@@ -9,7 +9,8 @@ use clap::Args;
 
 use attrition::expect;
 
-use super::run::{Job, execute, load_config};
+use super::run::{Job, execute};
+use super::scenario::load_config;
 use super::{EXIT_FAILURE, Failure, RunArgs};
 
 /// Flags of `check`.

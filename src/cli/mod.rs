@@ -4,6 +4,7 @@ mod bench;
 mod check;
 mod progress;
 mod run;
+mod scenario;
 mod sweep;
 mod validate;
 

@@ -7,7 +7,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::anyhow;
 
-use attrition::config::{self, Config, Override};
+use attrition::config::Config;
 use attrition::output::Staging;
 use attrition::output::charts;
 use attrition::output::manifest::{self, RunRecord};
@@ -15,42 +15,8 @@ use attrition::output::tables::{self, TrialWriter};
 use attrition::runner::{self, RunError, RunOptions, RunSummary};
 
 use super::progress::Progress;
+use super::scenario::load_config;
 use super::{Failure, RunArgs};
-
-/// Loads a scenario and applies the command line's overrides.
-pub fn load_config(
-    path: &Path,
-    trials: Option<u32>,
-    seed: Option<u64>,
-    set: &[String],
-) -> Result<Config, Failure> {
-    let overrides = parse_overrides(set)?;
-    let config = config::load_with(path, &overrides).map_err(Failure::bad_input)?;
-    apply_flags(config, trials, seed)
-}
-
-/// Parses `--set` flags.
-pub fn parse_overrides(set: &[String]) -> Result<Vec<Override>, Failure> {
-    set.iter()
-        .map(|text| {
-            config::overrides::parse_set(text)
-                .map_err(|message| Failure::bad_input(anyhow!("--set {message}")))
-        })
-        .collect()
-}
-
-/// Applies `--trials` and `--seed`.
-pub fn apply_flags(mut config: Config, trials: Option<u32>, seed: Option<u64>) -> Result<Config, Failure> {
-    if let Some(trials) = trials {
-        config = config
-            .with_trials(trials)
-            .map_err(|problems| Failure::bad_input(anyhow!("--trials {trials}: {}", problems[0].message)))?;
-    }
-    if let Some(seed) = seed {
-        config = config.with_seed(seed);
-    }
-    Ok(config)
-}
 
 /// What a finished run produced.
 pub struct Report {

@@ -16,7 +16,7 @@ use attrition::output::{Staging, charts};
 use attrition::runner::{self, RunOptions};
 
 use super::progress::Progress;
-use super::run::{apply_flags, parse_overrides};
+use super::scenario::{apply_flags, parse_overrides};
 use super::{Failure, RunArgs};
 
 /// Runs the sweep of `args.sweep` (or, without flags, the scenario's `[sweep]`).

@@ -6,7 +6,7 @@ use std::ops::Range;
 use rand::Rng;
 
 use crate::config::{Competence, Promotion};
-use crate::model::workforce::Workforce;
+use crate::model::workforce::{Ranking, Workforce};
 use crate::rng::{TruncatedNormal, uniform_index, uniform01};
 
 /// The candidate the policy picks among the filled positions of `candidates`, or
@@ -34,15 +34,6 @@ pub fn choose_candidate<R: Rng + ?Sized>(
             }
         }
     }
-}
-
-/// Reusable working memory for ranking the candidates of a level.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Ranking {
-    entries: Vec<(f64, usize)>,
-    coins: Vec<bool>,
-    tied: Vec<usize>,
-    slots: Vec<usize>,
 }
 
 /// Chooses, for `vacancies` open positions of one level, the holders of

@@ -37,7 +37,7 @@ pub struct Workforce {
     /// avoid allocating in the step.
     pub leavers: Vec<usize>,
     /// Scratch space for ranking a level's candidates for promotion.
-    pub ranking: crate::mechanisms::promotion::Ranking,
+    pub ranking: Ranking,
     /// Scratch space for the candidates chosen for a level's vacancies.
     pub chosen: Vec<usize>,
 }
@@ -230,4 +230,15 @@ impl Workforce {
         }
         Ok(())
     }
+}
+
+/// Reusable working memory for ranking the candidates of a level for promotion
+/// (see `mechanisms::promotion::choose_many`), kept with the workforce so the step
+/// allocates nothing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Ranking {
+    pub(crate) entries: Vec<(f64, usize)>,
+    pub(crate) coins: Vec<bool>,
+    pub(crate) tied: Vec<usize>,
+    pub(crate) slots: Vec<usize>,
 }
