@@ -152,6 +152,20 @@ fn the_bundled_sweep_runs_from_its_file() {
     let metrics = attrition::metrics::TrialMetric::ALL.len();
     assert_eq!(swept.lines().count(), 11 * 2 * metrics + 1);
     assert!(String::from_utf8_lossy(&output.stdout).contains("policy.best_probability=0.5"));
+    // --no-sweep runs it once, at the file's own values.
+    let output = dir.run(&[
+        "run",
+        &scenario("peter_mixed.toml"),
+        "--no-sweep",
+        "--trials",
+        "3",
+        "--out",
+        "plain",
+        "--quiet",
+    ]);
+    assert_success(&output);
+    assert!(dir.path.join("plain/peter_mixed/summary.csv").is_file());
+    assert!(!dir.path.join("plain/peter_mixed/sweep.csv").exists());
 }
 
 /// A plain run with `--set` gives the same numbers as a one-point sweep at that value.

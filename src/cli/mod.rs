@@ -79,6 +79,9 @@ struct RunArgs {
     /// (repeatable: the grid of all combinations); writes sweep.csv and a chart.
     #[arg(long, value_name = "FIELD=V1,V2,...")]
     sweep: Vec<String>,
+    /// Run a scenario that has a [sweep] once, at its own values, instead of sweeping.
+    #[arg(long, conflicts_with = "sweep")]
+    no_sweep: bool,
     /// Refuse to start a run estimated to need more memory than this many GiB
     /// (default: 90% of the memory available when the run starts, or 8 GiB where
     /// that is unknown).

@@ -164,7 +164,7 @@ fn interrupt_flag() -> Arc<AtomicBool> {
 /// `attrition run`.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
     let config = load_config(&args.scenario, args.trials, args.seed, &args.set)?;
-    if !args.sweep.is_empty() || !config.sweep.is_empty() {
+    if !args.sweep.is_empty() || (!config.sweep.is_empty() && !args.no_sweep) {
         return super::sweep::sweep(args, &config);
     }
     // Read again for the manifest; load_config has just read it, so this fails
