@@ -42,7 +42,7 @@ struct RawExpectation {
     metric: String,
     higher_than: Option<String>,
     lower_than: Option<String>,
-    between: Option<[f64; 2]>,
+    between: Option<Vec<f64>>,
     within: Option<RawWithin>,
 }
 
@@ -101,8 +101,15 @@ pub fn load(path: &Path, config: &Config) -> Result<Vec<Expectation>, ScenarioEr
 pub fn parse(text: &str, path: &Path, config: &Config) -> Result<Vec<Expectation>, ScenarioError> {
     let invalid = |problems| ScenarioError::Invalid { path: PathBuf::from(path), problems };
     let raw: RawExpectations = toml::from_str(text).map_err(|error| {
+        let kind = if error.message().starts_with("unknown field") {
+            ProblemKind::UnknownField
+        } else if DeTable::parse(text).is_err() {
+            ProblemKind::Syntax
+        } else {
+            ProblemKind::WrongType
+        };
         invalid(vec![FieldProblem {
-            kind: ProblemKind::Syntax,
+            kind,
             field: String::new(),
             message: error.message().trim_end().to_owned(),
             location: error.span().map(|span| line_column(text, span.start)),
@@ -124,6 +131,11 @@ pub fn parse(text: &str, path: &Path, config: &Config) -> Result<Vec<Expectation
         problem(0, "arm", "the file holds no [[expect]] statement".to_owned());
     }
     for (index, statement) in raw.expect.iter().enumerate() {
+        let within_of = statement.within.as_ref().map(|within| &within.of);
+        let others = [statement.higher_than.as_ref(), statement.lower_than.as_ref(), within_of];
+        if others.contains(&Some(&statement.arm)) {
+            problem(index, "arm", format!("{:?} is compared with itself", statement.arm));
+        }
         let mut find_arm = |field: &str, name: &str| {
             let found = arm_names.iter().position(|arm| *arm == name);
             if found.is_none() {
@@ -136,10 +148,9 @@ pub fn parse(text: &str, path: &Path, config: &Config) -> Result<Vec<Expectation
             match (&statement.higher_than, &statement.lower_than, &statement.between, &statement.within) {
                 (Some(other), None, None, None) => find_arm("higher_than", other).map(Claim::HigherThan),
                 (None, Some(other), None, None) => find_arm("lower_than", other).map(Claim::LowerThan),
-                (None, None, Some([low, high]), None) => {
-                    if low <= high {
-                        Some(Claim::Between(*low, *high))
-                    } else {
+                (None, None, Some(bounds), None) => match bounds[..] {
+                    [low, high] if low <= high => Some(Claim::Between(low, high)),
+                    [low, high] => {
                         problem(
                             index,
                             "between",
@@ -147,7 +158,15 @@ pub fn parse(text: &str, path: &Path, config: &Config) -> Result<Vec<Expectation
                         );
                         None
                     }
-                }
+                    _ => {
+                        problem(
+                            index,
+                            "between",
+                            format!("{bounds:?}: give exactly two numbers, [low, high]"),
+                        );
+                        None
+                    }
+                },
                 (None, None, None, Some(within)) => {
                     let other = find_arm("within.of", &within.of);
                     if within.relative >= 0.0 && within.relative.is_finite() {
@@ -290,7 +309,11 @@ pub fn junit(suite: &str, verdicts: &[Verdict], seconds: f64) -> String {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
+    // Control characters other than tab and newlines are not allowed in XML 1.0.
+    text.chars()
+        .filter(|&c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+        .collect::<String>()
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")

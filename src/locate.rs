@@ -42,10 +42,20 @@ pub enum Segment {
 /// A key as TOML writes it: bare when it can be, quoted otherwise.
 pub fn toml_key(key: &str) -> String {
     if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-        key.to_owned()
-    } else {
-        format!("{key:?}")
+        return key.to_owned();
     }
+    // TOML's basic-string escapes, which `parse_path` reads back.
+    let mut quoted = String::from('"');
+    for c in key.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            c if c.is_control() => quoted.push_str(&format!("\\u{:04X}", c as u32)),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
 }
 
 /// Splits `a."b c"[2].d` into its segments.
@@ -153,14 +163,16 @@ pub fn path_at(document: &Spanned<DeTable<'_>>, span: &Range<usize>) -> Vec<Segm
             // A table's span is its header (or, inline, the braces): a problem with
             // the table as a whole, such as a missing field, points there.
             DeValue::Table(table) => search_table(table, span, path) || within(&value.span(), span),
-            DeValue::Array(array) => array.iter().enumerate().any(|(index, element)| {
-                path.push(Segment::Index(index));
-                let found = search_value(element, span, path);
-                if !found {
-                    path.pop();
-                }
-                found
-            }),
+            DeValue::Array(array) => {
+                array.iter().enumerate().any(|(index, element)| {
+                    path.push(Segment::Index(index));
+                    let found = search_value(element, span, path);
+                    if !found {
+                        path.pop();
+                    }
+                    found
+                }) || within(&value.span(), span)
+            }
             _ => within(&value.span(), span),
         }
     }
@@ -195,10 +207,17 @@ pub fn entry_spans(document: &Spanned<DeTable<'_>>, path: &[Segment]) -> Option<
     }
     let (Segment::Key(last), parents) = path.split_last()? else { return None };
     let mut table = document.get_ref();
-    for segment in parents {
+    let mut parents = parents.iter().peekable();
+    while let Some(segment) = parents.next() {
         let Segment::Key(key) = segment else { return None };
-        match table.get(key.as_str()).map(Spanned::get_ref) {
-            Some(DeValue::Table(inner)) => table = inner,
+        let mut value = table.get(key.as_str())?.get_ref();
+        // An array of tables: the next segment picks the element.
+        if let (DeValue::Array(array), Some(Segment::Index(index))) = (value, parents.peek()) {
+            value = array.get(*index)?.get_ref();
+            parents.next();
+        }
+        match value {
+            DeValue::Table(inner) => table = inner,
             _ => return None,
         }
     }
@@ -206,6 +225,38 @@ pub fn entry_spans(document: &Spanned<DeTable<'_>>, path: &[Segment]) -> Option<
     let mut spans = vec![whole(key.span(), value.span())];
     collect(value, &mut spans);
     Some(spans)
+}
+
+/// Widens each span of an entry so that blanking it leaves valid TOML: an entry
+/// that starts its line (`key = value`, `a.b = 1`, a `[table]` header) takes its
+/// whole lines; an entry inside an inline table takes one neighbouring comma.
+pub fn widen_entry_spans(text: &str, spans: &mut [Range<usize>]) {
+    let bytes = text.as_bytes();
+    for span in spans.iter_mut() {
+        let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+        let before = text[line_start..span.start].trim();
+        if before.is_empty() || before == "[" || before == "[[" {
+            let line_end = text[span.end..].find('\n').map_or(text.len(), |i| span.end + i);
+            *span = line_start..line_end;
+            continue;
+        }
+        // Inside an inline table: take the comma after, else the one before.
+        let mut end = span.end;
+        while end < bytes.len() && bytes[end] == b' ' {
+            end += 1;
+        }
+        if end < bytes.len() && bytes[end] == b',' {
+            span.end = end + 1;
+        } else {
+            let mut start = span.start;
+            while start > 0 && bytes[start - 1] == b' ' {
+                start -= 1;
+            }
+            if start > 0 && bytes[start - 1] == b',' {
+                span.start = start - 1;
+            }
+        }
+    }
 }
 
 /// Overwrites `spans` of `text` in place: with `replacement` padded with spaces to
@@ -219,12 +270,24 @@ pub fn overwrite(text: &mut String, spans: &[Range<usize>], replacement: Option<
         let blank: Vec<u8> =
             bytes[span.clone()].iter().map(|&b| if b == b'\n' { b'\n' } else { b' ' }).collect();
         let new: Vec<u8> = match replacement {
-            Some(value) if value.len() <= blank.len() && !blank.contains(&b'\n') => {
-                let mut padded = value.as_bytes().to_vec();
-                padded.resize(blank.len(), b' ');
-                padded
+            // The placeholder over the start, padded; the newlines of a value that
+            // spanned several lines stay, so later lines keep their numbers.
+            Some(value) => {
+                let first_line = blank.iter().position(|&b| b == b'\n').unwrap_or(blank.len());
+                let mut new = value.as_bytes().to_vec();
+                new.extend(std::iter::repeat_n(b' ', first_line.saturating_sub(value.len())));
+                // A placeholder longer than the first line borrows spaces from the
+                // blanked lines after it, so the total length stays the same.
+                let mut surplus = value.len().saturating_sub(first_line);
+                for &byte in &blank[first_line..] {
+                    if byte == b' ' && surplus > 0 {
+                        surplus -= 1;
+                    } else {
+                        new.push(byte);
+                    }
+                }
+                new
             }
-            Some(value) => value.as_bytes().to_vec(),
             None => blank,
         };
         bytes.splice(span, new);
@@ -358,7 +421,12 @@ fn edit_distance(a: &str, b: &str) -> usize {
 /// The names a serde message lists as expected: "expected `a`, `b` or `c`",
 /// "expected one of `a`, `b`".
 pub fn expected_names(message: &str) -> Vec<&str> {
-    let Some((_, expected)) = message.split_once("expected") else { return Vec::new() };
+    // Past the complained-of word, which may itself contain "expected".
+    let rest = match message.find('`') {
+        Some(open) => message[open + 1..].find('`').map_or("", |close| &message[open + close + 2..]),
+        None => message,
+    };
+    let Some((_, expected)) = rest.split_once("expected") else { return Vec::new() };
     expected.split('`').skip(1).step_by(2).collect()
 }
 

@@ -191,3 +191,53 @@ fn set_overrides_a_field_like_the_file_would() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("did you mean `steps`?"));
 }
+
+#[test]
+fn statements_that_cannot_be_tested_are_refused_before_running() {
+    let dir = WorkDir::new("check-refused");
+    let cases = [
+        (
+            "self.expect.toml",
+            "[[expect]]\narm = \"best, Peter\"\nmetric = \"efficiency_gain\"\nhigher_than = \"best, Peter\"\n",
+            "compared with itself",
+        ),
+        (
+            "three.expect.toml",
+            "[[expect]]\narm = \"best, Peter\"\nmetric = \"efficiency_gain\"\nbetween = [1.0, 2.0, 3.0]\n",
+            "exactly two numbers",
+        ),
+    ];
+    for (name, text, why) in cases {
+        let expect = dir.write(name, text);
+        let output =
+            dir.run(&["check", &scenario("ci/peter_principle.toml"), "--expect", expect.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(2), "{name}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains(why), "{name}");
+    }
+    assert!(!dir.path.join("output").exists());
+}
+
+#[test]
+fn a_sweep_may_not_change_which_arms_there_are() {
+    let dir = WorkDir::new("sweep-arms");
+    let output = dir.run(&[
+        "run",
+        &scenario("peter_principle.toml"),
+        "--sweep",
+        "arms.extra.promotion=best,random",
+        "--trials",
+        "2",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not which arms there are"));
+    let output = dir.run(&[
+        "run",
+        &scenario("peter_principle.toml"),
+        "--sweep",
+        "workforce.dismissal_threshold=3,4",
+        "--set",
+        "workforce.dismissal_threshold=5",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("both swept and set"));
+}

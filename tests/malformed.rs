@@ -318,3 +318,33 @@ fn every_malformed_scenario_is_refused_precisely_and_nothing_is_written() {
         failures.join("\n")
     );
 }
+
+/// Several problems in one file are all reported, each at its own line, even after
+/// an unknown field in an array of tables, a dotted key, an inline table, and a
+/// wrong value that spans several lines.
+#[test]
+fn problems_after_the_first_keep_their_lines() {
+    let text = VALID
+        .replace("positions = 4\n", "positions = 4\ncolour = \"red\"\n")
+        .replace("whole_years = true", "whole_years = [\n  true,\n  false,\n]")
+        .replace("sd = 2.0, min", "sd = 2.0, shape = 3, min")
+        .replace("promotion = \"best\"", "promotion = \"bets\"");
+    let dir = WorkDir::new("several");
+    let path = dir.write("several.toml", &text);
+    let output = dir.run(&["validate", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let line_of = |needle: &str| text.lines().position(|line| line.contains(needle)).unwrap() + 1;
+    for (field, needle) in [
+        ("levels[1].colour", "colour"),
+        ("workforce.skill.shape", "shape = 3"),
+        ("workforce.whole_years", "whole_years"),
+        ("arms.best.promotion", "bets"),
+    ] {
+        let expected = format!("several.toml:{}:", line_of(needle));
+        assert!(
+            stderr.lines().any(|line| line.contains(&expected) && line.contains(field)),
+            "{field} not reported at {expected}\n{stderr}"
+        );
+    }
+}

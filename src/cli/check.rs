@@ -31,6 +31,12 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let run = &args.run;
     let config = load_config(&run.scenario, run.trials, run.seed, &run.set)?;
+    if !run.sweep.is_empty() || (!config.sweep.is_empty() && !run.no_sweep) {
+        return Err(Failure::bad_input(anyhow!(
+            "check tests one run, and {} would sweep; pass --no-sweep to check it at its own values, or --set a value",
+            run.scenario.display()
+        )));
+    }
     let expectations = expect::load(&args.expect, &config).map_err(Failure::bad_input)?;
     let text = std::fs::read_to_string(&run.scenario)
         .map_err(|error| Failure::bad_input(anyhow!("cannot read {}: {error}", run.scenario.display())))?;

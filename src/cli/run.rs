@@ -110,7 +110,7 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
 }
 
 /// Refuses, before anything starts, a run estimated not to fit in memory.
-fn check_memory(config: &Config, threads: usize, max_memory: Option<f64>) -> Result<(), Failure> {
+pub fn check_memory(config: &Config, threads: usize, max_memory: Option<f64>) -> Result<(), Failure> {
     const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
     let limit = match max_memory {
         Some(gib) if gib.is_finite() && gib > 0.0 => gib * GIB,
@@ -143,7 +143,7 @@ fn available_memory() -> Option<u64> {
 }
 
 /// A flag set by Ctrl-C; a second Ctrl-C exits at once.
-fn interrupt_flag() -> Arc<AtomicBool> {
+pub fn interrupt_flag() -> Arc<AtomicBool> {
     static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
     FLAG.get_or_init(|| {
         let flag = Arc::new(AtomicBool::new(false));

@@ -3,7 +3,6 @@
 //! numbers across points as well as arms).
 
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::anyhow;
@@ -13,9 +12,10 @@ use attrition::config::{self, Config, Override, SweepAxis};
 use attrition::output::manifest::{self, RunRecord};
 use attrition::output::sweep::{self as sweep_output, SweepPoint};
 use attrition::output::{Staging, charts};
-use attrition::runner::{self, RunOptions};
+use attrition::runner::{self, RunError, RunOptions};
 
 use super::progress::Progress;
+use super::run::{check_memory, interrupt_flag};
 use super::scenario::{apply_flags, parse_overrides};
 use super::{Failure, RunArgs};
 
@@ -38,20 +38,36 @@ pub fn sweep(args: &RunArgs, base: &Config) -> Result<(), Failure> {
     let text = std::fs::read_to_string(&args.scenario)
         .map_err(|error| Failure::bad_input(anyhow!("cannot read {}: {error}", args.scenario.display())))?;
     let set = parse_overrides(&args.set)?;
+    check_axes(&axes, &set)?;
 
     // Validate every point before running any, so a bad value fails at once.
     let grid = grid(&axes);
+    let threads = args.threads.filter(|&n| n > 0).unwrap_or_else(rayon::current_num_threads);
+    let arm_names: Vec<&str> = base.arms.iter().map(|arm| arm.name.as_str()).collect();
     let mut points = Vec::with_capacity(grid.len());
     for assignment in &grid {
         let mut overrides = set.clone();
         overrides.extend(assignment.iter().cloned());
-        let config = config::parse_with(&text, &args.scenario, &overrides).map_err(Failure::bad_input)?;
+        let config = config::parse_point(&text, &args.scenario, &overrides).map_err(Failure::bad_input)?;
         let config = apply_flags(config, args.trials, args.seed)?;
+        let point_arms: Vec<&str> = config.arms.iter().map(|arm| arm.name.as_str()).collect();
+        if point_arms != arm_names {
+            return Err(Failure::bad_input(anyhow!(
+                "at {}: the arms are {point_arms:?}, not the scenario's {arm_names:?}; a sweep may change an \
+                 arm's levers but not which arms there are",
+                describe(assignment)
+            )));
+        }
+        check_memory(&config, threads, args.max_memory)?;
         points.push((assignment.clone(), config));
     }
+    // The manifest records the sweep that ran, from the file or the command line.
+    let mut base = base.clone();
+    base.sweep = axes.clone();
+    let base = &base;
 
     let staging = Staging::begin(&args.out.join(&base.name), args.force).map_err(Failure::failed)?;
-    let stop = AtomicBool::new(false);
+    let stop = interrupt_flag();
     let mut progress = Progress::new(!args.quiet);
     let total: u64 = points.iter().map(|(_, c)| u64::from(c.trials)).sum();
     let mut done_before = 0;
@@ -64,7 +80,14 @@ pub fn sweep(args: &RunArgs, base: &Config) -> Result<(), Failure> {
             |_| Ok(()),
             |done, _| progress.update(done_before + done, total),
         )
-        .map_err(Failure::failed)?;
+        .map_err(|error| match error {
+            RunError::Interrupted { .. } => Failure::interrupted(anyhow!(
+                "sweep interrupted at {}; nothing was written and any previous results in {} are intact",
+                describe(assignment),
+                args.out.join(&base.name).display()
+            )),
+            other => Failure::failed(other),
+        })?;
         done_before += u64::from(config.trials);
         results.push(SweepPoint { values: assignment.iter().map(|o| o.value.clone()).collect(), summary });
     }
@@ -90,6 +113,30 @@ pub fn sweep(args: &RunArgs, base: &Config) -> Result<(), Failure> {
     let (directory, paths) = manifest::seal(staging, written, record).map_err(Failure::failed)?;
     if !args.quiet {
         print_sweep(base, &fields, &results, &directory, &paths, elapsed);
+    }
+    Ok(())
+}
+
+/// A point of the grid in words.
+fn describe(assignment: &[Override]) -> String {
+    assignment.iter().map(Override::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// Refuses a field swept twice, or both swept and set: one value would silently win.
+fn check_axes(axes: &[SweepAxis], set: &[Override]) -> Result<(), Failure> {
+    for (index, axis) in axes.iter().enumerate() {
+        if axes[..index].iter().any(|other| other.field == axis.field) {
+            return Err(Failure::bad_input(anyhow!("{} is swept twice", axis.field)));
+        }
+        if set.iter().any(|over| over.field == axis.field) {
+            return Err(Failure::bad_input(anyhow!("{} is both swept and set with --set", axis.field)));
+        }
+        if axis.field == "simulation.trials" || axis.field == "simulation.seed" {
+            return Err(Failure::bad_input(anyhow!(
+                "{}: sweep a model parameter; trials and seed are not parameters of the model",
+                axis.field
+            )));
+        }
     }
     Ok(())
 }

@@ -102,7 +102,7 @@ pub enum ScenarioError {
     },
     /// The file has problems; all that could be found are listed.
     #[error(
-        "scenario {path} has {} problem{}:\n{}",
+        "{path} has {} problem{}:\n{}",
         .problems.len(),
         if .problems.len() == 1 { "" } else { "s" },
         .problems.iter().map(|p| format!("  {}:{p}", .path.display())).collect::<Vec<_>>().join("\n")
@@ -147,6 +147,17 @@ pub fn parse_with(text: &str, path: &Path, overrides: &[Override]) -> Result<Con
     if overrides.is_empty() {
         return Ok(config);
     }
+    let mut edited = parse_point(text, path, overrides)?;
+    // Overrides edit values, not the sweep: keep the file's.
+    edited.sweep = config.sweep;
+    Ok(edited)
+}
+
+/// One point of a sweep (or the file with `--set` overrides): the text with the
+/// overrides applied and the sweep removed, validated, its problems reported
+/// against the flags that caused them. Does not re-check the file itself; callers
+/// have (see [`parse_with`]).
+pub fn parse_point(text: &str, path: &Path, overrides: &[Override]) -> Result<Config, ScenarioError> {
     let edited = point_text(text, overrides).map_err(|message| ScenarioError::Invalid {
         path: path.to_owned(),
         problems: vec![FieldProblem::new(ProblemKind::UnknownField, "", message)],
@@ -166,8 +177,7 @@ pub fn parse_with(text: &str, path: &Path, overrides: &[Override]) -> Result<Con
         },
         other => other,
     })?;
-    // Overrides edit values, not the sweep: keep the file's.
-    config.sweep = parse(text, path)?.sweep;
+    config.sweep = Vec::new();
     Ok(config)
 }
 
@@ -211,11 +221,15 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ScenarioError> {
         match RawScenario::deserialize(toml::de::Deserializer::from(document.clone())) {
             Ok(raw) => break Some(raw),
             Err(error) => {
-                let problem = describe(&error, &document, &working);
+                // Positions are read in the original text: the edits keep every byte
+                // where it was.
+                let problem = describe(&error, &document, text);
                 let edit = match problem.kind {
-                    ProblemKind::UnknownField => {
-                        locate::entry_spans(&document, &parse_path(&problem.field)).map(|spans| (spans, None))
-                    }
+                    ProblemKind::UnknownField => locate::entry_spans(&document, &parse_path(&problem.field))
+                        .map(|mut spans| {
+                            locate::widen_entry_spans(&working, &mut spans);
+                            (spans, None)
+                        }),
                     ProblemKind::WrongType | ProblemKind::UnknownValue => error
                         .span()
                         .zip(locate::placeholder(error.message()))

@@ -8,7 +8,7 @@ use crate::metrics::TrialMetric;
 use crate::runner::RunSummary;
 
 use super::tables::summary_fields;
-use super::{OutputError, io_error};
+use super::{OutputError, format_number, io_error};
 
 /// The sweep's table.
 pub const SWEEP: &str = "sweep.csv";
@@ -43,6 +43,7 @@ pub fn write(
             .iter()
             .map(|value| match value {
                 toml::Value::String(text) => text.clone(),
+                toml::Value::Float(number) => format_number(*number),
                 other => render_value(other),
             })
             .collect();
