@@ -24,13 +24,13 @@ pub fn choose_candidate<R: Rng + ?Sized>(
     }
     match policy {
         Promotion::Best => Some(best_holder(workforce, candidates, rng)),
-        Promotion::Worst => Some(worst_holder(workforce, candidates, rng)),
+        Promotion::Worst => Some(worst_holder(workforce, candidates, headcount, rng)),
         Promotion::Random => Some(random_holder(workforce, candidates, rng)),
         Promotion::Mixed { best_probability } => {
             if uniform01(rng) < best_probability {
                 Some(best_holder(workforce, candidates, rng))
             } else {
-                Some(worst_holder(workforce, candidates, rng))
+                Some(worst_holder(workforce, candidates, headcount, rng))
             }
         }
     }
@@ -157,10 +157,17 @@ fn best_holder<R: Rng + ?Sized>(workforce: &Workforce, candidates: Range<usize>,
 /// The filled position with the lowest skill, ties broken uniformly at random.
 /// Needs one filled position.
 #[inline]
-fn worst_holder<R: Rng + ?Sized>(workforce: &Workforce, candidates: Range<usize>, rng: &mut R) -> usize {
+fn worst_holder<R: Rng + ?Sized>(
+    workforce: &Workforce,
+    candidates: Range<usize>,
+    headcount: usize,
+    rng: &mut R,
+) -> usize {
     let occupied = &workforce.occupied[candidates.clone()];
     let skills = &workforce.skill[candidates.clone()];
-    let (bottom, first, count) = lane_extreme::<false>(skills, Some(occupied));
+    // A full level has no vacant zeros to skip: the cheaper unmasked scan will do.
+    let mask = (headcount < candidates.len()).then_some(occupied);
+    let (bottom, first, count) = lane_extreme::<false>(skills, mask);
     resolve_ties(workforce, candidates, bottom, first, count, rng)
 }
 
