@@ -360,30 +360,6 @@ pub fn table_at(document: &Spanned<DeTable<'_>>, span: &Range<usize>) -> Option<
     found.then_some(path)
 }
 
-/// Removes the field at `path` (ending in a table key) from the document; true if
-/// it was there.
-pub fn remove_path(document: &mut Spanned<DeTable<'_>>, path: &[Segment]) -> bool {
-    fn from_table(table: &mut DeTable<'_>, path: &[Segment]) -> bool {
-        match path {
-            [Segment::Key(last)] => table.remove(last.as_str()).is_some(),
-            [Segment::Key(key), rest @ ..] => {
-                table.get_mut(key.as_str()).is_some_and(|value| from_value(value.get_mut(), rest))
-            }
-            _ => false,
-        }
-    }
-    fn from_value(value: &mut DeValue<'_>, path: &[Segment]) -> bool {
-        match (value, path.first()) {
-            (DeValue::Table(table), Some(Segment::Key(_))) => from_table(table, path),
-            (DeValue::Array(array), Some(Segment::Index(index))) => {
-                array.get_mut(*index).is_some_and(|element| from_value(element.get_mut(), &path[1..]))
-            }
-            _ => false,
-        }
-    }
-    from_table(document.get_mut(), path)
-}
-
 /// The candidate closest to `word` by edit distance, if it is close enough to be a
 /// likely typo (at most a third of the word's length, and at least 1, apart).
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
@@ -468,16 +444,6 @@ mod tests {
         assert_eq!(at("simulation.trials").map(|l| l.line), Some(2));
         let span = span_of(&document, &parse_path("levels[1].positions")).unwrap();
         assert_eq!(render_path(&path_at(&document, &span)), "levels[1].positions");
-    }
-
-    #[test]
-    fn fields_are_removed_by_path() {
-        let mut document = DeTable::parse(TEXT).unwrap();
-        assert!(remove_path(&mut document, &parse_path("levels[1].positions")));
-        assert!(!remove_path(&mut document, &parse_path("levels[1].positions")));
-        assert!(remove_path(&mut document, &parse_path("arms.\"best, Peter\".promotion")));
-        assert!(!remove_path(&mut document, &parse_path("levels[7].positions")));
-        assert!(span_of(&document, &parse_path("levels[0].positions")).is_some());
     }
 
     #[test]

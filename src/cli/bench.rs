@@ -69,8 +69,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
     }
     let (config, scenario_file, text) = match (&args.scenario, &args.workload) {
         (Some(path), _) => {
-            let config = load_config(path, args.trials, None, &[])?;
-            let text = std::fs::read_to_string(path).unwrap_or_default();
+            let (config, text) = load_config(path, args.trials, None, &[])?;
             (config, path.clone(), text)
         }
         (None, Some(name)) => {

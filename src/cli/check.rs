@@ -9,7 +9,7 @@ use clap::Args;
 
 use attrition::expect;
 
-use super::run::{Job, execute};
+use super::run::execute;
 use super::scenario::load_config;
 use super::{EXIT_FAILURE, Failure, RunArgs};
 
@@ -30,26 +30,15 @@ pub struct CheckArgs {
 pub fn check(args: &CheckArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let run = &args.run;
-    let config = load_config(&run.scenario, run.trials, run.seed, &run.set)?;
-    if !run.sweep.is_empty() || (!config.sweep.is_empty() && !run.no_sweep) {
+    let (config, text) = load_config(&run.scenario, run.trials, run.seed, &run.set)?;
+    if run.sweeps(&config) {
         return Err(Failure::bad_input(anyhow!(
             "check tests one run, and {} would sweep; pass --no-sweep to check it at its own values, or --set a value",
             run.scenario.display()
         )));
     }
     let expectations = expect::load(&args.expect, &config).map_err(Failure::bad_input)?;
-    let text = std::fs::read_to_string(&run.scenario)
-        .map_err(|error| Failure::bad_input(anyhow!("cannot read {}: {error}", run.scenario.display())))?;
-    let report = execute(&Job {
-        config: &config,
-        scenario_file: &run.scenario,
-        scenario_text: &text,
-        out: &run.out,
-        threads: run.threads,
-        force: run.force,
-        show_progress: !run.quiet,
-        max_memory: run.max_memory,
-    })?;
+    let report = execute(&run.job(&config, &text))?;
     let verdicts = expect::evaluate(&config, &report.summary, &expectations);
     for verdict in &verdicts {
         println!("{}  {}: {}", if verdict.holds { "PASS" } else { "FAIL" }, verdict.name, verdict.detail);

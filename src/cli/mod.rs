@@ -89,6 +89,27 @@ struct RunArgs {
     max_memory: Option<f64>,
 }
 
+impl RunArgs {
+    /// Whether these flags make a run of `config` a sweep.
+    fn sweeps(&self, config: &attrition::config::Config) -> bool {
+        !self.sweep.is_empty() || (!config.sweep.is_empty() && !self.no_sweep)
+    }
+
+    /// The single run these flags ask for.
+    fn job<'a>(&'a self, config: &'a attrition::config::Config, scenario_text: &'a str) -> run::Job<'a> {
+        run::Job {
+            config,
+            scenario_file: &self.scenario,
+            scenario_text,
+            out: &self.out,
+            threads: self.threads,
+            force: self.force,
+            show_progress: !self.quiet,
+            max_memory: self.max_memory,
+        }
+    }
+}
+
 /// Parses the command line and runs the subcommand.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();

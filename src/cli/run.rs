@@ -163,24 +163,11 @@ pub fn interrupt_flag() -> Arc<AtomicBool> {
 
 /// `attrition run`.
 pub fn run(args: &RunArgs) -> Result<(), Failure> {
-    let config = load_config(&args.scenario, args.trials, args.seed, &args.set)?;
-    if !args.sweep.is_empty() || (!config.sweep.is_empty() && !args.no_sweep) {
-        return super::sweep::sweep(args, &config);
+    let (config, text) = load_config(&args.scenario, args.trials, args.seed, &args.set)?;
+    if args.sweeps(&config) {
+        return super::sweep::sweep(args, &config, &text);
     }
-    // Read again for the manifest; load_config has just read it, so this fails
-    // only if the file vanished in between.
-    let text = std::fs::read_to_string(&args.scenario)
-        .map_err(|error| Failure::bad_input(anyhow!("cannot read {}: {error}", args.scenario.display())))?;
-    let report = execute(&Job {
-        config: &config,
-        scenario_file: &args.scenario,
-        scenario_text: &text,
-        out: &args.out,
-        threads: args.threads,
-        force: args.force,
-        show_progress: !args.quiet,
-        max_memory: args.max_memory,
-    })?;
+    let report = execute(&args.job(&config, &text))?;
     if !args.quiet {
         print_report(&config, &report);
     }

@@ -5,20 +5,24 @@ use std::path::Path;
 
 use anyhow::anyhow;
 
-use attrition::config::{self, Config, Override};
+use attrition::config::{self, Config, Override, ScenarioError};
 
 use super::Failure;
 
-/// Loads a scenario and applies the command line's overrides.
+/// Loads a scenario and applies the command line's overrides; returns the
+/// validated configuration and the file's text (for the manifest and for sweeps),
+/// read once.
 pub fn load_config(
     path: &Path,
     trials: Option<u32>,
     seed: Option<u64>,
     set: &[String],
-) -> Result<Config, Failure> {
+) -> Result<(Config, String), Failure> {
     let overrides = parse_overrides(set)?;
-    let config = config::load_with(path, &overrides).map_err(Failure::bad_input)?;
-    apply_flags(config, trials, seed)
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| Failure::bad_input(ScenarioError::Read { path: path.to_owned(), source }))?;
+    let config = config::parse_with(&text, path, &overrides).map_err(Failure::bad_input)?;
+    Ok((apply_flags(config, trials, seed)?, text))
 }
 
 /// Parses `--set` flags.

@@ -20,7 +20,7 @@ use super::scenario::{apply_flags, parse_overrides};
 use super::{Failure, RunArgs};
 
 /// Runs the sweep of `args.sweep` (or, without flags, the scenario's `[sweep]`).
-pub fn sweep(args: &RunArgs, base: &Config) -> Result<(), Failure> {
+pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
     let started = Instant::now();
     let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let axes: Vec<SweepAxis> = if args.sweep.is_empty() {
@@ -35,8 +35,6 @@ pub fn sweep(args: &RunArgs, base: &Config) -> Result<(), Failure> {
             })
             .collect::<Result<_, _>>()?
     };
-    let text = std::fs::read_to_string(&args.scenario)
-        .map_err(|error| Failure::bad_input(anyhow!("cannot read {}: {error}", args.scenario.display())))?;
     let set = parse_overrides(&args.set)?;
     check_axes(&axes, &set)?;
 
@@ -48,7 +46,7 @@ pub fn sweep(args: &RunArgs, base: &Config) -> Result<(), Failure> {
     for assignment in &grid {
         let mut overrides = set.clone();
         overrides.extend(assignment.iter().cloned());
-        let config = config::parse_point(&text, &args.scenario, &overrides).map_err(Failure::bad_input)?;
+        let config = config::parse_point(text, &args.scenario, &overrides).map_err(Failure::bad_input)?;
         let config = apply_flags(config, args.trials, args.seed)?;
         let point_arms: Vec<&str> = config.arms.iter().map(|arm| arm.name.as_str()).collect();
         if point_arms != arm_names {
@@ -103,7 +101,7 @@ pub fn sweep(args: &RunArgs, base: &Config) -> Result<(), Failure> {
     let elapsed = started.elapsed().as_secs_f64();
     let record = RunRecord {
         scenario_file: args.scenario.display().to_string(),
-        scenario_text: text.clone(),
+        scenario_text: text.to_owned(),
         scenario: base,
         threads: args.threads.filter(|&n| n > 0).unwrap_or_else(rayon::current_num_threads),
         started_at,

@@ -132,13 +132,6 @@ pub fn load(path: &Path) -> Result<Config, ScenarioError> {
     parse(&text, path)
 }
 
-/// Reads a scenario file and applies overrides (`--set`), each validated like the file.
-pub fn load_with(path: &Path, overrides: &[Override]) -> Result<Config, ScenarioError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| ScenarioError::Read { path: path.to_owned(), source })?;
-    parse_with(&text, path, overrides)
-}
-
 /// Parses scenario text with overrides applied. The file is checked as written
 /// first, so its own problems are located; then with the overrides, whose problems
 /// are reported against the flags that caused them.

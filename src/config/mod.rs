@@ -4,7 +4,7 @@
 mod load;
 pub mod overrides;
 
-pub use load::{FieldProblem, ProblemKind, ScenarioError, load, load_with, parse, parse_point, parse_with};
+pub use load::{FieldProblem, ProblemKind, ScenarioError, load, parse, parse_point, parse_with};
 pub use overrides::Override;
 
 use serde::Serialize;
