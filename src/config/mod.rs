@@ -495,12 +495,10 @@ fn resolve_arm(name: &str, own: &RawLevers, policy: &RawLevers, problems: &mut V
     };
     Arm { name: name.to_owned(), promotion, competence }
 }
+/// A minimal valid scenario (two levels of 1 and 3 positions, two arms), for the
+/// unit tests of every module.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::path::Path;
-
-    const MINIMAL: &str = r#"
+pub(crate) const MINIMAL: &str = r#"
         [simulation]
         steps = 10
         steps_per_year = 1
@@ -523,6 +521,17 @@ mod tests {
         promotion = "random"
         competence = "peter"
     "#;
+
+/// [`MINIMAL`], parsed.
+#[cfg(test)]
+pub(crate) fn minimal_config() -> Config {
+    parse(MINIMAL, std::path::Path::new("scenarios/minimal.toml")).expect("the minimal scenario is valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
 
     fn parse_text(text: &str) -> Result<Config, ScenarioError> {
         parse(text, Path::new("scenarios/minimal.toml"))

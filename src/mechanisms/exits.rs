@@ -66,23 +66,7 @@ mod tests {
     use crate::org::Org;
 
     fn two_level_org() -> Org {
-        let text = r#"
-            [simulation]
-            steps = 1
-            steps_per_year = 1
-            trials = 1
-            seed = 1
-            [[levels]]
-            positions = 1
-            [[levels]]
-            positions = 3
-            [workforce]
-            skill = { mean = 7.0, sd = 2.0, min = 1.0, max = 10.0 }
-            age = { mean = 25.0, sd = 5.0, min = 18.0, max = 60.0 }
-            retirement_age = 60.0
-            [arms.a]
-        "#;
-        Org::new(&crate::config::parse(text, std::path::Path::new("t.toml")).unwrap())
+        Org::new(&crate::config::minimal_config())
     }
 
     #[test]
