@@ -214,7 +214,8 @@ pub fn run(
                 for (metric, &value) in row.iter().enumerate() {
                     arm_totals[arm][metric].add(value);
                 }
-                for (other, other_row) in outcome.arms.iter().enumerate() {
+                // An arm against itself is always zero: not accumulated, not reported.
+                for (other, other_row) in outcome.arms.iter().enumerate().filter(|&(other, _)| other != arm) {
                     for (metric, (&value, &other_value)) in row.iter().zip(other_row).enumerate() {
                         paired[arm][other][metric].add(value, other_value);
                     }
