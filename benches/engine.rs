@@ -28,7 +28,7 @@ fn one_step(c: &mut Criterion) {
     group.throughput(Throughput::Elements(config.positions()));
     for arm in &config.arms {
         let mut workforce = Workforce::vacant(&world.org);
-        let mut trial = Trial::start(&world, arm, 1, &initial, &mut workforce);
+        let mut trial = Trial::start(&world, arm, 1, &initial, &mut workforce, None);
         // Past the initial transient, into the steady state the benchmark measures.
         for _ in 0..100 {
             trial.step();
@@ -49,7 +49,7 @@ fn one_step_at_scale(c: &mut Criterion) {
     group.throughput(Throughput::Elements(config.positions()));
     for arm in &config.arms {
         let mut workforce = Workforce::vacant(&world.org);
-        let mut trial = Trial::start(&world, arm, 1, &initial, &mut workforce);
+        let mut trial = Trial::start(&world, arm, 1, &initial, &mut workforce, None);
         for _ in 0..40 {
             trial.step();
         }
@@ -76,7 +76,7 @@ fn whole_trial(c: &mut Criterion) {
             seed += 1;
             world.draw_initial_workforce(seed, &mut initial);
             for arm in &config.arms {
-                run_arm(&world, arm, seed, &initial, &mut workforce, &mut series);
+                run_arm(&world, arm, seed, &initial, &mut workforce, &mut series, None);
             }
             black_box(series[config.steps as usize])
         })

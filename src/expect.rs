@@ -189,9 +189,10 @@ pub fn parse(text: &str, path: &Path, config: &Config) -> Result<Vec<Expectation
                     None
                 }
             };
-        let metric = TrialMetric::from_name(&statement.metric);
+        let observed = TrialMetric::observed(config);
+        let metric = TrialMetric::from_name(&statement.metric).filter(|metric| observed.contains(metric));
         if metric.is_none() {
-            let known: Vec<&str> = TrialMetric::ALL.iter().map(|m| m.name()).collect();
+            let known: Vec<&str> = observed.iter().map(|m| m.name()).collect();
             problem(
                 index,
                 "metric",

@@ -33,10 +33,37 @@ pub enum StepMetric {
     /// retention curve of the best people. Every trial observes everyone to the end,
     /// so nothing is censored and the Kaplan–Meier estimate is this share.
     TopQuintileRetained,
+    /// Voluntary quits during the step.
+    VoluntaryQuits,
+    /// Voluntary quits of people in the top performance quintile of their level.
+    RegrettedQuits,
+    /// IC grade advancements during the step.
+    GradeAdvancements,
+    /// Total output of the individual contributors per IC position (vacancies count
+    /// 0), 0–10 skill points.
+    Productivity,
+    /// Mean engagement of everyone employed, 0–1.
+    Engagement,
+    /// Mean effectiveness of the managers, 0–1.
+    ManagerEffectiveness,
+    /// Mean overhead share of the top decile of individual contributors by
+    /// performance.
+    OverheadTopDecile,
+    /// Mean overhead share of the other individual contributors.
+    OverheadRest,
+    /// Mean shortfall of credit received against credit deserved over the
+    /// individual contributors, `max(0, 1 − received / deserved)`.
+    CreditGap,
+    /// Total skill of the people who quit during the step, skill points.
+    SkillLost,
 }
 
 /// Number of step metrics; the length of a [`StepRow`].
-pub const STEP_METRICS: usize = 8;
+pub const STEP_METRICS: usize = 18;
+
+/// The step metrics of the Peter-principle model (a scenario without `[dynamics]`):
+/// the rest are about mechanisms it does not have.
+const BASIC_STEP_METRICS: usize = 8;
 
 /// One step's observations, indexed by `StepMetric as usize`.
 pub type StepRow = [f64; STEP_METRICS];
@@ -52,7 +79,27 @@ impl StepMetric {
         Self::Dismissals,
         Self::Efficiency,
         Self::TopQuintileRetained,
+        Self::VoluntaryQuits,
+        Self::RegrettedQuits,
+        Self::GradeAdvancements,
+        Self::Productivity,
+        Self::Engagement,
+        Self::ManagerEffectiveness,
+        Self::OverheadTopDecile,
+        Self::OverheadRest,
+        Self::CreditGap,
+        Self::SkillLost,
     ];
+
+    /// The step metrics a scenario observes, in column order.
+    pub fn observed(config: &Config) -> &'static [StepMetric] {
+        Self::reported(config.dynamics.is_some())
+    }
+
+    /// The step metrics of a scenario with or without `[dynamics]`.
+    pub fn reported(dynamics: bool) -> &'static [StepMetric] {
+        if dynamics { &Self::ALL } else { &Self::ALL[..BASIC_STEP_METRICS] }
+    }
 
     /// The name used in CSV files.
     pub fn name(self) -> &'static str {
@@ -65,6 +112,16 @@ impl StepMetric {
             Self::Dismissals => "dismissals",
             Self::Efficiency => "efficiency",
             Self::TopQuintileRetained => "top_quintile_retained",
+            Self::VoluntaryQuits => "voluntary_quits",
+            Self::RegrettedQuits => "regretted_quits",
+            Self::GradeAdvancements => "grade_advancements",
+            Self::Productivity => "productivity",
+            Self::Engagement => "engagement",
+            Self::ManagerEffectiveness => "manager_effectiveness",
+            Self::OverheadTopDecile => "overhead_top_decile",
+            Self::OverheadRest => "overhead_rest",
+            Self::CreditGap => "credit_gap",
+            Self::SkillLost => "skill_lost",
         }
     }
 
@@ -72,9 +129,20 @@ impl StepMetric {
     pub fn unit(self) -> &'static str {
         match self {
             Self::Headcount | Self::Vacancies => "positions",
-            Self::Hires | Self::Promotions | Self::Retirements | Self::Dismissals => "people per step",
+            Self::Hires
+            | Self::Promotions
+            | Self::Retirements
+            | Self::Dismissals
+            | Self::VoluntaryQuits
+            | Self::RegrettedQuits
+            | Self::GradeAdvancements => "people per step",
             Self::Efficiency => "% of maximum",
             Self::TopQuintileRetained => "share",
+            Self::Productivity => "skill points per IC position",
+            Self::Engagement | Self::ManagerEffectiveness => "0-1",
+            Self::OverheadTopDecile | Self::OverheadRest => "share of time",
+            Self::CreditGap => "share of credit deserved",
+            Self::SkillLost => "skill points per step",
         }
     }
 
@@ -88,10 +156,22 @@ impl StepMetric {
             Self::Hires | Self::Retirements | Self::Dismissals => (positions, 1.0),
             Self::Efficiency => (100.0, 0.01),
             Self::TopQuintileRetained => (1.0, 1e-4),
+            Self::VoluntaryQuits | Self::RegrettedQuits | Self::GradeAdvancements => (positions, 1.0),
+            Self::Productivity => (MAX_PERFORMANCE, 1e-4),
+            Self::Engagement
+            | Self::ManagerEffectiveness
+            | Self::OverheadTopDecile
+            | Self::OverheadRest
+            | Self::CreditGap => (1.0, 1e-4),
+            Self::SkillLost => (10.0 * positions, 1e-3),
         };
         (HEADROOM * bound, resolution)
     }
 }
+
+/// The most a person's performance can be: skill 10 at full focus and engagement
+/// under the best manager with the steepest multiplier (β = 2).
+pub const MAX_PERFORMANCE: f64 = 20.0;
 
 /// A figure that summarises a whole trial.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,10 +191,27 @@ pub enum TrialMetric {
     RetirementRate,
     /// Dismissals per year per position.
     DismissalRate,
+    /// Voluntary quits per year per position: the annual voluntary attrition rate.
+    VoluntaryAttrition,
+    /// Quits of top-quintile performers per year per position.
+    RegrettedAttrition,
+    /// Share of the initial top quintile (by skill) still employed at the end.
+    TopQuintileRetained,
+    /// Mean productivity over steps 1..=T, skill points per IC position.
+    MeanProductivity,
+    /// Productivity summed over the run, skill points × years per IC position.
+    CumulativeOutput,
+    /// Mean engagement over steps 1..=T.
+    MeanEngagement,
+    /// Skill that left through voluntary quits, skill points per year per position.
+    SkillLost,
 }
 
 /// Number of trial metrics; the length of a [`TrialRow`].
-pub const TRIAL_METRICS: usize = 7;
+pub const TRIAL_METRICS: usize = 14;
+
+/// The trial metrics of the Peter-principle model.
+const BASIC_TRIAL_METRICS: usize = 7;
 
 /// One trial's summary, indexed by `TrialMetric as usize`.
 pub type TrialRow = [f64; TRIAL_METRICS];
@@ -129,7 +226,24 @@ impl TrialMetric {
         Self::HireRate,
         Self::RetirementRate,
         Self::DismissalRate,
+        Self::VoluntaryAttrition,
+        Self::RegrettedAttrition,
+        Self::TopQuintileRetained,
+        Self::MeanProductivity,
+        Self::CumulativeOutput,
+        Self::MeanEngagement,
+        Self::SkillLost,
     ];
+
+    /// The trial metrics a scenario reports, in column order.
+    pub fn observed(config: &Config) -> &'static [TrialMetric] {
+        Self::reported(config.dynamics.is_some())
+    }
+
+    /// The trial metrics of a scenario with or without `[dynamics]`.
+    pub fn reported(dynamics: bool) -> &'static [TrialMetric] {
+        if dynamics { &Self::ALL } else { &Self::ALL[..BASIC_TRIAL_METRICS] }
+    }
 
     /// The name used in CSV files.
     pub fn name(self) -> &'static str {
@@ -141,6 +255,13 @@ impl TrialMetric {
             Self::HireRate => "hire_rate",
             Self::RetirementRate => "retirement_rate",
             Self::DismissalRate => "dismissal_rate",
+            Self::VoluntaryAttrition => "voluntary_attrition",
+            Self::RegrettedAttrition => "regretted_attrition",
+            Self::TopQuintileRetained => "top_quintile_retained",
+            Self::MeanProductivity => "mean_productivity",
+            Self::CumulativeOutput => "cumulative_output",
+            Self::MeanEngagement => "mean_engagement",
+            Self::SkillLost => "skill_lost",
         }
     }
 
@@ -154,6 +275,11 @@ impl TrialMetric {
         match self {
             Self::FinalEfficiency | Self::MeanEfficiency => "%",
             Self::EfficiencyGain => "percentage points",
+            Self::TopQuintileRetained => "share",
+            Self::MeanProductivity => "skill points per IC position",
+            Self::CumulativeOutput => "skill point-years per IC position",
+            Self::MeanEngagement => "0-1",
+            Self::SkillLost => "skill points per position per year",
             _ => "per position per year",
         }
     }
@@ -164,9 +290,15 @@ impl TrialMetric {
             Self::FinalEfficiency | Self::MeanEfficiency | Self::EfficiencyGain => (100.0, 0.01),
             // Rates are a few hundredths per year: 1e-6 keeps four significant digits.
             Self::PromotionRate => (f64::from(config.steps_per_year) * config.levels.len() as f64, 1e-6),
-            Self::HireRate | Self::RetirementRate | Self::DismissalRate => {
-                (f64::from(config.steps_per_year), 1e-6)
-            }
+            Self::HireRate
+            | Self::RetirementRate
+            | Self::DismissalRate
+            | Self::VoluntaryAttrition
+            | Self::RegrettedAttrition => (f64::from(config.steps_per_year), 1e-6),
+            Self::TopQuintileRetained | Self::MeanEngagement => (1.0, 1e-4),
+            Self::MeanProductivity => (MAX_PERFORMANCE, 1e-4),
+            Self::CumulativeOutput => (MAX_PERFORMANCE * config.years(), 1e-3),
+            Self::SkillLost => (10.0 * f64::from(config.steps_per_year), 1e-5),
         };
         (HEADROOM * bound, resolution)
     }
@@ -194,6 +326,14 @@ pub fn summarise_trial(config: &Config, series: &[StepRow]) -> TrialRow {
     row[TrialMetric::HireRate as usize] = total(StepMetric::Hires) * per_position_year;
     row[TrialMetric::RetirementRate as usize] = total(StepMetric::Retirements) * per_position_year;
     row[TrialMetric::DismissalRate as usize] = total(StepMetric::Dismissals) * per_position_year;
+    row[TrialMetric::VoluntaryAttrition as usize] = total(StepMetric::VoluntaryQuits) * per_position_year;
+    row[TrialMetric::RegrettedAttrition as usize] = total(StepMetric::RegrettedQuits) * per_position_year;
+    row[TrialMetric::TopQuintileRetained as usize] = last[StepMetric::TopQuintileRetained as usize];
+    let productivity = total(StepMetric::Productivity);
+    row[TrialMetric::MeanProductivity as usize] = productivity / steps.len() as f64;
+    row[TrialMetric::CumulativeOutput as usize] = productivity * config.step_years();
+    row[TrialMetric::MeanEngagement as usize] = total(StepMetric::Engagement) / steps.len() as f64;
+    row[TrialMetric::SkillLost as usize] = total(StepMetric::SkillLost) * per_position_year;
     row
 }
 

@@ -2,6 +2,11 @@
 //!
 //! Positions are plain indices `0..positions`, level by level from the top, so the
 //! people on a level are one contiguous slice of every per-position array.
+//!
+//! Teams are slots, not people: position `i` of a level reports to position
+//! `⌊i · n_above / n⌋` of the level above (a balanced assignment), so each manager's
+//! team is a contiguous slice of the level below and spans of control differ by at
+//! most one. Whoever holds a position manages whoever holds its team's positions.
 
 use std::ops::Range;
 
@@ -13,7 +18,14 @@ pub struct Org {
     /// `level_starts[l]..level_starts[l + 1]` are the positions of level `l`;
     /// the last entry is the total number of positions.
     level_starts: Vec<usize>,
+    /// The manager's position of each position; `NO_MANAGER` on the top level.
+    managers: Vec<u32>,
+    /// The team of each position: positions on the level below (empty at the bottom).
+    teams: Vec<Range<u32>>,
 }
+
+/// The manager of a top-level position.
+pub const NO_MANAGER: u32 = u32::MAX;
 
 impl Org {
     /// The layout of a configuration's levels.
@@ -25,7 +37,43 @@ impl Org {
             start += level.positions as usize;
             level_starts.push(start);
         }
-        Self { level_starts }
+        let positions = start;
+        let mut managers = vec![NO_MANAGER; positions];
+        let mut teams = vec![0..0; positions];
+        for level in 1..config.levels.len() {
+            let (above, here) =
+                (level_starts[level - 1]..level_starts[level], level_starts[level]..level_starts[level + 1]);
+            for (index, position) in here.clone().enumerate() {
+                let manager = above.start + index * above.len() / here.len();
+                managers[position] = manager as u32;
+                let team = &mut teams[manager];
+                if team.start == team.end {
+                    *team = position as u32..position as u32;
+                }
+                team.end = position as u32 + 1;
+            }
+        }
+        Self { level_starts, managers, teams }
+    }
+
+    /// The position a position reports to, or `None` on the top level.
+    #[inline]
+    pub fn manager(&self, position: usize) -> Option<usize> {
+        let manager = self.managers[position];
+        (manager != NO_MANAGER).then_some(manager as usize)
+    }
+
+    /// Every position's manager position (`NO_MANAGER` on the top level).
+    #[inline]
+    pub fn managers(&self) -> &[u32] {
+        &self.managers
+    }
+
+    /// The positions reporting to `position` (empty on the bottom level).
+    #[inline]
+    pub fn team(&self, position: usize) -> Range<usize> {
+        let team = &self.teams[position];
+        team.start as usize..team.end as usize
     }
 
     /// Number of levels.
@@ -70,5 +118,27 @@ mod tests {
         assert_eq!(org.level_of(78), 4);
         assert_eq!(org.level_of(79), 5);
         assert_eq!(org.level_of(159), 5);
+    }
+
+    #[test]
+    fn teams_partition_each_level_below_in_balanced_slices() {
+        let text = include_str!("../scenarios/peter_principle.toml");
+        let config = parse(text, Path::new("peter_principle.toml")).unwrap();
+        let org = Org::new(&config);
+        assert_eq!(org.manager(0), None);
+        for level in 0..org.levels() - 1 {
+            let mut covered = Vec::new();
+            let sizes: Vec<usize> = org.level(level).map(|manager| org.team(manager).len()).collect();
+            for manager in org.level(level) {
+                for report in org.team(manager) {
+                    assert_eq!(org.manager(report), Some(manager));
+                    covered.push(report);
+                }
+            }
+            assert_eq!(covered, org.level(level + 1).collect::<Vec<_>>());
+            let (min, max) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+            assert!(max - min <= 1 && *min >= 1, "level {level}: spans {sizes:?}");
+        }
+        assert!(org.team(159).is_empty());
     }
 }

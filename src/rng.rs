@@ -53,6 +53,18 @@ pub enum Stream {
     /// of who is promoted, so arms that differ only in the competence hypothesis
     /// still choose alike.
     Competence = 4,
+    /// The traits beyond skill and age (leadership, engagement, tenure, the quit
+    /// threshold) of the initial workforce: apart from `Initial`, so the
+    /// Peter-principle model draws the same people whether or not they are used.
+    InitialTraits = 5,
+    /// The same traits of external hires, apart from `Hiring` for the same reason.
+    HiringTraits = 6,
+    /// Random overhead shares.
+    Overhead = 7,
+    /// Engagement noise.
+    Engagement = 8,
+    /// Grade advancements.
+    Growth = 9,
 }
 
 /// The generator of one stream of one trial.
@@ -78,6 +90,18 @@ pub fn uniform01<R: Rng + ?Sized>(rng: &mut R) -> f64 {
 pub fn uniform_index<R: Rng + ?Sized>(rng: &mut R, n: usize) -> usize {
     debug_assert!(n > 0);
     ((u128::from(rng.next_u64()) * n as u128) >> 64) as usize
+}
+
+/// A standard normal draw (rand_distr's ziggurat, value-stable and pinned below).
+#[inline]
+pub fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    StandardNormal.sample(rng)
+}
+
+/// An Exp(1) draw, by inversion of one uniform.
+#[inline]
+pub fn standard_exponential<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    -(1.0 - uniform01(rng)).ln()
 }
 
 /// A normal distribution truncated to [min, max] by redrawing until a draw falls
@@ -119,6 +143,16 @@ impl TruncatedNormal {
         let b = (self.max - self.mean) / self.sd;
         self.mean + self.sd * (normal_pdf(a) - normal_pdf(b)) / self.mass_inside()
     }
+
+    /// The standard deviation of the truncated distribution.
+    pub fn truncated_sd(&self) -> f64 {
+        let a = (self.min - self.mean) / self.sd;
+        let b = (self.max - self.mean) / self.sd;
+        let mass = self.mass_inside();
+        let shift = (normal_pdf(a) - normal_pdf(b)) / mass;
+        let variance = 1.0 + (a * normal_pdf(a) - b * normal_pdf(b)) / mass - shift * shift;
+        self.sd * variance.max(0.0).sqrt()
+    }
 }
 
 fn normal_pdf(z: f64) -> f64 {
@@ -127,7 +161,7 @@ fn normal_pdf(z: f64) -> f64 {
 
 /// Standard normal CDF via erfc (W. J. Cody's rational approximation is overkill here;
 /// this Abramowitz–Stegun 7.1.26 form is accurate to 1.5e-7, ample for validation).
-fn normal_cdf(z: f64) -> f64 {
+pub fn normal_cdf(z: f64) -> f64 {
     let x = z.abs() / std::f64::consts::SQRT_2;
     let t = 1.0 / (1.0 + 0.327_591_1 * x);
     let poly = t
@@ -163,6 +197,22 @@ mod tests {
         assert_eq!(draws, PINNED_SKILLS);
         assert_eq!(uniform_index(&mut rng, 81), PINNED_INDEX);
         assert_eq!(uniform01(&mut rng), PINNED_UNIFORM);
+    }
+
+    #[test]
+    fn value_stability_of_the_trait_samplers() {
+        let mut rng = test_rng(11);
+        let draws = [standard_normal(&mut rng), standard_exponential(&mut rng)];
+        assert_eq!(draws, PINNED_TRAITS);
+    }
+
+    const PINNED_TRAITS: [f64; 2] = [1.1047800737944227, 1.6423080148916196];
+
+    #[test]
+    fn the_normal_cdf_is_accurate() {
+        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);
+        assert!((normal_cdf(1.959_964) - 0.975).abs() < 1e-6);
+        assert!((normal_cdf(-1.0) - 0.158_655_25).abs() < 1e-6);
     }
 
     const PINNED_SKILLS: [f64; 3] = [3.346649383381019, 3.5756953421331517, 8.419991852703843];

@@ -17,6 +17,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::metrics::{STEP_METRICS, StepMetric, StepRow, TrialMetric, TrialRow};
+use crate::model::events::Event;
 use crate::model::workforce::Workforce;
 use crate::model::{World, run_arm};
 use crate::rng::trial_seed;
@@ -31,6 +32,8 @@ pub struct TrialOutcome {
     pub seed: u64,
     /// One summary row per arm.
     pub arms: Vec<TrialRow>,
+    /// Per arm, its events, when the run keeps an event log (else empty).
+    pub events: Vec<Vec<Event>>,
 }
 
 /// The aggregated results of a run.
@@ -40,6 +43,8 @@ pub struct RunSummary {
     pub trials: u64,
     /// Steps per trial.
     pub steps: u32,
+    /// The step metrics observed, in column order.
+    pub step_metrics: &'static [StepMetric],
     /// Time series: [`RunSummary::series`] gives one arm, step and metric.
     series: Vec<Summary>,
     /// Per arm, per trial metric.
@@ -64,14 +69,16 @@ pub struct Comparison {
 }
 
 impl RunSummary {
-    /// The summary over trials of `metric` at `step` of `arm`.
+    /// The summary over trials of `metric` at `step` of `arm`. Panics for a metric
+    /// the run did not observe (not in [`RunSummary::step_metrics`]).
     pub fn series(&self, arm: usize, step: usize, metric: StepMetric) -> &Summary {
-        &self.series[series_index(self.steps, arm, step, metric as usize)]
+        let slot = self.step_metrics.iter().position(|&m| m == metric).expect("an observed step metric");
+        &self.series[series_index(self.steps, self.step_metrics.len(), arm, step, slot)]
     }
 }
 
-fn series_index(steps: u32, arm: usize, step: usize, metric: usize) -> usize {
-    (arm * (steps as usize + 1) + step) * STEP_METRICS + metric
+fn series_index(steps: u32, width: usize, arm: usize, step: usize, slot: usize) -> usize {
+    (arm * (steps as usize + 1) + step) * width + slot
 }
 
 /// Why a run stopped without a result.
@@ -115,6 +122,8 @@ pub enum RunError {
 pub struct RunOptions {
     /// Worker threads; `None` lets rayon decide (all cores, or `RAYON_NUM_THREADS`).
     pub threads: Option<usize>,
+    /// Keep every trial's event log in its [`TrialOutcome`].
+    pub events: bool,
 }
 
 /// Most trials one work item runs. Their time series are folded into the
@@ -201,7 +210,7 @@ pub fn run(
                     let slot = &slots[rayon::current_thread_index().unwrap_or(0)];
                     let mut slot = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                     let slot = slot.get_or_insert_with(new_slot);
-                    run_chunk(&world, first..(first + chunk as u64).min(end), slot)
+                    run_chunk(&world, first..(first + chunk as u64).min(end), slot, options.events)
                 })
                 .collect()
         });
@@ -238,6 +247,7 @@ pub fn run(
     Ok(RunSummary {
         trials: total,
         steps: config.steps,
+        step_metrics: StepMetric::observed(config),
         series: series.iter().map(Accumulator::summarise).collect(),
         arms: arm_totals.iter().map(|metrics| metrics.iter().map(Accumulator::summarise).collect()).collect(),
         comparisons: pairs.iter().map(|others| others[config.baseline].clone()).collect(),
@@ -277,11 +287,12 @@ fn summarise_pairs(paired: &[Vec<Vec<PairedDifference>>]) -> Vec<Vec<Option<Vec<
 /// span 64 bins, typical of the bundled scenarios; the estimate is for refusing
 /// runs that cannot fit, not an exact account.
 pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
-    let cells = (config.arms.len() * (config.steps as usize + 1) * STEP_METRICS) as u64;
+    let width = StepMetric::observed(config).len();
+    let cells = (config.arms.len() * (config.steps as usize + 1) * width) as u64;
     let per_cell = (std::mem::size_of::<Accumulator>() + 64 * 4) as u64;
     let positions = config.positions();
     let levels = config.levels.len() as u64;
-    let workforce = positions * 40 + levels * 24;
+    let workforce = positions * 160 + levels * 24;
     let per_thread = cells * per_cell
         + (CHUNK as u64 + 1) * workforce
         + CHUNK as u64 * (u64::from(config.steps) + 1) * (STEP_METRICS as u64 * 8);
@@ -295,6 +306,7 @@ fn run_chunk(
     world: &World<'_>,
     trials: std::ops::Range<u64>,
     slot: &mut ThreadSlot,
+    keep_events: bool,
 ) -> Result<Vec<TrialOutcome>, RunError> {
     let config = world.config;
     let ThreadSlot { initial, workforce, series_buffers, series } = slot;
@@ -304,8 +316,10 @@ fn run_chunk(
             trial,
             seed: trial_seed(config.seed, trial),
             arms: Vec::with_capacity(config.arms.len()),
+            events: Vec::new(),
         })
         .collect();
+    let observed = StepMetric::observed(config);
     for (outcome, initial) in outcomes.iter().zip(initial.iter_mut()) {
         guard(outcome, || world.draw_initial_workforce(outcome.seed, initial))?;
     }
@@ -313,16 +327,20 @@ fn run_chunk(
         for ((outcome, initial), buffer) in
             outcomes.iter_mut().zip(initial.iter()).zip(series_buffers.iter_mut())
         {
-            guard(outcome, || run_arm(world, arm, outcome.seed, initial, workforce, buffer))?;
+            let mut events = keep_events.then(Vec::new);
+            guard(outcome, || {
+                run_arm(world, arm, outcome.seed, initial, workforce, buffer, events.as_mut())
+            })?;
             outcome.arms.push(crate::metrics::summarise_trial(config, buffer));
+            outcome.events.extend(events);
         }
         let buffers = &series_buffers[..outcomes.len()];
         for step in 0..=config.steps as usize {
-            let start = series_index(config.steps, arm_index, step, 0);
-            let cells = &mut series[start..start + STEP_METRICS];
-            for (metric, accumulator) in cells.iter_mut().enumerate() {
+            let start = series_index(config.steps, observed.len(), arm_index, step, 0);
+            let cells = &mut series[start..start + observed.len()];
+            for (&metric, accumulator) in observed.iter().zip(cells.iter_mut()) {
                 for buffer in buffers {
-                    accumulator.add(buffer[step][metric]);
+                    accumulator.add(buffer[step][metric as usize]);
                 }
             }
         }
@@ -344,7 +362,7 @@ fn guard(outcome: &TrialOutcome, work: impl FnOnce()) -> Result<(), RunError> {
 }
 
 fn empty_series(config: &Config) -> Vec<Accumulator> {
-    let per_step: Vec<Accumulator> = StepMetric::ALL
+    let per_step: Vec<Accumulator> = StepMetric::observed(config)
         .iter()
         .map(|metric| {
             let (max_abs, resolution) = metric.accuracy(config);
@@ -390,7 +408,7 @@ mod tests {
         let stop = AtomicBool::new(false);
         let summary = run(
             config,
-            RunOptions { threads: Some(threads) },
+            RunOptions { threads: Some(threads), events: false },
             &stop,
             |batch| {
                 rows.extend_from_slice(batch);
@@ -450,7 +468,7 @@ mod tests {
 
     #[test]
     fn a_panic_in_a_trial_names_the_trial_and_its_seed() {
-        let outcome = TrialOutcome { trial: 17, seed: 99, arms: Vec::new() };
+        let outcome = TrialOutcome { trial: 17, seed: 99, arms: Vec::new(), events: Vec::new() };
         let error = guard(&outcome, || panic!("broken invariant")).unwrap_err();
         let message = error.to_string();
         assert!(matches!(error, RunError::TrialPanicked { trial: 17, seed: 99, .. }));

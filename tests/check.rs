@@ -149,7 +149,7 @@ fn the_bundled_sweep_runs_from_its_file() {
     assert_success(&output);
     let swept = fs::read_to_string(dir.path.join("output/peter_mixed/sweep.csv")).unwrap();
     // 11 values x 2 arms x every trial metric, plus the header.
-    let metrics = attrition::metrics::TrialMetric::ALL.len();
+    let metrics = attrition::metrics::TrialMetric::reported(false).len();
     assert_eq!(swept.lines().count(), 11 * 2 * metrics + 1);
     assert!(String::from_utf8_lossy(&output.stdout).contains("policy.best_probability=0.5"));
     // --no-sweep runs it once, at the file's own values.

@@ -20,7 +20,10 @@ fn run_writes_every_output_file_of_the_bundled_scenario() {
     }
     // 8 arms x 1001 steps x every step metric, plus the header.
     let timeseries = fs::read_to_string(results.join("timeseries.csv")).unwrap();
-    assert_eq!(timeseries.lines().count(), 8 * 1001 * attrition::metrics::STEP_METRICS + 1);
+    assert_eq!(
+        timeseries.lines().count(),
+        8 * 1001 * attrition::metrics::StepMetric::reported(false).len() + 1
+    );
     let trials = fs::read_to_string(results.join("trials.csv")).unwrap();
     assert_eq!(trials.lines().count(), 8 * 4 + 1);
     let manifest: serde_json::Value =

@@ -143,7 +143,7 @@ proptest! {
         initial.check_invariants(&world.org, (skill.min, skill.max), oldest).unwrap();
         for arm in &config.arms {
             let mut workforce = Workforce::vacant(&world.org);
-            let mut trial = Trial::start(&world, arm, shape.seed, &initial, &mut workforce);
+            let mut trial = Trial::start(&world, arm, shape.seed, &initial, &mut workforce, None);
             let mut headcount = trial.observe_start()[StepMetric::Headcount as usize];
             for step in 1..=config.steps {
                 let row = trial.step();
@@ -164,7 +164,7 @@ proptest! {
             }
         }
         // The whole pipeline, aggregation included, runs without a panic.
-        let summary = run(&config, RunOptions { threads: Some(2) }, &AtomicBool::new(false), |_| Ok(()), |_, _| {})
+        let summary = run(&config, RunOptions { threads: Some(2), events: false }, &AtomicBool::new(false), |_| Ok(()), |_, _| {})
             .unwrap();
         prop_assert_eq!(summary.trials, 2);
     }

@@ -87,6 +87,12 @@ struct RunArgs {
     /// that is unknown).
     #[arg(long, value_name = "GIB")]
     max_memory: Option<f64>,
+    /// Also write events.csv: one row per hire, promotion, grade advancement, quit
+    /// (with its reason), dismissal and retirement, and one per person still
+    /// employed at the end, for survival analysis. Large: about one row per person
+    /// per trial and arm.
+    #[arg(long)]
+    events: bool,
 }
 
 impl RunArgs {
@@ -106,6 +112,7 @@ impl RunArgs {
             force: self.force,
             show_progress: !self.quiet,
             max_memory: self.max_memory,
+            events: self.events,
         }
     }
 }

@@ -11,7 +11,7 @@ use attrition::config::Config;
 use attrition::output::Staging;
 use attrition::output::charts;
 use attrition::output::manifest::{self, RunRecord};
-use attrition::output::tables::{self, TrialWriter};
+use attrition::output::tables::{self, EventWriter, TrialWriter};
 use attrition::runner::{self, RunError, RunOptions, RunSummary};
 
 use super::progress::Progress;
@@ -50,11 +50,14 @@ pub struct Job<'a> {
     pub show_progress: bool,
     /// Memory limit in GiB; `None` for the default.
     pub max_memory: Option<f64>,
+    /// Write the event log.
+    pub events: bool,
 }
 
 /// Runs a job and writes its files to `<out>/<name>/`, atomically.
 pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
-    let Job { config, scenario_file, scenario_text, out, threads, force, show_progress, max_memory } = *job;
+    let Job { config, scenario_file, scenario_text, out, threads, force, show_progress, max_memory, events } =
+        *job;
     // 0, like no flag, means rayon's default.
     let threads_used = threads.filter(|&n| n > 0).unwrap_or_else(rayon::current_num_threads);
     check_memory(config, threads_used, max_memory)?;
@@ -64,13 +67,23 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
     let stop = interrupt_flag();
     let mut trial_writer =
         TrialWriter::create(staging.path(tables::TRIALS), config).map_err(Failure::failed)?;
+    let mut event_writer = match events {
+        true => Some(EventWriter::create(staging.path(tables::EVENTS), config).map_err(Failure::failed)?),
+        false => None,
+    };
     let mut progress = Progress::new(show_progress);
-    let options = RunOptions { threads };
+    let options = RunOptions { threads, events };
     let result = runner::run(
         config,
         options,
         &stop,
-        |batch| trial_writer.write(batch).map_err(|error| error.to_string()),
+        |batch| {
+            trial_writer.write(batch).map_err(|error| error.to_string())?;
+            match &mut event_writer {
+                Some(writer) => writer.write(batch).map_err(|error| error.to_string()),
+                None => Ok(()),
+            }
+        },
         |done, total| progress.update(done, total),
     );
     progress.finish();
@@ -82,6 +95,9 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
         other => Failure::failed(other),
     })?;
     trial_writer.finish().map_err(Failure::failed)?;
+    if let Some(writer) = event_writer {
+        writer.finish().map_err(Failure::failed)?;
+    }
 
     let write = |name: &str, writer: fn(&Path, &Config, &RunSummary) -> Result<(), _>| {
         writer(&staging.path(name), config, &summary).map_err(Failure::failed)
@@ -94,6 +110,9 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
         charts::write_all(&staging.path(""), config, &summary, config.headline).map_err(Failure::failed)?;
     let mut written: Vec<String> =
         [tables::SUMMARY, tables::COMPARISON, tables::TIMESERIES, tables::TRIALS].map(String::from).to_vec();
+    if events {
+        written.push(tables::EVENTS.to_owned());
+    }
     written.extend(charts.iter().filter_map(|path| path.file_name()?.to_str().map(String::from)));
     let elapsed = started.elapsed().as_secs_f64();
     let record = RunRecord {

@@ -22,6 +22,9 @@ pub fn load_config(
     let text = std::fs::read_to_string(path)
         .map_err(|source| Failure::bad_input(ScenarioError::Read { path: path.to_owned(), source }))?;
     let config = config::parse_with(&text, path, &overrides).map_err(Failure::bad_input)?;
+    for warning in &config.warnings {
+        eprintln!("warning: {}: {warning}", path.display());
+    }
     Ok((apply_flags(config, trials, seed)?, text))
 }
 

@@ -1,8 +1,11 @@
 //! The validated, immutable configuration of a run: the only place raw values are
 //! checked. The engine takes `&Config` and cannot fail.
 
+mod dynamics;
 mod load;
 pub mod overrides;
+
+pub use dynamics::{Credit, Dynamics, Engagement, Growth, Manager, Misfit, Output, Overhead, Quits};
 
 pub use load::{FieldProblem, ProblemKind, ScenarioError, load, parse, parse_point, parse_with};
 pub use overrides::Override;
@@ -12,6 +15,7 @@ use serde::Serialize;
 use crate::locate::toml_key;
 use crate::metrics::TrialMetric;
 use crate::rng::TruncatedNormal;
+pub use crate::scenario::OverheadAllocation;
 use crate::scenario::{
     CompetenceHypothesis, LevelKind, PromotionPolicy, RawLevers, RawScenario, RawTruncatedNormal,
 };
@@ -45,12 +49,18 @@ pub struct Config {
     pub levels: Vec<Level>,
     /// Who works here and when they leave.
     pub workforce: Workforce,
+    /// The behavioural mechanisms; `None` for the pure Peter-principle model.
+    pub dynamics: Option<Dynamics>,
     /// The arms compared, in file order.
     pub arms: Vec<Arm>,
     /// Index into `arms` of the baseline.
     pub baseline: usize,
     /// The parameter sweep, if any: each field with the values to run it at.
     pub sweep: Vec<SweepAxis>,
+    /// Valid but worth saying: levers that have no effect because their mechanism
+    /// is switched off (an ablation). The CLI prints them.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
 }
 
 /// One swept field.
@@ -90,6 +100,10 @@ pub struct Workforce {
     pub retirement_age: f64,
     /// Skill below which an employee is dismissed; `None` dismisses nobody.
     pub dismissal_threshold: Option<f64>,
+    /// Correlation between skill and leadership readiness.
+    pub leadership_correlation: f64,
+    /// Median tenure of the initial workforce, years.
+    pub median_tenure: f64,
 }
 
 /// One arm: a named combination of levers.
@@ -101,6 +115,13 @@ pub struct Arm {
     pub promotion: Promotion,
     /// How skill carries into the new role.
     pub competence: Competence,
+    /// Who carries overhead (used with `[dynamics.overhead]`).
+    pub overhead_allocation: OverheadAllocation,
+    /// Share of output credited to its author (used with `[dynamics.credit]`).
+    pub credit_accuracy: f64,
+    /// Grades above entry an individual contributor can reach (used with
+    /// `[dynamics.growth]`).
+    pub ic_ceiling: u32,
 }
 
 /// A promotion policy with its parameters.
@@ -119,6 +140,17 @@ pub enum Promotion {
         /// Probability of picking the best candidate, in [0, 1].
         best_probability: f64,
     },
+    /// The longest-serving candidate.
+    Seniority,
+    /// The highest assessed leadership among candidates with enough skill.
+    LeadershipAssessed {
+        /// Correlation of the assessment with true leadership, in [0, 1].
+        validity: f64,
+        /// Least skill a candidate needs.
+        skill_floor: f64,
+    },
+    /// Nobody: every vacancy is filled from outside.
+    External,
 }
 
 /// A competence hypothesis with its parameters.
@@ -132,6 +164,8 @@ pub enum Competence {
     },
     /// Skill is redrawn from the hiring distribution.
     Peter,
+    /// A manager's effectiveness is their leadership readiness; skill is kept.
+    Readiness,
 }
 
 fn serialize_truncated_normal<S: serde::Serializer>(
@@ -193,16 +227,18 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
     );
 
     let headline_name = raw.headline.as_deref().unwrap_or("efficiency_gain");
-    let headline = TrialMetric::from_name(headline_name).unwrap_or_else(|| {
-        let known: Vec<&str> = TrialMetric::ALL.iter().map(|m| m.name()).collect();
-        require(
-            &mut problems,
-            false,
-            "headline",
-            format!("{headline_name:?} is not a trial metric; choose one of {known:?}"),
-        );
-        TrialMetric::EfficiencyGain
-    });
+    let headline_known = TrialMetric::reported(raw.dynamics.is_some());
+    let headline =
+        TrialMetric::from_name(headline_name).filter(|m| headline_known.contains(m)).unwrap_or_else(|| {
+            let known: Vec<&str> = headline_known.iter().map(|m| m.name()).collect();
+            require(
+                &mut problems,
+                false,
+                "headline",
+                format!("{headline_name:?} is not a trial metric; choose one of {known:?}"),
+            );
+            TrialMetric::EfficiencyGain
+        });
 
     let sim = &raw.simulation;
     require(
@@ -318,6 +354,41 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         );
     }
 
+    let correlation = work.leadership_correlation.unwrap_or(0.0);
+    require(
+        &mut problems,
+        (-1.0..=1.0).contains(&correlation),
+        "workforce.leadership_correlation",
+        format!("{correlation} is not a correlation in [-1, 1]"),
+    );
+    let median_tenure = work.median_tenure.unwrap_or(3.9);
+    require(
+        &mut problems,
+        median_tenure > 0.0 && median_tenure <= 50.0,
+        "workforce.median_tenure",
+        format!("{median_tenure} is outside (0, 50]"),
+    );
+
+    let dynamics = raw.dynamics.as_ref().map(|raw| dynamics::validate_dynamics(raw, &mut problems));
+    if dynamics.is_some() {
+        let last = levels.len().saturating_sub(1);
+        require_consistent(
+            &mut problems,
+            levels.last().is_none_or(|level| level.kind == LevelKind::Ic),
+            &format!("levels[{last}].kind"),
+            "with [dynamics], the bottom level must be \"ic\": individual contributors produce the output \
+             that managers multiply"
+                .into(),
+        );
+    }
+    let mut warnings = Vec::new();
+    let context = ArmContext {
+        policy: &raw.policy,
+        dynamics: dynamics.as_ref(),
+        skill_mean: work.skill.mean,
+        management_levels: levels.iter().filter(|level| level.kind == LevelKind::Management).count() as u32,
+    };
+
     let mut arms = Vec::with_capacity(raw.arms.len());
     require(
         &mut problems,
@@ -328,7 +399,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
     check_lever_ranges("policy", &raw.policy, &mut problems);
     for (arm_name, levers) in &raw.arms {
         require(&mut problems, !arm_name.trim().is_empty(), "arms", "an arm's name is empty".into());
-        arms.push(resolve_arm(arm_name, levers, &raw.policy, &mut problems));
+        arms.push(resolve_arm(arm_name, levers, &context, &mut problems, &mut warnings));
     }
     let baseline = match &sim.baseline {
         None => 0,
@@ -361,7 +432,10 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
             whole_years: work.whole_years.unwrap_or(true),
             retirement_age: work.retirement_age,
             dismissal_threshold: work.dismissal_threshold,
+            leadership_correlation: correlation,
+            median_tenure,
         },
+        dynamics,
         arms,
         baseline,
         sweep: raw
@@ -370,6 +444,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
             .into_iter()
             .map(|(field, values)| SweepAxis { field, values })
             .collect(),
+        warnings,
     })
 }
 
@@ -449,6 +524,34 @@ fn check_lever_ranges(table: &str, levers: &RawLevers, problems: &mut Vec<FieldP
             format!("{p} is not a probability in [0, 1]"),
         );
     }
+    for (name, value) in
+        [("assessment_validity", levers.assessment_validity), ("credit_accuracy", levers.credit_accuracy)]
+    {
+        if let Some(value) = value {
+            require(
+                problems,
+                (0.0..=1.0).contains(&value),
+                &format!("{table}.{name}"),
+                format!("{value} is outside [0, 1]"),
+            );
+        }
+    }
+    if let Some(floor) = levers.skill_floor {
+        require(
+            problems,
+            (0.0..=10.0).contains(&floor),
+            &format!("{table}.skill_floor"),
+            format!("{floor} is outside [0, 10]"),
+        );
+    }
+    if let Some(ceiling) = levers.ic_ceiling {
+        require(
+            problems,
+            ceiling <= 20,
+            &format!("{table}.ic_ceiling"),
+            format!("{ceiling} is outside 0..=20"),
+        );
+    }
     if let Some(change) = levers.common_sense_change {
         require(
             problems,
@@ -459,19 +562,41 @@ fn check_lever_ranges(table: &str, levers: &RawLevers, problems: &mut Vec<FieldP
     }
 }
 
+/// What resolving an arm needs besides its own levers.
+struct ArmContext<'a> {
+    policy: &'a RawLevers,
+    dynamics: Option<&'a Dynamics>,
+    skill_mean: f64,
+    management_levels: u32,
+}
+
 /// An arm's levers: its own, else `[policy]`'s, else the documented default.
-fn resolve_arm(name: &str, own: &RawLevers, policy: &RawLevers, problems: &mut Vec<FieldProblem>) -> Arm {
+fn resolve_arm(
+    name: &str,
+    own: &RawLevers,
+    context: &ArmContext<'_>,
+    problems: &mut Vec<FieldProblem>,
+    warnings: &mut Vec<String>,
+) -> Arm {
+    let policy = context.policy;
     let table = format!("arms.{}", toml_key(name));
     check_lever_ranges(&table, own, problems);
     let field = |lever: &str| format!("{table}.{lever}");
     let promotion_name = own.promotion.or(policy.promotion).unwrap_or(PromotionPolicy::Best);
     let best_probability = own.best_probability.or(policy.best_probability).unwrap_or(0.5);
+    let validity = own.assessment_validity.or(policy.assessment_validity).unwrap_or(0.4);
+    let skill_floor = own.skill_floor.or(policy.skill_floor).unwrap_or(context.skill_mean);
     let promotion = match promotion_name {
         PromotionPolicy::Best => Promotion::Best,
         PromotionPolicy::Worst => Promotion::Worst,
         PromotionPolicy::Random => Promotion::Random,
         PromotionPolicy::Alternate => Promotion::Mixed { best_probability: 0.5 },
         PromotionPolicy::Mixed => Promotion::Mixed { best_probability },
+        PromotionPolicy::Seniority => Promotion::Seniority,
+        PromotionPolicy::LeadershipAssessed | PromotionPolicy::DualTrack => {
+            Promotion::LeadershipAssessed { validity, skill_floor }
+        }
+        PromotionPolicy::External => Promotion::External,
     };
     // A lever the arm sets but does not use would be silently ignored: refuse it.
     require_consistent(
@@ -480,6 +605,18 @@ fn resolve_arm(name: &str, own: &RawLevers, policy: &RawLevers, problems: &mut V
         &field("best_probability"),
         format!("applies only to promotion = \"mixed\", but this arm promotes by {promotion_name:?}"),
     );
+    let assessed = matches!(promotion, Promotion::LeadershipAssessed { .. });
+    for (lever, set) in [("assessment_validity", own.assessment_validity), ("skill_floor", own.skill_floor)] {
+        require_consistent(
+            problems,
+            set.is_none() || assessed,
+            &field(lever),
+            format!(
+                "applies only to promotion = \"leadership_assessed\" or \"dual_track\", but this arm promotes by \
+                 {promotion_name:?}"
+            ),
+        );
+    }
 
     let hypothesis = own.competence.or(policy.competence).unwrap_or(CompetenceHypothesis::CommonSense);
     let change = own.common_sense_change.or(policy.common_sense_change).unwrap_or(1.0);
@@ -492,9 +629,55 @@ fn resolve_arm(name: &str, own: &RawLevers, policy: &RawLevers, problems: &mut V
     let competence = match hypothesis {
         CompetenceHypothesis::CommonSense => Competence::CommonSense { change },
         CompetenceHypothesis::Peter => Competence::Peter,
+        CompetenceHypothesis::Readiness => Competence::Readiness,
     };
-    Arm { name: name.to_owned(), promotion, competence }
+
+    // Levers of the behavioural mechanisms need `[dynamics]`; with the mechanism
+    // switched off (an ablation) they are accepted, and the run says they do nothing.
+    let dynamics = context.dynamics;
+    let needs_dynamics = |lever: &str, used: bool, problems: &mut Vec<FieldProblem>| {
+        require_consistent(
+            problems,
+            !used || dynamics.is_some(),
+            &field(lever),
+            format!(
+                "{lever} needs the [dynamics] mechanisms; this scenario is the plain Peter-principle model"
+            ),
+        );
+    };
+    needs_dynamics("competence", hypothesis == CompetenceHypothesis::Readiness, problems);
+    needs_dynamics("promotion", promotion_name == PromotionPolicy::DualTrack, problems);
+    let mut ablated = |lever: &str, set: bool, mechanism: &str, on: bool| {
+        if set && dynamics.is_some() && !on {
+            warnings.push(format!("{} has no effect: dynamics.{mechanism}.enabled = false", field(lever)));
+        }
+    };
+    let overhead_set = own.overhead_allocation.is_some();
+    let credit_set = own.credit_accuracy.is_some();
+    let ceiling_set = own.ic_ceiling.is_some() || promotion_name == PromotionPolicy::DualTrack;
+    needs_dynamics("overhead_allocation", overhead_set, problems);
+    needs_dynamics("credit_accuracy", credit_set, problems);
+    needs_dynamics("ic_ceiling", own.ic_ceiling.is_some(), problems);
+    if let Some(dynamics) = dynamics {
+        ablated("overhead_allocation", overhead_set, "overhead", dynamics.overhead.is_some());
+        ablated("credit_accuracy", credit_set, "credit", dynamics.credit.is_some());
+        ablated("ic_ceiling", ceiling_set, "growth", dynamics.growth.is_some());
+    }
+    let default_ceiling =
+        if promotion_name == PromotionPolicy::DualTrack { context.management_levels } else { 1 };
+    Arm {
+        name: name.to_owned(),
+        promotion,
+        competence,
+        overhead_allocation: own
+            .overhead_allocation
+            .or(policy.overhead_allocation)
+            .unwrap_or(OverheadAllocation::CompetenceWeighted),
+        credit_accuracy: own.credit_accuracy.or(policy.credit_accuracy).unwrap_or(0.8),
+        ic_ceiling: own.ic_ceiling.or(policy.ic_ceiling).unwrap_or(default_ceiling),
+    }
 }
+
 /// A minimal valid scenario (two levels of 1 and 3 positions, two arms), for the
 /// unit tests of every module.
 #[cfg(test)]

@@ -25,7 +25,16 @@ pub struct Departures {
 /// whoever is below the dismissal threshold is dismissed (retirement first when
 /// both apply). Pluchino et al. 2010 age everyone, then apply both rules to
 /// everyone at the start of each step, before the promotion cascade.
-pub fn age_and_depart(workforce: &mut Workforce, org: &Org, rules: ExitRules, now: f64) -> Departures {
+///
+/// `on_exit` sees each leaver before their position is vacated, with their
+/// position, level and whether they retired (else they were dismissed).
+pub fn age_and_depart(
+    workforce: &mut Workforce,
+    org: &Org,
+    rules: ExitRules,
+    now: f64,
+    mut on_exit: impl FnMut(&Workforce, usize, usize, bool),
+) -> Departures {
     workforce.now = now;
     // Older than the retirement age means born before this.
     let born_by = now - rules.retirement_age;
@@ -47,11 +56,13 @@ pub fn age_and_depart(workforce: &mut Workforce, org: &Org, rules: ExitRules, no
             }
         }
         for &position in &leavers {
-            if workforce.born[position] < born_by {
+            let retired = workforce.born[position] < born_by;
+            if retired {
                 departures.retirements += 1;
             } else {
                 departures.dismissals += 1;
             }
+            on_exit(workforce, position, level, retired);
             workforce.record_exit(position);
             workforce.vacate(position, level);
         }
@@ -81,7 +92,7 @@ mod tests {
         workforce.hire(2, 4.0, 59.0); // exactly 60 and exactly 4: stays
         workforce.hire(3, 2.0, 61.0); // both: counted as a retirement
         let rules = ExitRules { retirement_age: 60.0, dismissal_threshold: 4.0 };
-        let departures = age_and_depart(&mut workforce, &org, rules, 1.0);
+        let departures = age_and_depart(&mut workforce, &org, rules, 1.0, |_, _, _, _| {});
         assert_eq!(workforce.now, 1.0);
         assert_eq!(departures, Departures { retirements: 2, dismissals: 1 });
         assert_eq!(workforce.occupied, vec![false, false, true, false]);

@@ -10,11 +10,15 @@ use crate::model::workforce::{Ranking, Workforce};
 use crate::rng::{TruncatedNormal, uniform_index, uniform01};
 
 /// The candidate the policy picks among the filled positions of `candidates`, or
-/// `None` when the level below is empty. Ties are broken uniformly at random.
+/// `None` when there is none (the level below is empty, nobody passes the skill
+/// floor, or the policy hires from outside). `best` and `worst` rank by `merit`
+/// (performance, or skill in the Peter-principle model), which is 0 at vacant
+/// positions. Ties are broken uniformly at random.
 #[inline]
 pub fn choose_candidate<R: Rng + ?Sized>(
     policy: Promotion,
     workforce: &Workforce,
+    merit: &[f64],
     candidates: Range<usize>,
     headcount: usize,
     rng: &mut R,
@@ -22,18 +26,55 @@ pub fn choose_candidate<R: Rng + ?Sized>(
     if headcount == 0 {
         return None;
     }
+    let full = headcount == candidates.len();
     match policy {
-        Promotion::Best => Some(best_holder(workforce, candidates, rng)),
-        Promotion::Worst => Some(worst_holder(workforce, candidates, headcount, rng)),
+        Promotion::Best => Some(best_holder(workforce, merit, candidates, rng)),
+        Promotion::Worst => Some(worst_holder(workforce, merit, candidates, full, rng)),
         Promotion::Random => Some(random_holder(workforce, candidates, rng)),
         Promotion::Mixed { best_probability } => {
             if uniform01(rng) < best_probability {
-                Some(best_holder(workforce, candidates, rng))
+                Some(best_holder(workforce, merit, candidates, rng))
             } else {
-                Some(worst_holder(workforce, candidates, headcount, rng))
+                Some(worst_holder(workforce, merit, candidates, full, rng))
             }
         }
+        // The earliest hire date: a "worst" scan over hire dates.
+        Promotion::Seniority => Some(worst_holder(workforce, &workforce.hired, candidates, full, rng)),
+        Promotion::LeadershipAssessed { validity, skill_floor } => {
+            assessed_holder(workforce, candidates, validity, skill_floor)
+        }
+        Promotion::External => None,
     }
+}
+
+/// The filled position with the highest assessed leadership among those with at
+/// least `skill_floor` skill, if any. Assessments are continuous: no ties.
+#[inline]
+fn assessed_holder(
+    workforce: &Workforce,
+    candidates: Range<usize>,
+    validity: f64,
+    skill_floor: f64,
+) -> Option<usize> {
+    let error_weight = (1.0 - validity * validity).max(0.0).sqrt();
+    let mut best: Option<(f64, usize)> = None;
+    for position in candidates {
+        if !workforce.occupied[position] || workforce.skill[position] < skill_floor {
+            continue;
+        }
+        let assessed = assessed_leadership(workforce, position, validity, error_weight);
+        if best.is_none_or(|(top, _)| assessed > top) {
+            best = Some((assessed, position));
+        }
+    }
+    best.map(|(_, position)| position)
+}
+
+/// The assessment of a holder's leadership: `v·score + √(1−v²)·error`, a standard
+/// normal whose correlation with the true score is `v`.
+#[inline]
+fn assessed_leadership(workforce: &Workforce, position: usize, validity: f64, error_weight: f64) -> f64 {
+    validity * workforce.leadership_score[position] + error_weight * workforce.assessment_error[position]
 }
 
 /// Chooses, for `vacancies` open positions of one level, the holders of
@@ -46,31 +87,51 @@ pub fn choose_candidate<R: Rng + ?Sized>(
 /// from the level below changes no other candidate's skill, so the holders filled
 /// one by one, each the best remaining, are exactly the top `vacancies` of one
 /// ranking, in order; ties are broken uniformly at random at the cut.
+#[allow(clippy::too_many_arguments)]
 pub fn choose_many<R: Rng + ?Sized>(
     policy: Promotion,
     workforce: &Workforce,
+    merit: &[f64],
     candidates: Range<usize>,
     vacancies: usize,
     rng: &mut R,
     ranking: &mut Ranking,
     chosen: &mut Vec<usize>,
 ) {
-    debug_assert!(!matches!(policy, Promotion::Random), "random promotes one at a time");
+    debug_assert!(
+        !matches!(policy, Promotion::Random | Promotion::External),
+        "random promotes one at a time, external not at all"
+    );
     chosen.clear();
     let Ranking { entries, coins, tied, slots } = ranking;
     entries.clear();
     let occupied = &workforce.occupied[candidates.clone()];
-    let skills = &workforce.skill[candidates.clone()];
-    entries.extend(
-        occupied
-            .iter()
-            .zip(skills)
-            .enumerate()
-            .filter(|(_, (filled, _))| **filled)
-            .map(|(i, (_, &s))| (s, candidates.start + i)),
-    );
+    // Each policy ranks by a key, highest first for the policies but `worst`.
+    let key: &[f64] = match policy {
+        Promotion::Seniority => &workforce.hired[candidates.clone()],
+        _ => &merit[candidates.clone()],
+    };
+    let filled = occupied.iter().zip(key).enumerate().filter(|(_, (filled, _))| **filled);
+    match policy {
+        Promotion::Seniority => entries.extend(filled.map(|(i, (_, &hired))| (-hired, candidates.start + i))),
+        Promotion::LeadershipAssessed { validity, skill_floor } => {
+            let error_weight = (1.0 - validity * validity).max(0.0).sqrt();
+            entries.extend(
+                candidates
+                    .clone()
+                    .filter(|&p| workforce.occupied[p] && workforce.skill[p] >= skill_floor)
+                    .map(|p| (assessed_leadership(workforce, p, validity, error_weight), p)),
+            );
+        }
+        _ => entries.extend(filled.map(|(i, (_, &value))| (value, candidates.start + i))),
+    }
     let available = entries.len();
     match policy {
+        Promotion::Seniority | Promotion::LeadershipAssessed { .. } => {
+            let take = vacancies.min(available);
+            select_extreme(entries, take, true, rng, tied, slots);
+            chosen.extend(entries[..take].iter().map(|&(_, position)| position));
+        }
         Promotion::Best | Promotion::Worst => {
             let take = vacancies.min(available);
             select_extreme(entries, take, matches!(policy, Promotion::Best), rng, tied, slots);
@@ -96,7 +157,7 @@ pub fn choose_many<R: Rng + ?Sized>(
                 }
             }
         }
-        Promotion::Random => {}
+        Promotion::Random | Promotion::External => {}
     }
 }
 
@@ -146,12 +207,17 @@ fn select_extreme<R: Rng + ?Sized>(
 /// The filled position with the highest skill, ties broken uniformly at random.
 /// Needs one filled position.
 #[inline]
-fn best_holder<R: Rng + ?Sized>(workforce: &Workforce, candidates: Range<usize>, rng: &mut R) -> usize {
-    // Vacant positions hold skill 0, at most any holder's skill: they can only tie
-    // with holders of skill 0, and the tie-break skips them. So no occupancy test.
-    let skills = &workforce.skill[candidates.clone()];
-    let (top, first, count) = lane_extreme::<true>(skills, None);
-    resolve_ties(workforce, candidates, top, first, count, rng)
+fn best_holder<R: Rng + ?Sized>(
+    workforce: &Workforce,
+    merit: &[f64],
+    candidates: Range<usize>,
+    rng: &mut R,
+) -> usize {
+    // Vacant positions hold merit 0, at most any holder's: they can only tie with
+    // holders of merit 0, and the tie-break skips them. So no occupancy test.
+    let key = &merit[candidates.clone()];
+    let (top, first, count) = lane_extreme::<true>(key, None);
+    resolve_ties(workforce, key, candidates.start, top, first, count, rng)
 }
 
 /// The filled position with the lowest skill, ties broken uniformly at random.
@@ -159,16 +225,17 @@ fn best_holder<R: Rng + ?Sized>(workforce: &Workforce, candidates: Range<usize>,
 #[inline]
 fn worst_holder<R: Rng + ?Sized>(
     workforce: &Workforce,
+    merit: &[f64],
     candidates: Range<usize>,
-    headcount: usize,
+    full: bool,
     rng: &mut R,
 ) -> usize {
     let occupied = &workforce.occupied[candidates.clone()];
-    let skills = &workforce.skill[candidates.clone()];
+    let key = &merit[candidates.clone()];
     // A full level has no vacant zeros to skip: the cheaper unmasked scan will do.
-    let mask = (headcount < candidates.len()).then_some(occupied);
-    let (bottom, first, count) = lane_extreme::<false>(skills, mask);
-    resolve_ties(workforce, candidates, bottom, first, count, rng)
+    let mask = (!full).then_some(occupied);
+    let (bottom, first, count) = lane_extreme::<false>(key, mask);
+    resolve_ties(workforce, key, candidates.start, bottom, first, count, rng)
 }
 
 /// The highest (`HIGHEST`) or lowest skill, the offset of one position holding it,
@@ -240,23 +307,23 @@ fn lane_extreme<const HIGHEST: bool>(skills: &[f64], occupied: Option<&[bool]>) 
 #[inline]
 fn resolve_ties<R: Rng + ?Sized>(
     workforce: &Workforce,
-    candidates: Range<usize>,
+    key: &[f64],
+    start: usize,
     target: f64,
     first: usize,
     count: usize,
     rng: &mut R,
 ) -> usize {
     if count == 1 {
-        debug_assert!(workforce.occupied[candidates.start + first]);
-        return candidates.start + first;
+        debug_assert!(workforce.occupied[start + first]);
+        return start + first;
     }
-    let occupied = &workforce.occupied[candidates.clone()];
-    let skills = &workforce.skill[candidates.clone()];
-    let is_tied = |i: &usize| occupied[*i] && skills[*i] == target;
-    let tied = (0..skills.len()).filter(is_tied).count();
+    let occupied = &workforce.occupied[start..start + key.len()];
+    let is_tied = |i: &usize| occupied[*i] && key[*i] == target;
+    let tied = (0..key.len()).filter(is_tied).count();
     let chosen = uniform_index(rng, tied);
-    let offset = (0..skills.len()).filter(is_tied).nth(chosen).expect("the tie counted above");
-    candidates.start + offset
+    let offset = (0..key.len()).filter(is_tied).nth(chosen).expect("the tie counted above");
+    start + offset
 }
 
 /// A filled position uniformly at random, by rejection: levels are nearly full when
@@ -285,6 +352,8 @@ pub fn skill_after_promotion<R: Rng + ?Sized>(
             (skill + delta).clamp(distribution.min, distribution.max)
         }
         Competence::Peter => distribution.sample(rng),
+        // Craft skill is kept; effectiveness as a manager comes from leadership.
+        Competence::Readiness => skill,
     }
 }
 
@@ -294,20 +363,29 @@ mod tests {
     use crate::rng::test_rng;
 
     fn workforce_with(skills: &[Option<f64>]) -> Workforce {
-        let mut workforce = Workforce {
-            occupied: vec![false; skills.len()],
-            id: vec![0; skills.len()],
-            skill: vec![0.0; skills.len()],
-            born: vec![-30.0; skills.len()],
-            now: 0.0,
-            open: vec![Vec::new()],
-            next_id: 0,
-            initial_top: Vec::new(),
-            initial_top_remaining: 0,
-            leavers: Vec::new(),
-            ranking: Ranking::default(),
-            chosen: Vec::new(),
-        };
+        let org = crate::org::Org::new(&crate::config::minimal_config());
+        let mut workforce = Workforce::vacant(&org);
+        let n = skills.len();
+        for column in [&mut workforce.skill, &mut workforce.born, &mut workforce.performance] {
+            column.resize(n, 0.0);
+        }
+        for column in [&mut workforce.leadership_score, &mut workforce.assessment_error, &mut workforce.hired]
+        {
+            column.resize(n, 0.0);
+        }
+        for column in [&mut workforce.leadership, &mut workforce.engagement, &mut workforce.recognition] {
+            column.resize(n, 0.0);
+        }
+        for column in [&mut workforce.role_since, &mut workforce.advanced, &mut workforce.overhead] {
+            column.resize(n, 0.0);
+        }
+        for column in [&mut workforce.effectiveness, &mut workforce.hazard, &mut workforce.quit_threshold] {
+            column.resize(n, 0.0);
+        }
+        workforce.occupied = vec![false; n];
+        workforce.id = vec![0; n];
+        workforce.grade = vec![0; n];
+        workforce.open = vec![Vec::new()];
         for (position, skill) in skills.iter().enumerate() {
             match skill {
                 Some(skill) => workforce.hire(position, *skill, 30.0),
@@ -321,7 +399,7 @@ mod tests {
     fn best_and_worst_pick_the_extremes_among_the_filled() {
         let workforce = workforce_with(&[Some(5.0), None, Some(9.0), Some(2.0), None]);
         let mut rng = test_rng(1);
-        let pick = |policy, rng: &mut _| choose_candidate(policy, &workforce, 0..5, 3, rng);
+        let pick = |policy, rng: &mut _| choose_candidate(policy, &workforce, &workforce.skill, 0..5, 3, rng);
         assert_eq!(pick(Promotion::Best, &mut rng), Some(2));
         assert_eq!(pick(Promotion::Worst, &mut rng), Some(3));
         assert_eq!(pick(Promotion::Mixed { best_probability: 1.0 }, &mut rng), Some(2));
@@ -331,7 +409,7 @@ mod tests {
             assert!(workforce.occupied[chosen]);
         }
         let empty = workforce_with(&[None, None]);
-        assert_eq!(choose_candidate(Promotion::Best, &empty, 0..2, 0, &mut rng), None);
+        assert_eq!(choose_candidate(Promotion::Best, &empty, &empty.skill, 0..2, 0, &mut rng), None);
     }
 
     #[test]
@@ -340,7 +418,8 @@ mod tests {
         let mut rng = test_rng(2);
         let mut counts = [0u32; 4];
         for _ in 0..30_000 {
-            counts[choose_candidate(Promotion::Best, &workforce, 0..4, 4, &mut rng).unwrap()] += 1;
+            counts[choose_candidate(Promotion::Best, &workforce, &workforce.skill, 0..4, 4, &mut rng)
+                .unwrap()] += 1;
         }
         assert_eq!(counts[1], 0);
         for &count in [counts[0], counts[2], counts[3]].iter() {
@@ -359,7 +438,7 @@ mod tests {
         let holders: Vec<(f64, usize)> =
             skills.iter().enumerate().filter_map(|(p, s)| s.map(|s| (s, p))).collect();
         for (policy, highest) in [(Promotion::Best, true), (Promotion::Worst, false)] {
-            choose_many(policy, &workforce, 0..40, 9, &mut rng, &mut ranking, &mut chosen);
+            choose_many(policy, &workforce, &workforce.skill, 0..40, 9, &mut rng, &mut ranking, &mut chosen);
             let mut expected: Vec<f64> = holders.iter().map(|h| h.0).collect();
             expected.sort_by(|a, b| if highest { b.total_cmp(a) } else { a.total_cmp(b) });
             let got: Vec<f64> = chosen.iter().map(|&p| workforce.skill[p]).collect();
@@ -370,6 +449,7 @@ mod tests {
         choose_many(
             Promotion::Mixed { best_probability: 0.5 },
             &workforce,
+            &workforce.skill,
             0..40,
             60,
             &mut rng,
@@ -390,7 +470,16 @@ mod tests {
         let mut chosen = Vec::new();
         let mut counts = [0u32; 5];
         for _ in 0..30_000 {
-            choose_many(Promotion::Best, &workforce, 0..5, 2, &mut rng, &mut ranking, &mut chosen);
+            choose_many(
+                Promotion::Best,
+                &workforce,
+                &workforce.skill,
+                0..5,
+                2,
+                &mut rng,
+                &mut ranking,
+                &mut chosen,
+            );
             for &p in &chosen {
                 counts[p] += 1;
             }
@@ -399,6 +488,33 @@ mod tests {
         for &count in [counts[0], counts[2], counts[3]].iter() {
             assert!((19_400..20_600).contains(&count), "{counts:?}");
         }
+    }
+
+    #[test]
+    fn seniority_and_assessed_leadership_pick_by_their_own_keys() {
+        let mut workforce = workforce_with(&[Some(5.0), Some(9.0), None, Some(6.0), Some(4.0)]);
+        workforce.hired[..5].copy_from_slice(&[-10.0, -3.0, 0.0, -20.0, -40.0]);
+        workforce.leadership_score[..5].copy_from_slice(&[0.5, 2.0, 0.0, 1.0, 3.0]);
+        workforce.assessment_error[..5].copy_from_slice(&[1.0, -1.0, 0.0, 0.0, 0.0]);
+        let mut rng = test_rng(4);
+        let merit = workforce.skill.clone();
+        let pick = |policy, rng: &mut _| choose_candidate(policy, &workforce, &merit, 0..5, 4, rng);
+        assert_eq!(pick(Promotion::Seniority, &mut rng), Some(4));
+        // A perfect assessment, above a floor that excludes position 4: position 1.
+        let perfect = Promotion::LeadershipAssessed { validity: 1.0, skill_floor: 5.0 };
+        assert_eq!(pick(perfect, &mut rng), Some(1));
+        // A worthless one reads the error only: position 0.
+        let noise = Promotion::LeadershipAssessed { validity: 0.0, skill_floor: 5.0 };
+        assert_eq!(pick(noise, &mut rng), Some(0));
+        let nobody = Promotion::LeadershipAssessed { validity: 1.0, skill_floor: 9.5 };
+        assert_eq!(pick(nobody, &mut rng), None);
+        assert_eq!(pick(Promotion::External, &mut rng), None);
+        // Ranking the level picks the same, in order.
+        let (mut ranking, mut chosen) = (Ranking::default(), Vec::new());
+        choose_many(Promotion::Seniority, &workforce, &merit, 0..5, 2, &mut rng, &mut ranking, &mut chosen);
+        assert_eq!(chosen, vec![4, 3]);
+        choose_many(perfect, &workforce, &merit, 0..5, 9, &mut rng, &mut ranking, &mut chosen);
+        assert_eq!(chosen, vec![1, 3, 0]);
     }
 
     #[test]

@@ -1,27 +1,37 @@
 //! One trial of one arm: its state and its step, in a fixed, documented order.
 //!
-//! A step (the order of Pluchino et al. 2010) is:
+//! A step is:
 //! 1. everyone ages one step; whoever is past retirement age retires and whoever is
 //!    below the dismissal threshold is dismissed ([`exits`]);
-//! 2. vacancies are filled top-down: each vacant position of a level is filled by
+//! 2. with `[dynamics]`, everyone's quit hazard accumulates over the step and
+//!    whoever's passes their threshold quits ([`behaviour::Behaviour::quit`]);
+//! 3. vacancies are filled top-down: each vacant position of a level is filled by
 //!    promotion from the level below, chosen by the arm's policy, and the promoted
 //!    person's skill changes by the arm's competence hypothesis; the vacancy this
 //!    opens is filled in turn when its own level is reached, in the same step
-//!    ([`promotion`]);
-//! 3. vacancies of the bottom level, and any the policy leaves open, are filled by
-//!    external hires ([`hiring`]);
-//! 4. the step's metrics are observed.
+//!    ([`promotion`]); vacancies of the bottom level, and any the policy leaves open,
+//!    are filled by external hires ([`hiring`]);
+//! 4. with `[dynamics]`, individual contributors may advance a grade, then the work
+//!    of the step is done: managers' effectiveness, each team's overhead, output and
+//!    credit, and everyone's engagement ([`behaviour`]);
+//! 5. the step's metrics are observed.
 //!
-//! Changing this order is a model change: it changes results and the golden files.
+//! Steps 1 and 3 alone are the model of Pluchino et al. (2010). Changing this order
+//! is a model change: it changes results and the golden files.
 
+pub mod behaviour;
+pub mod events;
 pub mod workforce;
 
 use crate::config::{Arm, Config, Promotion};
 use crate::mechanisms::exits::{self, ExitRules};
-use crate::mechanisms::{hiring, promotion};
+use crate::mechanisms::hiring::{self, Recruitment};
+use crate::mechanisms::promotion;
 use crate::metrics::{STEP_METRICS, StepMetric, StepRow};
 use crate::org::Org;
 use crate::rng::{Stream, TrialRng, stream_rng};
+use behaviour::{Behaviour, Observed};
+use events::{Event, EventKind, EventLog, Ranks};
 use workforce::Workforce;
 
 /// What every trial of a scenario shares, computed once.
@@ -32,6 +42,9 @@ pub struct World<'c> {
     /// Its hierarchy.
     pub org: Org,
     rules: ExitRules,
+    recruitment: Recruitment,
+    /// The behavioural mechanisms, if the scenario has `[dynamics]`.
+    behaviour: Option<Behaviour>,
     /// `responsibility / (max skill · Σ responsibility · positions)` per level, times 100,
     /// so the efficiency is one weighted sum.
     efficiency_weights: Vec<f64>,
@@ -50,18 +63,27 @@ impl<'c> World<'c> {
             retirement_age: config.workforce.retirement_age * f64::from(config.steps_per_year),
             dismissal_threshold: config.workforce.dismissal_threshold.unwrap_or(f64::NEG_INFINITY),
         };
-        Self { config, org, rules, efficiency_weights }
+        Self {
+            config,
+            org,
+            rules,
+            recruitment: Recruitment::new(config),
+            behaviour: Behaviour::new(config),
+            efficiency_weights,
+        }
     }
 
     /// Draws the initial workforce of a trial into `workforce`: every position filled
-    /// from the hiring distributions, from the trial's `Initial` stream, so every arm
+    /// from the hiring distributions, from the trial's `Initial` streams, so every arm
     /// of the trial starts from the same people.
     pub fn draw_initial_workforce(&self, trial_seed: u64, workforce: &mut Workforce) {
         workforce.clear(&self.org);
-        let mut rng = stream_rng(trial_seed, Stream::Initial);
+        let mut people = stream_rng(trial_seed, Stream::Initial);
+        let mut traits = stream_rng(trial_seed, Stream::InitialTraits);
         for level in 0..self.org.levels() {
             while let Some(position) = workforce.open[level].pop() {
-                hiring::hire(workforce, &self.config.workforce, self.steps_per_year(), position, &mut rng);
+                let person = self.recruitment.draw_incumbent(&mut people, &mut traits);
+                workforce.hire_person(position, &person);
             }
         }
         workforce.mark_initial_top_quintile();
@@ -93,7 +115,38 @@ impl<'c> World<'c> {
         row[StepMetric::Efficiency as usize] = self.efficiency(workforce);
         row[StepMetric::TopQuintileRetained as usize] =
             f64::from(workforce.initial_top_remaining) / workforce.initial_top.len().div_ceil(5) as f64;
+        if self.behaviour.is_some() {
+            self.observe_behaviour(workforce, &flows.observed, &mut row);
+        }
         row
+    }
+
+    /// The metrics of the behavioural mechanisms.
+    fn observe_behaviour(&self, workforce: &Workforce, observed: &Observed, row: &mut StepRow) {
+        let org = &self.org;
+        let ics = org.level(org.levels() - 1);
+        let ic_headcount = workforce.level_headcount(org, org.levels() - 1).max(1) as f64;
+        let managers = 0..ics.start;
+        let mean_over = |positions: std::ops::Range<usize>, column: &[f64]| {
+            let (mut n, mut total) = (0usize, 0.0);
+            for p in positions {
+                if workforce.occupied[p] {
+                    n += 1;
+                    total += column[p];
+                }
+            }
+            if n == 0 { 0.0 } else { total / n as f64 }
+        };
+        row[StepMetric::VoluntaryQuits as usize] = f64::from(observed.quits);
+        row[StepMetric::RegrettedQuits as usize] = f64::from(observed.regretted);
+        row[StepMetric::GradeAdvancements as usize] = f64::from(observed.grades);
+        row[StepMetric::SkillLost as usize] = observed.skill_lost;
+        row[StepMetric::Productivity as usize] = observed.output / ics.len() as f64;
+        row[StepMetric::Engagement as usize] = mean_over(0..org.positions(), &workforce.engagement);
+        row[StepMetric::ManagerEffectiveness as usize] = mean_over(managers, &workforce.effectiveness);
+        row[StepMetric::OverheadTopDecile as usize] = observed.overhead_top_decile;
+        row[StepMetric::OverheadRest as usize] = observed.overhead_rest;
+        row[StepMetric::CreditGap as usize] = observed.credit_gap / ic_headcount;
     }
 }
 
@@ -110,6 +163,18 @@ struct Flows {
     departures: exits::Departures,
     promotions: u32,
     hires: u32,
+    observed: Observed,
+}
+
+/// The random streams of one arm of one trial.
+struct Streams {
+    hiring: TrialRng,
+    hiring_traits: TrialRng,
+    promotion: TrialRng,
+    competence: TrialRng,
+    overhead: TrialRng,
+    engagement: TrialRng,
+    growth: TrialRng,
 }
 
 /// One arm of one trial in progress.
@@ -118,71 +183,167 @@ pub struct Trial<'w, 'c> {
     arm: &'c Arm,
     /// The people, by position.
     pub workforce: &'w mut Workforce,
-    hiring_rng: TrialRng,
-    promotion_rng: TrialRng,
-    competence_rng: TrialRng,
+    streams: Streams,
+    log: EventLog<'w>,
     /// Steps completed.
     step: u32,
+    /// What the behavioural mechanisms observed of the initial state.
+    initial: Observed,
 }
 
 impl<'w, 'c> Trial<'w, 'c> {
     /// Starts `arm` of the trial with seed `trial_seed` from `initial`, reusing the
-    /// allocations of `workforce`.
+    /// allocations of `workforce`; events go to `events` if given.
     pub fn start(
         world: &'w World<'c>,
         arm: &'c Arm,
         trial_seed: u64,
         initial: &Workforce,
         workforce: &'w mut Workforce,
+        events: Option<&'w mut Vec<Event>>,
     ) -> Self {
         workforce.copy_from(initial);
-        Self {
-            world,
-            arm,
-            workforce,
-            hiring_rng: stream_rng(trial_seed, Stream::Hiring),
-            promotion_rng: stream_rng(trial_seed, Stream::Promotion),
-            competence_rng: stream_rng(trial_seed, Stream::Competence),
-            step: 0,
+        // Grades earned before the trial, as far as this arm's IC ladder reaches;
+        // managers hold none.
+        let ic_level = world.org.levels() - 1;
+        for position in 0..world.org.positions() {
+            let ceiling = if position >= world.org.level(ic_level).start { arm.ic_ceiling } else { 0 };
+            workforce.grade[position] = workforce.grade[position].min(ceiling.min(255) as u8);
         }
+        let streams = Streams {
+            hiring: stream_rng(trial_seed, Stream::Hiring),
+            hiring_traits: stream_rng(trial_seed, Stream::HiringTraits),
+            promotion: stream_rng(trial_seed, Stream::Promotion),
+            competence: stream_rng(trial_seed, Stream::Competence),
+            overhead: stream_rng(trial_seed, Stream::Overhead),
+            engagement: stream_rng(trial_seed, Stream::Engagement),
+            growth: stream_rng(trial_seed, Stream::Growth),
+        };
+        let log = EventLog::new(events, world.steps_per_year());
+        let mut trial = Self { world, arm, workforce, streams, log, step: 0, initial: Observed::default() };
+        if let Some(behaviour) = &world.behaviour {
+            // The initial state's output and credit, without moving engagement: the
+            // observation of step 0 is of the organisation before anything happens.
+            let mut scratch = std::mem::take(&mut trial.workforce.scratch);
+            let mut observed = Observed::default();
+            behaviour.produce(
+                trial.workforce,
+                &world.org,
+                arm,
+                &mut scratch,
+                &mut trial.streams.overhead,
+                &mut observed,
+            );
+            trial.workforce.scratch = scratch;
+            trial.initial = observed;
+        }
+        trial
     }
 
     /// The observation of the state before the first step (step 0).
     pub fn observe_start(&self) -> StepRow {
-        self.world.observe(self.workforce, Flows::default())
+        self.world.observe(self.workforce, Flows { observed: self.initial, ..Flows::default() })
     }
 
     /// Advances one step and returns its observation.
     pub fn step(&mut self) -> StepRow {
         let world = self.world;
-        let departures =
-            exits::age_and_depart(self.workforce, &world.org, world.rules, f64::from(self.step + 1));
-        self.step += 1;
+        let step = self.step + 1;
+        let log = &mut self.log;
+        let departures = exits::age_and_depart(
+            self.workforce,
+            &world.org,
+            world.rules,
+            f64::from(step),
+            |workforce, position, level, retired| {
+                if log.is_on() {
+                    let kind = if retired { EventKind::Retirement } else { EventKind::Dismissal };
+                    let ranks = Ranks::of(workforce, &world.org, level, position);
+                    log.record(workforce, step, kind, position, level, Some(ranks), None);
+                }
+            },
+        );
+        self.step = step;
         let mut flows = Flows { departures, ..Flows::default() };
+        let mut scratch = std::mem::take(&mut self.workforce.scratch);
+        if let Some(behaviour) = &world.behaviour {
+            behaviour.quit(
+                self.workforce,
+                &world.org,
+                &mut scratch,
+                step,
+                &mut self.log,
+                &mut flows.observed,
+            );
+        }
         self.fill_vacancies(&mut flows);
+        if let Some(behaviour) = &world.behaviour {
+            let (org, arm) = (&world.org, self.arm);
+            let streams = &mut self.streams;
+            let observed = &mut flows.observed;
+            behaviour.advance_grades(
+                self.workforce,
+                org,
+                arm,
+                &scratch,
+                step,
+                &mut streams.growth,
+                &mut self.log,
+                observed,
+            );
+            behaviour.produce(self.workforce, org, arm, &mut scratch, &mut streams.overhead, observed);
+            behaviour.engage(self.workforce, org, &scratch, &mut streams.engagement);
+        }
+        self.workforce.scratch = scratch;
         world.observe(self.workforce, flows)
     }
 
+    /// Records every holder as still employed at the end (for the event log).
+    pub fn finish(&mut self) {
+        if !self.log.is_on() {
+            return;
+        }
+        let org = &self.world.org;
+        for level in 0..org.levels() {
+            for position in org.level(level) {
+                if self.workforce.occupied[position] {
+                    let ranks = Ranks::of(self.workforce, org, level, position);
+                    self.log.record(
+                        self.workforce,
+                        self.step,
+                        EventKind::End,
+                        position,
+                        level,
+                        Some(ranks),
+                        None,
+                    );
+                }
+            }
+        }
+    }
+
     /// Fills every vacancy, top-down, by promotion from the level below or, failing
-    /// that (the bottom level, or an empty level below), by an external hire.
+    /// that (the bottom level, an empty level below, or a policy that finds no
+    /// candidate), by an external hire.
     fn fill_vacancies(&mut self, flows: &mut Flows) {
         let world = self.world;
         let org = &world.org;
-        let spec = &world.config.workforce;
         let levels = org.levels();
+        let ranked_policy = !matches!(self.arm.promotion, Promotion::Random | Promotion::External);
         for level in 0..levels {
             let below = level + 1;
             let vacancies = self.workforce.open[level].len();
-            if below < levels && vacancies >= RANK_FROM && self.arm.promotion != Promotion::Random {
+            if below < levels && vacancies >= RANK_FROM && ranked_policy {
                 // Many vacancies on one level: rank the level below once.
                 let mut ranking = std::mem::take(&mut self.workforce.ranking);
                 let mut chosen = std::mem::take(&mut self.workforce.chosen);
                 promotion::choose_many(
                     self.arm.promotion,
                     self.workforce,
+                    merit(world, self.workforce),
                     org.level(below),
                     vacancies,
-                    &mut self.promotion_rng,
+                    &mut self.streams.promotion,
                     &mut ranking,
                     &mut chosen,
                 );
@@ -199,9 +360,10 @@ impl<'w, 'c> Trial<'w, 'c> {
                     promotion::choose_candidate(
                         self.arm.promotion,
                         self.workforce,
+                        merit(world, self.workforce),
                         org.level(below),
                         self.workforce.level_headcount(org, below),
-                        &mut self.promotion_rng,
+                        &mut self.streams.promotion,
                     )
                 } else {
                     None
@@ -209,14 +371,26 @@ impl<'w, 'c> Trial<'w, 'c> {
                 match candidate {
                     Some(from) => self.promote(from, below, position, flows),
                     None => {
+                        let streams = &mut self.streams;
                         hiring::hire(
                             self.workforce,
-                            spec,
-                            world.steps_per_year(),
+                            &world.recruitment,
                             position,
-                            &mut self.hiring_rng,
+                            &mut streams.hiring,
+                            &mut streams.hiring_traits,
                         );
                         flows.hires += 1;
+                        if self.log.is_on() {
+                            self.log.record(
+                                self.workforce,
+                                self.step,
+                                EventKind::Hire,
+                                position,
+                                level,
+                                None,
+                                None,
+                            );
+                        }
                     }
                 }
             }
@@ -229,15 +403,37 @@ impl Trial<'_, '_> {
     /// skill then changes by the arm's competence hypothesis.
     #[inline]
     fn promote(&mut self, from: usize, below: usize, position: usize, flows: &mut Flows) {
+        let ranks = self.log.is_on().then(|| Ranks::of(self.workforce, &self.world.org, below, from));
         self.workforce.move_holder(from, below, position);
         self.workforce.skill[position] = promotion::skill_after_promotion(
             self.arm.competence,
             self.workforce.skill[position],
             &self.world.config.workforce.skill,
-            &mut self.competence_rng,
+            &mut self.streams.competence,
         );
+        if let Some(behaviour) = &self.world.behaviour {
+            behaviour.lift(self.workforce, position);
+        }
         flows.promotions += 1;
+        if self.log.is_on() {
+            self.log.record(
+                self.workforce,
+                self.step,
+                EventKind::Promotion,
+                position,
+                below - 1,
+                ranks,
+                None,
+            );
+        }
     }
+}
+
+/// What `best` and `worst` rank by: performance with `[dynamics]`, else skill
+/// (Pluchino's competence).
+#[inline]
+fn merit<'a>(world: &World<'_>, workforce: &'a Workforce) -> &'a [f64] {
+    if world.behaviour.is_some() { &workforce.performance } else { &workforce.skill }
 }
 
 /// A sum in four independent lanes: the dependency chain of a plain sum costs four
@@ -263,13 +459,15 @@ pub fn run_arm(
     initial: &Workforce,
     workforce: &mut Workforce,
     series: &mut [StepRow],
+    events: Option<&mut Vec<Event>>,
 ) {
     debug_assert_eq!(series.len(), world.config.steps as usize + 1);
-    let mut trial = Trial::start(world, arm, trial_seed, initial, workforce);
+    let mut trial = Trial::start(world, arm, trial_seed, initial, workforce, events);
     series[0] = trial.observe_start();
     for row in &mut series[1..] {
         *row = trial.step();
     }
+    trial.finish();
 }
 
 #[cfg(test)]
@@ -296,7 +494,7 @@ mod tests {
             initial.check_invariants(&world.org, (skill.min, skill.max), 60.0).unwrap();
             for arm in &config.arms {
                 let mut workforce = Workforce::vacant(&world.org);
-                let mut trial_state = Trial::start(&world, arm, trial, &initial, &mut workforce);
+                let mut trial_state = Trial::start(&world, arm, trial, &initial, &mut workforce, None);
                 for step in 1..=300 {
                     let row = trial_state.step();
                     let headcount = row[StepMetric::Headcount as usize];
@@ -338,8 +536,8 @@ mod tests {
         world.draw_initial_workforce(7, &mut initial);
         let mut first = Workforce::vacant(&world.org);
         let mut second = Workforce::vacant(&world.org);
-        let a = Trial::start(&world, &config.arms[0], 7, &initial, &mut first).observe_start();
-        let b = Trial::start(&world, &config.arms[5], 7, &initial, &mut second).observe_start();
+        let a = Trial::start(&world, &config.arms[0], 7, &initial, &mut first, None).observe_start();
+        let b = Trial::start(&world, &config.arms[5], 7, &initial, &mut second, None).observe_start();
         assert_eq!(a, b);
     }
 }

@@ -6,6 +6,7 @@
 //! skill 0, so level sums need no occupancy test, and every level keeps the list of
 //! its open positions, so filling vacancies never scans for them.
 
+use crate::model::behaviour::Scratch;
 use crate::org::Org;
 
 /// Who holds which position, and their traits.
@@ -24,6 +25,39 @@ pub struct Workforce {
     pub born: Vec<f64>,
     /// The trial's clock: steps since the start of the trial.
     pub now: f64,
+    /// Leadership readiness of the holder, 0–1 (uniform in the population).
+    pub leadership: Vec<f64>,
+    /// The standard-normal score behind `leadership` (`leadership = Φ(score)`).
+    pub leadership_score: Vec<f64>,
+    /// The standard-normal error of the holder's leadership assessment, drawn once
+    /// at hire: an assessment of validity v reads `v·score + √(1−v²)·error`.
+    pub assessment_error: Vec<f64>,
+    /// When the holder was hired, in steps (before 0 for the initial workforce).
+    pub hired: Vec<f64>,
+    /// When the holder entered their current level, in steps.
+    pub role_since: Vec<f64>,
+    /// When the holder last advanced (hire, promotion or grade), in steps.
+    pub advanced: Vec<f64>,
+    /// IC grade above entry (0 = entry); 0 for managers.
+    pub grade: Vec<u8>,
+    /// Engagement, 0–1.
+    pub engagement: Vec<f64>,
+    /// Recognition: the running ratio of credit received to credit deserved.
+    pub recognition: Vec<f64>,
+    /// This step's share of the holder's time spent on overhead, 0–1.
+    pub overhead: Vec<f64>,
+    /// This step's performance, 0–10 scale: an IC's output, or 10 × a manager's
+    /// effectiveness. 0 when vacant. With no `[dynamics]` it is the skill.
+    pub performance: Vec<f64>,
+    /// A manager's effectiveness this step, 0–1.
+    pub effectiveness: Vec<f64>,
+    /// The quit hazard accumulated since hire (years × per-year hazard).
+    pub hazard: Vec<f64>,
+    /// The cumulative hazard at which the holder quits: an Exp(1) draw made at hire.
+    /// Quitting when the accumulated hazard first passes it is the same, in
+    /// distribution, as a Bernoulli draw of `1 − exp(−λ·dt)` every step, and needs
+    /// no draw per step.
+    pub quit_threshold: Vec<f64>,
     /// Per level, its vacant positions; the next one filled is the last.
     pub open: Vec<Vec<usize>>,
     /// The id the next hire receives.
@@ -40,6 +74,8 @@ pub struct Workforce {
     pub ranking: Ranking,
     /// Scratch space for the candidates chosen for a level's vacancies.
     pub chosen: Vec<usize>,
+    /// Scratch space of the behavioural mechanisms.
+    pub scratch: Scratch,
 }
 
 impl Workforce {
@@ -53,6 +89,20 @@ impl Workforce {
             skill: vec![0.0; positions],
             born: vec![0.0; positions],
             now: 0.0,
+            leadership: vec![0.0; positions],
+            leadership_score: vec![0.0; positions],
+            assessment_error: vec![0.0; positions],
+            hired: vec![0.0; positions],
+            role_since: vec![0.0; positions],
+            advanced: vec![0.0; positions],
+            grade: vec![0; positions],
+            engagement: vec![0.0; positions],
+            recognition: vec![1.0; positions],
+            overhead: vec![0.0; positions],
+            performance: vec![0.0; positions],
+            effectiveness: vec![0.0; positions],
+            hazard: vec![0.0; positions],
+            quit_threshold: vec![f64::INFINITY; positions],
             open: (0..org.levels()).map(|level| org.level(level).rev().collect()).collect(),
             next_id: 0,
             initial_top: vec![false; positions],
@@ -60,6 +110,7 @@ impl Workforce {
             leavers: Vec::with_capacity(positions),
             ranking: Default::default(),
             chosen: Vec::new(),
+            scratch: Scratch::new(org.levels()),
         }
     }
 
@@ -67,6 +118,7 @@ impl Workforce {
     pub fn clear(&mut self, org: &Org) {
         self.occupied.fill(false);
         self.skill.fill(0.0);
+        self.performance.fill(0.0);
         for (level, open) in self.open.iter_mut().enumerate() {
             open.clear();
             open.extend(org.level(level).rev());
@@ -77,16 +129,36 @@ impl Workforce {
         self.initial_top_remaining = 0;
     }
 
-    /// Puts a new employee, `age` steps old, into a vacant position taken off its
-    /// level's open list.
+    /// Puts a new employee with plain default traits, `age` steps old, into a
+    /// vacant position taken off its level's open list (for tests).
     #[inline]
     pub fn hire(&mut self, position: usize, skill: f64, age: f64) {
+        self.hire_person(position, &Person::plain(skill, age));
+    }
+
+    /// Puts a new employee into a vacant position taken off its level's open list.
+    #[inline]
+    pub fn hire_person(&mut self, position: usize, person: &Person) {
         debug_assert!(!self.occupied[position], "hiring into a filled position");
         self.occupied[position] = true;
         self.id[position] = self.next_id;
         self.next_id += 1;
-        self.skill[position] = skill;
-        self.born[position] = self.now - age;
+        self.skill[position] = person.skill;
+        self.born[position] = self.now - person.age;
+        self.leadership[position] = person.leadership;
+        self.leadership_score[position] = person.leadership_score;
+        self.assessment_error[position] = person.assessment_error;
+        self.hired[position] = self.now - person.tenure;
+        self.role_since[position] = self.now - person.time_in_role;
+        self.advanced[position] = self.now - person.time_in_role;
+        self.grade[position] = person.grade;
+        self.engagement[position] = person.engagement;
+        self.recognition[position] = 1.0;
+        self.overhead[position] = 0.0;
+        self.performance[position] = person.skill;
+        self.effectiveness[position] = 0.0;
+        self.hazard[position] = 0.0;
+        self.quit_threshold[position] = person.quit_threshold;
     }
 
     /// Marks the initial top quintile by skill: the `ceil(positions / 5)` most
@@ -125,6 +197,7 @@ impl Workforce {
         debug_assert!(self.occupied[position], "vacating an empty position");
         self.occupied[position] = false;
         self.skill[position] = 0.0;
+        self.performance[position] = 0.0;
         self.open[level].push(position);
     }
 
@@ -137,6 +210,20 @@ impl Workforce {
         self.id[to] = self.id[from];
         self.skill[to] = self.skill[from];
         self.born[to] = self.born[from];
+        self.leadership[to] = self.leadership[from];
+        self.leadership_score[to] = self.leadership_score[from];
+        self.assessment_error[to] = self.assessment_error[from];
+        self.hired[to] = self.hired[from];
+        self.role_since[to] = self.now;
+        self.advanced[to] = self.now;
+        self.grade[to] = 0;
+        self.engagement[to] = self.engagement[from];
+        self.recognition[to] = self.recognition[from];
+        self.overhead[to] = 0.0;
+        self.performance[to] = self.performance[from];
+        self.effectiveness[to] = self.effectiveness[from];
+        self.hazard[to] = self.hazard[from];
+        self.quit_threshold[to] = self.quit_threshold[from];
         self.vacate(from, from_level);
     }
 
@@ -165,6 +252,20 @@ impl Workforce {
         self.skill.copy_from_slice(&other.skill);
         self.born.copy_from_slice(&other.born);
         self.now = other.now;
+        self.leadership.copy_from_slice(&other.leadership);
+        self.leadership_score.copy_from_slice(&other.leadership_score);
+        self.assessment_error.copy_from_slice(&other.assessment_error);
+        self.hired.copy_from_slice(&other.hired);
+        self.role_since.copy_from_slice(&other.role_since);
+        self.advanced.copy_from_slice(&other.advanced);
+        self.grade.copy_from_slice(&other.grade);
+        self.engagement.copy_from_slice(&other.engagement);
+        self.recognition.copy_from_slice(&other.recognition);
+        self.overhead.copy_from_slice(&other.overhead);
+        self.performance.copy_from_slice(&other.performance);
+        self.effectiveness.copy_from_slice(&other.effectiveness);
+        self.hazard.copy_from_slice(&other.hazard);
+        self.quit_threshold.copy_from_slice(&other.quit_threshold);
         for (open, other_open) in self.open.iter_mut().zip(&other.open) {
             open.clone_from(other_open);
         }
@@ -189,8 +290,8 @@ impl Workforce {
             let mut vacant = Vec::new();
             for position in org.level(level) {
                 if !self.occupied[position] {
-                    if self.skill[position] != 0.0 {
-                        return Err(format!("vacant position {position} holds skill"));
+                    if self.skill[position] != 0.0 || self.performance[position] != 0.0 {
+                        return Err(format!("vacant position {position} holds skill or performance"));
                     }
                     vacant.push(position);
                     continue;
@@ -206,6 +307,29 @@ impl Workforce {
                 }
                 if self.id[position] >= self.next_id {
                     return Err(format!("position {position}: id never issued"));
+                }
+                let unit = [
+                    ("leadership", self.leadership[position]),
+                    ("engagement", self.engagement[position]),
+                    ("overhead", self.overhead[position]),
+                    ("effectiveness", self.effectiveness[position]),
+                ];
+                if let Some((name, value)) = unit.iter().find(|(_, value)| !(0.0..=1.0).contains(value)) {
+                    return Err(format!("position {position}: {name} {value} outside [0, 1]"));
+                }
+                let performance = self.performance[position];
+                if !(0.0..=20.0).contains(&performance) || !self.recognition[position].is_finite() {
+                    return Err(format!(
+                        "position {position}: performance {performance} or recognition broken"
+                    ));
+                }
+                let (hired, since, advanced) =
+                    (self.hired[position], self.role_since[position], self.advanced[position]);
+                if hired > since || since > advanced || advanced > self.now || self.born[position] > hired {
+                    return Err(format!(
+                        "position {position}: born {}, hired {hired}, in role {since}, advanced {advanced}, now {}",
+                        self.born[position], self.now
+                    ));
                 }
             }
             let mut open = self.open[level].clone();
@@ -229,6 +353,49 @@ impl Workforce {
             return Err(format!("employee {} holds two positions", pair[0]));
         }
         Ok(())
+    }
+}
+
+/// A new employee's traits, drawn by [`crate::mechanisms::hiring`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Person {
+    /// Skill, 0–10.
+    pub skill: f64,
+    /// Age, steps.
+    pub age: f64,
+    /// Leadership readiness, 0–1.
+    pub leadership: f64,
+    /// Its standard-normal score.
+    pub leadership_score: f64,
+    /// The standard-normal error of their leadership assessment.
+    pub assessment_error: f64,
+    /// Engagement, 0–1.
+    pub engagement: f64,
+    /// Tenure already served, steps (0 for a hire).
+    pub tenure: f64,
+    /// Time already spent in the current role, steps, at most the tenure.
+    pub time_in_role: f64,
+    /// IC grades already earned (0 for a hire); an arm caps it at its IC ceiling.
+    pub grade: u8,
+    /// Cumulative quit hazard at which they quit.
+    pub quit_threshold: f64,
+}
+
+impl Person {
+    /// Someone with the given skill and age and middling everything else.
+    pub fn plain(skill: f64, age: f64) -> Self {
+        Self {
+            skill,
+            age,
+            leadership: 0.5,
+            leadership_score: 0.0,
+            assessment_error: 0.0,
+            engagement: 0.7,
+            tenure: 0.0,
+            time_in_role: 0.0,
+            grade: 0,
+            quit_threshold: f64::INFINITY,
+        }
     }
 }
 

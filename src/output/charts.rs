@@ -72,8 +72,9 @@ fn draw_both(
 
 /// The step metrics worth a chart: those whose mean moves at all over the run.
 pub fn charted_metrics(config: &Config, run: &RunSummary) -> Vec<StepMetric> {
-    StepMetric::ALL
-        .into_iter()
+    run.step_metrics
+        .iter()
+        .copied()
         .filter(|&metric| {
             let first = run.series(0, 0, metric).mean;
             (0..config.arms.len()).any(|arm| {

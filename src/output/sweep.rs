@@ -48,7 +48,8 @@ pub fn write(
             })
             .collect();
         for (arm, summaries) in config.arms.iter().zip(&point.summary.arms) {
-            for (metric, summary) in TrialMetric::ALL.iter().zip(summaries) {
+            for &metric in TrialMetric::observed(config) {
+                let summary = &summaries[metric as usize];
                 let mut record = values.clone();
                 record.extend([arm.name.clone(), metric.name().to_owned(), metric.unit().to_owned()]);
                 record.extend(summary_fields(summary));

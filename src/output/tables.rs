@@ -5,7 +5,7 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
-use crate::metrics::{StepMetric, TrialMetric};
+use crate::metrics::TrialMetric;
 use crate::runner::{RunSummary, TrialOutcome};
 use crate::stats::Summary;
 
@@ -19,6 +19,8 @@ pub const TIMESERIES: &str = "timeseries.csv";
 pub const SUMMARY: &str = "summary.csv";
 /// Paired differences to the baseline: `comparison.csv`.
 pub const COMPARISON: &str = "comparison.csv";
+/// The event log (with `--events`): `events.csv`.
+pub const EVENTS: &str = "events.csv";
 
 /// The statistic columns shared by every summary table.
 pub const SUMMARY_COLUMNS: [&str; 8] = ["trials", "mean", "sd", "ci_low", "ci_high", "p5", "p50", "p95"];
@@ -51,6 +53,7 @@ pub struct TrialWriter {
     path: PathBuf,
     writer: csv::Writer<BufWriter<File>>,
     arm_names: Vec<String>,
+    metrics: &'static [TrialMetric],
 }
 
 impl TrialWriter {
@@ -58,10 +61,11 @@ impl TrialWriter {
     pub fn create(path: PathBuf, config: &Config) -> Result<Self, OutputError> {
         let mut writer = create(&path)?;
         let mut header = vec!["arm", "trial", "seed"];
-        header.extend(TrialMetric::ALL.iter().map(|metric| metric.name()));
+        let metrics = TrialMetric::observed(config);
+        header.extend(metrics.iter().map(|metric| metric.name()));
         writer.write_record(&header).map_err(csv_error(&path))?;
         let arm_names = config.arms.iter().map(|arm| arm.name.clone()).collect();
-        Ok(Self { path, writer, arm_names })
+        Ok(Self { path, writer, arm_names, metrics })
     }
 
     /// Appends a batch of finished trials, arm by arm within each trial.
@@ -69,7 +73,7 @@ impl TrialWriter {
         for outcome in outcomes {
             for (name, row) in self.arm_names.iter().zip(&outcome.arms) {
                 let mut record = vec![name.clone(), outcome.trial.to_string(), outcome.seed.to_string()];
-                record.extend(row.iter().map(|&value| format_number(value)));
+                record.extend(self.metrics.iter().map(|&metric| format_number(row[metric as usize])));
                 self.writer.write_record(&record).map_err(csv_error(&self.path))?;
             }
         }
@@ -91,7 +95,7 @@ pub fn write_timeseries(path: &Path, config: &Config, run: &RunSummary) -> Resul
     for (arm_index, arm) in config.arms.iter().enumerate() {
         for step in 0..=config.steps as usize {
             let year = format_number(step as f64 * config.step_years());
-            for metric in StepMetric::ALL {
+            for &metric in run.step_metrics {
                 let mut record =
                     vec![arm.name.clone(), step.to_string(), year.clone(), metric.name().to_owned()];
                 record.extend(summary_fields(run.series(arm_index, step, metric)));
@@ -109,7 +113,8 @@ pub fn write_summary(path: &Path, config: &Config, run: &RunSummary) -> Result<(
     header.extend(SUMMARY_COLUMNS);
     writer.write_record(&header).map_err(csv_error(path))?;
     for (arm, summaries) in config.arms.iter().zip(&run.arms) {
-        for (metric, summary) in TrialMetric::ALL.iter().zip(summaries) {
+        for &metric in TrialMetric::observed(config) {
+            let summary = &summaries[metric as usize];
             let mut record = vec![arm.name.clone(), metric.name().to_owned(), metric.unit().to_owned()];
             record.extend(summary_fields(summary));
             writer.write_record(&record).map_err(csv_error(path))?;
@@ -131,7 +136,8 @@ pub fn write_comparison(path: &Path, config: &Config, run: &RunSummary) -> Resul
         let Some(comparisons) = comparisons else {
             continue;
         };
-        for (metric, comparison) in TrialMetric::ALL.iter().zip(comparisons) {
+        for &metric in TrialMetric::observed(config) {
+            let comparison = &comparisons[metric as usize];
             let mut record =
                 vec![arm.name.clone(), baseline.clone(), metric.name().to_owned(), metric.unit().to_owned()];
             record.extend(summary_fields(&comparison.difference));
@@ -141,4 +147,86 @@ pub fn write_comparison(path: &Path, config: &Config, run: &RunSummary) -> Resul
         }
     }
     writer.flush().map_err(io_error("writing", path))
+}
+
+/// Streams `events.csv` as batches of trials finish: every event of every arm, in
+/// trial, arm and step order.
+pub struct EventWriter {
+    path: PathBuf,
+    writer: csv::Writer<BufWriter<File>>,
+    arm_names: Vec<String>,
+    level_names: Vec<String>,
+    steps_per_year: f64,
+}
+
+/// The columns of `events.csv`.
+pub const EVENT_COLUMNS: [&str; 17] = [
+    "arm",
+    "trial",
+    "step",
+    "year",
+    "event",
+    "employee",
+    "level",
+    "level_name",
+    "grade",
+    "tenure",
+    "age",
+    "skill",
+    "leadership",
+    "engagement",
+    "performance_quintile",
+    "skill_quintile",
+    "reason",
+];
+
+impl EventWriter {
+    /// Creates the file and writes its header.
+    pub fn create(path: PathBuf, config: &Config) -> Result<Self, OutputError> {
+        let mut writer = create(&path)?;
+        writer.write_record(EVENT_COLUMNS).map_err(csv_error(&path))?;
+        Ok(Self {
+            path,
+            writer,
+            arm_names: config.arms.iter().map(|arm| arm.name.clone()).collect(),
+            level_names: config.levels.iter().map(|level| level.name.clone()).collect(),
+            steps_per_year: f64::from(config.steps_per_year),
+        })
+    }
+
+    /// Appends the events of a batch of finished trials.
+    pub fn write(&mut self, outcomes: &[TrialOutcome]) -> Result<(), OutputError> {
+        for outcome in outcomes {
+            for (arm, events) in self.arm_names.iter().zip(&outcome.events) {
+                for event in events {
+                    let record = [
+                        arm.clone(),
+                        outcome.trial.to_string(),
+                        event.step.to_string(),
+                        format_number(f64::from(event.step) / self.steps_per_year),
+                        event.kind.name().to_owned(),
+                        event.employee.to_string(),
+                        event.level.to_string(),
+                        self.level_names[event.level as usize].clone(),
+                        event.grade.to_string(),
+                        format_number(event.tenure),
+                        format_number(event.age),
+                        format_number(event.skill),
+                        format_number(event.leadership),
+                        format_number(event.engagement),
+                        event.ranks.map(|r| r.performance.to_string()).unwrap_or_default(),
+                        event.ranks.map(|r| r.skill.to_string()).unwrap_or_default(),
+                        event.reason.map(|r| r.name().to_owned()).unwrap_or_default(),
+                    ];
+                    self.writer.write_record(&record).map_err(csv_error(&self.path))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes the file.
+    pub fn finish(mut self) -> Result<(), OutputError> {
+        self.writer.flush().map_err(io_error("writing", &self.path))
+    }
 }

@@ -5,6 +5,10 @@
 //! errors everywhere (`deny_unknown_fields`), so a typo never silently falls back to
 //! a default. The scenario reference in the README is written from these comments.
 
+mod dynamics;
+
+pub use dynamics::*;
+
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +31,12 @@ pub struct RawScenario {
     pub levels: Vec<RawLevel>,
     /// Who works here: initial and hiring distributions, and the exit rules.
     pub workforce: RawWorkforce,
+    /// The behavioural mechanisms of MODEL.md (output, manager effect, misfit,
+    /// overhead, credit, engagement, growth, voluntary quits). Absent: the pure
+    /// Peter-principle model of Pluchino et al. (2010), in which people have only a
+    /// skill and an age. Present: every mechanism is on unless its table says
+    /// `enabled = false`.
+    pub dynamics: Option<RawDynamics>,
     /// The levers every arm starts from; an arm overrides any of them.
     #[serde(default)]
     pub policy: RawLevers,
@@ -106,6 +116,16 @@ pub struct RawWorkforce {
     /// Pluchino et al. 2010: 4 (without it the random strategies lose their
     /// advantage). Omit to dismiss nobody. Range [0, 10].
     pub dismissal_threshold: Option<f64>,
+    /// Correlation between skill and leadership readiness in the initial workforce
+    /// and in hires: leadership is `Φ(ρ·z_skill + √(1−ρ²)·ε)`, uniform on [0, 1]
+    /// whatever ρ. Range [−1, 1]. Default 0: the two are unrelated (the
+    /// leadership-readiness essay's "orthogonal"; Benson, Li & Shue 2019 find that
+    /// the best salespeople are not the best managers).
+    pub leadership_correlation: Option<f64>,
+    /// Median tenure of the initial workforce, years; tenures are exponential with
+    /// this median, at most the years since the person's earliest hiring age.
+    /// Range (0, 50]. Default 3.9 (BLS, Employee Tenure, January 2024).
+    pub median_tenure: Option<f64>,
 }
 
 /// A normal distribution truncated to `[min, max]` by redrawing (not clipping).
@@ -140,6 +160,29 @@ pub struct RawLevers {
     /// a Uniform(−x, +x) draw, then is bounded to the skill range.
     /// Pluchino et al. 2010: 1.0. Range [0, 10]. Default 1.0.
     pub common_sense_change: Option<f64>,
+    /// For `leadership_assessed` and `dual_track` only: the validity of the
+    /// leadership assessment, its correlation with true leadership readiness.
+    /// Range [0, 1]. Default 0.4 (assessment centres predict managerial
+    /// performance at about 0.37: Gaugler et al. 1987, J. Applied Psychology 72(3)).
+    pub assessment_validity: Option<f64>,
+    /// For `leadership_assessed` and `dual_track` only: the skill a candidate needs to
+    /// be considered at all, 0–10 scale. Range [0, 10]. Default: the mean of
+    /// `workforce.skill` (a manager must be at least an average practitioner).
+    pub skill_floor: Option<f64>,
+    /// Who carries a team's overhead (needs `[dynamics.overhead]`). Default
+    /// `competence_weighted`.
+    pub overhead_allocation: Option<OverheadAllocation>,
+    /// The share of an individual contributor's output credited to them; the rest
+    /// goes into the team's pool, most of it to the manager (needs
+    /// `[dynamics.credit]`). Range [0, 1]. Default 0.8 (no published figure: the
+    /// overhead-and-credit essay's premise is that it is well below 1).
+    pub credit_accuracy: Option<f64>,
+    /// How many grades above the entry grade an individual contributor can reach
+    /// without becoming a manager (needs `[dynamics.growth]`). Range 0..=20.
+    /// Default 1 (a single ladder: engineer, then senior, then only management),
+    /// or, for `promotion = "dual_track"`, the number of management levels (the IC
+    /// track reaches the standing of the top of management).
+    pub ic_ceiling: Option<u32>,
 }
 
 /// Who fills a vacancy from the level below.
@@ -157,6 +200,34 @@ pub enum PromotionPolicy {
     Alternate,
     /// Best with probability `best_probability`, else worst (Pluchino et al. 2011).
     Mixed,
+    /// The longest-serving candidate (common practice).
+    Seniority,
+    /// The highest *assessed* leadership among candidates with at least
+    /// `skill_floor` skill; the assessment's correlation with true leadership is
+    /// `assessment_validity` (the leadership-readiness essay). No candidate above
+    /// the floor: an external hire.
+    LeadershipAssessed,
+    /// `leadership_assessed` into management, and an IC track whose ceiling
+    /// (`ic_ceiling`) reaches the standing of management, so top individual
+    /// contributors advance without leaving the craft (punishing-excellence,
+    /// leadership-readiness). Exactly `leadership_assessed` with a high `ic_ceiling`.
+    DualTrack,
+    /// Never promote: every vacancy is filled by an external hire.
+    External,
+}
+
+/// Who carries a team's overhead work (firefighting, audits, ad-hoc presentations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OverheadAllocation {
+    /// Shares grow with capability, as `capability^concentration`: the load goes to
+    /// the most reliable people (the overhead-and-credit essay's default of real
+    /// leaders).
+    CompetenceWeighted,
+    /// A formal rota: equal shares.
+    Rotation,
+    /// Shares proportional to independent uniform draws, redrawn every step.
+    Random,
 }
 
 /// How a promoted person's skill carries into the new role.
@@ -168,4 +239,10 @@ pub enum CompetenceHypothesis {
     /// Skill is redrawn from the hiring distribution: competence in one role says
     /// nothing about the next (the Peter hypothesis).
     Peter,
+    /// In a management role a person's effectiveness is their leadership readiness;
+    /// their craft skill is kept (needs `[dynamics]`). It contains the other two:
+    /// with `workforce.leadership_correlation` 1 it ranks managers as
+    /// `common_sense` does, with 0 it is as unrelated to skill as `peter` (the
+    /// seeds' view).
+    Readiness,
 }

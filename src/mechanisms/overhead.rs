@@ -1,0 +1,94 @@
+//! Overhead allocation within a team (MODEL.md mechanism 3): firefighting, audits
+//! and ad-hoc presentations take a fraction of the team's time, and the arm's
+//! policy decides who does them.
+
+use rand::Rng;
+
+use crate::config::{Overhead, OverheadAllocation};
+use crate::rng::uniform01;
+
+/// Shares out a team's overhead: on entry `shares[i]` is member i's capability
+/// (skill × engagement factor); on exit it is the share of their own time spent on
+/// overhead, capped at `max_share`. The team's load is `load × members` of time;
+/// what the cap cuts off is dropped, not passed on.
+#[inline]
+pub fn allocate<R: Rng + ?Sized>(
+    allocation: OverheadAllocation,
+    overhead: &Overhead,
+    shares: &mut [f64],
+    rng: &mut R,
+) {
+    if shares.is_empty() {
+        return;
+    }
+    match allocation {
+        OverheadAllocation::Rotation => shares.fill(overhead.load.min(overhead.max_share)),
+        OverheadAllocation::CompetenceWeighted => {
+            let gamma = overhead.concentration;
+            // Integer exponents (the default 4) are two multiplications, not a powf.
+            if gamma.fract() == 0.0 {
+                let exponent = gamma as i32;
+                shares.iter_mut().for_each(|c| *c = c.powi(exponent));
+            } else {
+                shares.iter_mut().for_each(|c| *c = c.powf(gamma));
+            }
+            normalise(overhead, shares);
+        }
+        OverheadAllocation::Random => {
+            shares.iter_mut().for_each(|w| *w = uniform01(rng));
+            normalise(overhead, shares);
+        }
+    }
+}
+
+/// Turns weights into shares of the team's load: `load · n · w_i / Σw`, capped.
+#[inline]
+fn normalise(overhead: &Overhead, weights: &mut [f64]) {
+    let total: f64 = weights.iter().sum();
+    if total <= 0.0 {
+        weights.fill(overhead.load.min(overhead.max_share));
+        return;
+    }
+    let scale = overhead.load * weights.len() as f64 / total;
+    weights.iter_mut().for_each(|w| *w = (*w * scale).min(overhead.max_share));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::test_rng;
+
+    const OVERHEAD: Overhead =
+        Overhead { load: 0.12, concentration: 4.0, max_share: 0.8, tolerance: 0.2, engagement_weight: 1.0 };
+
+    #[test]
+    fn each_policy_shares_the_whole_load() {
+        let mut rng = test_rng(1);
+        for allocation in
+            [OverheadAllocation::Rotation, OverheadAllocation::CompetenceWeighted, OverheadAllocation::Random]
+        {
+            let mut shares = [4.0, 5.0, 6.0, 7.0, 8.0, 5.5];
+            allocate(allocation, &OVERHEAD, &mut shares, &mut rng);
+            let total: f64 = shares.iter().sum();
+            assert!((total - 0.12 * 6.0).abs() < 1e-12, "{allocation:?}: {shares:?}");
+        }
+    }
+
+    #[test]
+    fn competence_weighting_loads_the_strongest_about_as_the_essay_says() {
+        // A typical team of seven around a skill of 6.5 (sd 1.5), its best at +1.5 sd.
+        let mut shares = [4.25, 5.0, 5.75, 6.5, 7.25, 8.0, 8.75];
+        allocate(OverheadAllocation::CompetenceWeighted, &OVERHEAD, &mut shares, &mut test_rng(0));
+        assert!((0.25..=0.35).contains(&shares[6]), "{shares:?}");
+        assert!(shares.windows(2).all(|pair| pair[0] < pair[1]));
+    }
+
+    #[test]
+    fn the_cap_drops_what_nobody_can_carry() {
+        let heavy = Overhead { load: 0.5, concentration: 20.0, ..OVERHEAD };
+        let mut shares = [1.0, 1.0, 9.0];
+        allocate(OverheadAllocation::CompetenceWeighted, &heavy, &mut shares, &mut test_rng(0));
+        assert_eq!(shares[2], 0.8);
+        assert!(shares[0] < 1e-6);
+    }
+}

@@ -1,0 +1,131 @@
+//! Voluntary quits (MODEL.md mechanism 6): a hazard that rises as engagement falls
+//! and, for strong performers, with their outside options.
+//!
+//! `λ = λ_0 · exp(θ_e·(e_0 − engagement) + θ_m·max(0, z) + θ_push·max(0, −z)
+//! + θ_misfit·misfit)` per year, with `z` the person's performance standardised
+//! within their level. Each person carries an Exp(1) threshold drawn at hire and quits when the
+//! hazard accumulated over their steps first passes it: in distribution the same as
+//! quitting with probability `1 − exp(−λ·dt)` each step.
+
+use crate::config::Dynamics;
+use crate::mechanisms::engagement::Pressures;
+
+/// Why someone quit: the largest contribution to their log hazard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuitReason {
+    /// Overhead above tolerance.
+    Overhead,
+    /// Credit shortfall.
+    Credit,
+    /// A poor manager.
+    Manager,
+    /// Role misfit.
+    Misfit,
+    /// Blocked growth.
+    BlockedGrowth,
+    /// Outside options of a strong performer.
+    MarketPull,
+    /// A weak performer leaving before being managed out.
+    Push,
+    /// None stands out: the base hazard (life events, relocation, ...).
+    Baseline,
+}
+
+impl QuitReason {
+    /// The name written in the event log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Overhead => "overhead",
+            Self::Credit => "credit",
+            Self::Manager => "manager",
+            Self::Misfit => "misfit",
+            Self::BlockedGrowth => "blocked_growth",
+            Self::MarketPull => "market_pull",
+            Self::Push => "push",
+            Self::Baseline => "baseline",
+        }
+    }
+}
+
+/// The exponent of the hazard, with `z` the person's performance standardised
+/// within their level:
+/// `θ_e·(e_0 − engagement) + θ_m·max(0, z) + θ_push·max(0, −z) + θ_misfit·misfit`.
+#[inline]
+pub fn log_hazard_excess(dynamics: &Dynamics, engagement: f64, z: f64, misfit: f64) -> f64 {
+    let Some(quits) = &dynamics.quits else { return 0.0 };
+    let misfit_weight = dynamics.misfit.map_or(0.0, |m| m.hazard_weight);
+    quits.engagement_sensitivity * (dynamics.engagement.baseline - engagement)
+        + quits.market_pull * z.max(0.0)
+        + quits.push * (-z).max(0.0)
+        + misfit_weight * misfit
+}
+
+/// The dominant reason of a quit: each pressure on engagement weighted by the
+/// hazard's sensitivity to engagement, against the market's pull and misfit's own
+/// hazard term; `Baseline` when none is positive.
+pub fn dominant_reason(dynamics: &Dynamics, pressures: &Pressures, z: f64, misfit: f64) -> QuitReason {
+    let Some(quits) = &dynamics.quits else { return QuitReason::Baseline };
+    let theta = quits.engagement_sensitivity;
+    let misfit_hazard = dynamics.misfit.map_or(0.0, |m| m.hazard_weight) * misfit;
+    let candidates = [
+        (QuitReason::Overhead, theta * pressures.overhead),
+        (QuitReason::Credit, theta * pressures.credit),
+        (QuitReason::Manager, theta * pressures.manager),
+        (QuitReason::Misfit, theta * pressures.misfit + misfit_hazard),
+        (QuitReason::BlockedGrowth, theta * pressures.growth),
+        (QuitReason::MarketPull, quits.market_pull * z.max(0.0)),
+        (QuitReason::Push, quits.push * (-z).max(0.0)),
+    ];
+    candidates
+        .into_iter()
+        .filter(|(_, weight)| *weight > 0.0)
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map_or(QuitReason::Baseline, |(reason, _)| reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::parse;
+
+    fn dynamics() -> Dynamics {
+        let text = format!(
+            "{}\n[dynamics]\n",
+            crate::config::MINIMAL.replace("positions = 3", "positions = 3\nkind = \"ic\"")
+        );
+        parse(&text, std::path::Path::new("m.toml")).unwrap().dynamics.unwrap()
+    }
+
+    #[test]
+    fn the_hazard_rises_as_engagement_falls_and_for_strong_performers() {
+        let d = dynamics();
+        let average = 0.0;
+        let strong = 2.0;
+        let weak = -2.0;
+        let e0 = d.engagement.baseline;
+        assert_eq!(log_hazard_excess(&d, e0, average, 0.0), 0.0);
+        assert!(log_hazard_excess(&d, 0.3, average, 0.0) > 0.0);
+        assert!(log_hazard_excess(&d, e0, strong, 0.0) > 0.0);
+        assert!(log_hazard_excess(&d, e0, weak, 0.0) > 0.0);
+        assert!(log_hazard_excess(&d, e0, average, 0.5) > 0.0);
+        let mut off = d.clone();
+        off.quits = None;
+        assert_eq!(log_hazard_excess(&off, 0.0, strong, 1.0), 0.0);
+    }
+
+    #[test]
+    fn the_reason_is_the_largest_pressure() {
+        let d = dynamics();
+        let none = Pressures::default();
+        let average = 0.0;
+        assert_eq!(dominant_reason(&d, &none, average, 0.0), QuitReason::Baseline);
+        let strong = 1.0;
+        assert_eq!(dominant_reason(&d, &none, strong, 0.0), QuitReason::MarketPull);
+        let weak = -1.5;
+        assert_eq!(dominant_reason(&d, &none, weak, 0.0), QuitReason::Push);
+        let credit = Pressures { credit: 0.2, overhead: 0.05, ..none };
+        assert_eq!(dominant_reason(&d, &credit, 0.5, 0.0), QuitReason::Credit);
+        let misfit = Pressures { misfit: 0.1, ..none };
+        assert_eq!(dominant_reason(&d, &misfit, average, 0.4), QuitReason::Misfit);
+    }
+}

@@ -1,0 +1,475 @@
+//! The behavioural phases of a step, for scenarios with `[dynamics]`: voluntary
+//! quits, grade advancement, and the work pass (manager effectiveness, overhead,
+//! output, credit, engagement). The order they run in lives in [`super`].
+//!
+//! Every pass runs over dense per-position columns, level by level or team by team,
+//! and allocates nothing: scratch space lives in [`Scratch`].
+
+use rand::Rng;
+
+use crate::config::{Arm, Config, Dynamics};
+use crate::mechanisms::engagement::{self, Pressures, Situation};
+use crate::mechanisms::performance::{effectiveness, engagement_factor, manager_multiplier, misfit};
+use crate::mechanisms::{credit, growth, overhead, quits};
+use crate::model::events::{EventKind, EventLog, Ranks, quintile_of};
+use crate::model::workforce::Workforce;
+use crate::org::Org;
+use crate::rng::{normal_cdf, uniform01};
+
+/// The per-step constants of the mechanisms, derived once per scenario.
+#[derive(Debug, Clone)]
+pub struct Behaviour {
+    /// The validated mechanisms.
+    pub dynamics: Dynamics,
+    /// Step length, years.
+    step_years: f64,
+    /// Steps per year.
+    steps_per_year: f64,
+    /// Fraction of the gap to its target engagement closes in a step.
+    pull: f64,
+    /// Half-width of the step's uniform engagement noise.
+    noise_half_width: f64,
+    /// Weight of a step's credit ratio in recognition.
+    recognition_weight: f64,
+    /// Probability that an eligible IC advances a grade in a step.
+    grade_probability: f64,
+    /// `λ_0 · dt`.
+    base_hazard: f64,
+    /// Upper bound of the skill scale.
+    skill_max: f64,
+}
+
+/// Per-level statistics of the last work pass.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LevelStats {
+    /// Performance of the holders.
+    pub performance: Spread,
+    /// Skill of the holders.
+    pub skill: Spread,
+}
+
+/// The mean and standard deviation of a quantity over a level's holders.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    /// Mean.
+    pub mean: f64,
+    /// Standard deviation (1 when the level has fewer than two holders or none vary).
+    pub sd: f64,
+}
+
+impl Default for Spread {
+    fn default() -> Self {
+        Self { mean: 0.0, sd: 1.0 }
+    }
+}
+
+impl Spread {
+    /// A value standardised within the level.
+    #[inline]
+    pub fn z(&self, value: f64) -> f64 {
+        (value - self.mean) / self.sd
+    }
+}
+
+/// Working memory of the behavioural passes, kept across steps.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scratch {
+    /// Per level, the statistics of the last work pass.
+    pub levels: Vec<LevelStats>,
+    /// One team's shares (capability, then overhead share).
+    shares: Vec<f64>,
+    /// The ICs' performances, for the top decile.
+    ranked: Vec<f64>,
+    /// Positions leaving this step.
+    leavers: Vec<usize>,
+}
+
+/// What the behavioural phases of a step add to its observation.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Observed {
+    /// Voluntary quits.
+    pub quits: u32,
+    /// Of which, top-quintile performers.
+    pub regretted: u32,
+    /// Skill of those who quit.
+    pub skill_lost: f64,
+    /// Grade advancements.
+    pub grades: u32,
+    /// Σ IC output.
+    pub output: f64,
+    /// Σ over ICs of the credit shortfall.
+    pub credit_gap: f64,
+    /// Mean overhead share of the top IC decile, and of the rest.
+    pub overhead_top_decile: f64,
+    /// As above, the rest.
+    pub overhead_rest: f64,
+}
+
+impl Behaviour {
+    /// The constants of `config`'s mechanisms, if it has any.
+    pub fn new(config: &Config) -> Option<Self> {
+        let dynamics = config.dynamics.clone()?;
+        let dt = config.step_years();
+        let e = &dynamics.engagement;
+        Some(Self {
+            step_years: dt,
+            steps_per_year: f64::from(config.steps_per_year),
+            pull: 1.0 - (-e.adjustment_rate * dt).exp(),
+            // A uniform on [−h, h] has sd h/√3; the year's sd σ spreads as σ·√dt.
+            noise_half_width: e.noise * dt.sqrt() * 3f64.sqrt(),
+            recognition_weight: dynamics.credit.map_or(0.0, |c| 1.0 - (-dt / c.memory).exp()),
+            grade_probability: dynamics.growth.map_or(0.0, |g| 1.0 - (-g.rate * dt).exp()),
+            base_hazard: dynamics.quits.map_or(0.0, |q| q.base_rate * dt),
+            skill_max: config.workforce.skill.max,
+            dynamics,
+        })
+    }
+
+    /// The performance percentile of a holder of `level`, from the level's normal
+    /// approximation: `Φ(z)`. Exact ranks would need a sort per level per step; the
+    /// quintile of a leaver, which decides a regretted quit, is exact.
+    #[inline]
+    fn percentile(&self, stats: &LevelStats, performance: f64) -> f64 {
+        normal_cdf(stats.performance.z(performance))
+    }
+
+    /// The misfit of the holder of `position` on `level`: managers only.
+    #[inline]
+    fn misfit_of(&self, workforce: &Workforce, org: &Org, level: usize, position: usize) -> f64 {
+        match &self.dynamics.misfit {
+            Some(fit) if level + 1 < org.levels() => misfit(workforce.leadership[position], fit.threshold),
+            _ => 0.0,
+        }
+    }
+
+    /// What bears on the holder of `position` now.
+    #[inline]
+    fn situation(
+        &self,
+        workforce: &Workforce,
+        org: &Org,
+        stats: &LevelStats,
+        level: usize,
+        position: usize,
+    ) -> Situation {
+        let is_manager = level + 1 < org.levels();
+        let manager_effectiveness = match org.manager(position) {
+            Some(manager) if workforce.occupied[manager] => workforce.effectiveness[manager],
+            _ => 0.5,
+        };
+        Situation {
+            overhead: workforce.overhead[position],
+            recognition: if is_manager { 1.0 } else { workforce.recognition[position] },
+            percentile: self.percentile(stats, workforce.performance[position]),
+            manager_effectiveness,
+            leadership_as_manager: is_manager.then_some(workforce.leadership[position]),
+            years_since_advancement: (workforce.now - workforce.advanced[position]) * self.step_years,
+        }
+    }
+
+    /// Voluntary quits: everyone's hazard accumulates over the step, and whoever's
+    /// passes their threshold leaves. Counted, attributed and logged before any of
+    /// the step's leavers is vacated, so quintiles see the whole level.
+    pub fn quit(
+        &self,
+        workforce: &mut Workforce,
+        org: &Org,
+        scratch: &mut Scratch,
+        step: u32,
+        log: &mut EventLog<'_>,
+        observed: &mut Observed,
+    ) {
+        if self.dynamics.quits.is_none() {
+            return;
+        }
+        for level in 0..org.levels() {
+            let stats = scratch.levels[level];
+            scratch.leavers.clear();
+            for position in org.level(level) {
+                if !workforce.occupied[position] {
+                    continue;
+                }
+                let z = stats.performance.z(workforce.performance[position]);
+                let misfit = self.misfit_of(workforce, org, level, position);
+                let excess =
+                    quits::log_hazard_excess(&self.dynamics, workforce.engagement[position], z, misfit);
+                workforce.hazard[position] += self.base_hazard * excess.exp();
+                if workforce.hazard[position] >= workforce.quit_threshold[position] {
+                    scratch.leavers.push(position);
+                }
+            }
+            for &position in &scratch.leavers {
+                observed.quits += 1;
+                let quintile = quintile_of(workforce, org, level, position, &workforce.skill);
+                observed.regretted += u32::from(quintile == 4);
+                observed.skill_lost += workforce.skill[position];
+                if log.is_on() {
+                    let situation = self.situation(workforce, org, &stats, level, position);
+                    let pressures = engagement::pressures(&self.dynamics, &situation);
+                    let z = stats.performance.z(workforce.performance[position]);
+                    let misfit = self.misfit_of(workforce, org, level, position);
+                    let reason = quits::dominant_reason(&self.dynamics, &pressures, z, misfit);
+                    let ranks = Ranks::of(workforce, org, level, position);
+                    log.record(workforce, step, EventKind::Quit, position, level, Some(ranks), Some(reason));
+                }
+            }
+            for &position in &scratch.leavers {
+                workforce.record_exit(position);
+                workforce.vacate(position, level);
+            }
+        }
+    }
+
+    /// A promoted person's one-off engagement lift.
+    #[inline]
+    pub fn lift(&self, workforce: &mut Workforce, position: usize) {
+        let e = &mut workforce.engagement[position];
+        *e = (*e + self.dynamics.engagement.advancement_lift).min(1.0);
+    }
+
+    /// Grade advancement of the individual contributors (the bottom level).
+    #[allow(clippy::too_many_arguments)]
+    pub fn advance_grades<R: Rng + ?Sized>(
+        &self,
+        workforce: &mut Workforce,
+        org: &Org,
+        arm: &Arm,
+        scratch: &Scratch,
+        step: u32,
+        rng: &mut R,
+        log: &mut EventLog<'_>,
+        observed: &mut Observed,
+    ) {
+        let Some(growth) = &self.dynamics.growth else { return };
+        let level = org.levels() - 1;
+        let stats = scratch.levels[level];
+        for position in org.level(level) {
+            if !workforce.occupied[position] || u32::from(workforce.grade[position]) >= arm.ic_ceiling {
+                continue;
+            }
+            let years = (workforce.now - workforce.advanced[position]) * self.step_years;
+            let percentile = self.percentile(&stats, workforce.performance[position]);
+            if growth::eligible(growth, workforce.grade[position], arm.ic_ceiling, years, percentile)
+                && uniform01(rng) < self.grade_probability
+            {
+                workforce.grade[position] += 1;
+                workforce.advanced[position] = workforce.now;
+                self.lift(workforce, position);
+                observed.grades += 1;
+                if log.is_on() {
+                    let ranks = Ranks::of(workforce, org, level, position);
+                    log.record(workforce, step, EventKind::Grade, position, level, Some(ranks), None);
+                }
+            }
+        }
+    }
+
+    /// The work of a step: managers' effectiveness, then team by team the ICs'
+    /// overhead, output and credit; then the levels' performance statistics.
+    pub fn produce<R: Rng + ?Sized>(
+        &self,
+        workforce: &mut Workforce,
+        org: &Org,
+        arm: &Arm,
+        scratch: &mut Scratch,
+        overhead_rng: &mut R,
+        observed: &mut Observed,
+    ) {
+        let weight = self.dynamics.output.engagement_weight;
+        let ic_level = org.levels() - 1;
+        // A manager at baseline engagement is exactly as effective as competent.
+        let baseline_factor = engagement_factor(weight, self.dynamics.engagement.baseline);
+        for position in 0..org.level(ic_level).start {
+            if workforce.occupied[position] {
+                let factor = engagement_factor(weight, workforce.engagement[position]) / baseline_factor;
+                let eff = effectiveness(
+                    arm.competence,
+                    workforce.skill[position],
+                    self.skill_max,
+                    workforce.leadership[position],
+                    factor,
+                );
+                workforce.effectiveness[position] = eff;
+                workforce.performance[position] = 10.0 * eff;
+            }
+        }
+        if ic_level == 0 {
+            let everyone = org.level(0);
+            self.work_team(workforce, arm, everyone, 0.5, scratch, overhead_rng, observed);
+        } else {
+            for manager in org.level(ic_level - 1) {
+                let eff = if workforce.occupied[manager] { workforce.effectiveness[manager] } else { 0.5 };
+                self.work_team(workforce, arm, org.team(manager), eff, scratch, overhead_rng, observed);
+            }
+        }
+        for level in 0..org.levels() {
+            scratch.levels[level] = level_stats(workforce, org.level(level));
+        }
+        self.observe_overhead(workforce, org, scratch, observed);
+    }
+
+    /// Everyone's engagement moves toward its target (after [`Behaviour::produce`]).
+    pub fn engage<R: Rng + ?Sized>(
+        &self,
+        workforce: &mut Workforce,
+        org: &Org,
+        scratch: &Scratch,
+        rng: &mut R,
+    ) {
+        let d = &self.dynamics;
+        if !d.engagement.enabled {
+            return;
+        }
+        for level in 0..org.levels() {
+            let stats = scratch.levels[level];
+            for position in org.level(level) {
+                if !workforce.occupied[position] {
+                    continue;
+                }
+                let situation = self.situation(workforce, org, &stats, level, position);
+                let pressures: Pressures = engagement::pressures(d, &situation);
+                let target = d.engagement.baseline - pressures.total();
+                let noise = self.noise_half_width * (2.0 * uniform01(rng) - 1.0);
+                let e = &mut workforce.engagement[position];
+                *e = engagement::adjust(*e, target, self.pull, noise);
+            }
+        }
+    }
+
+    /// One team of individual contributors: overhead shares, output, credit.
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn work_team<R: Rng + ?Sized>(
+        &self,
+        workforce: &mut Workforce,
+        arm: &Arm,
+        team: std::ops::Range<usize>,
+        manager_effectiveness: f64,
+        scratch: &mut Scratch,
+        rng: &mut R,
+        observed: &mut Observed,
+    ) {
+        let d = &self.dynamics;
+        let weight = d.output.engagement_weight;
+        let multiplier = manager_multiplier(d.manager.as_ref(), manager_effectiveness);
+        let shares = &mut scratch.shares;
+        shares.clear();
+        // Capability (skill × engagement factor), vacancies counting 0.
+        shares.extend(team.clone().map(|p| {
+            if workforce.occupied[p] {
+                workforce.skill[p] * engagement_factor(weight, workforce.engagement[p])
+            } else {
+                0.0
+            }
+        }));
+        let filled = team.clone().filter(|&p| workforce.occupied[p]).count();
+        if let Some(overhead) = &d.overhead {
+            overhead::allocate(arm.overhead_allocation, overhead, shares, rng);
+        } else {
+            shares.fill(0.0);
+        }
+        let mut team_output = 0.0;
+        for (i, p) in team.clone().enumerate() {
+            if !workforce.occupied[p] {
+                continue;
+            }
+            let capability = workforce.skill[p] * engagement_factor(weight, workforce.engagement[p]);
+            let share = shares[i];
+            let output = capability * (1.0 - share) * multiplier;
+            workforce.overhead[p] = share;
+            workforce.performance[p] = output;
+            team_output += output;
+        }
+        observed.output += team_output;
+        let Some(credit) = &d.credit else { return };
+        let team_mean = team_output / filled.max(1) as f64;
+        for p in team {
+            if !workforce.occupied[p] {
+                continue;
+            }
+            let deserved = workforce.performance[p];
+            let received = credit::received(arm.credit_accuracy, credit.manager_take, deserved, team_mean);
+            let ratio = credit::ratio(received, deserved);
+            observed.credit_gap += (1.0 - ratio).max(0.0);
+            let recognition = &mut workforce.recognition[p];
+            *recognition = credit::recognise(*recognition, ratio, self.recognition_weight);
+        }
+    }
+
+    /// The mean overhead share of the top decile of ICs by performance, and of the
+    /// rest (exact: one selection over the level).
+    fn observe_overhead(
+        &self,
+        workforce: &Workforce,
+        org: &Org,
+        scratch: &mut Scratch,
+        observed: &mut Observed,
+    ) {
+        let level = org.level(org.levels() - 1);
+        let ranked = &mut scratch.ranked;
+        ranked.clear();
+        ranked.extend(level.clone().filter(|&p| workforce.occupied[p]).map(|p| workforce.performance[p]));
+        let n = ranked.len();
+        if n == 0 {
+            return;
+        }
+        let top = n.div_ceil(10);
+        let cut_index = n - top;
+        let (_, &mut cut, _) = ranked.select_nth_unstable_by(cut_index, f64::total_cmp);
+        let (mut top_sum, mut top_count, mut rest_sum, mut rest_count) = (0.0, 0usize, 0.0, 0usize);
+        for p in level {
+            if !workforce.occupied[p] {
+                continue;
+            }
+            // Ties at the cut are counted in the top only up to its size.
+            if workforce.performance[p] >= cut && top_count < top {
+                top_sum += workforce.overhead[p];
+                top_count += 1;
+            } else {
+                rest_sum += workforce.overhead[p];
+                rest_count += 1;
+            }
+        }
+        observed.overhead_top_decile = top_sum / top_count.max(1) as f64;
+        observed.overhead_rest = rest_sum / rest_count.max(1) as f64;
+    }
+
+    /// Steps per year (the event log's unit).
+    pub fn steps_per_year(&self) -> f64 {
+        self.steps_per_year
+    }
+}
+
+/// The performance and skill statistics of a level's holders.
+fn level_stats(workforce: &Workforce, level: std::ops::Range<usize>) -> LevelStats {
+    LevelStats {
+        performance: spread(workforce, level.clone(), &workforce.performance),
+        skill: spread(workforce, level, &workforce.skill),
+    }
+}
+
+/// Mean and standard deviation of `column` over a level's holders.
+fn spread(workforce: &Workforce, level: std::ops::Range<usize>, column: &[f64]) -> Spread {
+    let (mut n, mut sum, mut squares) = (0usize, 0.0, 0.0);
+    for p in level {
+        if workforce.occupied[p] {
+            let x = column[p];
+            n += 1;
+            sum += x;
+            squares += x * x;
+        }
+    }
+    if n < 2 {
+        return Spread { mean: sum / n.max(1) as f64, sd: 1.0 };
+    }
+    let mean = sum / n as f64;
+    let variance = ((squares - sum * mean) / (n - 1) as f64).max(0.0);
+    Spread { mean, sd: if variance > 0.0 { variance.sqrt() } else { 1.0 } }
+}
+
+impl Scratch {
+    /// Working memory for an organisation of `levels` levels.
+    pub fn new(levels: usize) -> Self {
+        Self { levels: vec![LevelStats::default(); levels], ..Self::default() }
+    }
+}

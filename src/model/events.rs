@@ -1,0 +1,154 @@
+//! The optional event log: one row per hire, promotion, grade advancement and exit,
+//! and one per person still employed at the end (the censored observations a
+//! survival analysis needs).
+
+use crate::mechanisms::quits::QuitReason;
+use crate::model::workforce::Workforce;
+use crate::org::Org;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// An external hire.
+    Hire,
+    /// A promotion to the level above (`level` is the new level).
+    Promotion,
+    /// An IC grade advancement (`grade` is the new grade).
+    Grade,
+    /// A voluntary quit.
+    Quit,
+    /// A dismissal.
+    Dismissal,
+    /// A retirement.
+    Retirement,
+    /// Still employed when the trial ended (censored).
+    End,
+}
+
+impl EventKind {
+    /// The name written in the event log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Hire => "hire",
+            Self::Promotion => "promotion",
+            Self::Grade => "grade",
+            Self::Quit => "quit",
+            Self::Dismissal => "dismissal",
+            Self::Retirement => "retirement",
+            Self::End => "end",
+        }
+    }
+}
+
+/// One event of one arm of one trial.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Event {
+    /// The step it happened in.
+    pub step: u32,
+    /// What happened.
+    pub kind: EventKind,
+    /// The employee (unique within the trial and arm).
+    pub employee: u64,
+    /// Their level (after the event, for a promotion).
+    pub level: u8,
+    /// Their IC grade (after the event, for a grade advancement).
+    pub grade: u8,
+    /// Years since hire.
+    pub tenure: f64,
+    /// Their age, years.
+    pub age: f64,
+    /// Skill, 0–10.
+    pub skill: f64,
+    /// Leadership readiness, 0–1.
+    pub leadership: f64,
+    /// Engagement, 0–1.
+    pub engagement: f64,
+    /// Performance and skill quintiles within their level before the event; `None`
+    /// for a hire.
+    pub ranks: Option<Ranks>,
+    /// The dominant reason of a quit.
+    pub reason: Option<QuitReason>,
+}
+
+/// Where a person stands in their level: quintiles from 0 (bottom fifth) to 4 (top).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ranks {
+    /// By this step's performance.
+    pub performance: u8,
+    /// By skill.
+    pub skill: u8,
+}
+
+impl Ranks {
+    /// The ranks of the holder of `position` on `level`.
+    pub fn of(workforce: &Workforce, org: &Org, level: usize, position: usize) -> Self {
+        Self {
+            performance: quintile_of(workforce, org, level, position, &workforce.performance),
+            skill: quintile_of(workforce, org, level, position, &workforce.skill),
+        }
+    }
+}
+
+/// The quintile by `column` of the holder of `position` within its level: how many
+/// of the level's holders stand below them, in fifths. Exact, and O(level): only the
+/// rare positions that leave or move need it.
+pub fn quintile_of(workforce: &Workforce, org: &Org, level: usize, position: usize, column: &[f64]) -> u8 {
+    let own = column[position];
+    let (mut below, mut holders) = (0usize, 0usize);
+    for other in org.level(level) {
+        if workforce.occupied[other] {
+            holders += 1;
+            below += usize::from(column[other] < own);
+        }
+    }
+    (5 * below / holders.max(1)).min(4) as u8
+}
+
+/// Where a trial's events go, if anywhere.
+pub struct EventLog<'a> {
+    events: Option<&'a mut Vec<Event>>,
+    steps_per_year: f64,
+}
+
+impl<'a> EventLog<'a> {
+    /// A log into `events`, or nowhere.
+    pub fn new(events: Option<&'a mut Vec<Event>>, steps_per_year: f64) -> Self {
+        Self { events, steps_per_year }
+    }
+
+    /// Whether events are being kept (callers skip the work of describing them).
+    #[inline]
+    pub fn is_on(&self) -> bool {
+        self.events.is_some()
+    }
+
+    /// Records an event of the holder of `position`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record(
+        &mut self,
+        workforce: &Workforce,
+        step: u32,
+        kind: EventKind,
+        position: usize,
+        level: usize,
+        ranks: Option<Ranks>,
+        reason: Option<QuitReason>,
+    ) {
+        let Some(events) = self.events.as_deref_mut() else { return };
+        let years = |steps: f64| steps / self.steps_per_year;
+        events.push(Event {
+            step,
+            kind,
+            employee: workforce.id[position],
+            level: level as u8,
+            grade: workforce.grade[position],
+            tenure: years(workforce.now - workforce.hired[position]),
+            age: years(workforce.age(position)),
+            skill: workforce.skill[position],
+            leadership: workforce.leadership[position],
+            engagement: workforce.engagement[position],
+            ranks,
+            reason,
+        });
+    }
+}
