@@ -15,6 +15,7 @@ pub mod locate;
 pub mod mechanisms;
 pub mod metrics;
 pub mod model;
+pub mod numeric;
 pub mod org;
 pub mod output;
 pub mod rng;

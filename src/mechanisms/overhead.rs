@@ -5,6 +5,7 @@
 use rand::Rng;
 
 use crate::config::{Overhead, OverheadAllocation};
+use crate::numeric;
 use crate::rng::uniform01;
 
 /// Shares out a team's overhead: on entry `shares[i]` is member i's capability
@@ -27,8 +28,8 @@ pub fn allocate<R: Rng + ?Sized>(
             let gamma = overhead.concentration;
             // Integer exponents (the default 4) are two multiplications, not a powf.
             if gamma.fract() == 0.0 {
-                let exponent = gamma as i32;
-                shares.iter_mut().for_each(|c| *c = c.powi(exponent));
+                let exponent = gamma as u32;
+                shares.iter_mut().for_each(|c| *c = numeric::powi(*c, exponent));
             } else {
                 shares.iter_mut().for_each(|c| *c = c.powf(gamma));
             }

@@ -13,8 +13,9 @@ use crate::mechanisms::performance::{effectiveness, engagement_factor, manager_m
 use crate::mechanisms::{credit, growth, overhead, quits};
 use crate::model::events::{EventKind, EventLog, Ranks, quintile_of};
 use crate::model::workforce::Workforce;
+use crate::numeric::{self, NormalTable};
 use crate::org::Org;
-use crate::rng::{normal_cdf, uniform01};
+use crate::rng::uniform01;
 
 /// The per-step constants of the mechanisms, derived once per scenario.
 #[derive(Debug, Clone)]
@@ -37,6 +38,8 @@ pub struct Behaviour {
     base_hazard: f64,
     /// Upper bound of the skill scale.
     skill_max: f64,
+    /// `Φ`, tabulated.
+    normal: NormalTable,
 }
 
 /// Per-level statistics of the last work pass.
@@ -121,6 +124,7 @@ impl Behaviour {
             grade_probability: dynamics.growth.map_or(0.0, |g| 1.0 - (-g.rate * dt).exp()),
             base_hazard: dynamics.quits.map_or(0.0, |q| q.base_rate * dt),
             skill_max: config.workforce.skill.max,
+            normal: NormalTable::new(),
             dynamics,
         })
     }
@@ -130,7 +134,7 @@ impl Behaviour {
     /// quintile of a leaver, which decides a regretted quit, is exact.
     #[inline]
     fn percentile(&self, stats: &LevelStats, performance: f64) -> f64 {
-        normal_cdf(stats.performance.z(performance))
+        self.normal.cdf(stats.performance.z(performance))
     }
 
     /// The misfit of the holder of `position` on `level`: managers only.
@@ -193,7 +197,7 @@ impl Behaviour {
                 let misfit = self.misfit_of(workforce, org, level, position);
                 let excess =
                     quits::log_hazard_excess(&self.dynamics, workforce.engagement[position], z, misfit);
-                workforce.hazard[position] += self.base_hazard * excess.exp();
+                workforce.hazard[position] += self.base_hazard * numeric::exp(excess);
                 if workforce.hazard[position] >= workforce.quit_threshold[position] {
                     scratch.leavers.push(position);
                 }
