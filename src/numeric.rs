@@ -18,8 +18,8 @@
 pub fn exp(x: f64) -> f64 {
     const SCALE: f64 = 32.0 * std::f64::consts::LOG2_E;
     // ln2/32 split so that k · LN2_32_HI is exact for the k that occur.
-    const LN2_32_HI: f64 = 6.931_471_803_691_238_2e-1 / 32.0;
-    const LN2_32_LO: f64 = 1.908_214_929_270_587_7e-10 / 32.0;
+    const LN2_32_HI: f64 = f64::from_bits(0x3FE6_2E42_FEE0_0000) / 32.0;
+    const LN2_32_LO: f64 = f64::from_bits(0x3DEA_39EF_3579_3C76) / 32.0;
     // Adding and subtracting 1.5 · 2^52 rounds to the nearest integer.
     const ROUND: f64 = 6_755_399_441_055_744.0;
     if x.is_nan() {
@@ -117,7 +117,8 @@ impl NormalTable {
     #[inline]
     pub fn cdf(&self, z: f64) -> f64 {
         let t = (z + HALF_WIDTH) * PER_UNIT;
-        if !(t > 0.0) {
+        // NaN fails every comparison: it lands here too.
+        if t.is_nan() || t <= 0.0 {
             return 0.0;
         }
         let last = self.values.len() - 1;
