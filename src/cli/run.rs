@@ -202,6 +202,10 @@ pub fn print_report(config: &Config, report: &Report) {
     let mut order: Vec<usize> = (0..config.arms.len()).collect();
     order.sort_by(|&a, &b| summary.arms[b][metric].mean.total_cmp(&summary.arms[a][metric].mean));
     let name_width = config.arms.iter().map(|arm| arm.name.len()).max().unwrap_or(3).max(3);
+    // About three significant digits for the largest mean: rates of a few
+    // hundredths need more decimals than efficiencies of tens of percent.
+    let largest = summary.arms.iter().map(|arm| arm[metric].mean.abs()).fold(0.0, f64::max);
+    let p = if largest > 0.0 { (2.0 - largest.log10().floor()).clamp(2.0, 6.0) as usize } else { 2 };
     println!(
         "{} — {} trials per arm, {} steps, seed {} ({:.1} s, {} threads)",
         config.name, config.trials, config.steps, config.seed, report.elapsed, report.threads
@@ -223,7 +227,7 @@ pub fn print_report(config: &Config, report: &Report) {
                 let c = &comparisons[metric];
                 (
                     format!(
-                        "{:+.2} [{:+.2}, {:+.2}]",
+                        "{:+.p$} [{:+.p$}, {:+.p$}]",
                         c.difference.mean, c.difference.ci_low, c.difference.ci_high
                     ),
                     format!("{:.0}%", 100.0 * c.share_higher),
@@ -234,7 +238,7 @@ pub fn print_report(config: &Config, report: &Report) {
         println!(
             "  {:<name_width$}  {:>24}  {:>24}  {:>8}",
             config.arms[arm].name,
-            format!("{:.2} [{:.2}, {:.2}]", own.mean, own.ci_low, own.ci_high),
+            format!("{:.p$} [{:.p$}, {:.p$}]", own.mean, own.ci_low, own.ci_high),
             difference,
             higher
         );
