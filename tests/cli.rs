@@ -62,7 +62,20 @@ fn every_bundled_scenario_validates() {
     }
     assert!(args.len() > 1, "no scenarios found");
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    assert_success(&dir.run(&args));
+    let output = dir.run(&args);
+    assert_success(&output);
+    // Each file is checked and passes, the scenarios with [dynamics] among them.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for file in &args[1..] {
+        assert!(
+            stdout.lines().any(|line| line.starts_with("ok: ") && line.contains(file)),
+            "{file}: {stdout}"
+        );
+    }
+    for name in ["peter_principle", "peter_mixed", "tech_org", "overhead_tax", "credit", "career_tracks"] {
+        let file = format!("{name}.toml");
+        assert!(args.iter().any(|arg| arg.ends_with(&file)), "scenarios/{file} is not validated");
+    }
 }
 
 /// Same scenario and seed: byte-identical CSV files with 1 and 2 threads, and on a
@@ -254,4 +267,210 @@ fn a_run_too_big_for_memory_is_refused_up_front() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("needs an estimated") && stderr.contains("limit of 1.0 GiB"), "{stderr}");
     assert!(!dir.path.join("output").exists());
+}
+
+/// The header of `events.csv`.
+const EVENT_HEADER: &str = "arm,trial,step,year,event,employee,level,level_name,grade,tenure,age,skill,leadership,\
+                            engagement,performance_quintile,skill_quintile,reason";
+/// The reasons a quit can be logged with.
+const QUIT_REASONS: [&str; 8] =
+    ["overhead", "credit", "manager", "misfit", "blocked_growth", "market_pull", "push", "baseline"];
+/// Trial metrics that only a scenario with `[dynamics]` reports.
+const DYNAMICS_TRIAL_METRICS: [&str; 7] = [
+    "voluntary_attrition",
+    "regretted_attrition",
+    "top_quintile_retained",
+    "mean_productivity",
+    "cumulative_output",
+    "mean_engagement",
+    "skill_lost",
+];
+/// Step metrics that only a scenario with `[dynamics]` reports.
+const DYNAMICS_STEP_METRICS: [&str; 10] = [
+    "productivity",
+    "engagement",
+    "manager_effectiveness",
+    "overhead_top_decile",
+    "overhead_rest",
+    "credit_gap",
+    "voluntary_quits",
+    "regretted_quits",
+    "grade_advancements",
+    "skill_lost",
+];
+
+/// The header and rows of a CSV file.
+fn read_csv(path: &std::path::Path) -> (Vec<String>, Vec<csv::StringRecord>) {
+    let mut reader = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    let rows = reader.records().map(Result::unwrap).collect();
+    (header, rows)
+}
+
+/// The distinct values of one column of a CSV file.
+fn column_values(path: &std::path::Path, column: &str) -> std::collections::BTreeSet<String> {
+    let (header, rows) = read_csv(path);
+    let index = header.iter().position(|c| c == column).unwrap_or_else(|| panic!("no column {column}"));
+    rows.iter().map(|row| row[index].to_owned()).collect()
+}
+
+/// The files listed in a results directory's manifest.
+fn manifest_files(results: &std::path::Path) -> Vec<String> {
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(results.join("manifest.json")).unwrap()).unwrap();
+    manifest["files"].as_array().unwrap().iter().map(|f| f["file"].as_str().unwrap().to_owned()).collect()
+}
+
+/// Runs the tech_org scenario, short, into `<dir>/<out>/tech_org`.
+fn run_tech_org(dir: &WorkDir, out: &str, extra: &[&str]) -> std::path::PathBuf {
+    let path = scenario("tech_org.toml");
+    let mut args =
+        vec!["run", &path, "--trials", "4", "--set", "simulation.steps=24", "--out", out, "--quiet"];
+    args.extend_from_slice(extra);
+    assert_success(&dir.run(&args));
+    dir.path.join(out).join("tech_org")
+}
+
+/// `--events` writes the event log, listed in the manifest: hires, promotions, quits
+/// with their reason, and the people still employed at the end. Without the flag
+/// there is none, and the flag changes no other result.
+#[test]
+fn events_csv_is_written_only_with_the_flag_and_logs_every_kind_of_event() {
+    let dir = WorkDir::new("events");
+    let results = run_tech_org(&dir, "with", &["--events"]);
+    let events = results.join("events.csv");
+    let text = fs::read_to_string(&events).unwrap();
+    assert_eq!(text.lines().next(), Some(EVENT_HEADER));
+
+    let (header, rows) = read_csv(&events);
+    let column = |name: &str| header.iter().position(|c| c == name).unwrap();
+    let (arm, trial, step, event, reason) =
+        (column("arm"), column("trial"), column("step"), column("event"), column("reason"));
+    let mut kinds = std::collections::BTreeMap::<&str, usize>::new();
+    let mut ends = std::collections::BTreeMap::<(&str, &str), usize>::new();
+    for row in &rows {
+        assert_eq!(row.len(), 17, "{row:?}");
+        *kinds.entry(&row[event]).or_default() += 1;
+        if &row[event] == "quit" {
+            assert!(QUIT_REASONS.contains(&&row[reason]), "a quit without a known reason: {row:?}");
+        } else {
+            assert_eq!(&row[reason], "", "only quits have a reason: {row:?}");
+        }
+        if &row[event] == "end" {
+            assert_eq!(&row[step], "24", "{row:?}");
+            *ends.entry((&row[arm], &row[trial])).or_default() += 1;
+        }
+    }
+    for kind in ["hire", "promotion", "quit", "end"] {
+        assert!(kinds.get(kind).copied().unwrap_or(0) > 0, "no {kind} events: {kinds:?}");
+    }
+    // Everyone still employed is logged at the end of each of 6 arms x 4 trials, and
+    // nobody beyond the 357 positions.
+    assert_eq!(ends.len(), 6 * 4, "{ends:?}");
+    assert!(ends.values().all(|&n| n > 300 && n <= 357), "{ends:?}");
+    assert!(manifest_files(&results).iter().any(|f| f == "events.csv"));
+
+    let without = run_tech_org(&dir, "without", &[]);
+    assert!(!without.join("events.csv").exists(), "events.csv written without --events");
+    assert!(!manifest_files(&without).iter().any(|f| f == "events.csv"));
+    for file in &FILES[..4] {
+        assert!(
+            fs::read(results.join(file)).unwrap() == fs::read(without.join(file)).unwrap(),
+            "{file} changes with --events"
+        );
+    }
+}
+
+/// A scenario with `[dynamics]` reports the attrition metrics; the plain
+/// Peter-principle model reports none of them.
+#[test]
+fn dynamics_metrics_are_reported_only_with_dynamics() {
+    let dir = WorkDir::new("dynamics-metrics");
+    let results = run_tech_org(&dir, "output", &[]);
+    let summary = column_values(&results.join("summary.csv"), "metric");
+    let (trial_header, _) = read_csv(&results.join("trials.csv"));
+    for metric in DYNAMICS_TRIAL_METRICS {
+        assert!(summary.contains(metric), "tech_org summary.csv lacks {metric}: {summary:?}");
+        assert!(trial_header.iter().any(|c| c == metric), "tech_org trials.csv lacks {metric}");
+    }
+    let timeseries = column_values(&results.join("timeseries.csv"), "metric");
+    for metric in DYNAMICS_STEP_METRICS {
+        assert!(timeseries.contains(metric), "tech_org timeseries.csv lacks {metric}: {timeseries:?}");
+    }
+
+    let peter = scenario("peter_principle.toml");
+    assert_success(&dir.run(&["run", &peter, "--trials", "2", "--set", "simulation.steps=20", "--quiet"]));
+    let results = dir.path.join("output/peter_principle");
+    let summary = column_values(&results.join("summary.csv"), "metric");
+    let (trial_header, _) = read_csv(&results.join("trials.csv"));
+    assert!(summary.contains("efficiency_gain"), "{summary:?}");
+    for metric in DYNAMICS_TRIAL_METRICS {
+        assert!(!summary.contains(metric), "peter_principle summary.csv has {metric}");
+        assert!(!trial_header.iter().any(|c| c == metric), "peter_principle trials.csv has {metric}");
+    }
+    let timeseries = column_values(&results.join("timeseries.csv"), "metric");
+    assert!(timeseries.contains("efficiency"), "{timeseries:?}");
+    for metric in DYNAMICS_STEP_METRICS {
+        assert!(!timeseries.contains(metric), "peter_principle timeseries.csv has {metric}");
+    }
+}
+
+/// With every mechanism on, the same seed still gives byte-identical files, the
+/// event log included, for any thread count.
+#[test]
+fn dynamics_output_is_byte_identical_across_thread_counts() {
+    let dir = WorkDir::new("determinism-dynamics");
+    let path = scenario("tech_org.toml");
+    for (out, threads) in [("one", "1"), ("two", "2")] {
+        let args = [
+            "run",
+            &path,
+            "--trials",
+            "8",
+            "--set",
+            "simulation.steps=18",
+            "--events",
+            "--threads",
+            threads,
+            "--out",
+            out,
+            "--quiet",
+        ];
+        assert_success(&dir.run(&args));
+    }
+    for file in ["summary.csv", "trials.csv", "timeseries.csv", "events.csv"] {
+        let read = |out: &str| fs::read(dir.path.join(out).join("tech_org").join(file)).unwrap();
+        let reference = read("one");
+        assert!(reference.len() > 1000, "{file} is nearly empty");
+        assert!(reference == read("two"), "{file} differs between 1 and 2 threads");
+    }
+}
+
+/// A lever whose mechanism is switched off is accepted with a warning naming both.
+#[test]
+fn a_lever_of_an_ablated_mechanism_warns_and_runs() {
+    let dir = WorkDir::new("ablation");
+    let path = scenario("overhead_tax.toml");
+    let short = ["--trials", "2", "--set", "simulation.steps=6", "--quiet"];
+    let run = |out: &str, extra: &[&str]| {
+        let mut args = vec!["run", path.as_str(), "--out", out];
+        args.extend_from_slice(&short);
+        args.extend_from_slice(extra);
+        let output = dir.run(&args);
+        assert_success(&output);
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let stderr = run("ablated", &["--set", "dynamics.overhead.enabled=false"]);
+    let warnings: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.contains("has no effect") && line.contains("dynamics.overhead.enabled = false"))
+        .collect();
+    assert!(
+        warnings.iter().any(|line| line.contains("arms.rota.overhead_allocation")),
+        "no warning for the rota arm's overhead_allocation:\n{stderr}"
+    );
+    assert!(dir.path.join("ablated/overhead_tax/summary.csv").is_file());
+
+    let stderr = run("intact", &[]);
+    assert!(!stderr.contains("has no effect"), "a warning with overhead on:\n{stderr}");
 }

@@ -256,6 +256,47 @@ const CASES: &[Case] = &[
         "arms.best.best_probability",
         30,
     ),
+    // Levers of the behavioural mechanisms in the plain Peter-principle model.
+    case(
+        "readiness without dynamics",
+        "promotion = \"best\"",
+        "promotion = \"best\"\ncompetence = \"readiness\"",
+        "inconsistent",
+        "arms.best.competence",
+        30,
+    ),
+    case(
+        "dual track without dynamics",
+        "promotion = \"best\"",
+        "promotion = \"dual_track\"",
+        "inconsistent",
+        "arms.best.promotion",
+        29,
+    ),
+    case(
+        "credit accuracy without dynamics",
+        "promotion = \"best\"",
+        "promotion = \"best\"\ncredit_accuracy = 0.5",
+        "inconsistent",
+        "arms.best.credit_accuracy",
+        30,
+    ),
+    case(
+        "overhead allocation without dynamics",
+        "best_probability = 0.5",
+        "best_probability = 0.5\noverhead_allocation = \"rotation\"",
+        "inconsistent",
+        "arms.mixed.overhead_allocation",
+        34,
+    ),
+    case(
+        "IC ceiling without dynamics",
+        "promotion = \"best\"",
+        "promotion = \"best\"\nic_ceiling = 2",
+        "inconsistent",
+        "arms.best.ic_ceiling",
+        30,
+    ),
     case(
         "more managers than reports",
         "positions = 1\nresponsibility = 1.0",
@@ -273,21 +314,190 @@ const CASES: &[Case] = &[
 #[test]
 fn every_malformed_scenario_is_refused_precisely_and_nothing_is_written() {
     assert!(CASES.len() >= 30);
-    let dir = WorkDir::new("malformed");
+    check_cases("malformed", VALID, CASES);
+}
+
+/// A valid scenario with `[dynamics]`; the line numbers of [`DYNAMICS_CASES`] refer
+/// to it.
+const VALID_DYNAMICS: &str = r#"name = "dynamic"
+headline = "regretted_attrition"
+
+[simulation]
+steps = 6
+steps_per_year = 12
+trials = 2
+seed = 1
+
+[[levels]]
+positions = 1
+[[levels]]
+positions = 4
+kind = "ic"
+
+[workforce]
+skill = { mean = 6.0, sd = 1.5, min = 1.0, max = 10.0 }
+age = { mean = 32.0, sd = 7.0, min = 21.0, max = 60.0 }
+retirement_age = 65.0
+leadership_correlation = 0.0
+
+[dynamics]
+[dynamics.overhead]
+load = 0.12
+[dynamics.quits]
+base_rate = 0.056
+[dynamics.credit]
+enabled = true
+
+[policy]
+competence = "readiness"
+
+[arms.best]
+promotion = "best"
+overhead_allocation = "competence_weighted"
+credit_accuracy = 0.7
+
+[arms.assessed]
+promotion = "leadership_assessed"
+assessment_validity = 0.4
+"#;
+
+const DYNAMICS_CASES: &[Case] = &[
+    // Typos inside [dynamics], named with their full path.
+    case("dynamics field typo", "load = 0.12", "lod = 0.12", "unknown field", "dynamics.overhead.lod", 24),
+    case(
+        "dynamics table typo",
+        "[dynamics.overhead]",
+        "[dynamics.overhaed]",
+        "unknown field",
+        "dynamics.overhaed",
+        23,
+    ),
+    // Parameters outside their documented ranges.
+    case(
+        "negative base rate",
+        "base_rate = 0.056",
+        "base_rate = -1",
+        "out of range",
+        "dynamics.quits.base_rate",
+        26,
+    ),
+    case(
+        "overhead load above 0.9",
+        "load = 0.12",
+        "load = 0.95",
+        "out of range",
+        "dynamics.overhead.load",
+        24,
+    ),
+    case(
+        "manager take above 1",
+        "enabled = true",
+        "enabled = true\nmanager_take = 1.5",
+        "out of range",
+        "dynamics.credit.manager_take",
+        29,
+    ),
+    case(
+        "credit accuracy above 1",
+        "credit_accuracy = 0.7",
+        "credit_accuracy = 1.5",
+        "out of range",
+        "arms.best.credit_accuracy",
+        36,
+    ),
+    case(
+        "correlation above 1",
+        "leadership_correlation = 0.0",
+        "leadership_correlation = 2",
+        "out of range",
+        "workforce.leadership_correlation",
+        20,
+    ),
+    // Wrong types and names.
+    case(
+        "switch as string",
+        "enabled = true",
+        "enabled = \"yes\"",
+        "wrong type",
+        "dynamics.credit.enabled",
+        28,
+    ),
+    case(
+        "unknown overhead allocation",
+        "overhead_allocation = \"competence_weighted\"",
+        "overhead_allocation = \"rotaa\"",
+        "unknown value",
+        "arms.best.overhead_allocation",
+        35,
+    ),
+    // Impossible combinations.
+    case(
+        "managers at the bottom",
+        "kind = \"ic\"",
+        "kind = \"management\"",
+        "inconsistent",
+        "levels[1].kind",
+        14,
+    ),
+    case("no IC level (kind left out)", "kind = \"ic\"\n", "", "inconsistent", "levels[1].kind", 12),
+    case(
+        "assessment validity for the best",
+        "credit_accuracy = 0.7",
+        "credit_accuracy = 0.7\nassessment_validity = 0.5",
+        "inconsistent",
+        "arms.best.assessment_validity",
+        37,
+    ),
+];
+
+#[test]
+fn every_malformed_dynamics_scenario_is_refused_precisely() {
+    check_cases("malformed-dynamics", VALID_DYNAMICS, DYNAMICS_CASES);
+}
+
+/// A typo in a `[dynamics.*]` table is named with its full path and the field it
+/// probably meant.
+#[test]
+fn a_dynamics_typo_gets_a_suggestion() {
+    let dir = WorkDir::new("dynamics-typo");
+    for (from, to, field, suggestion) in [
+        ("load = 0.12", "lod = 0.12", "dynamics.overhead.lod", "did you mean `load`?"),
+        ("base_rate = 0.056", "base_rte = 0.056", "dynamics.quits.base_rte", "did you mean `base_rate`?"),
+        ("[dynamics.overhead]", "[dynamics.overhaed]", "dynamics.overhaed", "did you mean `overhead`?"),
+    ] {
+        assert!(VALID_DYNAMICS.contains(from), "{from:?} is not in the valid scenario");
+        let path = dir.write("typo.toml", &VALID_DYNAMICS.replacen(from, to, 1));
+        let output = dir.run(&["validate", path.to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr
+                .lines()
+                .any(|line| line.contains(&format!("unknown field: {field}:")) && line.contains(suggestion)),
+            "{field}: expected `{suggestion}`\n{stderr}"
+        );
+    }
+}
+
+/// Runs every case against `valid` (which must itself be valid) and reports every
+/// case that is not refused with exit code 2, its category, field and line, or that
+/// writes anything.
+fn check_cases(name: &str, valid: &str, cases: &[Case]) {
+    let dir = WorkDir::new(name);
     // The valid scenario really is valid, so each case tests only its own change.
-    let valid = dir.write("valid.toml", VALID);
-    let output = dir.run(&["validate", valid.to_str().unwrap()]);
+    let valid_path = dir.write("valid.toml", valid);
+    let output = dir.run(&["validate", valid_path.to_str().unwrap()]);
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 
     let mut failures = Vec::new();
-    for case in CASES {
+    for case in cases {
         assert!(
-            VALID.contains(case.from),
+            valid.contains(case.from),
             "case {:?}: {:?} is not in the valid scenario",
             case.name,
             case.from
         );
-        let text = VALID.replacen(case.from, case.to, 1);
+        let text = valid.replacen(case.from, case.to, 1);
         let path = dir.write("case.toml", &text);
         let output = dir.run(&["run", path.to_str().unwrap(), "--quiet"]);
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -314,7 +524,7 @@ fn every_malformed_scenario_is_refused_precisely_and_nothing_is_written() {
         failures.is_empty(),
         "{} of {} cases failed:\n{}",
         failures.len(),
-        CASES.len(),
+        cases.len(),
         failures.join("\n")
     );
 }

@@ -13,7 +13,7 @@ use attrition::config::{self, Config};
 
 use super::Failure;
 use super::run::{Job, execute};
-use super::scenario::load_config;
+use super::scenario::{load_config, parse_overrides};
 
 /// A standard workload: a bundled scenario, compiled in so `attrition bench` works
 /// from any directory, and its trial count.
@@ -25,7 +25,7 @@ struct Workload {
 }
 
 /// The standard workloads, in the order they run.
-const WORKLOADS: [Workload; 2] = [
+const WORKLOADS: [Workload; 3] = [
     Workload {
         name: "peter_principle",
         file: "scenarios/peter_principle.toml",
@@ -38,6 +38,12 @@ const WORKLOADS: [Workload; 2] = [
         text: include_str!("../../scenarios/large_org.toml"),
         trials: 8,
     },
+    Workload {
+        name: "tech_org",
+        file: "scenarios/tech_org.toml",
+        text: include_str!("../../scenarios/tech_org.toml"),
+        trials: 1000,
+    },
 ];
 
 /// Flags of `bench`.
@@ -47,8 +53,9 @@ pub struct BenchArgs {
     /// process so that each peak memory is its own).
     scenario: Option<PathBuf>,
     /// One standard workload only: peter_principle (160 positions x 1000 steps x
-    /// 2000 trials x 8 arms) or large_org (100,000 positions x 100 steps x 8 trials
-    /// x 2 arms).
+    /// 2000 trials x 8 arms), large_org (100,000 positions x 100 steps x 8 trials
+    /// x 2 arms) or tech_org (357 positions x 60 steps x 1000 trials x 6 arms,
+    /// every behavioural mechanism on).
     #[arg(long, conflicts_with = "scenario")]
     workload: Option<String>,
     /// Trials per arm (default: the workload's, or the scenario's).
@@ -60,16 +67,24 @@ pub struct BenchArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
+    /// Override a field of the scenario or workload, as for `run` (repeatable):
+    /// e.g. `--workload tech_org --set dynamics.quits.enabled=false` measures
+    /// what voluntary quits cost. Needs a scenario or --workload.
+    #[arg(long, value_name = "FIELD=VALUE")]
+    set: Vec<String>,
 }
 
 /// Runs the workloads and reports their throughput.
 pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
     if args.scenario.is_none() && args.workload.is_none() {
+        if !args.set.is_empty() {
+            return Err(Failure::bad_input(anyhow!("--set needs a scenario or --workload")));
+        }
         return bench_all(args);
     }
     let (config, scenario_file, text) = match (&args.scenario, &args.workload) {
         (Some(path), _) => {
-            let (config, text) = load_config(path, args.trials, None, &[])?;
+            let (config, text) = load_config(path, args.trials, None, &args.set)?;
             (config, path.clone(), text)
         }
         (None, Some(name)) => {
@@ -78,8 +93,9 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
                 Failure::bad_input(anyhow!("no workload {name:?}; the workloads are {names:?}"))
             })?;
             let path = PathBuf::from(workload.file);
-            let config = config::parse(workload.text, &path)
-                .map_err(Failure::failed)?
+            let overrides = parse_overrides(&args.set)?;
+            let config = config::parse_with(workload.text, &path, &overrides)
+                .map_err(Failure::bad_input)?
                 .with_trials(args.trials.unwrap_or(workload.trials))
                 .map_err(|p| Failure::bad_input(anyhow!("--trials: {}", p[0].message)))?;
             (config, path, workload.text.to_owned())

@@ -384,7 +384,6 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
     let mut warnings = Vec::new();
     let context = ArmContext {
         policy: &raw.policy,
-        dynamics: dynamics.as_ref(),
         skill_mean: work.skill.mean,
         management_levels: levels.iter().filter(|level| level.kind == LevelKind::Management).count() as u32,
     };
@@ -397,9 +396,12 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         "at least one arm is needed, as [arms.<name>]".into(),
     );
     check_lever_ranges("policy", &raw.policy, &mut problems);
+    check_dynamics_levers("policy", &raw.policy, dynamics.as_ref(), &mut problems, &mut warnings);
     for (arm_name, levers) in &raw.arms {
         require(&mut problems, !arm_name.trim().is_empty(), "arms", "an arm's name is empty".into());
-        arms.push(resolve_arm(arm_name, levers, &context, &mut problems, &mut warnings));
+        let table = format!("arms.{}", toml_key(arm_name));
+        check_dynamics_levers(&table, levers, dynamics.as_ref(), &mut problems, &mut warnings);
+        arms.push(resolve_arm(arm_name, levers, &context, &mut problems));
     }
     let baseline = match &sim.baseline {
         None => 0,
@@ -562,10 +564,64 @@ fn check_lever_ranges(table: &str, levers: &RawLevers, problems: &mut Vec<FieldP
     }
 }
 
+/// A value as the scenario file spells it (`"best"`, not `Best`), for messages.
+fn toml_name<T: Serialize>(value: &T) -> String {
+    toml::Value::try_from(value).map_or_else(|_| "?".to_owned(), |v| v.to_string())
+}
+
+/// The levers of the behavioural mechanisms written in one table (`[policy]` or an
+/// arm), at the path where they are written: they need `[dynamics]`, and with
+/// their mechanism switched off (an ablation) they are accepted with a warning
+/// that they do nothing.
+fn check_dynamics_levers(
+    table: &str,
+    levers: &RawLevers,
+    dynamics: Option<&Dynamics>,
+    problems: &mut Vec<FieldProblem>,
+    warnings: &mut Vec<String>,
+) {
+    let dual_track = levers.promotion == Some(PromotionPolicy::DualTrack);
+    let uses = [
+        ("competence", levers.competence == Some(CompetenceHypothesis::Readiness), None),
+        ("promotion", dual_track, dynamics.map(|d| ("growth", d.growth.is_some()))),
+        (
+            "overhead_allocation",
+            levers.overhead_allocation.is_some(),
+            dynamics.map(|d| ("overhead", d.overhead.is_some())),
+        ),
+        (
+            "credit_accuracy",
+            levers.credit_accuracy.is_some(),
+            dynamics.map(|d| ("credit", d.credit.is_some())),
+        ),
+        ("ic_ceiling", levers.ic_ceiling.is_some(), dynamics.map(|d| ("growth", d.growth.is_some()))),
+    ];
+    for (lever, used, mechanism) in uses {
+        if !used {
+            continue;
+        }
+        let field = format!("{table}.{lever}");
+        require_consistent(
+            problems,
+            dynamics.is_some(),
+            &field,
+            "needs the [dynamics] mechanisms; this scenario is the plain Peter-principle model".to_owned(),
+        );
+        match mechanism {
+            Some((_, false)) if lever == "promotion" => warnings.push(format!(
+                "{field} = \"dual_track\" is just \"leadership_assessed\": dynamics.growth.enabled = false"
+            )),
+            Some((mechanism, false)) => {
+                warnings.push(format!("{field} has no effect: dynamics.{mechanism}.enabled = false"))
+            }
+            _ => {}
+        }
+    }
+}
+
 /// What resolving an arm needs besides its own levers.
 struct ArmContext<'a> {
     policy: &'a RawLevers,
-    dynamics: Option<&'a Dynamics>,
     skill_mean: f64,
     management_levels: u32,
 }
@@ -576,7 +632,6 @@ fn resolve_arm(
     own: &RawLevers,
     context: &ArmContext<'_>,
     problems: &mut Vec<FieldProblem>,
-    warnings: &mut Vec<String>,
 ) -> Arm {
     let policy = context.policy;
     let table = format!("arms.{}", toml_key(name));
@@ -603,7 +658,10 @@ fn resolve_arm(
         problems,
         own.best_probability.is_none() || promotion_name == PromotionPolicy::Mixed,
         &field("best_probability"),
-        format!("applies only to promotion = \"mixed\", but this arm promotes by {promotion_name:?}"),
+        format!(
+            "applies only to promotion = \"mixed\", but this arm promotes by {}",
+            toml_name(&promotion_name)
+        ),
     );
     let assessed = matches!(promotion, Promotion::LeadershipAssessed { .. });
     for (lever, set) in [("assessment_validity", own.assessment_validity), ("skill_floor", own.skill_floor)] {
@@ -613,7 +671,8 @@ fn resolve_arm(
             &field(lever),
             format!(
                 "applies only to promotion = \"leadership_assessed\" or \"dual_track\", but this arm promotes by \
-                 {promotion_name:?}"
+                 {}",
+                toml_name(&promotion_name)
             ),
         );
     }
@@ -624,7 +683,10 @@ fn resolve_arm(
         problems,
         own.common_sense_change.is_none() || hypothesis == CompetenceHypothesis::CommonSense,
         &field("common_sense_change"),
-        format!("applies only to competence = \"common_sense\", but this arm uses {hypothesis:?}"),
+        format!(
+            "applies only to competence = \"common_sense\", but this arm uses {}",
+            toml_name(&hypothesis)
+        ),
     );
     let competence = match hypothesis {
         CompetenceHypothesis::CommonSense => Competence::CommonSense { change },
@@ -632,37 +694,6 @@ fn resolve_arm(
         CompetenceHypothesis::Readiness => Competence::Readiness,
     };
 
-    // Levers of the behavioural mechanisms need `[dynamics]`; with the mechanism
-    // switched off (an ablation) they are accepted, and the run says they do nothing.
-    let dynamics = context.dynamics;
-    let needs_dynamics = |lever: &str, used: bool, problems: &mut Vec<FieldProblem>| {
-        require_consistent(
-            problems,
-            !used || dynamics.is_some(),
-            &field(lever),
-            format!(
-                "{lever} needs the [dynamics] mechanisms; this scenario is the plain Peter-principle model"
-            ),
-        );
-    };
-    needs_dynamics("competence", hypothesis == CompetenceHypothesis::Readiness, problems);
-    needs_dynamics("promotion", promotion_name == PromotionPolicy::DualTrack, problems);
-    let mut ablated = |lever: &str, set: bool, mechanism: &str, on: bool| {
-        if set && dynamics.is_some() && !on {
-            warnings.push(format!("{} has no effect: dynamics.{mechanism}.enabled = false", field(lever)));
-        }
-    };
-    let overhead_set = own.overhead_allocation.is_some();
-    let credit_set = own.credit_accuracy.is_some();
-    let ceiling_set = own.ic_ceiling.is_some() || promotion_name == PromotionPolicy::DualTrack;
-    needs_dynamics("overhead_allocation", overhead_set, problems);
-    needs_dynamics("credit_accuracy", credit_set, problems);
-    needs_dynamics("ic_ceiling", own.ic_ceiling.is_some(), problems);
-    if let Some(dynamics) = dynamics {
-        ablated("overhead_allocation", overhead_set, "overhead", dynamics.overhead.is_some());
-        ablated("credit_accuracy", credit_set, "credit", dynamics.credit.is_some());
-        ablated("ic_ceiling", ceiling_set, "growth", dynamics.growth.is_some());
-    }
     let default_ceiling =
         if promotion_name == PromotionPolicy::DualTrack { context.management_levels } else { 1 };
     Arm {

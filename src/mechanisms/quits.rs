@@ -11,7 +11,7 @@ use crate::config::Dynamics;
 use crate::mechanisms::engagement::Pressures;
 
 /// Why someone quit: the largest contribution to their log hazard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum QuitReason {
     /// Overhead above tolerance.
     Overhead,

@@ -47,8 +47,6 @@ pub struct Behaviour {
 pub struct LevelStats {
     /// Performance of the holders.
     pub performance: Spread,
-    /// Skill of the holders.
-    pub skill: Spread,
 }
 
 /// The mean and standard deviation of a quantity over a level's holders.
@@ -106,6 +104,10 @@ pub struct Observed {
     pub overhead_top_decile: f64,
     /// As above, the rest.
     pub overhead_rest: f64,
+    /// Mean engagement of everyone employed.
+    pub engagement: f64,
+    /// Mean effectiveness of the managers.
+    pub manager_effectiveness: f64,
 }
 
 impl Behaviour {
@@ -171,8 +173,8 @@ impl Behaviour {
         }
     }
 
-    /// Voluntary quits: everyone's hazard accumulates over the step, and whoever's
-    /// passes their threshold leaves. Counted, attributed and logged before any of
+    /// Voluntary quits: whoever's accumulated hazard (see [`Behaviour::settle`]) has
+    /// passed their threshold leaves. Counted, attributed and logged before any of
     /// the step's leavers is vacated, so quintiles see the whole level.
     pub fn quit(
         &self,
@@ -189,16 +191,13 @@ impl Behaviour {
         for level in 0..org.levels() {
             let stats = scratch.levels[level];
             scratch.leavers.clear();
-            for position in org.level(level) {
-                if !workforce.occupied[position] {
-                    continue;
-                }
-                let z = stats.performance.z(workforce.performance[position]);
-                let misfit = self.misfit_of(workforce, org, level, position);
-                let excess =
-                    quits::log_hazard_excess(&self.dynamics, workforce.engagement[position], z, misfit);
-                workforce.hazard[position] += self.base_hazard * numeric::exp(excess);
-                if workforce.hazard[position] >= workforce.quit_threshold[position] {
+            let positions = org.level(level);
+            let people = workforce.occupied[positions.clone()]
+                .iter()
+                .zip(&workforce.hazard[positions.clone()])
+                .zip(&workforce.quit_threshold[positions.clone()]);
+            for (position, ((&occupied, &hazard), &threshold)) in positions.zip(people) {
+                if occupied & (hazard >= threshold) {
                     scratch.leavers.push(position);
                 }
             }
@@ -283,6 +282,7 @@ impl Behaviour {
         let ic_level = org.levels() - 1;
         // A manager at baseline engagement is exactly as effective as competent.
         let baseline_factor = engagement_factor(weight, self.dynamics.engagement.baseline);
+        let (mut effectiveness_sum, mut managers) = (0.0, 0usize);
         for position in 0..org.level(ic_level).start {
             if workforce.occupied[position] {
                 let factor = engagement_factor(weight, workforce.engagement[position]) / baseline_factor;
@@ -295,8 +295,11 @@ impl Behaviour {
                 );
                 workforce.effectiveness[position] = eff;
                 workforce.performance[position] = 10.0 * eff;
+                effectiveness_sum += eff;
+                managers += 1;
             }
         }
+        observed.manager_effectiveness = effectiveness_sum / managers.max(1) as f64;
         if ic_level == 0 {
             let everyone = org.level(0);
             self.work_team(workforce, arm, everyone, 0.5, scratch, overhead_rng, observed);
@@ -312,32 +315,51 @@ impl Behaviour {
         self.observe_overhead(workforce, org, scratch, observed);
     }
 
-    /// Everyone's engagement moves toward its target (after [`Behaviour::produce`]).
-    pub fn engage<R: Rng + ?Sized>(
+    /// The end of a step's work (after [`Behaviour::produce`]): everyone's
+    /// engagement moves toward its target (unless `move_engagement` is false, for the
+    /// initial state), and everyone's quit hazard for the step to come accumulates
+    /// from the state this step ends in. [`Behaviour::quit`] compares it with the
+    /// threshold at the start of the next step: the same as accumulating it then,
+    /// from the same state, in one pass fewer.
+    pub fn settle<R: Rng + ?Sized>(
         &self,
         workforce: &mut Workforce,
         org: &Org,
         scratch: &Scratch,
         rng: &mut R,
+        move_engagement: bool,
+        observed: &mut Observed,
     ) {
         let d = &self.dynamics;
-        if !d.engagement.enabled {
-            return;
-        }
+        let moving = move_engagement && d.engagement.enabled;
+        let quitting = d.quits.is_some();
+        let (mut engagement_sum, mut people) = (0.0, 0usize);
         for level in 0..org.levels() {
             let stats = scratch.levels[level];
             for position in org.level(level) {
                 if !workforce.occupied[position] {
                     continue;
                 }
-                let situation = self.situation(workforce, org, &stats, level, position);
-                let pressures: Pressures = engagement::pressures(d, &situation);
-                let target = d.engagement.baseline - pressures.total();
-                let noise = self.noise_half_width * (2.0 * uniform01(rng) - 1.0);
-                let e = &mut workforce.engagement[position];
-                *e = engagement::adjust(*e, target, self.pull, noise);
+                if moving {
+                    let situation = self.situation(workforce, org, &stats, level, position);
+                    let pressures: Pressures = engagement::pressures(d, &situation);
+                    let target = d.engagement.baseline - pressures.total();
+                    let noise = self.noise_half_width * (2.0 * uniform01(rng) - 1.0);
+                    let e = &mut workforce.engagement[position];
+                    *e = engagement::adjust(*e, target, self.pull, noise);
+                }
+                let engagement = workforce.engagement[position];
+                if quitting {
+                    let z = stats.performance.z(workforce.performance[position]);
+                    let misfit = self.misfit_of(workforce, org, level, position);
+                    let excess = quits::log_hazard_excess(d, engagement, z, misfit);
+                    workforce.hazard[position] += self.base_hazard * numeric::exp(excess);
+                }
+                engagement_sum += engagement;
+                people += 1;
             }
         }
+        observed.engagement = engagement_sum / people.max(1) as f64;
     }
 
     /// One team of individual contributors: overhead shares, output, credit.
@@ -444,12 +466,9 @@ impl Behaviour {
     }
 }
 
-/// The performance and skill statistics of a level's holders.
+/// The performance statistics of a level's holders.
 fn level_stats(workforce: &Workforce, level: std::ops::Range<usize>) -> LevelStats {
-    LevelStats {
-        performance: spread(workforce, level.clone(), &workforce.performance),
-        skill: spread(workforce, level, &workforce.skill),
-    }
+    LevelStats { performance: spread(workforce, level, &workforce.performance) }
 }
 
 /// Mean and standard deviation of `column` over a level's holders.

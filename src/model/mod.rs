@@ -126,24 +126,13 @@ impl<'c> World<'c> {
         let org = &self.org;
         let ics = org.level(org.levels() - 1);
         let ic_headcount = workforce.level_headcount(org, org.levels() - 1).max(1) as f64;
-        let managers = 0..ics.start;
-        let mean_over = |positions: std::ops::Range<usize>, column: &[f64]| {
-            let (mut n, mut total) = (0usize, 0.0);
-            for p in positions {
-                if workforce.occupied[p] {
-                    n += 1;
-                    total += column[p];
-                }
-            }
-            if n == 0 { 0.0 } else { total / n as f64 }
-        };
         row[StepMetric::VoluntaryQuits as usize] = f64::from(observed.quits);
         row[StepMetric::RegrettedQuits as usize] = f64::from(observed.regretted);
         row[StepMetric::GradeAdvancements as usize] = f64::from(observed.grades);
         row[StepMetric::SkillLost as usize] = observed.skill_lost;
         row[StepMetric::Productivity as usize] = observed.output / ics.len() as f64;
-        row[StepMetric::Engagement as usize] = mean_over(0..org.positions(), &workforce.engagement);
-        row[StepMetric::ManagerEffectiveness as usize] = mean_over(managers, &workforce.effectiveness);
+        row[StepMetric::Engagement as usize] = observed.engagement;
+        row[StepMetric::ManagerEffectiveness as usize] = observed.manager_effectiveness;
         row[StepMetric::OverheadTopDecile as usize] = observed.overhead_top_decile;
         row[StepMetric::OverheadRest as usize] = observed.overhead_rest;
         row[StepMetric::CreditGap as usize] = observed.credit_gap / ic_headcount;
@@ -226,14 +215,9 @@ impl<'w, 'c> Trial<'w, 'c> {
             // observation of step 0 is of the organisation before anything happens.
             let mut scratch = std::mem::take(&mut trial.workforce.scratch);
             let mut observed = Observed::default();
-            behaviour.produce(
-                trial.workforce,
-                &world.org,
-                arm,
-                &mut scratch,
-                &mut trial.streams.overhead,
-                &mut observed,
-            );
+            let (org, streams) = (&world.org, &mut trial.streams);
+            behaviour.produce(trial.workforce, org, arm, &mut scratch, &mut streams.overhead, &mut observed);
+            behaviour.settle(trial.workforce, org, &scratch, &mut streams.engagement, false, &mut observed);
             trial.workforce.scratch = scratch;
             trial.initial = observed;
         }
@@ -292,7 +276,7 @@ impl<'w, 'c> Trial<'w, 'c> {
                 observed,
             );
             behaviour.produce(self.workforce, org, arm, &mut scratch, &mut streams.overhead, observed);
-            behaviour.engage(self.workforce, org, &scratch, &mut streams.engagement);
+            behaviour.settle(self.workforce, org, &scratch, &mut streams.engagement, true, observed);
         }
         self.workforce.scratch = scratch;
         world.observe(self.workforce, flows)
@@ -509,6 +493,60 @@ mod tests {
                         .check_invariants(&world.org, (skill.min, skill.max), 61.0)
                         .unwrap_or_else(|e| panic!("{} step {step}: {e}", arm.name));
                 }
+            }
+        }
+    }
+
+    /// With every mechanism on, the engine invariants still hold after every step of
+    /// every arm, every exit is replaced by a hire, and the behavioural metrics stay
+    /// in their ranges.
+    #[test]
+    fn invariants_hold_with_every_mechanism_on() {
+        let text = include_str!("../../scenarios/tech_org.toml");
+        let config = parse(text, Path::new("tech_org.toml")).unwrap();
+        let world = World::new(&config);
+        let skill = &config.workforce.skill;
+        let max_age = config.workforce.retirement_age * world.steps_per_year() + 1.0;
+        for trial in 0..3u64 {
+            let mut initial = Workforce::vacant(&world.org);
+            world.draw_initial_workforce(trial, &mut initial);
+            for arm in &config.arms {
+                let mut workforce = Workforce::vacant(&world.org);
+                let mut events = Vec::new();
+                let mut state = Trial::start(&world, arm, trial, &initial, &mut workforce, Some(&mut events));
+                let mut quits = 0.0;
+                for step in 1..=config.steps {
+                    let row = state.step();
+                    let exits = row[StepMetric::Retirements as usize]
+                        + row[StepMetric::Dismissals as usize]
+                        + row[StepMetric::VoluntaryQuits as usize];
+                    assert_eq!(row[StepMetric::Hires as usize], exits, "{} step {step}", arm.name);
+                    assert!(
+                        row[StepMetric::RegrettedQuits as usize] <= row[StepMetric::VoluntaryQuits as usize]
+                    );
+                    for metric in [
+                        StepMetric::Engagement,
+                        StepMetric::ManagerEffectiveness,
+                        StepMetric::OverheadTopDecile,
+                        StepMetric::OverheadRest,
+                        StepMetric::CreditGap,
+                    ] {
+                        assert!((0.0..=1.0).contains(&row[metric as usize]), "{metric:?}: {row:?}");
+                    }
+                    quits += row[StepMetric::VoluntaryQuits as usize];
+                    state
+                        .workforce
+                        .check_invariants(&world.org, (skill.min, skill.max), max_age)
+                        .unwrap_or_else(|e| panic!("{} step {step}: {e}", arm.name));
+                    for position in world.org.level(world.org.levels() - 1) {
+                        assert!(u32::from(state.workforce.grade[position]) <= arm.ic_ceiling);
+                    }
+                }
+                state.finish();
+                let logged = events.iter().filter(|e| e.kind == EventKind::Quit).count();
+                assert_eq!(logged as f64, quits, "{}: every quit is logged", arm.name);
+                let ends = events.iter().filter(|e| e.kind == EventKind::End).count();
+                assert_eq!(ends, world.org.positions(), "everyone employed at the end is logged once");
             }
         }
     }
