@@ -77,6 +77,90 @@ fn a_false_expectation_fails_with_its_measured_value() {
     assert_eq!(document.descendants().filter(|n| n.has_tag_name("failure")).count(), 1);
 }
 
+/// The essays' claims on the tech_org department hold at the benchmark's own trial
+/// count, and the JUnit report names every one of them as passed.
+#[test]
+fn the_essays_claims_hold_in_the_tech_org_benchmark() {
+    let dir = WorkDir::new("check-tech-org");
+    let expect = scenarios().join("ci/tech_org.expect.toml");
+    let junit = dir.path.join("tech_org.xml");
+    let output = dir.run(&[
+        "check",
+        &scenario("ci/tech_org.toml"),
+        "--expect",
+        expect.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_success(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("6 of 6 expectations hold"), "{stdout}");
+
+    let statements: toml::Table = toml::from_str(&fs::read_to_string(&expect).unwrap()).unwrap();
+    let names: Vec<&str> = statements["expect"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|statement| statement["name"].as_str().expect("every claim is named"))
+        .collect();
+    assert_eq!(names.len(), 6, "one statement per claim");
+    let xml = fs::read_to_string(&junit).unwrap();
+    let document = roxmltree::Document::parse(&xml).unwrap();
+    assert_eq!(document.root_element().attribute("tests"), Some("6"));
+    assert_eq!(document.root_element().attribute("failures"), Some("0"));
+    let cases: Vec<_> = document.descendants().filter(|n| n.has_tag_name("testcase")).collect();
+    assert_eq!(cases.len(), names.len());
+    for name in names {
+        let case = cases
+            .iter()
+            .find(|case| case.attribute("name") == Some(name))
+            .unwrap_or_else(|| panic!("{name:?} is not in the report:\n{xml}"));
+        assert!(!case.children().any(|n| n.has_tag_name("failure")), "{name:?} failed:\n{xml}");
+        assert!(case.children().any(|n| n.has_tag_name("system-out")), "{name:?} has no measurement");
+        assert!(stdout.contains(&format!("PASS  {name}: ")), "{stdout}");
+    }
+}
+
+/// A claim the essays would reject (common practice loses fewer of the best than a
+/// rota) fails, and `check` exits 1 naming it and what was measured.
+#[test]
+fn a_false_claim_about_tech_org_fails_the_check() {
+    let dir = WorkDir::new("check-tech-org-false");
+    let expect = dir.write(
+        "false.expect.toml",
+        "[[expect]]\nname = \"Giving the overhead to the most reliable keeps the best\"\n\
+         arm = \"common practice\"\nmetric = \"regretted_attrition\"\nlower_than = \"overhead rota\"\n",
+    );
+    let junit = dir.path.join("report.xml");
+    let output = dir.run(&[
+        "check",
+        &scenario("ci/tech_org.toml"),
+        "--expect",
+        expect.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+        "--trials",
+        "30",
+        "--quiet",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(
+            "FAIL  Giving the overhead to the most reliable keeps the best: common practice − overhead rota: +"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("0 of 1 expectations hold"), "{stdout}");
+    let xml = fs::read_to_string(&junit).unwrap();
+    let document = roxmltree::Document::parse(&xml).unwrap();
+    assert_eq!(document.root_element().attribute("failures"), Some("1"));
+    let case = document.descendants().find(|n| n.has_tag_name("testcase")).unwrap();
+    assert_eq!(case.attribute("name"), Some("Giving the overhead to the most reliable keeps the best"));
+    assert!(case.children().any(|n| n.has_tag_name("failure")), "{xml}");
+}
+
 #[test]
 fn a_malformed_expectations_file_exits_2_with_the_line_at_fault() {
     let dir = WorkDir::new("check-malformed");

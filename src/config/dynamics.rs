@@ -158,11 +158,11 @@ pub(super) fn validate_dynamics(raw: &RawDynamics, problems: &mut Vec<FieldProbl
     };
     let o = &raw.overhead;
     let overhead = Overhead {
-        load: check("overhead", "load", o.load, 0.12, 0.0, 0.9),
-        concentration: check("overhead", "concentration", o.concentration, 4.0, 0.0, 20.0),
+        load: check("overhead", "load", o.load, 0.10, 0.0, 0.9),
+        concentration: check("overhead", "concentration", o.concentration, 12.0, 0.0, 20.0),
         max_share: check("overhead", "max_share", o.max_share, 0.8, 1e-9, 1.0),
         tolerance: check("overhead", "tolerance", o.tolerance, 0.15, 0.0, 1.0),
-        engagement_weight: check("overhead", "engagement_weight", o.engagement_weight, 1.5, 0.0, 5.0),
+        engagement_weight: check("overhead", "engagement_weight", o.engagement_weight, 1.0, 0.0, 5.0),
     };
     let c = &raw.credit;
     let credit = Credit {
@@ -189,7 +189,7 @@ pub(super) fn validate_dynamics(raw: &RawDynamics, problems: &mut Vec<FieldProbl
     };
     let q = &raw.quits;
     let quits = Quits {
-        base_rate: check("quits", "base_rate", q.base_rate, 0.056, 0.0, 10.0),
+        base_rate: check("quits", "base_rate", q.base_rate, 0.054, 0.0, 10.0),
         engagement_sensitivity: check(
             "quits",
             "engagement_sensitivity",

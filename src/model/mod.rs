@@ -551,6 +551,45 @@ mod tests {
         }
     }
 
+    /// The overhead calibration of REFERENCES.md §4: under `competence_weighted`,
+    /// the 5% of individual contributors who carry the most overhead carry 20–35%
+    /// of it (Cross, Rebele & Grant 2016), and a team's top performer spends about
+    /// 30% of their time on it (the overhead-and-credit essay).
+    #[test]
+    fn competence_weighted_overhead_is_as_concentrated_as_published() {
+        let text = include_str!("../../scenarios/overhead_tax.toml");
+        let config = parse(text, Path::new("overhead_tax.toml")).unwrap();
+        let world = World::new(&config);
+        let arm = &config.arms[0];
+        let ics = world.org.level(world.org.levels() - 1);
+        let (mut top_share, mut best_in_team, mut samples) = (0.0, 0.0, 0.0);
+        for trial in 0..20u64 {
+            let mut initial = Workforce::vacant(&world.org);
+            world.draw_initial_workforce(trial, &mut initial);
+            let mut workforce = Workforce::vacant(&world.org);
+            let mut state = Trial::start(&world, arm, trial, &initial, &mut workforce, None);
+            for _ in 0..24 {
+                state.step();
+            }
+            let w = &state.workforce;
+            let mut shares: Vec<f64> = ics.clone().map(|p| w.overhead[p]).collect();
+            shares.sort_by(|a, b| b.total_cmp(a));
+            let top = shares.len().div_ceil(20);
+            top_share += shares[..top].iter().sum::<f64>() / shares.iter().sum::<f64>();
+            // The most capable member carries the most; after overhead they need not
+            // be the best performer, so this takes the largest share in each team.
+            let managers = world.org.level(world.org.levels() - 2);
+            for manager in managers.clone() {
+                let most = world.org.team(manager).map(|p| w.overhead[p]).fold(0.0, f64::max);
+                best_in_team += most / managers.len() as f64;
+            }
+            samples += 1.0;
+        }
+        let (top_share, best_in_team) = (top_share / samples, best_in_team / samples);
+        assert!((0.20..=0.35).contains(&top_share), "top 5% carry {top_share:.3}");
+        assert!((0.25..=0.40).contains(&best_in_team), "a team's most loaded: {best_in_team:.3}");
+    }
+
     #[test]
     fn the_initial_efficiency_is_ten_times_the_mean_skill() {
         let config = peter_config();

@@ -99,22 +99,24 @@ pub struct RawOverhead {
     /// Switch. Default true.
     pub enabled: Option<bool>,
     /// `H`, the team's overhead as a fraction of its members' time. Range [0, 0.9].
-    /// Default 0.12, with `concentration` calibrated so that under
-    /// `competence_weighted` the top performer of a team spends about 30% of their
-    /// time on overhead (the essay's figure) and the top 5% of the organisation carry
-    /// 20–35% of it (Cross, Rebele & Grant 2016, REFERENCES.md §4).
+    /// Default 0.10, with `concentration` calibrated so that under
+    /// `competence_weighted` the most loaded member of a team spends about 30% of
+    /// their time on overhead (the essay's figure) and the 5% of individual
+    /// contributors who carry the most carry 20–35% of it (Cross, Rebele & Grant
+    /// 2016, REFERENCES.md §4); `tests` in `model` hold both.
     pub load: Option<f64>,
     /// `γ`, how steeply `competence_weighted` shares grow with capability
-    /// (skill × engagement factor): share ∝ capability^γ. Range [0, 20]. Default 4.
+    /// (skill × engagement factor): share ∝ capability^γ. Range [0, 20]. Default 12
+    /// (see `load`).
     pub concentration: Option<f64>,
     /// Most of a person's time overhead can take; load above it is dropped
     /// (nobody works more than full time). Range (0, 1]. Default 0.8.
     pub max_share: Option<f64>,
     /// Overhead share a person tolerates without losing engagement. Range [0, 1].
-    /// Default 0.15 (above the default rota's 12%: a fair share is no stressor).
+    /// Default 0.15 (above the default rota's 10%: a fair share is no stressor).
     pub tolerance: Option<f64>,
     /// `w_overhead`, engagement points per unit of overhead share above the
-    /// tolerance. Range [0, 5]. Default 1.5 (Cross et al. 2016: the most-sought
+    /// tolerance. Range [0, 5]. Default 1.0 (Cross et al. 2016: the most-sought
     /// collaborators had the lowest engagement).
     pub engagement_weight: Option<f64>,
 }
@@ -214,7 +216,7 @@ pub struct RawQuits {
     /// Switch. Default true.
     pub enabled: Option<bool>,
     /// `λ_0`, the hazard of a person at baseline engagement and average performance,
-    /// per year. Range [0, 10]. Default 0.056, calibrated so that the baseline arm of
+    /// per year. Range [0, 10]. Default 0.054, calibrated so that the baseline arm of
     /// `scenarios/tech_org.toml` loses 10–15% a year (Mercer 2023–24: 13.5% US
     /// voluntary attrition, REFERENCES.md §5).
     pub base_rate: Option<f64>,
