@@ -815,6 +815,30 @@ mod tests {
     }
 
     #[test]
+    fn levers_of_the_mechanisms_are_checked_where_they_are_written() {
+        // Without [dynamics], a behavioural lever in [policy] is refused at its own path.
+        let text = MINIMAL.replace("[arms.best]", "[policy]\ncredit_accuracy = 0.5\n\n[arms.best]");
+        let error = parse_text(&text).unwrap_err();
+        let fields: Vec<&str> = error.problems().iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["policy.credit_accuracy"], "{error}");
+        // With the mechanism switched off, it is accepted with a warning.
+        let with_dynamics = text.replace("positions = 3", "positions = 3\nkind = \"ic\"")
+            + "\n[dynamics.credit]\nenabled = false\n";
+        let config = parse_text(&with_dynamics).unwrap();
+        assert_eq!(
+            config.warnings,
+            ["policy.credit_accuracy has no effect: dynamics.credit.enabled = false"]
+        );
+        let dual = with_dynamics.replace("promotion = \"random\"", "promotion = \"dual_track\"");
+        let config = parse_text(&dual.replace("[dynamics.credit]", "[dynamics.growth]")).unwrap();
+        assert!(
+            config.warnings.iter().any(|w| w.contains("is just \"leadership_assessed\"")),
+            "{:?}",
+            config.warnings
+        );
+    }
+
+    #[test]
     fn a_window_deep_in_the_tail_is_refused() {
         let text = MINIMAL.replace("mean = 7.0, sd = 2.0", "mean = 70.0, sd = 2.0");
         let message = parse_text(&text).unwrap_err().to_string();

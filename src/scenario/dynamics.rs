@@ -207,9 +207,9 @@ pub struct RawGrowth {
 ///
 /// MODEL.md's form has one performance term, the market's pull on strong
 /// performers; this adds a push on weak ones, who leave ahead of being managed out
-/// (Jackofsky 1984; Trevor et al. 1997). Without it the weakest quit least, as
-/// their engagement suffers least (the credit they lose, the overhead and the
-/// blocked growth all fall on the strong).
+/// (Jackofsky 1984; Trevor et al. 1997): the stressors (lost credit, overhead,
+/// blocked growth) all fall on the strong, so without it the bottom of the
+/// turnover–performance U is shallow.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawQuits {
