@@ -403,6 +403,18 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         check_dynamics_levers(&table, levers, dynamics.as_ref(), &mut problems, &mut warnings);
         arms.push(resolve_arm(arm_name, levers, &context, &mut problems));
     }
+    // A lever in [policy] that every arm sets for itself reaches no arm.
+    if let Ok(toml::Value::Table(policy)) = toml::Value::try_from(&raw.policy) {
+        for lever in policy.keys() {
+            let overridden = !raw.arms.is_empty()
+                && raw.arms.values().all(|own| {
+                    matches!(toml::Value::try_from(own), Ok(toml::Value::Table(t)) if t.contains_key(lever))
+                });
+            if overridden {
+                warnings.push(format!("policy.{lever} has no effect: every arm sets its own {lever}"));
+            }
+        }
+    }
     let baseline = match &sim.baseline {
         None => 0,
         Some(wanted) => raw.arms.get_index_of(wanted).unwrap_or_else(|| {
@@ -812,6 +824,17 @@ mod tests {
         let text = MINIMAL.replace("promotion = \"random\"", "promotion = \"alternate\"");
         let config = parse_text(&text).unwrap();
         assert_eq!(config.arms[1].promotion, Promotion::Mixed { best_probability: 0.5 });
+    }
+
+    #[test]
+    fn a_policy_lever_every_arm_overrides_is_a_warning() {
+        let text = MINIMAL.replace(
+            "[arms.best]",
+            "[policy]\ncompetence = \"peter\"\n\n[arms.best]\ncompetence = \"common_sense\"",
+        );
+        let config = parse_text(&text).unwrap();
+        assert_eq!(config.warnings, ["policy.competence has no effect: every arm sets its own competence"]);
+        assert!(parse_text(MINIMAL).unwrap().warnings.is_empty());
     }
 
     #[test]
