@@ -334,32 +334,82 @@ impl Behaviour {
         let moving = move_engagement && d.engagement.enabled;
         let quitting = d.quits.is_some();
         let (mut engagement_sum, mut people) = (0.0, 0usize);
-        for level in 0..org.levels() {
+        let ic_level = org.levels() - 1;
+        for level in 0..ic_level {
             let stats = scratch.levels[level];
             for position in org.level(level) {
-                if !workforce.occupied[position] {
-                    continue;
-                }
-                if moving {
+                if workforce.occupied[position] {
                     let situation = self.situation(workforce, org, &stats, level, position);
-                    let pressures: Pressures = engagement::pressures(d, &situation);
-                    let target = d.engagement.baseline - pressures.total();
-                    let noise = self.noise_half_width * (2.0 * uniform01(rng) - 1.0);
-                    let e = &mut workforce.engagement[position];
-                    *e = engagement::adjust(*e, target, self.pull, noise);
-                }
-                let engagement = workforce.engagement[position];
-                if quitting {
-                    let z = stats.performance.z(workforce.performance[position]);
                     let misfit = self.misfit_of(workforce, org, level, position);
-                    let excess = quits::log_hazard_excess(d, engagement, z, misfit);
-                    workforce.hazard[position] += self.base_hazard * numeric::exp(excess);
+                    engagement_sum += self
+                        .settle_one(workforce, position, &situation, &stats, misfit, moving, quitting, rng);
+                    people += 1;
                 }
-                engagement_sum += engagement;
-                people += 1;
+            }
+        }
+        // The individual contributors, team by team: the manager is read once per
+        // team, and nobody misfits (the formulas are those of the managers' path).
+        let stats = scratch.levels[ic_level];
+        let teams = if ic_level == 0 { 1 } else { org.level(ic_level - 1).len() };
+        for team in 0..teams {
+            let (members, manager_effectiveness) = if ic_level == 0 {
+                (org.level(0), 0.5)
+            } else {
+                let manager = org.level(ic_level - 1).start + team;
+                let effectiveness =
+                    if workforce.occupied[manager] { workforce.effectiveness[manager] } else { 0.5 };
+                (org.team(manager), effectiveness)
+            };
+            for position in members {
+                if workforce.occupied[position] {
+                    let situation = Situation {
+                        overhead: workforce.overhead[position],
+                        recognition: workforce.recognition[position],
+                        percentile: self.percentile(&stats, workforce.performance[position]),
+                        manager_effectiveness,
+                        leadership_as_manager: None,
+                        years_since_advancement: (workforce.now - workforce.advanced[position])
+                            * self.step_years,
+                    };
+                    engagement_sum +=
+                        self.settle_one(workforce, position, &situation, &stats, 0.0, moving, quitting, rng);
+                    people += 1;
+                }
             }
         }
         observed.engagement = engagement_sum / people.max(1) as f64;
+    }
+
+    /// One person's engagement step and quit hazard; returns their engagement.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn settle_one<R: Rng + ?Sized>(
+        &self,
+        workforce: &mut Workforce,
+        position: usize,
+        situation: &Situation,
+        stats: &LevelStats,
+        misfit: f64,
+        moving: bool,
+        quitting: bool,
+        rng: &mut R,
+    ) -> f64 {
+        let d = &self.dynamics;
+        if moving {
+            let pressures: Pressures = engagement::pressures(d, situation);
+            let target = d.engagement.baseline - pressures.total();
+            let noise = self.noise_half_width * (2.0 * uniform01(rng) - 1.0);
+            let e = &mut workforce.engagement[position];
+            *e = engagement::adjust(*e, target, self.pull, noise);
+        }
+        let engagement = workforce.engagement[position];
+        if quitting {
+            // The percentile is Φ(z); the hazard reads z itself.
+            let z = stats.performance.z(workforce.performance[position]);
+            let excess = quits::log_hazard_excess(d, engagement, z, misfit);
+            workforce.hazard[position] += self.base_hazard * numeric::exp(excess);
+        }
+        engagement
     }
 
     /// One team of individual contributors: overhead shares, output, credit.
