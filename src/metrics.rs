@@ -205,10 +205,18 @@ pub enum TrialMetric {
     MeanEngagement,
     /// Skill that left through voluntary quits, skill points per year per position.
     SkillLost,
+    /// Mean manager effectiveness over steps 1..=T.
+    MeanManagerEffectiveness,
+    /// Mean credit gap over steps 1..=T.
+    MeanCreditGap,
+    /// Mean overhead share of the top decile of ICs by skill over steps 1..=T.
+    MeanOverheadTopDecile,
+    /// Mean overhead share of the other ICs over steps 1..=T.
+    MeanOverheadRest,
 }
 
 /// Number of trial metrics; the length of a [`TrialRow`].
-pub const TRIAL_METRICS: usize = 14;
+pub const TRIAL_METRICS: usize = 18;
 
 /// The trial metrics of the Peter-principle model.
 const BASIC_TRIAL_METRICS: usize = 7;
@@ -233,6 +241,10 @@ impl TrialMetric {
         Self::CumulativeOutput,
         Self::MeanEngagement,
         Self::SkillLost,
+        Self::MeanManagerEffectiveness,
+        Self::MeanCreditGap,
+        Self::MeanOverheadTopDecile,
+        Self::MeanOverheadRest,
     ];
 
     /// The trial metrics a scenario reports, in column order.
@@ -262,6 +274,10 @@ impl TrialMetric {
             Self::CumulativeOutput => "cumulative_output",
             Self::MeanEngagement => "mean_engagement",
             Self::SkillLost => "skill_lost",
+            Self::MeanManagerEffectiveness => "mean_manager_effectiveness",
+            Self::MeanCreditGap => "mean_credit_gap",
+            Self::MeanOverheadTopDecile => "mean_overhead_top_decile",
+            Self::MeanOverheadRest => "mean_overhead_rest",
         }
     }
 
@@ -278,7 +294,9 @@ impl TrialMetric {
             Self::TopQuintileRetained => "share",
             Self::MeanProductivity => "skill points per IC position",
             Self::CumulativeOutput => "skill point-years per IC position",
-            Self::MeanEngagement => "0-1",
+            Self::MeanEngagement | Self::MeanManagerEffectiveness => "0-1",
+            Self::MeanCreditGap => "share of credit deserved",
+            Self::MeanOverheadTopDecile | Self::MeanOverheadRest => "share of time",
             Self::SkillLost => "skill points per position per year",
             _ => "per position per year",
         }
@@ -295,7 +313,12 @@ impl TrialMetric {
             | Self::DismissalRate
             | Self::VoluntaryAttrition
             | Self::RegrettedAttrition => (f64::from(config.steps_per_year), 1e-6),
-            Self::TopQuintileRetained | Self::MeanEngagement => (1.0, 1e-4),
+            Self::TopQuintileRetained
+            | Self::MeanEngagement
+            | Self::MeanManagerEffectiveness
+            | Self::MeanCreditGap
+            | Self::MeanOverheadTopDecile
+            | Self::MeanOverheadRest => (1.0, 1e-4),
             Self::MeanProductivity => (MAX_PERFORMANCE, 1e-4),
             Self::CumulativeOutput => (MAX_PERFORMANCE * config.years(), 1e-3),
             Self::SkillLost => (10.0 * f64::from(config.steps_per_year), 1e-5),
@@ -334,6 +357,11 @@ pub fn summarise_trial(config: &Config, series: &[StepRow]) -> TrialRow {
     row[TrialMetric::CumulativeOutput as usize] = productivity * config.step_years();
     row[TrialMetric::MeanEngagement as usize] = total(StepMetric::Engagement) / steps.len() as f64;
     row[TrialMetric::SkillLost as usize] = total(StepMetric::SkillLost) * per_position_year;
+    let mean = |metric: StepMetric| total(metric) / steps.len() as f64;
+    row[TrialMetric::MeanManagerEffectiveness as usize] = mean(StepMetric::ManagerEffectiveness);
+    row[TrialMetric::MeanCreditGap as usize] = mean(StepMetric::CreditGap);
+    row[TrialMetric::MeanOverheadTopDecile as usize] = mean(StepMetric::OverheadTopDecile);
+    row[TrialMetric::MeanOverheadRest as usize] = mean(StepMetric::OverheadRest);
     row
 }
 

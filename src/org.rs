@@ -56,6 +56,16 @@ impl Org {
         Self { level_starts, managers, teams }
     }
 
+    /// One level of `positions` positions and no teams (for tests).
+    #[cfg(test)]
+    pub(crate) fn single_level(positions: usize) -> Self {
+        Self {
+            level_starts: vec![0, positions],
+            managers: vec![NO_MANAGER; positions],
+            teams: vec![0..0; positions],
+        }
+    }
+
     /// The position a position reports to, or `None` on the top level.
     #[inline]
     pub fn manager(&self, position: usize) -> Option<usize> {

@@ -270,7 +270,7 @@ fn a_run_too_big_for_memory_is_refused_up_front() {
 }
 
 /// The header of `events.csv`.
-const EVENT_HEADER: &str = "arm,trial,step,year,event,employee,level,level_name,grade,tenure,age,skill,leadership,\
+const EVENT_HEADER: &str = "arm,trial,step,year,event,employee,level,level_name,grade,tenure,time_in_role,age,skill,leadership,\
                             engagement,performance_quintile,skill_quintile,reason";
 /// The reasons a quit can be logged with.
 const QUIT_REASONS: [&str; 8] =
@@ -349,7 +349,7 @@ fn events_csv_is_written_only_with_the_flag_and_logs_every_kind_of_event() {
     let mut kinds = std::collections::BTreeMap::<&str, usize>::new();
     let mut ends = std::collections::BTreeMap::<(&str, &str), usize>::new();
     for row in &rows {
-        assert_eq!(row.len(), 17, "{row:?}");
+        assert_eq!(row.len(), 18, "{row:?}");
         *kinds.entry(&row[event]).or_default() += 1;
         if &row[event] == "quit" {
             assert!(QUIT_REASONS.contains(&&row[reason]), "a quit without a known reason: {row:?}");

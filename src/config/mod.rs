@@ -128,7 +128,7 @@ pub struct Arm {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Promotion {
-    /// The most skilled candidate.
+    /// The best performer (the most skilled in the Peter-principle model).
     Best,
     /// The least skilled candidate.
     Worst,

@@ -1,8 +1,9 @@
 //! Engagement (MODEL.md mechanism 5): each step it moves a fraction of the way
 //! toward a target set by the stressors and lifts, plus noise.
 //!
-//! `target = e_0 − overhead − credit + manager − misfit − blocked growth`, each term
-//! below in engagement points; `e ← clamp(e + κ_step·(target − e) + noise, 0, 1)`.
+//! `target = e_0 − overhead − credit − manager − misfit − blocked growth`, each term
+//! below in engagement points (the manager term is negative, a lift, for a manager
+//! above 0.5); `e ← clamp(e + κ_step·(target − e) + noise, 0, 1)`.
 
 use crate::config::Dynamics;
 use crate::mechanisms::performance::misfit;

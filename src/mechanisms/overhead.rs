@@ -26,7 +26,7 @@ pub fn allocate<R: Rng + ?Sized>(
         OverheadAllocation::Rotation => shares.fill(overhead.load.min(overhead.max_share)),
         OverheadAllocation::CompetenceWeighted => {
             let gamma = overhead.concentration;
-            // Integer exponents (the default 4) are two multiplications, not a powf.
+            // Integer exponents (the default 12) are a few multiplications, not a powf.
             if gamma.fract() == 0.0 {
                 let exponent = gamma as u32;
                 shares.iter_mut().for_each(|c| *c = numeric::powi(*c, exponent));

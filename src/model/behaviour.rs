@@ -90,7 +90,7 @@ pub struct Scratch {
 pub struct Observed {
     /// Voluntary quits.
     pub quits: u32,
-    /// Of which, top-quintile performers.
+    /// Of which, regretted: the top fifth of their level by skill.
     pub regretted: u32,
     /// Skill of those who quit.
     pub skill_lost: f64,
@@ -226,6 +226,9 @@ impl Behaviour {
     /// A promoted person's one-off engagement lift.
     #[inline]
     pub fn lift(&self, workforce: &mut Workforce, position: usize) {
+        if !self.dynamics.engagement.enabled {
+            return;
+        }
         let e = &mut workforce.engagement[position];
         *e = (*e + self.dynamics.engagement.advancement_lift).min(1.0);
     }
@@ -268,7 +271,9 @@ impl Behaviour {
     }
 
     /// The work of a step: managers' effectiveness, then team by team the ICs'
-    /// overhead, output and credit; then the levels' performance statistics.
+    /// overhead, output and credit; then the levels' performance statistics. On the
+    /// `first` pass (the initial state) recognition is left as hired.
+    #[allow(clippy::too_many_arguments)]
     pub fn produce<R: Rng + ?Sized>(
         &self,
         workforce: &mut Workforce,
@@ -277,6 +282,7 @@ impl Behaviour {
         scratch: &mut Scratch,
         overhead_rng: &mut R,
         observed: &mut Observed,
+        first: bool,
     ) {
         let weight = self.dynamics.output.engagement_weight;
         let ic_level = org.levels() - 1;
@@ -302,11 +308,20 @@ impl Behaviour {
         observed.manager_effectiveness = effectiveness_sum / managers.max(1) as f64;
         if ic_level == 0 {
             let everyone = org.level(0);
-            self.work_team(workforce, arm, everyone, 0.5, scratch, overhead_rng, observed);
+            self.work_team(workforce, arm, everyone, 0.5, scratch, overhead_rng, observed, first);
         } else {
             for manager in org.level(ic_level - 1) {
                 let eff = if workforce.occupied[manager] { workforce.effectiveness[manager] } else { 0.5 };
-                self.work_team(workforce, arm, org.team(manager), eff, scratch, overhead_rng, observed);
+                self.work_team(
+                    workforce,
+                    arm,
+                    org.team(manager),
+                    eff,
+                    scratch,
+                    overhead_rng,
+                    observed,
+                    first,
+                );
             }
         }
         for level in 0..org.levels() {
@@ -424,6 +439,7 @@ impl Behaviour {
         scratch: &mut Scratch,
         rng: &mut R,
         observed: &mut Observed,
+        first: bool,
     ) {
         let d = &self.dynamics;
         let weight = d.output.engagement_weight;
@@ -458,6 +474,7 @@ impl Behaviour {
         }
         observed.output += team_output;
         let Some(credit) = &d.credit else { return };
+        let recognition_weight = if first { 0.0 } else { self.recognition_weight };
         let team_mean = team_output / filled.max(1) as f64;
         for p in team {
             if !workforce.occupied[p] {
@@ -468,11 +485,12 @@ impl Behaviour {
             let ratio = credit::ratio(received, deserved);
             observed.credit_gap += (1.0 - ratio).max(0.0);
             let recognition = &mut workforce.recognition[p];
-            *recognition = credit::recognise(*recognition, ratio, self.recognition_weight);
+            *recognition = credit::recognise(*recognition, ratio, recognition_weight);
         }
     }
 
-    /// The mean overhead share of the top decile of ICs by performance, and of the
+    /// The mean overhead share of the top decile of ICs by skill (performance would
+    /// hide the effect: overhead lowers the measured output of whoever carries it), and of the
     /// rest (exact: one selection over the level).
     fn observe_overhead(
         &self,
@@ -484,7 +502,7 @@ impl Behaviour {
         let level = org.level(org.levels() - 1);
         let ranked = &mut scratch.ranked;
         ranked.clear();
-        ranked.extend(level.clone().filter(|&p| workforce.occupied[p]).map(|p| workforce.performance[p]));
+        ranked.extend(level.clone().filter(|&p| workforce.occupied[p]).map(|p| workforce.skill[p]));
         let n = ranked.len();
         if n == 0 {
             return;
@@ -498,7 +516,7 @@ impl Behaviour {
                 continue;
             }
             // Ties at the cut are counted in the top only up to its size.
-            if workforce.performance[p] >= cut && top_count < top {
+            if workforce.skill[p] >= cut && top_count < top {
                 top_sum += workforce.overhead[p];
                 top_count += 1;
             } else {

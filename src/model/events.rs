@@ -55,6 +55,8 @@ pub struct Event {
     pub grade: u8,
     /// Years since hire.
     pub tenure: f64,
+    /// Years in the current level (0 for a hire or a promotion).
+    pub time_in_role: f64,
     /// Their age, years.
     pub age: f64,
     /// Skill, 0–10.
@@ -89,9 +91,12 @@ impl Ranks {
     }
 }
 
-/// The quintile by `column` of the holder of `position` within its level: how many
-/// of the level's holders stand below them, in fifths. Exact, and O(level): only the
-/// rare positions that leave or move need it.
+/// The quintile by `column` of the holder of `position` within its level, from
+/// their mid-rank: `⌊5 · (below + 1/2) / holders⌋`, `below` counting the holders who
+/// stand strictly lower. The quintiles are as equal as the level's size allows and
+/// symmetric (in a level of four, one person in each of quintiles 0, 1, 3 and 4; a
+/// level of one is the middle). Exact, and O(level): only the rare positions that
+/// leave or move need it.
 pub fn quintile_of(workforce: &Workforce, org: &Org, level: usize, position: usize, column: &[f64]) -> u8 {
     let own = column[position];
     let (mut below, mut holders) = (0usize, 0usize);
@@ -101,7 +106,7 @@ pub fn quintile_of(workforce: &Workforce, org: &Org, level: usize, position: usi
             below += usize::from(column[other] < own);
         }
     }
-    (5 * below / holders.max(1)).min(4) as u8
+    ((10 * below + 5) / (2 * holders.max(1))).min(4) as u8
 }
 
 /// Where a trial's events go, if anywhere.
@@ -143,6 +148,7 @@ impl<'a> EventLog<'a> {
             level: level as u8,
             grade: workforce.grade[position],
             tenure: years(workforce.now - workforce.hired[position]),
+            time_in_role: years(workforce.now - workforce.role_since[position]),
             age: years(workforce.age(position)),
             skill: workforce.skill[position],
             leadership: workforce.leadership[position],
@@ -150,5 +156,38 @@ impl<'a> EventLog<'a> {
             ranks,
             reason,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quintiles_are_balanced_and_symmetric() {
+        let org = Org::new(&crate::config::minimal_config());
+        for n in [1usize, 2, 3, 4, 5, 12, 300] {
+            let mut workforce = Workforce::vacant(&org);
+            for column in [&mut workforce.skill, &mut workforce.born, &mut workforce.performance] {
+                column.resize(n, 0.0);
+            }
+            workforce.occupied = vec![true; n];
+            let level = Org::single_level(n);
+            let skills: Vec<f64> = (0..n).map(|i| i as f64).collect();
+            let counts = (0..n).fold([0usize; 5], |mut counts, p| {
+                counts[quintile_of(&workforce, &level, 0, p, &skills) as usize] += 1;
+                counts
+            });
+            let mirrored: Vec<usize> = counts.iter().rev().copied().collect();
+            assert_eq!(counts.to_vec(), mirrored, "n = {n}: {counts:?}");
+            assert!(
+                counts.iter().max().unwrap() - counts.iter().filter(|&&c| c > 0).min().unwrap() <= 1 || n < 5,
+                "n = {n}: {counts:?}"
+            );
+            if n >= 4 {
+                assert_eq!(counts[4], counts[0]);
+                assert!(counts[4] >= 1, "n = {n}: the top fifth is reachable");
+            }
+        }
     }
 }

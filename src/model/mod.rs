@@ -211,12 +211,22 @@ impl<'w, 'c> Trial<'w, 'c> {
         let log = EventLog::new(events, world.steps_per_year());
         let mut trial = Self { world, arm, workforce, streams, log, step: 0, initial: Observed::default() };
         if let Some(behaviour) = &world.behaviour {
-            // The initial state's output and credit, without moving engagement: the
-            // observation of step 0 is of the organisation before anything happens.
+            // The initial state's overhead, output and credit, without moving
+            // engagement or recognition: the observation of step 0 is of the
+            // organisation before anything happens (its first overhead allocation
+            // aside, which output needs).
             let mut scratch = std::mem::take(&mut trial.workforce.scratch);
             let mut observed = Observed::default();
             let (org, streams) = (&world.org, &mut trial.streams);
-            behaviour.produce(trial.workforce, org, arm, &mut scratch, &mut streams.overhead, &mut observed);
+            behaviour.produce(
+                trial.workforce,
+                org,
+                arm,
+                &mut scratch,
+                &mut streams.overhead,
+                &mut observed,
+                true,
+            );
             behaviour.settle(trial.workforce, org, &scratch, &mut streams.engagement, false, &mut observed);
             trial.workforce.scratch = scratch;
             trial.initial = observed;
@@ -275,7 +285,7 @@ impl<'w, 'c> Trial<'w, 'c> {
                 &mut self.log,
                 observed,
             );
-            behaviour.produce(self.workforce, org, arm, &mut scratch, &mut streams.overhead, observed);
+            behaviour.produce(self.workforce, org, arm, &mut scratch, &mut streams.overhead, observed, false);
             behaviour.settle(self.workforce, org, &scratch, &mut streams.engagement, true, observed);
         }
         self.workforce.scratch = scratch;
@@ -502,8 +512,27 @@ mod tests {
     /// in their ranges.
     #[test]
     fn invariants_hold_with_every_mechanism_on() {
-        let text = include_str!("../../scenarios/tech_org.toml");
-        let config = parse(text, Path::new("tech_org.toml")).unwrap();
+        // The department's arms, and every other policy, allocation and hypothesis.
+        let text = format!(
+            "{}{}",
+            include_str!("../../scenarios/tech_org.toml"),
+            r#"
+            [arms."random overhead, seniority"]
+            overhead_allocation = "random"
+            promotion = "seniority"
+            [arms."external"]
+            promotion = "external"
+            [arms."mixed, common sense"]
+            promotion = "mixed"
+            best_probability = 0.3
+            competence = "common_sense"
+            [arms."worst, peter"]
+            promotion = "worst"
+            competence = "peter"
+            "#
+        );
+        let config = parse(&text, Path::new("tech_org.toml")).unwrap();
+        assert_eq!(config.arms.len(), 10);
         let world = World::new(&config);
         let skill = &config.workforce.skill;
         let max_age = config.workforce.retirement_age * world.steps_per_year() + 1.0;

@@ -160,7 +160,7 @@ pub struct EventWriter {
 }
 
 /// The columns of `events.csv`.
-pub const EVENT_COLUMNS: [&str; 17] = [
+pub const EVENT_COLUMNS: [&str; 18] = [
     "arm",
     "trial",
     "step",
@@ -171,6 +171,7 @@ pub const EVENT_COLUMNS: [&str; 17] = [
     "level_name",
     "grade",
     "tenure",
+    "time_in_role",
     "age",
     "skill",
     "leadership",
@@ -210,6 +211,7 @@ impl EventWriter {
                         self.level_names[event.level as usize].clone(),
                         event.grade.to_string(),
                         format_number(event.tenure),
+                        format_number(event.time_in_role),
                         format_number(event.age),
                         format_number(event.skill),
                         format_number(event.leadership),

@@ -49,7 +49,7 @@ pub struct RawOutput {
 }
 
 /// `[dynamics.manager]`: a manager's effectiveness (0–1) is their competence in the
-/// role (leadership readiness under `competence = "readiness"`, else skill / 10)
+/// role (leadership readiness under `competence = "readiness"`, else skill / `skill.max`)
 /// times their engagement factor relative to its value at baseline engagement, so a
 /// manager at baseline engagement is exactly as effective as they are competent. It multiplies each report's output by
 /// `1 + β·(effectiveness − 0.5)` and pulls their engagement target by

@@ -173,7 +173,7 @@ pub struct RawLevers {
     /// `competence_weighted`.
     pub overhead_allocation: Option<OverheadAllocation>,
     /// The share of an individual contributor's output credited to them; the rest
-    /// goes into the team's pool, most of it to the manager (needs
+    /// goes into the team's pool, of which the manager keeps `manager_take` (needs
     /// `[dynamics.credit]`). Range [0, 1]. Default 0.8 (no published figure: the
     /// overhead-and-credit essay's premise is that it is well below 1).
     pub credit_accuracy: Option<f64>,
@@ -189,7 +189,8 @@ pub struct RawLevers {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PromotionPolicy {
-    /// The most skilled candidate (common practice; Pluchino et al. 2010).
+    /// The best performer (common practice; Pluchino et al. 2010); in the
+    /// Peter-principle model, the most skilled.
     Best,
     /// The least skilled candidate (Pluchino et al. 2010).
     Worst,
