@@ -325,3 +325,33 @@ fn a_sweep_may_not_change_which_arms_there_are() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("both swept and set"));
 }
+
+/// The README's credit sweep: the arm that takes its accuracy from `[policy]` lands,
+/// at each swept value, exactly on the fixed arm with that accuracy (every point and
+/// every arm run on the same draws).
+#[test]
+fn the_credit_sweep_crosses_each_fixed_arm_at_its_value() {
+    let dir = WorkDir::new("sweep-credit");
+    let output = dir.run(&[
+        "run",
+        &scenario("credit.toml"),
+        "--trials",
+        "4",
+        "--set",
+        "simulation.steps=12",
+        "--sweep",
+        "policy.credit_accuracy=0.5,1.0",
+        "--quiet",
+    ]);
+    assert_success(&output);
+    let swept = fs::read_to_string(dir.path.join("output/credit/sweep.csv")).unwrap();
+    let row = |value: &str, arm: &str| -> String {
+        let prefix = format!("{value},{arm},regretted_attrition,");
+        let line = swept.lines().find(|line| line.starts_with(&prefix)).unwrap_or_else(|| panic!("{prefix}"));
+        line[prefix.len()..].to_owned()
+    };
+    for (value, arm) in [("0.5", "accuracy 0.5"), ("1", "accuracy 1.0")] {
+        assert_eq!(row(value, "swept"), row(value, arm), "at {value}");
+    }
+    assert_ne!(row("0.5", "swept"), row("1", "swept"), "the sweep moves the swept arm");
+}
