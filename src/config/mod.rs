@@ -754,6 +754,14 @@ pub(crate) fn minimal_config() -> Config {
     parse(MINIMAL, std::path::Path::new("scenarios/minimal.toml")).expect("the minimal scenario is valid")
 }
 
+/// [`MINIMAL`] with `[dynamics]` (its bottom level made `ic`), every mechanism at
+/// its defaults.
+#[cfg(test)]
+pub(crate) fn minimal_dynamics() -> Dynamics {
+    let text = format!("{}\n[dynamics]\n", MINIMAL.replace("positions = 3", "positions = 3\nkind = \"ic\""));
+    parse(&text, std::path::Path::new("scenarios/minimal.toml")).expect("valid").dynamics.expect("[dynamics]")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

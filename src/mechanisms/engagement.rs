@@ -92,15 +92,7 @@ pub fn adjust(engagement: f64, target: f64, pull: f64, noise: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::parse;
-
-    fn dynamics() -> Dynamics {
-        let text = format!(
-            "{}\n[dynamics]\n",
-            crate::config::MINIMAL.replace("positions = 3", "positions = 3\nkind = \"ic\"")
-        );
-        parse(&text, std::path::Path::new("m.toml")).unwrap().dynamics.unwrap()
-    }
+    use crate::config::minimal_dynamics as dynamics;
 
     #[test]
     fn each_stressor_lowers_the_target_and_switches_off() {

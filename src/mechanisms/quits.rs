@@ -86,15 +86,7 @@ pub fn dominant_reason(dynamics: &Dynamics, pressures: &Pressures, z: f64, misfi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::parse;
-
-    fn dynamics() -> Dynamics {
-        let text = format!(
-            "{}\n[dynamics]\n",
-            crate::config::MINIMAL.replace("positions = 3", "positions = 3\nkind = \"ic\"")
-        );
-        parse(&text, std::path::Path::new("m.toml")).unwrap().dynamics.unwrap()
-    }
+    use crate::config::minimal_dynamics as dynamics;
 
     #[test]
     fn the_hazard_rises_as_engagement_falls_and_for_strong_performers() {
