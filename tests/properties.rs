@@ -1,4 +1,5 @@
-//! Property tests: random valid scenarios never panic and keep the engine's
+//! Property tests: random valid scenarios (with and without `[dynamics]`, any
+//! mechanisms switched off) never panic and keep the engine's
 //! invariants at every step; mutated scenario text never panics the parser and
 //! always yields a scenario or located errors.
 
@@ -27,7 +28,13 @@ struct Shape {
     steps_per_year: u32,
     arms: Vec<(u8, f64, bool, f64)>,
     seed: u64,
+    /// With a bottom level of individual contributors: `[dynamics]`, each of its
+    /// seven switchable mechanisms off where its bit is set.
+    dynamics: Option<u8>,
 }
+
+/// The switchable mechanisms of `[dynamics]`.
+const MECHANISMS: [&str; 7] = ["manager", "misfit", "overhead", "credit", "engagement", "growth", "quits"];
 
 impl Shape {
     fn toml(&self) -> String {
@@ -53,8 +60,29 @@ impl Shape {
         if let Some(threshold) = self.dismissal {
             text += &format!("dismissal_threshold = {threshold:?}\n");
         }
+        let dynamics = self.dynamics.filter(|_| self.last_is_ic);
+        if let Some(off) = dynamics {
+            text += "\n[dynamics]\n";
+            for (bit, mechanism) in MECHANISMS.iter().enumerate() {
+                if off & (1 << bit) != 0 {
+                    text += &format!("[dynamics.{mechanism}]\nenabled = false\n");
+                }
+            }
+        }
+        let policies = [
+            "best",
+            "worst",
+            "random",
+            "alternate",
+            "mixed",
+            "seniority",
+            "leadership_assessed",
+            "dual_track",
+            "external",
+        ];
+        let choices = if dynamics.is_some() { policies.len() } else { 5 };
         for (index, &(policy, best_probability, peter, change)) in self.arms.iter().enumerate() {
-            let promotion = ["best", "worst", "random", "alternate", "mixed"][policy as usize % 5];
+            let promotion = policies[policy as usize % choices];
             text += &format!("\n[arms.arm{index}]\npromotion = \"{promotion}\"\n");
             if promotion == "mixed" {
                 text += &format!("best_probability = {best_probability:?}\n");
@@ -85,8 +113,8 @@ fn shapes() -> impl Strategy<Value = Shape> {
         40.0f64..80.0,
         prop::option::of(0.0f64..6.0),
         (1u32..25, prop::sample::select(vec![1u32, 12])),
-        prop::collection::vec((0u8..5, 0.0f64..=1.0, any::<bool>(), 0.0f64..2.0), 1..4),
-        any::<u64>(),
+        prop::collection::vec((0u8..9, 0.0f64..=1.0, any::<bool>(), 0.0f64..2.0), 1..4),
+        (any::<u64>(), prop::option::of(any::<u8>())),
     )
         .prop_map(
             |(
@@ -97,7 +125,7 @@ fn shapes() -> impl Strategy<Value = Shape> {
                 dismissal,
                 (steps, steps_per_year),
                 arms,
-                seed,
+                (seed, dynamics),
             )| {
                 let mut positions = vec![first];
                 for extra in growth {
@@ -116,6 +144,7 @@ fn shapes() -> impl Strategy<Value = Shape> {
                     steps_per_year,
                     arms,
                     seed: seed >> 1,
+                    dynamics,
                 }
             },
         )
@@ -148,7 +177,9 @@ proptest! {
             for step in 1..=config.steps {
                 let row = trial.step();
                 let value = |metric: StepMetric| row[metric as usize];
-                let exits = value(StepMetric::Retirements) + value(StepMetric::Dismissals);
+                let exits = value(StepMetric::Retirements)
+                    + value(StepMetric::Dismissals)
+                    + value(StepMetric::VoluntaryQuits);
                 prop_assert_eq!(value(StepMetric::Headcount) - headcount, value(StepMetric::Hires) - exits,
                     "flows do not balance at step {}", step);
                 headcount = value(StepMetric::Headcount);
