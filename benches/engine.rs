@@ -84,5 +84,32 @@ fn whole_trial(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, one_step, one_step_at_scale, whole_trial);
+/// One whole trial (60 monthly steps) of every arm of the engineering department,
+/// every behavioural mechanism on: the engine alone, without the runner's
+/// aggregation or any output.
+fn whole_trial_with_dynamics(c: &mut Criterion) {
+    let config = parse(include_str!("../scenarios/tech_org.toml"), Path::new("tech_org.toml")).unwrap();
+    let world = World::new(&config);
+    let mut initial = Workforce::vacant(&world.org);
+    let mut workforce = Workforce::vacant(&world.org);
+    let mut series: Vec<StepRow> = vec![[0.0; STEP_METRICS]; config.steps as usize + 1];
+    let mut group = c.benchmark_group("trial");
+    group.throughput(Throughput::Elements(
+        config.positions() * u64::from(config.steps) * config.arms.len() as u64,
+    ));
+    let mut seed = 0u64;
+    group.bench_function("tech_org, all 6 arms", |b| {
+        b.iter(|| {
+            seed += 1;
+            world.draw_initial_workforce(seed, &mut initial);
+            for arm in &config.arms {
+                run_arm(&world, arm, seed, &initial, &mut workforce, &mut series, None);
+            }
+            black_box(series[config.steps as usize])
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, one_step, one_step_at_scale, whole_trial, whole_trial_with_dynamics);
 criterion_main!(benches);
