@@ -77,7 +77,9 @@ impl Spread {
 pub struct Scratch {
     /// Per level, the statistics of the last work pass.
     pub levels: Vec<LevelStats>,
-    /// One team's shares (capability, then overhead share).
+    /// One team's capabilities.
+    capabilities: Vec<f64>,
+    /// One team's overhead shares (capabilities, then shares).
     shares: Vec<f64>,
     /// The ICs' performances, for the top decile.
     ranked: Vec<f64>,
@@ -444,17 +446,19 @@ impl Behaviour {
         let d = &self.dynamics;
         let weight = d.output.engagement_weight;
         let multiplier = manager_multiplier(d.manager.as_ref(), manager_effectiveness);
-        let shares = &mut scratch.shares;
-        shares.clear();
+        let Scratch { shares, capabilities, .. } = scratch;
+        capabilities.clear();
+        let mut filled = 0usize;
         // Capability (skill × engagement factor), vacancies counting 0.
-        shares.extend(team.clone().map(|p| {
+        capabilities.extend(team.clone().map(|p| {
             if workforce.occupied[p] {
+                filled += 1;
                 workforce.skill[p] * engagement_factor(weight, workforce.engagement[p])
             } else {
                 0.0
             }
         }));
-        let filled = team.clone().filter(|&p| workforce.occupied[p]).count();
+        shares.clone_from(capabilities);
         if let Some(overhead) = &d.overhead {
             overhead::allocate(arm.overhead_allocation, overhead, shares, rng);
         } else {
@@ -465,9 +469,8 @@ impl Behaviour {
             if !workforce.occupied[p] {
                 continue;
             }
-            let capability = workforce.skill[p] * engagement_factor(weight, workforce.engagement[p]);
             let share = shares[i];
-            let output = capability * (1.0 - share) * multiplier;
+            let output = capabilities[i] * (1.0 - share) * multiplier;
             workforce.overhead[p] = share;
             workforce.performance[p] = output;
             team_output += output;
