@@ -58,10 +58,10 @@ fn one_step_at_scale(c: &mut Criterion) {
     group.finish();
 }
 
-/// One whole trial (1000 yearly steps) of every arm, as the runner does it.
-fn whole_trial(c: &mut Criterion) {
-    let config = peter_principle();
-    let world = World::new(&config);
+/// One whole trial of every arm of `config`, as the runner runs it (without its
+/// aggregation or any output), a new trial seed per iteration.
+fn bench_whole_trial(c: &mut Criterion, config: &Config, name: &str) {
+    let world = World::new(config);
     let mut initial = Workforce::vacant(&world.org);
     let mut workforce = Workforce::vacant(&world.org);
     let mut series: Vec<StepRow> = vec![[0.0; STEP_METRICS]; config.steps as usize + 1];
@@ -71,7 +71,7 @@ fn whole_trial(c: &mut Criterion) {
         config.positions() * u64::from(config.steps) * config.arms.len() as u64,
     ));
     let mut seed = 0u64;
-    group.bench_function("peter_principle, all 8 arms", |b| {
+    group.bench_function(name, |b| {
         b.iter(|| {
             seed += 1;
             world.draw_initial_workforce(seed, &mut initial);
@@ -84,31 +84,16 @@ fn whole_trial(c: &mut Criterion) {
     group.finish();
 }
 
-/// One whole trial (60 monthly steps) of every arm of the engineering department,
-/// every behavioural mechanism on: the engine alone, without the runner's
-/// aggregation or any output.
+/// The Peter-principle benchmark: 1000 yearly steps of all 8 arms.
+fn whole_trial(c: &mut Criterion) {
+    bench_whole_trial(c, &peter_principle(), "peter_principle, all 8 arms");
+}
+
+/// The engineering department: 60 monthly steps of all 6 arms, every behavioural
+/// mechanism on.
 fn whole_trial_with_dynamics(c: &mut Criterion) {
     let config = parse(include_str!("../scenarios/tech_org.toml"), Path::new("tech_org.toml")).unwrap();
-    let world = World::new(&config);
-    let mut initial = Workforce::vacant(&world.org);
-    let mut workforce = Workforce::vacant(&world.org);
-    let mut series: Vec<StepRow> = vec![[0.0; STEP_METRICS]; config.steps as usize + 1];
-    let mut group = c.benchmark_group("trial");
-    group.throughput(Throughput::Elements(
-        config.positions() * u64::from(config.steps) * config.arms.len() as u64,
-    ));
-    let mut seed = 0u64;
-    group.bench_function("tech_org, all 6 arms", |b| {
-        b.iter(|| {
-            seed += 1;
-            world.draw_initial_workforce(seed, &mut initial);
-            for arm in &config.arms {
-                run_arm(&world, arm, seed, &initial, &mut workforce, &mut series, None);
-            }
-            black_box(series[config.steps as usize])
-        })
-    });
-    group.finish();
+    bench_whole_trial(c, &config, "tech_org, all 6 arms");
 }
 
 criterion_group!(benches, one_step, one_step_at_scale, whole_trial, whole_trial_with_dynamics);

@@ -54,18 +54,7 @@ fn a_false_expectation_fails_with_its_measured_value() {
         "[[expect]]\narm = \"best, Peter\"\nmetric = \"efficiency_gain\"\nhigher_than = \"random, Peter\"\n\n\
          [[expect]]\narm = \"random, Peter\"\nmetric = \"efficiency_gain\"\nhigher_than = \"best, Peter\"\n",
     );
-    let junit = dir.path.join("report.xml");
-    let output = dir.run(&[
-        "check",
-        &scenario("ci/peter_principle.toml"),
-        "--expect",
-        expect.to_str().unwrap(),
-        "--junit",
-        junit.to_str().unwrap(),
-        "--trials",
-        "8",
-        "--quiet",
-    ]);
+    let (output, junit) = check_with_junit(&dir, "ci/peter_principle.toml", &expect, 8);
     assert_eq!(output.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("FAIL  efficiency_gain: best, Peter higher than random, Peter"), "{stdout}");
@@ -132,18 +121,7 @@ fn a_false_claim_about_tech_org_fails_the_check() {
         "[[expect]]\nname = \"Giving the overhead to the most reliable keeps the best\"\n\
          arm = \"common practice\"\nmetric = \"regretted_attrition\"\nlower_than = \"overhead rota\"\n",
     );
-    let junit = dir.path.join("report.xml");
-    let output = dir.run(&[
-        "check",
-        &scenario("ci/tech_org.toml"),
-        "--expect",
-        expect.to_str().unwrap(),
-        "--junit",
-        junit.to_str().unwrap(),
-        "--trials",
-        "30",
-        "--quiet",
-    ]);
+    let (output, junit) = check_with_junit(&dir, "ci/tech_org.toml", &expect, 30);
     assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
@@ -354,4 +332,27 @@ fn the_credit_sweep_crosses_each_fixed_arm_at_its_value() {
         assert_eq!(row(value, "swept"), row(value, arm), "at {value}");
     }
     assert_ne!(row("0.5", "swept"), row("1", "swept"), "the sweep moves the swept arm");
+}
+
+/// Runs `attrition check` on a bundled scenario with an expectations file and a
+/// JUnit report in the work directory; returns the output and the report's path.
+fn check_with_junit(
+    dir: &WorkDir,
+    scenario_file: &str,
+    expect: &std::path::Path,
+    trials: u32,
+) -> (std::process::Output, std::path::PathBuf) {
+    let junit = dir.path.join("report.xml");
+    let output = dir.run(&[
+        "check",
+        &scenario(scenario_file),
+        "--expect",
+        expect.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+        "--trials",
+        &trials.to_string(),
+        "--quiet",
+    ]);
+    (output, junit)
 }

@@ -24,8 +24,6 @@ pub struct Behaviour {
     pub dynamics: Dynamics,
     /// Step length, years.
     step_years: f64,
-    /// Steps per year.
-    steps_per_year: f64,
     /// Fraction of the gap to its target engagement closes in a step.
     pull: f64,
     /// Half-width of the step's uniform engagement noise.
@@ -120,7 +118,6 @@ impl Behaviour {
         let e = &dynamics.engagement;
         Some(Self {
             step_years: dt,
-            steps_per_year: f64::from(config.steps_per_year),
             pull: 1.0 - (-e.adjustment_rate * dt).exp(),
             // A uniform on [−h, h] has sd h/√3; the year's sd σ spreads as σ·√dt.
             noise_half_width: e.noise * dt.sqrt() * 3f64.sqrt(),
@@ -205,8 +202,12 @@ impl Behaviour {
             }
             for &position in &scratch.leavers {
                 observed.quits += 1;
-                let quintile = quintile_of(workforce, org, level, position, &workforce.skill);
-                observed.regretted += u32::from(quintile == 4);
+                let ranks = log.is_on().then(|| Ranks::of(workforce, org, level, position));
+                let skill_quintile = ranks.map_or_else(
+                    || quintile_of(workforce, org, level, position, &workforce.skill),
+                    |ranks| ranks.skill,
+                );
+                observed.regretted += u32::from(skill_quintile == 4);
                 observed.skill_lost += workforce.skill[position];
                 if log.is_on() {
                     let situation = self.situation(workforce, org, &stats, level, position);
@@ -214,8 +215,7 @@ impl Behaviour {
                     let z = stats.performance.z(workforce.performance[position]);
                     let misfit = self.misfit_of(workforce, org, level, position);
                     let reason = quits::dominant_reason(&self.dynamics, &pressures, z, misfit);
-                    let ranks = Ranks::of(workforce, org, level, position);
-                    log.record(workforce, step, EventKind::Quit, position, level, Some(ranks), Some(reason));
+                    log.record(workforce, step, EventKind::Quit, position, level, ranks, Some(reason));
                 }
             }
             for &position in &scratch.leavers {
@@ -529,11 +529,6 @@ impl Behaviour {
         }
         observed.overhead_top_decile = top_sum / top_count.max(1) as f64;
         observed.overhead_rest = rest_sum / rest_count.max(1) as f64;
-    }
-
-    /// Steps per year (the event log's unit).
-    pub fn steps_per_year(&self) -> f64 {
-        self.steps_per_year
     }
 }
 
