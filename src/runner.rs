@@ -1,19 +1,18 @@
 //! Runs the trials of a scenario in parallel and aggregates them.
 //!
 //! Trial *i* runs every arm from the same seed (common random numbers) as one work
-//! item. Work items run on a rayon pool in batches; each worker thread folds the
-//! time series of its trials into its own accumulators, and the per-trial
-//! summaries come back in trial order to the calling thread, which hands them to
-//! the caller (who writes them) and folds them into the per-arm summaries and the
-//! paired differences. Every accumulator is exact and order-independent
+//! item. Worker threads of a rayon pool take chunks of trials in order; each folds
+//! the time series of its trials into its own accumulators, and sends the per-trial
+//! summaries to the calling thread, which puts them back in trial order, hands
+//! them to the caller (who writes them) and folds them into the per-arm summaries
+//! and the paired differences. Every accumulator is exact and order-independent
 //! ([`crate::stats`]), so the result does not depend on the thread count or on how
 //! rayon splits the work; memory depends on the scenario, never on the trial count.
 
+use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, mpsc};
 
 use crate::config::Config;
 use crate::metrics::{STEP_METRICS, StepMetric, StepRow, TrialMetric, TrialRow};
@@ -149,9 +148,10 @@ struct ThreadSlot {
 
 /// Runs every trial of every arm of `config`.
 ///
-/// `on_trials` receives each batch of finished trials in trial order (to write the
-/// per-trial file); `progress(done, total)` is called after each batch; setting
-/// `stop` makes the run return [`RunError::Interrupted`] after the current batch.
+/// `on_trials` receives the finished trials in trial order, a chunk at a time (to
+/// write the per-trial file); `progress(done, total)` is called after each chunk;
+/// setting `stop` makes the run return [`RunError::Interrupted`] once the chunks
+/// under way have finished.
 pub fn run(
     config: &Config,
     options: RunOptions,
@@ -194,46 +194,71 @@ pub fn run(
     let mut paired: Vec<Vec<Vec<PairedDifference>>> =
         (0..arms).map(|_| (0..arms).map(|_| differences()).collect()).collect();
 
-    let batch = batch_size(config, pool.current_num_threads());
+    // Workers take chunks in trial order from a shared counter and send each
+    // finished chunk here; this thread puts them back in order and hands them on.
+    // No thread waits for another between chunks, and at most a few chunks per
+    // thread wait here for an earlier one, so memory stays independent of the
+    // trial count.
+    let next = AtomicU64::new(0);
+    let halt = AtomicBool::new(false);
+    let (sender, receiver) = mpsc::channel::<(u64, Result<Vec<TrialOutcome>, RunError>)>();
     let mut done = 0u64;
-    while done < total {
-        if stop.load(Ordering::Relaxed) {
-            return Err(RunError::Interrupted { completed: done, total });
-        }
-        let end = (done + batch).min(total);
-        let chunks: Vec<Result<Vec<TrialOutcome>, RunError>> = pool.install(|| {
-            (done..end)
-                .step_by(chunk)
-                .collect::<Vec<u64>>()
-                .into_par_iter()
-                .map(|first| {
+    let mut failure = None;
+    pool.in_place_scope(|scope| {
+        for _ in 0..pool.current_num_threads() {
+            let sender = sender.clone();
+            let (next, halt, slots, world, new_slot) = (&next, &halt, &slots, &world, &new_slot);
+            scope.spawn(move |_| {
+                while !stop.load(Ordering::Relaxed) && !halt.load(Ordering::Relaxed) {
+                    let first = next.fetch_add(chunk as u64, Ordering::Relaxed);
+                    if first >= total {
+                        break;
+                    }
                     let slot = &slots[rayon::current_thread_index().unwrap_or(0)];
                     let mut slot = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                     let slot = slot.get_or_insert_with(new_slot);
-                    run_chunk(&world, first..(first + chunk as u64).min(end), slot, options.events)
-                })
-                .collect()
-        });
-        let mut outcomes = Vec::with_capacity((end - done) as usize);
-        for chunk in chunks {
-            outcomes.extend(chunk?);
-        }
-        for outcome in &outcomes {
-            for (arm, row) in outcome.arms.iter().enumerate() {
-                for (metric, &value) in row.iter().enumerate() {
-                    arm_totals[arm][metric].add(value);
-                }
-                // An arm against itself is always zero: not accumulated, not reported.
-                for (other, other_row) in outcome.arms.iter().enumerate().filter(|&(other, _)| other != arm) {
-                    for (metric, (&value, &other_value)) in row.iter().zip(other_row).enumerate() {
-                        paired[arm][other][metric].add(value, other_value);
+                    let outcomes =
+                        run_chunk(world, first..(first + chunk as u64).min(total), slot, options.events);
+                    if sender.send((first, outcomes)).is_err() {
+                        break;
                     }
                 }
+            });
+        }
+        drop(sender);
+        let mut waiting = BTreeMap::new();
+        for (first, outcomes) in receiver {
+            if failure.is_some() {
+                continue;
+            }
+            let outcomes = match outcomes {
+                Ok(outcomes) => outcomes,
+                Err(error) => {
+                    failure = Some(error);
+                    halt.store(true, Ordering::Relaxed);
+                    continue;
+                }
+            };
+            waiting.insert(first, outcomes);
+            while let Some(outcomes) = waiting.remove(&done) {
+                for outcome in &outcomes {
+                    fold_trial(outcome, &mut arm_totals, &mut paired);
+                }
+                if let Err(message) = on_trials(&outcomes) {
+                    failure = Some(RunError::Sink(message));
+                    halt.store(true, Ordering::Relaxed);
+                    break;
+                }
+                done += outcomes.len() as u64;
+                progress(done, total);
             }
         }
-        on_trials(&outcomes).map_err(RunError::Sink)?;
-        done = end;
-        progress(done, total);
+    });
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    if done < total {
+        return Err(RunError::Interrupted { completed: done, total });
     }
 
     let mut used = slots.into_iter().filter_map(|slot| slot.into_inner().unwrap_or_else(|p| p.into_inner()));
@@ -253,6 +278,26 @@ pub fn run(
         comparisons: pairs.iter().map(|others| others[config.baseline].clone()).collect(),
         pairs,
     })
+}
+
+/// Folds one trial's per-arm rows into the per-arm totals and the paired
+/// differences between arms.
+fn fold_trial(
+    outcome: &TrialOutcome,
+    arm_totals: &mut [Vec<Accumulator>],
+    paired: &mut [Vec<Vec<PairedDifference>>],
+) {
+    for (arm, row) in outcome.arms.iter().enumerate() {
+        for (metric, &value) in row.iter().enumerate() {
+            arm_totals[arm][metric].add(value);
+        }
+        // An arm against itself is always zero: not accumulated, not reported.
+        for (other, other_row) in outcome.arms.iter().enumerate().filter(|&(other, _)| other != arm) {
+            for (metric, (&value, &other_value)) in row.iter().zip(other_row).enumerate() {
+                paired[arm][other][metric].add(value, other_value);
+            }
+        }
+    }
 }
 
 /// The summaries of each arm's paired differences to each other arm.
@@ -381,15 +426,6 @@ fn trial_accumulators(config: &Config) -> Vec<Accumulator> {
             Accumulator::new(max_abs, resolution)
         })
         .collect()
-}
-
-/// Trials per batch: about 50 million agent-steps, so progress is reported a few
-/// times a second and stragglers cost little, with enough items to keep every
-/// thread busy. The batch size does not affect results.
-fn batch_size(config: &Config, threads: usize) -> u64 {
-    let per_trial = (config.agent_steps() / u64::from(config.trials)).max(1);
-    // At least four chunks per thread, even when that exceeds the usual cap.
-    (50_000_000 / per_trial).min(4096).max((4 * chunk_size(config.trials, threads) * threads) as u64)
 }
 
 #[cfg(test)]
