@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
+use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::metrics::{StepMetric, TrialMetric};
@@ -84,31 +85,41 @@ pub fn charted_metrics(config: &Config, run: &RunSummary) -> Vec<StepMetric> {
         .collect()
 }
 
-/// Writes every chart of a run into `directory`; returns the files written.
+/// Writes every chart of a run into `directory`; returns the files written. The
+/// charts are independent, so they are drawn in parallel (rendering them was the
+/// largest fixed cost of a run); the list keeps its order.
 pub fn write_all(
     directory: &Path,
     config: &Config,
     run: &RunSummary,
     headline: TrialMetric,
 ) -> Result<Vec<PathBuf>, OutputError> {
+    let timeseries = charted_metrics(config, run);
+    let comparison = (config.arms.len() > 1).then_some(headline);
+    let drawn: Vec<Result<Vec<PathBuf>, OutputError>> = timeseries
+        .par_iter()
+        .map(|&metric| {
+            let stem = format!("timeseries_{}", metric.name());
+            draw_both(
+                directory,
+                &stem,
+                |area| draw_timeseries(area, config, run, metric),
+                |area| draw_timeseries(area, config, run, metric),
+            )
+        })
+        .chain(comparison.into_par_iter().map(|headline| {
+            let stem = format!("comparison_{}", headline.name());
+            draw_both(
+                directory,
+                &stem,
+                |area| draw_comparison(area, config, run, headline),
+                |area| draw_comparison(area, config, run, headline),
+            )
+        }))
+        .collect();
     let mut files = Vec::new();
-    for metric in charted_metrics(config, run) {
-        let stem = format!("timeseries_{}", metric.name());
-        files.extend(draw_both(
-            directory,
-            &stem,
-            |area| draw_timeseries(area, config, run, metric),
-            |area| draw_timeseries(area, config, run, metric),
-        )?);
-    }
-    if config.arms.len() > 1 {
-        let stem = format!("comparison_{}", headline.name());
-        files.extend(draw_both(
-            directory,
-            &stem,
-            |area| draw_comparison(area, config, run, headline),
-            |area| draw_comparison(area, config, run, headline),
-        )?);
+    for chart in drawn {
+        files.extend(chart?);
     }
     Ok(files)
 }
