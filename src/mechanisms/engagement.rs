@@ -6,7 +6,6 @@
 //! above 0.5); `e ← clamp(e + κ_step·(target − e) + noise, 0, 1)`.
 
 use crate::config::Dynamics;
-use crate::mechanisms::performance::misfit;
 
 /// What bears on one person's engagement this step, in the model's own units.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -19,8 +18,9 @@ pub struct Situation {
     pub percentile: f64,
     /// The effectiveness of their manager (0.5, neutral, at the top).
     pub manager_effectiveness: f64,
-    /// Their own leadership, if they are a manager.
-    pub leadership_as_manager: Option<f64>,
+    /// Their role misfit, 0–1 ([`crate::mechanisms::performance::misfit`]): 0 for
+    /// individual contributors, and with the mechanism off.
+    pub misfit: f64,
     /// Years since their last advancement.
     pub years_since_advancement: f64,
 }
@@ -49,30 +49,55 @@ impl Pressures {
     }
 }
 
+/// The weights of the pressures, read once from the mechanisms: a switched-off
+/// mechanism weighs 0, so its pressure is 0 without a branch per person.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PressureWeights {
+    overhead: f64,
+    tolerance: f64,
+    credit: f64,
+    manager: f64,
+    misfit: f64,
+    growth: f64,
+    patience: f64,
+}
+
+impl PressureWeights {
+    /// The weights of `dynamics`' mechanisms.
+    pub fn new(dynamics: &Dynamics) -> Self {
+        let (overhead, tolerance) =
+            dynamics.overhead.map_or((0.0, 0.0), |o| (o.engagement_weight, o.tolerance));
+        let (growth, patience) = dynamics.growth.map_or((0.0, 1.0), |g| (g.engagement_weight, g.patience));
+        Self {
+            overhead,
+            tolerance,
+            credit: dynamics.credit.map_or(0.0, |c| c.engagement_weight),
+            manager: dynamics.manager.map_or(0.0, |m| m.engagement_weight),
+            misfit: dynamics.misfit.map_or(0.0, |m| m.engagement_weight),
+            growth,
+            patience,
+        }
+    }
+
+    /// The pressures on a person in `situation`.
+    #[inline(always)]
+    pub fn of(&self, situation: &Situation) -> Pressures {
+        Pressures {
+            overhead: self.overhead * (situation.overhead - self.tolerance).max(0.0),
+            credit: self.credit * (1.0 - situation.recognition).max(0.0) * (1.0 + situation.percentile),
+            manager: self.manager * (0.5 - situation.manager_effectiveness),
+            misfit: self.misfit * situation.misfit,
+            growth: self.growth
+                * blocked_growth(situation.years_since_advancement, self.patience)
+                * situation.percentile,
+        }
+    }
+}
+
 /// The pressures on a person in `situation`, with the switched-off mechanisms
 /// contributing nothing.
-#[inline]
 pub fn pressures(dynamics: &Dynamics, situation: &Situation) -> Pressures {
-    let mut pressures = Pressures::default();
-    if let Some(overhead) = &dynamics.overhead {
-        pressures.overhead = overhead.engagement_weight * (situation.overhead - overhead.tolerance).max(0.0);
-    }
-    if let Some(credit) = &dynamics.credit {
-        pressures.credit =
-            credit.engagement_weight * (1.0 - situation.recognition).max(0.0) * (1.0 + situation.percentile);
-    }
-    if let Some(manager) = &dynamics.manager {
-        pressures.manager = manager.engagement_weight * (0.5 - situation.manager_effectiveness);
-    }
-    if let (Some(fit), Some(leadership)) = (&dynamics.misfit, situation.leadership_as_manager) {
-        pressures.misfit = fit.engagement_weight * misfit(leadership, fit.threshold);
-    }
-    if let Some(growth) = &dynamics.growth {
-        pressures.growth = growth.engagement_weight
-            * blocked_growth(situation.years_since_advancement, growth.patience)
-            * situation.percentile;
-    }
-    pressures
+    PressureWeights::new(dynamics).of(situation)
 }
 
 /// How blocked growth feels, 0–1: nothing until `patience` years without an
@@ -102,7 +127,7 @@ mod tests {
             recognition: 1.0,
             percentile: 0.9,
             manager_effectiveness: 0.5,
-            leadership_as_manager: None,
+            misfit: 0.0,
             years_since_advancement: 1.0,
         };
         assert_eq!(pressures(&d, &calm).total(), 0.0);
@@ -110,7 +135,7 @@ mod tests {
             overhead: 0.4,
             recognition: 0.7,
             manager_effectiveness: 0.2,
-            leadership_as_manager: Some(0.1),
+            misfit: 0.8,
             years_since_advancement: 6.0,
             ..calm
         };

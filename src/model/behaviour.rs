@@ -8,13 +8,13 @@
 use rand::Rng;
 
 use crate::config::{Arm, Config, Dynamics};
-use crate::mechanisms::engagement::{self, Pressures, Situation};
-use crate::mechanisms::performance::{effectiveness, engagement_factor, manager_multiplier, misfit};
+use crate::mechanisms::engagement::{self, PressureWeights, Situation};
+use crate::mechanisms::performance::{self, effectiveness, engagement_factor, manager_multiplier};
 use crate::mechanisms::{credit, growth, overhead, quits};
 use crate::model::events::{EventKind, EventLog, Ranks, quintile_of};
 use crate::model::workforce::Workforce;
 use crate::numeric::{self, NormalTable};
-use crate::org::Org;
+use crate::org::{NO_MANAGER, Org};
 use crate::rng::uniform01;
 
 /// The per-step constants of the mechanisms, derived once per scenario.
@@ -38,6 +38,8 @@ pub struct Behaviour {
     skill_max: f64,
     /// `Φ`, tabulated.
     normal: NormalTable,
+    /// The weights of the engagement pressures.
+    pressure_weights: PressureWeights,
 }
 
 /// Per-level statistics of the last work pass.
@@ -83,6 +85,20 @@ pub struct Scratch {
     ranked: Vec<f64>,
     /// Positions leaving this step.
     leavers: Vec<usize>,
+    /// Per position, performance standardised within the level.
+    standing: Vec<f64>,
+    /// Per position, the percentile of that standing.
+    percentile: Vec<f64>,
+    /// Per position, their manager's effectiveness.
+    boss: Vec<f64>,
+    /// Per position, role misfit.
+    misfit: Vec<f64>,
+    /// Per position, this step's engagement noise.
+    noise: Vec<f64>,
+    /// Per position, the exponent of the quit hazard.
+    excess: Vec<f64>,
+    /// The skill that last cut off the top IC decile (a guess for the next step).
+    overhead_cut: f64,
 }
 
 /// What the behavioural phases of a step add to its observation.
@@ -126,6 +142,7 @@ impl Behaviour {
             base_hazard: dynamics.quits.map_or(0.0, |q| q.base_rate * dt),
             skill_max: config.workforce.skill.max,
             normal: NormalTable::new(),
+            pressure_weights: PressureWeights::new(&dynamics),
             dynamics,
         })
     }
@@ -142,7 +159,9 @@ impl Behaviour {
     #[inline]
     fn misfit_of(&self, workforce: &Workforce, org: &Org, level: usize, position: usize) -> f64 {
         match &self.dynamics.misfit {
-            Some(fit) if level + 1 < org.levels() => misfit(workforce.leadership[position], fit.threshold),
+            Some(fit) if level + 1 < org.levels() => {
+                performance::misfit(workforce.leadership[position], fit.threshold)
+            }
             _ => 0.0,
         }
     }
@@ -167,7 +186,7 @@ impl Behaviour {
             recognition: if is_manager { 1.0 } else { workforce.recognition[position] },
             percentile: self.percentile(stats, workforce.performance[position]),
             manager_effectiveness,
-            leadership_as_manager: is_manager.then_some(workforce.leadership[position]),
+            misfit: self.misfit_of(workforce, org, level, position),
             years_since_advancement: (workforce.now - workforce.advanced[position]) * self.step_years,
         }
     }
@@ -211,10 +230,9 @@ impl Behaviour {
                 observed.skill_lost += workforce.skill[position];
                 if log.is_on() {
                     let situation = self.situation(workforce, org, &stats, level, position);
-                    let pressures = engagement::pressures(&self.dynamics, &situation);
+                    let pressures = self.pressure_weights.of(&situation);
                     let z = stats.performance.z(workforce.performance[position]);
-                    let misfit = self.misfit_of(workforce, org, level, position);
-                    let reason = quits::dominant_reason(&self.dynamics, &pressures, z, misfit);
+                    let reason = quits::dominant_reason(&self.dynamics, &pressures, z, situation.misfit);
                     log.record(workforce, step, EventKind::Quit, position, level, ranks, Some(reason));
                 }
             }
@@ -256,6 +274,10 @@ impl Behaviour {
                 continue;
             }
             let years = (workforce.now - workforce.advanced[position]) * self.step_years;
+            // Most are too recently advanced: the percentile only for the rest.
+            if years < growth.interval {
+                continue;
+            }
             let percentile = self.percentile(&stats, workforce.performance[position]);
             if growth::eligible(growth, workforce.grade[position], arm.ic_ceiling, years, percentile)
                 && uniform01(rng) < self.grade_probability
@@ -338,95 +360,130 @@ impl Behaviour {
     /// from the state this step ends in. [`Behaviour::quit`] compares it with the
     /// threshold at the start of the next step: the same as accumulating it then,
     /// from the same state, in one pass fewer.
+    ///
+    /// Each quantity is its own short pass over the positions, vacant ones included
+    /// where that costs nothing: one long pass per person was a single chain of
+    /// dependent operations (standing, pressures, engagement, hazard) that the
+    /// processor could not overlap from one person to the next.
     pub fn settle<R: Rng + ?Sized>(
         &self,
         workforce: &mut Workforce,
         org: &Org,
-        scratch: &Scratch,
+        scratch: &mut Scratch,
         rng: &mut R,
         move_engagement: bool,
         observed: &mut Observed,
     ) {
         let d = &self.dynamics;
         let moving = move_engagement && d.engagement.enabled;
-        let quitting = d.quits.is_some();
-        let (mut engagement_sum, mut people) = (0.0, 0usize);
-        let ic_level = org.levels() - 1;
-        for level in 0..ic_level {
-            let stats = scratch.levels[level];
-            for position in org.level(level) {
-                if workforce.occupied[position] {
-                    let situation = self.situation(workforce, org, &stats, level, position);
-                    let misfit = self.misfit_of(workforce, org, level, position);
-                    engagement_sum += self
-                        .settle_one(workforce, position, &situation, &stats, misfit, moving, quitting, rng);
-                    people += 1;
-                }
-            }
+        self.stand(workforce, org, scratch);
+        if moving {
+            self.move_engagement(workforce, org, scratch, rng);
         }
-        // The individual contributors, team by team: the manager is read once per
-        // team, and nobody misfits (the formulas are those of the managers' path).
-        let stats = scratch.levels[ic_level];
-        let teams = if ic_level == 0 { 1 } else { org.level(ic_level - 1).len() };
-        for team in 0..teams {
-            let (members, manager_effectiveness) = if ic_level == 0 {
-                (org.level(0), 0.5)
-            } else {
-                let manager = org.level(ic_level - 1).start + team;
-                let effectiveness =
-                    if workforce.occupied[manager] { workforce.effectiveness[manager] } else { 0.5 };
-                (org.team(manager), effectiveness)
-            };
-            for position in members {
-                if workforce.occupied[position] {
-                    let situation = Situation {
-                        overhead: workforce.overhead[position],
-                        recognition: workforce.recognition[position],
-                        percentile: self.percentile(&stats, workforce.performance[position]),
-                        manager_effectiveness,
-                        leadership_as_manager: None,
-                        years_since_advancement: (workforce.now - workforce.advanced[position])
-                            * self.step_years,
-                    };
-                    engagement_sum +=
-                        self.settle_one(workforce, position, &situation, &stats, 0.0, moving, quitting, rng);
-                    people += 1;
-                }
+        let (mut engagement_sum, mut people) = (0.0, 0usize);
+        for (&occupied, &engagement) in workforce.occupied.iter().zip(&workforce.engagement) {
+            if occupied {
+                engagement_sum += engagement;
+                people += 1;
             }
         }
         observed.engagement = engagement_sum / people.max(1) as f64;
+        if d.quits.is_some() {
+            self.accumulate_hazard(workforce, scratch);
+        }
     }
 
-    /// One person's engagement step and quit hazard; returns their engagement.
-    #[allow(clippy::too_many_arguments)]
-    #[inline(always)]
-    fn settle_one<R: Rng + ?Sized>(
+    /// Where everyone stands this step: their performance standardised within the
+    /// level, its percentile `Φ(z)`, their manager's effectiveness (0.5 at the top or
+    /// under a vacancy) and their role misfit (managers only).
+    fn stand(&self, workforce: &Workforce, org: &Org, scratch: &mut Scratch) {
+        let positions = org.positions();
+        let Scratch { levels, standing, percentile, boss, misfit, .. } = scratch;
+        for column in [&mut *standing, &mut *percentile, &mut *boss, &mut *misfit] {
+            column.resize(positions, 0.0);
+        }
+        for (level, stats) in levels.iter().enumerate() {
+            let range = org.level(level);
+            let spread = stats.performance;
+            for ((z, p), &performance) in standing[range.clone()]
+                .iter_mut()
+                .zip(&mut percentile[range.clone()])
+                .zip(&workforce.performance[range])
+            {
+                *z = spread.z(performance);
+                *p = self.normal.cdf(*z);
+            }
+        }
+        for (effectiveness, &manager) in boss.iter_mut().zip(org.managers()) {
+            *effectiveness = match manager {
+                NO_MANAGER => 0.5,
+                manager if workforce.occupied[manager as usize] => workforce.effectiveness[manager as usize],
+                _ => 0.5,
+            };
+        }
+        let managers = org.level(org.levels() - 1).start;
+        misfit.fill(0.0);
+        if let Some(fit) = &self.dynamics.misfit {
+            for (m, &leadership) in misfit[..managers].iter_mut().zip(&workforce.leadership[..managers]) {
+                *m = performance::misfit(leadership, fit.threshold);
+            }
+        }
+    }
+
+    /// Everyone's engagement moves a fraction of the way toward its target, plus
+    /// noise drawn for each holder in position order.
+    fn move_engagement<R: Rng + ?Sized>(
         &self,
         workforce: &mut Workforce,
-        position: usize,
-        situation: &Situation,
-        stats: &LevelStats,
-        misfit: f64,
-        moving: bool,
-        quitting: bool,
+        org: &Org,
+        scratch: &mut Scratch,
         rng: &mut R,
-    ) -> f64 {
-        let d = &self.dynamics;
-        if moving {
-            let pressures: Pressures = engagement::pressures(d, situation);
-            let target = d.engagement.baseline - pressures.total();
-            let noise = self.noise_half_width * (2.0 * uniform01(rng) - 1.0);
-            let e = &mut workforce.engagement[position];
-            *e = engagement::adjust(*e, target, self.pull, noise);
+    ) {
+        let Scratch { percentile, boss, misfit, noise, .. } = scratch;
+        noise.resize(org.positions(), 0.0);
+        for (n, &occupied) in noise.iter_mut().zip(&workforce.occupied) {
+            if occupied {
+                *n = self.noise_half_width * (2.0 * uniform01(rng) - 1.0);
+            }
         }
-        let engagement = workforce.engagement[position];
-        if quitting {
-            // The percentile is Φ(z); the hazard reads z itself.
-            let z = stats.performance.z(workforce.performance[position]);
-            let excess = quits::log_hazard_excess(d, engagement, z, misfit);
-            workforce.hazard[position] += self.base_hazard * numeric::exp(excess);
+        let managers = org.level(org.levels() - 1).start;
+        let weights = &self.pressure_weights;
+        let (baseline, pull, now, step_years) =
+            (self.dynamics.engagement.baseline, self.pull, workforce.now, self.step_years);
+        for p in 0..org.positions() {
+            let situation = Situation {
+                overhead: workforce.overhead[p],
+                // Managers are not credited: their recognition is whole.
+                recognition: if p < managers { 1.0 } else { workforce.recognition[p] },
+                percentile: percentile[p],
+                manager_effectiveness: boss[p],
+                misfit: misfit[p],
+                years_since_advancement: (now - workforce.advanced[p]) * step_years,
+            };
+            let target = baseline - weights.of(&situation).total();
+            let moved = engagement::adjust(workforce.engagement[p], target, pull, noise[p]);
+            if workforce.occupied[p] {
+                workforce.engagement[p] = moved;
+            }
         }
-        engagement
+    }
+
+    /// Everyone's quit hazard accumulates over the coming step.
+    fn accumulate_hazard(&self, workforce: &mut Workforce, scratch: &mut Scratch) {
+        let Scratch { standing, misfit, excess, .. } = scratch;
+        excess.resize(standing.len(), 0.0);
+        for (((x, &z), &misfit), &engagement) in
+            excess.iter_mut().zip(standing.iter()).zip(misfit.iter()).zip(&workforce.engagement)
+        {
+            *x = quits::log_hazard_excess(&self.dynamics, engagement, z, misfit);
+        }
+        for ((hazard, &x), &occupied) in
+            workforce.hazard.iter_mut().zip(excess.iter()).zip(&workforce.occupied)
+        {
+            if occupied {
+                *hazard += self.base_hazard * numeric::exp(x);
+            }
+        }
     }
 
     /// One team of individual contributors: overhead shares, output, credit.
@@ -503,16 +560,33 @@ impl Behaviour {
         observed: &mut Observed,
     ) {
         let level = org.level(org.levels() - 1);
-        let ranked = &mut scratch.ranked;
-        ranked.clear();
-        ranked.extend(level.clone().filter(|&p| workforce.occupied[p]).map(|p| workforce.skill[p]));
-        let n = ranked.len();
+        let n = workforce.level_headcount(org, org.levels() - 1);
         if n == 0 {
             return;
         }
         let top = n.div_ceil(10);
-        let cut_index = n - top;
-        let (_, &mut cut, _) = ranked.select_nth_unstable_by(cut_index, f64::total_cmp);
+        // The cut is the top-th largest skill. Skills change only as people come and
+        // go, so last step's cut is a good guess: if at least `top` skills reach it,
+        // the cut is among them and only they need ranking. The guess saves time; it
+        // never changes the cut.
+        let ranked = &mut scratch.ranked;
+        let mut cut = f64::NEG_INFINITY;
+        for guess in [scratch.overhead_cut, f64::NEG_INFINITY] {
+            ranked.clear();
+            for (&occupied, &skill) in
+                workforce.occupied[level.clone()].iter().zip(&workforce.skill[level.clone()])
+            {
+                if occupied & (skill >= guess) {
+                    ranked.push(skill);
+                }
+            }
+            if ranked.len() >= top {
+                let index = ranked.len() - top;
+                cut = *ranked.select_nth_unstable_by(index, f64::total_cmp).1;
+                break;
+            }
+        }
+        scratch.overhead_cut = cut;
         let (mut top_sum, mut top_count, mut rest_sum, mut rest_count) = (0.0, 0usize, 0.0, 0usize);
         for p in level {
             if !workforce.occupied[p] {

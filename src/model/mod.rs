@@ -227,7 +227,14 @@ impl<'w, 'c> Trial<'w, 'c> {
                 &mut observed,
                 true,
             );
-            behaviour.settle(trial.workforce, org, &scratch, &mut streams.engagement, false, &mut observed);
+            behaviour.settle(
+                trial.workforce,
+                org,
+                &mut scratch,
+                &mut streams.engagement,
+                false,
+                &mut observed,
+            );
             trial.workforce.scratch = scratch;
             trial.initial = observed;
         }
@@ -286,7 +293,7 @@ impl<'w, 'c> Trial<'w, 'c> {
                 observed,
             );
             behaviour.produce(self.workforce, org, arm, &mut scratch, &mut streams.overhead, observed, false);
-            behaviour.settle(self.workforce, org, &scratch, &mut streams.engagement, true, observed);
+            behaviour.settle(self.workforce, org, &mut scratch, &mut streams.engagement, true, observed);
         }
         self.workforce.scratch = scratch;
         world.observe(self.workforce, flows)
