@@ -11,40 +11,52 @@ use crate::rng::uniform01;
 /// Shares out a team's overhead: on entry `shares[i]` is member i's capability
 /// (skill × engagement factor); on exit it is the share of their own time spent on
 /// overhead, capped at `max_share`. The team's load is `load × members` of time;
-/// what the cap cuts off is dropped, not passed on.
-#[inline]
+/// what the cap cuts off is dropped, not passed on. The same as [`weigh`] and then
+/// [`share_out`], which do it for many teams at once.
 pub fn allocate<R: Rng + ?Sized>(
     allocation: OverheadAllocation,
     overhead: &Overhead,
     shares: &mut [f64],
     rng: &mut R,
 ) {
-    if shares.is_empty() {
-        return;
-    }
+    weigh(allocation, overhead, shares, rng);
+    share_out(allocation, overhead, shares);
+}
+
+/// Each member's weight in the allocation, in place of their capability: their
+/// capability to the power `concentration`, a uniform draw (one per member, in
+/// order), or (for the rota) their share already. Runs over any number of whole
+/// teams, since it treats members one by one.
+#[inline]
+pub fn weigh<R: Rng + ?Sized>(
+    allocation: OverheadAllocation,
+    overhead: &Overhead,
+    weights: &mut [f64],
+    rng: &mut R,
+) {
     match allocation {
-        OverheadAllocation::Rotation => shares.fill(overhead.load.min(overhead.max_share)),
+        OverheadAllocation::Rotation => weights.fill(overhead.load.min(overhead.max_share)),
         OverheadAllocation::CompetenceWeighted => {
             let gamma = overhead.concentration;
             // Integer exponents (the default 12) are a few multiplications, not a powf.
             if gamma.fract() == 0.0 {
                 let exponent = gamma as u32;
-                shares.iter_mut().for_each(|c| *c = numeric::powi(*c, exponent));
+                weights.iter_mut().for_each(|c| *c = numeric::powi(*c, exponent));
             } else {
-                shares.iter_mut().for_each(|c| *c = c.powf(gamma));
+                weights.iter_mut().for_each(|c| *c = c.powf(gamma));
             }
-            normalise(overhead, shares);
         }
-        OverheadAllocation::Random => {
-            shares.iter_mut().for_each(|w| *w = uniform01(rng));
-            normalise(overhead, shares);
-        }
+        OverheadAllocation::Random => weights.iter_mut().for_each(|w| *w = uniform01(rng)),
     }
 }
 
-/// Turns weights into shares of the team's load: `load · n · w_i / Σw`, capped.
+/// One team's shares from its members' weights ([`weigh`]): `load · n · w_i / Σw`,
+/// capped.
 #[inline]
-fn normalise(overhead: &Overhead, weights: &mut [f64]) {
+pub fn share_out(allocation: OverheadAllocation, overhead: &Overhead, weights: &mut [f64]) {
+    if allocation == OverheadAllocation::Rotation || weights.is_empty() {
+        return;
+    }
     let total: f64 = weights.iter().sum();
     if total <= 0.0 {
         weights.fill(overhead.load.min(overhead.max_share));

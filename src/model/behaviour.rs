@@ -77,10 +77,12 @@ impl Spread {
 pub struct Scratch {
     /// Per level, the statistics of the last work pass.
     pub levels: Vec<LevelStats>,
-    /// One team's capabilities.
+    /// The ICs' capabilities.
     capabilities: Vec<f64>,
-    /// One team's overhead shares (capabilities, then shares).
+    /// The ICs' overhead weights, then shares.
     shares: Vec<f64>,
+    /// Per team, its mean output per holder.
+    team_outputs: Vec<f64>,
     /// The ICs' performances, for the top decile.
     ranked: Vec<f64>,
     /// Positions leaving this step.
@@ -330,24 +332,7 @@ impl Behaviour {
             }
         }
         observed.manager_effectiveness = effectiveness_sum / managers.max(1) as f64;
-        if ic_level == 0 {
-            let everyone = org.level(0);
-            self.work_team(workforce, arm, everyone, 0.5, scratch, overhead_rng, observed, first);
-        } else {
-            for manager in org.level(ic_level - 1) {
-                let eff = if workforce.occupied[manager] { workforce.effectiveness[manager] } else { 0.5 };
-                self.work_team(
-                    workforce,
-                    arm,
-                    org.team(manager),
-                    eff,
-                    scratch,
-                    overhead_rng,
-                    observed,
-                    first,
-                );
-            }
-        }
+        self.work(workforce, org, arm, scratch, overhead_rng, observed, first);
         for level in 0..org.levels() {
             scratch.levels[level] = level_stats(workforce, org.level(level));
         }
@@ -486,66 +471,99 @@ impl Behaviour {
         }
     }
 
-    /// One team of individual contributors: overhead shares, output, credit.
+    /// The individual contributors' work: overhead shares, output and credit, team
+    /// by team. Each step of it is one pass over the whole level (teams are
+    /// contiguous slices of it), which costs far less than a few passes per team.
     #[allow(clippy::too_many_arguments)]
-    #[inline]
-    fn work_team<R: Rng + ?Sized>(
+    fn work<R: Rng + ?Sized>(
         &self,
         workforce: &mut Workforce,
+        org: &Org,
         arm: &Arm,
-        team: std::ops::Range<usize>,
-        manager_effectiveness: f64,
         scratch: &mut Scratch,
         rng: &mut R,
         observed: &mut Observed,
         first: bool,
     ) {
         let d = &self.dynamics;
+        let ic_level = org.levels() - 1;
+        let ics = org.level(ic_level);
+        let start = ics.start;
         let weight = d.output.engagement_weight;
-        let multiplier = manager_multiplier(d.manager.as_ref(), manager_effectiveness);
-        let Scratch { shares, capabilities, .. } = scratch;
-        capabilities.clear();
-        let mut filled = 0usize;
+        let Scratch { shares, capabilities, team_outputs, .. } = scratch;
         // Capability (skill × engagement factor), vacancies counting 0.
-        capabilities.extend(team.clone().map(|p| {
-            if workforce.occupied[p] {
-                filled += 1;
-                workforce.skill[p] * engagement_factor(weight, workforce.engagement[p])
-            } else {
-                0.0
-            }
-        }));
+        capabilities.clear();
+        let holders = workforce.occupied[ics.clone()].iter().zip(&workforce.skill[ics.clone()]);
+        capabilities.extend(holders.zip(&workforce.engagement[ics.clone()]).map(
+            |((&occupied, &skill), &engagement)| {
+                if occupied { skill * engagement_factor(weight, engagement) } else { 0.0 }
+            },
+        ));
         shares.clone_from(capabilities);
+        // The teams: each manager's slice of the level, or the whole level when
+        // nobody manages it.
+        let teams = if ic_level == 0 { 0..1 } else { org.level(ic_level - 1) };
+        let team_of = |manager: usize| -> (std::ops::Range<usize>, f64) {
+            if ic_level == 0 {
+                (0..ics.len(), 0.5)
+            } else {
+                let team = org.team(manager);
+                let effectiveness =
+                    if workforce.occupied[manager] { workforce.effectiveness[manager] } else { 0.5 };
+                (team.start - start..team.end - start, effectiveness)
+            }
+        };
         if let Some(overhead) = &d.overhead {
-            overhead::allocate(arm.overhead_allocation, overhead, shares, rng);
+            overhead::weigh(arm.overhead_allocation, overhead, shares, rng);
+            for manager in teams.clone() {
+                let (team, _) = team_of(manager);
+                overhead::share_out(arm.overhead_allocation, overhead, &mut shares[team]);
+            }
         } else {
             shares.fill(0.0);
         }
-        let mut team_output = 0.0;
-        for (i, p) in team.clone().enumerate() {
-            if !workforce.occupied[p] {
-                continue;
+        team_outputs.clear();
+        for manager in teams.clone() {
+            let (team, manager_effectiveness) = team_of(manager);
+            let multiplier = manager_multiplier(d.manager.as_ref(), manager_effectiveness);
+            let (mut team_output, mut filled) = (0.0, 0usize);
+            let members = team.start + start..team.end + start;
+            let people = workforce.occupied[members.clone()]
+                .iter()
+                .zip(&mut workforce.overhead[members.clone()])
+                .zip(&mut workforce.performance[members]);
+            for (((&occupied, overhead), performance), (&capability, &share)) in
+                people.zip(capabilities[team.clone()].iter().zip(&shares[team]))
+            {
+                if occupied {
+                    let output = capability * (1.0 - share) * multiplier;
+                    *overhead = share;
+                    *performance = output;
+                    team_output += output;
+                    filled += 1;
+                }
             }
-            let share = shares[i];
-            let output = capabilities[i] * (1.0 - share) * multiplier;
-            workforce.overhead[p] = share;
-            workforce.performance[p] = output;
-            team_output += output;
+            observed.output += team_output;
+            team_outputs.push(team_output / filled.max(1) as f64);
         }
-        observed.output += team_output;
         let Some(credit) = &d.credit else { return };
         let recognition_weight = if first { 0.0 } else { self.recognition_weight };
-        let team_mean = team_output / filled.max(1) as f64;
-        for p in team {
-            if !workforce.occupied[p] {
-                continue;
+        for (manager, &team_mean) in teams.zip(team_outputs.iter()) {
+            let (team, _) = team_of(manager);
+            let members = team.start + start..team.end + start;
+            let people = workforce.occupied[members.clone()]
+                .iter()
+                .zip(&workforce.performance[members.clone()])
+                .zip(&mut workforce.recognition[members]);
+            for ((&occupied, &deserved), recognition) in people {
+                if occupied {
+                    let received =
+                        credit::received(arm.credit_accuracy, credit.manager_take, deserved, team_mean);
+                    let ratio = credit::ratio(received, deserved);
+                    observed.credit_gap += (1.0 - ratio).max(0.0);
+                    *recognition = credit::recognise(*recognition, ratio, recognition_weight);
+                }
             }
-            let deserved = workforce.performance[p];
-            let received = credit::received(arm.credit_accuracy, credit.manager_take, deserved, team_mean);
-            let ratio = credit::ratio(received, deserved);
-            observed.credit_gap += (1.0 - ratio).max(0.0);
-            let recognition = &mut workforce.recognition[p];
-            *recognition = credit::recognise(*recognition, ratio, recognition_weight);
         }
     }
 
