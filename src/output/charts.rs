@@ -171,7 +171,7 @@ fn draw_timeseries<DB: DrawingBackend>(
         .y_desc(format!("{} ({})", metric.name(), metric.unit()))
         .label_style((FONT, 18))
         .axis_desc_style((FONT, 20))
-        .light_line_style(WHITE.mix(0.0))
+        .max_light_lines(0)
         .draw()
         .map_err(text)?;
     for (arm_index, arm) in config.arms.iter().enumerate() {
@@ -264,7 +264,7 @@ fn draw_comparison<DB: DrawingBackend>(
         })
         .label_style((FONT, 18))
         .axis_desc_style((FONT, 20))
-        .light_line_style(WHITE.mix(0.0))
+        .max_light_lines(0)
         .draw()
         .map_err(text)?;
     chart
@@ -381,7 +381,7 @@ fn draw_sweep<DB: DrawingBackend>(
         .x_label_formatter(&label_of)
         .label_style((FONT, 18))
         .axis_desc_style((FONT, 20))
-        .light_line_style(WHITE.mix(0.0))
+        .max_light_lines(0)
         .draw()
         .map_err(text)?;
     // One line per arm and combination of the other fields.

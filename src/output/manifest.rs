@@ -5,6 +5,7 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -80,7 +81,8 @@ pub fn seal(
     mut written: Vec<String>,
     record: RunRecord<'_>,
 ) -> Result<(PathBuf, Vec<PathBuf>), OutputError> {
-    let files = written.iter().map(|name| checksum(&staging.path(name))).collect::<Result<Vec<_>, _>>()?;
+    let files =
+        written.par_iter().map(|name| checksum(&staging.path(name))).collect::<Result<Vec<_>, _>>()?;
     let manifest = Manifest {
         program: "attrition",
         version: env!("CARGO_PKG_VERSION"),
