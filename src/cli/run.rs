@@ -173,7 +173,7 @@ pub fn interrupt_flag() -> Arc<AtomicBool> {
             if handler_flag.swap(true, Ordering::SeqCst) {
                 std::process::exit(i32::from(super::EXIT_INTERRUPTED));
             }
-            eprintln!("\ninterrupt: stopping after the current batch of trials (Ctrl-C again to quit now)");
+            eprintln!("\ninterrupt: stopping once the trials under way finish (Ctrl-C again to quit now)");
         });
         flag
     })
