@@ -525,6 +525,50 @@ mod tests {
         assert!(memory_estimate(&long, 2) > 10 * memory_estimate(&small, 2));
     }
 
+    /// A stop requested mid-run ends it once the chunks under way finish: what was
+    /// handed over is a prefix of the trials, in order, and is what it reports.
+    #[test]
+    fn a_stop_mid_run_hands_over_a_prefix_in_order() {
+        let config = small_peter(64);
+        let stop = AtomicBool::new(false);
+        let mut delivered = Vec::new();
+        let result = run(
+            &config,
+            RunOptions { threads: Some(2), events: false },
+            &stop,
+            |trials| {
+                delivered.extend(trials.iter().map(|t| t.trial));
+                stop.store(true, Ordering::Relaxed);
+                Ok(())
+            },
+            |_, _| {},
+        );
+        let Err(RunError::Interrupted { completed, total: 64 }) = result else { panic!("{result:?}") };
+        assert!(completed > 0 && completed < 64, "{completed}");
+        assert_eq!(delivered, (0..completed).collect::<Vec<_>>());
+    }
+
+    /// A failing sink (a write error) stops the run with its message, and is not
+    /// called again.
+    #[test]
+    fn a_failing_sink_stops_the_run_with_its_error() {
+        let config = small_peter(64);
+        let stop = AtomicBool::new(false);
+        let mut calls = 0;
+        let result = run(
+            &config,
+            RunOptions { threads: Some(2), events: false },
+            &stop,
+            |_| {
+                calls += 1;
+                Err("disk full".to_owned())
+            },
+            |_, _| {},
+        );
+        assert!(matches!(&result, Err(RunError::Sink(message)) if message == "disk full"), "{result:?}");
+        assert_eq!(calls, 1);
+    }
+
     #[test]
     fn a_stop_request_interrupts_the_run() {
         let config = small_peter(8);

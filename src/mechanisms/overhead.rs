@@ -87,6 +87,31 @@ mod tests {
         }
     }
 
+    /// Weighing a whole level and then sharing out team by team gives each team
+    /// what allocating it alone gives, random draws included (they are taken in
+    /// member order either way).
+    #[test]
+    fn weighing_a_level_then_sharing_by_team_is_allocating_each_team() {
+        let capabilities = [4.0, 5.0, 0.0, 7.0, 8.0, 5.5, 6.0];
+        let teams = [0..3, 3..3, 3..7];
+        for allocation in
+            [OverheadAllocation::Rotation, OverheadAllocation::CompetenceWeighted, OverheadAllocation::Random]
+        {
+            let mut level = capabilities;
+            let mut rng = test_rng(7);
+            weigh(allocation, &OVERHEAD, &mut level, &mut rng);
+            for team in teams.clone() {
+                share_out(allocation, &OVERHEAD, &mut level[team]);
+            }
+            let mut by_team = capabilities;
+            let mut rng = test_rng(7);
+            for team in teams.clone() {
+                allocate(allocation, &OVERHEAD, &mut by_team[team], &mut rng);
+            }
+            assert_eq!(level, by_team, "{allocation:?}");
+        }
+    }
+
     #[test]
     fn competence_weighting_loads_the_strongest_most() {
         // A team of seven around a skill of 6.5 (sd 1.5), its best at +1.5 sd.

@@ -654,3 +654,37 @@ impl Scratch {
         Self { levels: vec![LevelStats::default(); levels], ..Self::default() }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::parse;
+    use crate::model::{Trial, World};
+    use std::path::Path;
+
+    /// Last step's cut only speeds up finding the top decile: any guess, too high,
+    /// too low or absurd, gives the same shares.
+    #[test]
+    fn the_top_decile_does_not_depend_on_the_guessed_cut() {
+        let text = include_str!("../../scenarios/tech_org.toml");
+        let config = parse(text, Path::new("tech_org.toml")).unwrap();
+        let world = World::new(&config);
+        let behaviour = world.behaviour.as_ref().unwrap();
+        let mut initial = Workforce::vacant(&world.org);
+        world.draw_initial_workforce(3, &mut initial);
+        let mut workforce = Workforce::vacant(&world.org);
+        let mut trial = Trial::start(&world, &config.arms[0], 3, &initial, &mut workforce, None);
+        for _ in 0..12 {
+            trial.step();
+        }
+        let mut reference = None;
+        for guess in [f64::NEG_INFINITY, 0.0, 5.0, 7.5, 9.9, f64::INFINITY] {
+            let mut scratch = Scratch { overhead_cut: guess, ..Scratch::new(world.org.levels()) };
+            let mut observed = Observed::default();
+            behaviour.observe_overhead(trial.workforce, &world.org, &mut scratch, &mut observed);
+            let shares = (observed.overhead_top_decile, observed.overhead_rest);
+            assert!(shares.0 > shares.1, "competence-weighted overhead loads the top: {shares:?}");
+            assert_eq!(*reference.get_or_insert(shares), shares, "guess {guess}");
+        }
+    }
+}
