@@ -12,7 +12,8 @@
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Mutex, mpsc};
+use std::sync::{Condvar, Mutex, mpsc};
+use std::time::Duration;
 
 use crate::config::Config;
 use crate::metrics::{STEP_METRICS, StepMetric, StepRow, TrialMetric, TrialRow};
@@ -137,6 +138,43 @@ fn chunk_size(trials: u32, threads: usize) -> usize {
     (trials as usize / (4 * threads.max(1))).clamp(1, CHUNK)
 }
 
+/// How many chunks per thread a worker may run ahead of the trials handed over.
+const LEAD_CHUNKS: usize = 4;
+
+/// The trials handed over so far, for workers that have run too far ahead to wait on.
+#[derive(Default)]
+struct Handover {
+    done: Mutex<u64>,
+    advanced: Condvar,
+}
+
+impl Handover {
+    /// Waits until the chunk starting at trial `first` is fewer than `lead` trials
+    /// ahead of those handed over, or `halted()`. The oldest chunk not handed over
+    /// is always running, so the wait ends. It also re-checks `halted()` every 50 ms,
+    /// for a stop requested from outside.
+    fn wait_for_room(&self, first: u64, lead: u64, halted: impl Fn() -> bool) {
+        let mut done = self.done.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        while first >= *done + lead && !halted() {
+            done = match self.advanced.wait_timeout(done, Duration::from_millis(50)) {
+                Ok((done, _)) => done,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+    }
+
+    /// Records that the first `done` trials have been handed over.
+    fn advance(&self, done: u64) {
+        *self.done.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = done;
+        self.advanced.notify_all();
+    }
+
+    /// Wakes every waiting worker (to see a halt).
+    fn wake(&self) {
+        self.advanced.notify_all();
+    }
+}
+
 /// Per-thread working memory, reused across trials so the hot loop allocates nothing.
 struct ThreadSlot {
     initial: Vec<Workforce>,
@@ -196,24 +234,29 @@ pub fn run(
 
     // Workers take chunks in trial order from a shared counter and send each
     // finished chunk here; this thread puts them back in order and hands them on.
-    // No thread waits for another between chunks, and at most a few chunks per
-    // thread wait here for an earlier one, so memory stays independent of the
-    // trial count.
+    // No thread waits for another between chunks unless it runs more than `lead`
+    // trials ahead of those handed over, so the finished chunks waiting here for an
+    // earlier one stay few and memory stays independent of the trial count.
     let next = AtomicU64::new(0);
     let halt = AtomicBool::new(false);
+    let handover = Handover::default();
+    let lead = (LEAD_CHUNKS * chunk * pool.current_num_threads()) as u64;
     let (sender, receiver) = mpsc::channel::<(u64, Result<Vec<TrialOutcome>, RunError>)>();
     let mut done = 0u64;
     let mut failure = None;
     pool.in_place_scope(|scope| {
         for _ in 0..pool.current_num_threads() {
             let sender = sender.clone();
-            let (next, halt, slots, world, new_slot) = (&next, &halt, &slots, &world, &new_slot);
+            let (next, halt, handover, slots, world, new_slot) =
+                (&next, &halt, &handover, &slots, &world, &new_slot);
             scope.spawn(move |_| {
-                while !stop.load(Ordering::Relaxed) && !halt.load(Ordering::Relaxed) {
+                let halted = || stop.load(Ordering::Relaxed) || halt.load(Ordering::Relaxed);
+                while !halted() {
                     let first = next.fetch_add(chunk as u64, Ordering::Relaxed);
                     if first >= total {
                         break;
                     }
+                    handover.wait_for_room(first, lead, halted);
                     let slot = &slots[rayon::current_thread_index().unwrap_or(0)];
                     let mut slot = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                     let slot = slot.get_or_insert_with(new_slot);
@@ -236,6 +279,7 @@ pub fn run(
                 Err(error) => {
                     failure = Some(error);
                     halt.store(true, Ordering::Relaxed);
+                    handover.wake();
                     continue;
                 }
             };
@@ -247,9 +291,11 @@ pub fn run(
                 if let Err(message) = on_trials(&outcomes) {
                     failure = Some(RunError::Sink(message));
                     halt.store(true, Ordering::Relaxed);
+                    handover.wake();
                     break;
                 }
                 done += outcomes.len() as u64;
+                handover.advance(done);
                 progress(done, total);
             }
         }
@@ -546,6 +592,34 @@ mod tests {
         let Err(RunError::Interrupted { completed, total: 64 }) = result else { panic!("{result:?}") };
         assert!(completed > 0 && completed < 64, "{completed}");
         assert_eq!(delivered, (0..completed).collect::<Vec<_>>());
+    }
+
+    /// A slow sink makes the workers wait for room (they may not run far ahead of
+    /// what was handed over); the run still finishes, with the same results.
+    #[test]
+    fn a_slow_sink_holds_the_workers_back_without_changing_results() {
+        // 25 chunks of 16, of which the workers may run 8 ahead.
+        let config = small_peter(400);
+        let (fast, fast_rows) = run_collecting(&config, 2);
+        let stop = AtomicBool::new(false);
+        let mut slow_rows = Vec::new();
+        let slow = run(
+            &config,
+            RunOptions { threads: Some(2), events: false },
+            &stop,
+            |trials| {
+                // The first hand-over is slow: meanwhile the workers reach the limit.
+                if slow_rows.is_empty() {
+                    std::thread::sleep(Duration::from_millis(500));
+                }
+                slow_rows.extend_from_slice(trials);
+                Ok(())
+            },
+            |_, _| {},
+        )
+        .unwrap();
+        assert_eq!(fast_rows, slow_rows);
+        assert_eq!(fast.series, slow.series);
     }
 
     /// A failing sink (a write error) stops the run with its message, and is not
