@@ -104,6 +104,16 @@ pub enum RunError {
         /// The panic message.
         message: String,
     },
+    /// The bookkeeping of a chunk of trials panicked, outside any one trial: a bug.
+    #[error("trials {first} to {last} failed (a bug in the engine's bookkeeping): {message}")]
+    ChunkPanicked {
+        /// First trial of the chunk.
+        first: u64,
+        /// Last trial of the chunk.
+        last: u64,
+        /// The panic message.
+        message: String,
+    },
     /// The caller asked the run to stop (Ctrl-C).
     #[error("interrupted after {completed} of {total} trials")]
     Interrupted {
@@ -151,8 +161,9 @@ struct Handover {
 impl Handover {
     /// Waits until the chunk starting at trial `first` is fewer than `lead` trials
     /// ahead of those handed over, or `halted()`. The oldest chunk not handed over
-    /// is always running, so the wait ends. It also re-checks `halted()` every 50 ms,
-    /// for a stop requested from outside.
+    /// is always running, and either is handed over or fails (which halts), so the
+    /// wait ends. It also re-checks `halted()` every 50 ms, for a stop requested
+    /// from outside.
     fn wait_for_room(&self, first: u64, lead: u64, halted: impl Fn() -> bool) {
         let mut done = self.done.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         while first >= *done + lead && !halted() {
@@ -172,6 +183,21 @@ impl Handover {
     /// Wakes every waiting worker (to see a halt).
     fn wake(&self) {
         self.advanced.notify_all();
+    }
+}
+
+/// Halts the workers and wakes them if the thread holding it unwinds.
+struct WakeOnUnwind<'a> {
+    halt: &'a AtomicBool,
+    handover: &'a Handover,
+}
+
+impl Drop for WakeOnUnwind<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.halt.store(true, Ordering::Relaxed);
+            self.handover.wake();
+        }
     }
 }
 
@@ -243,7 +269,9 @@ pub fn run(
     let lead = (LEAD_CHUNKS * chunk * pool.current_num_threads()) as u64;
     let (sender, receiver) = mpsc::channel::<(u64, Result<Vec<TrialOutcome>, RunError>)>();
     let mut done = 0u64;
-    let mut failure = None;
+    // The failure of the earliest chunk that failed (or whose hand-over failed), so
+    // the error reported does not depend on which thread finished first.
+    let mut failure: Option<(u64, RunError)> = None;
     pool.in_place_scope(|scope| {
         for _ in 0..pool.current_num_threads() {
             let sender = sender.clone();
@@ -257,11 +285,26 @@ pub fn run(
                         break;
                     }
                     handover.wait_for_room(first, lead, halted);
-                    let slot = &slots[rayon::current_thread_index().unwrap_or(0)];
-                    let mut slot = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                    let slot = slot.get_or_insert_with(new_slot);
-                    let outcomes =
-                        run_chunk(world, first..(first + chunk as u64).min(total), slot, options.events);
+                    if halted() {
+                        break;
+                    }
+                    let trials = first..(first + chunk as u64).min(total);
+                    // A panic outside a trial's own guard (a bug in the bookkeeping)
+                    // must still reach the calling thread, or it would wait for this
+                    // chunk for ever.
+                    let outcomes = catch_unwind(AssertUnwindSafe(|| {
+                        let slot = &slots[rayon::current_thread_index().unwrap_or(0)];
+                        let mut slot = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                        let slot = slot.get_or_insert_with(new_slot);
+                        run_chunk(world, trials.clone(), slot, options.events)
+                    }))
+                    .unwrap_or_else(|payload| {
+                        Err(RunError::ChunkPanicked {
+                            first: trials.start,
+                            last: trials.end - 1,
+                            message: panic_message(&*payload),
+                        })
+                    });
                     if sender.send((first, outcomes)).is_err() {
                         break;
                     }
@@ -269,15 +312,18 @@ pub fn run(
             });
         }
         drop(sender);
+        // Should this thread panic (in the caller's sink, say), the workers must not
+        // wait for room that will never come.
+        let _wake_on_unwind = WakeOnUnwind { halt: &halt, handover: &handover };
         let mut waiting = BTreeMap::new();
         for (first, outcomes) in receiver {
-            if failure.is_some() {
-                continue;
-            }
             let outcomes = match outcomes {
-                Ok(outcomes) => outcomes,
+                Ok(outcomes) if failure.is_none() => outcomes,
+                Ok(_) => continue,
                 Err(error) => {
-                    failure = Some(error);
+                    if failure.as_ref().is_none_or(|(earliest, _)| first < *earliest) {
+                        failure = Some((first, error));
+                    }
                     halt.store(true, Ordering::Relaxed);
                     handover.wake();
                     continue;
@@ -289,7 +335,7 @@ pub fn run(
                     fold_trial(outcome, &mut arm_totals, &mut paired);
                 }
                 if let Err(message) = on_trials(&outcomes) {
-                    failure = Some(RunError::Sink(message));
+                    failure = Some((done, RunError::Sink(message)));
                     halt.store(true, Ordering::Relaxed);
                     handover.wake();
                     break;
@@ -300,7 +346,7 @@ pub fn run(
             }
         }
     });
-    if let Some(error) = failure {
+    if let Some((_, error)) = failure {
         return Err(error);
     }
     if done < total {
@@ -411,6 +457,11 @@ fn run_chunk(
         })
         .collect();
     let observed = StepMetric::observed(config);
+    #[cfg(test)]
+    assert!(
+        !(config.name == tests::BROKEN_BOOKKEEPING && trials.contains(&16)),
+        "injected bookkeeping failure"
+    );
     for (outcome, initial) in outcomes.iter().zip(initial.iter_mut()) {
         guard(outcome, || world.draw_initial_workforce(outcome.seed, initial))?;
     }
@@ -419,10 +470,11 @@ fn run_chunk(
             outcomes.iter_mut().zip(initial.iter()).zip(series_buffers.iter_mut())
         {
             let mut events = keep_events.then(Vec::new);
-            guard(outcome, || {
-                run_arm(world, arm, outcome.seed, initial, workforce, buffer, events.as_mut())
+            let row = guard(outcome, || {
+                run_arm(world, arm, outcome.seed, initial, workforce, buffer, events.as_mut());
+                crate::metrics::summarise_trial(config, buffer)
             })?;
-            outcome.arms.push(crate::metrics::summarise_trial(config, buffer));
+            outcome.arms.push(row);
             outcome.events.extend(events);
         }
         let buffers = &series_buffers[..outcomes.len()];
@@ -440,16 +492,21 @@ fn run_chunk(
 }
 
 /// Runs `work`, turning a panic into an error that names the trial and its seed.
-fn guard(outcome: &TrialOutcome, work: impl FnOnce()) -> Result<(), RunError> {
+fn guard<T>(outcome: &TrialOutcome, work: impl FnOnce() -> T) -> Result<T, RunError> {
     catch_unwind(AssertUnwindSafe(work)).map_err(|payload| RunError::TrialPanicked {
         trial: outcome.trial,
         seed: outcome.seed,
-        message: payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_owned()),
+        message: panic_message(&*payload),
     })
+}
+
+/// The message a panic was raised with.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
 fn empty_series(config: &Config) -> Vec<Accumulator> {
@@ -575,7 +632,9 @@ mod tests {
     /// handed over is a prefix of the trials, in order, and is what it reports.
     #[test]
     fn a_stop_mid_run_hands_over_a_prefix_in_order() {
-        let config = small_peter(64);
+        // Workers may run 8 chunks of 16 ahead of the hand-over: a stop at the first
+        // hand-over cannot let them reach the end.
+        let config = small_peter(400);
         let stop = AtomicBool::new(false);
         let mut delivered = Vec::new();
         let result = run(
@@ -589,8 +648,8 @@ mod tests {
             },
             |_, _| {},
         );
-        let Err(RunError::Interrupted { completed, total: 64 }) = result else { panic!("{result:?}") };
-        assert!(completed > 0 && completed < 64, "{completed}");
+        let Err(RunError::Interrupted { completed, total: 400 }) = result else { panic!("{result:?}") };
+        assert!(completed > 0 && completed < 400, "{completed}");
         assert_eq!(delivered, (0..completed).collect::<Vec<_>>());
     }
 
@@ -620,6 +679,55 @@ mod tests {
         .unwrap();
         assert_eq!(fast_rows, slow_rows);
         assert_eq!(fast.series, slow.series);
+    }
+
+    /// The scenario name that makes `run_chunk` panic outside any trial's guard,
+    /// for the chunk holding trial 16 (tests only).
+    pub(super) const BROKEN_BOOKKEEPING: &str = "broken bookkeeping";
+
+    /// Runs `work` on its own thread and fails if it has not finished in 60 s: a
+    /// hang is a failure, not a stuck test suite.
+    fn within_a_minute<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+        let (sender, receiver) = mpsc::channel();
+        std::thread::spawn(move || sender.send(work()));
+        receiver.recv_timeout(Duration::from_secs(60)).expect("the run hung")
+    }
+
+    /// A panic in a chunk's bookkeeping, outside every trial's guard, ends the run
+    /// with an error naming the chunk, while the other worker waits for room.
+    #[test]
+    fn a_panic_outside_the_trials_ends_the_run_with_an_error() {
+        let result = within_a_minute(|| {
+            let mut config = small_peter(400);
+            config.name = BROKEN_BOOKKEEPING.to_owned();
+            let stop = AtomicBool::new(false);
+            run(&config, RunOptions { threads: Some(2), events: false }, &stop, |_| Ok(()), |_, _| {})
+                .map(|_| ())
+        });
+        let Err(error @ RunError::ChunkPanicked { first: 16, last: 31, .. }) = result else {
+            panic!("{result:?}")
+        };
+        assert!(error.to_string().contains("injected bookkeeping failure"), "{error}");
+    }
+
+    /// A panic in the caller's sink, on the calling thread, reaches the caller and
+    /// does not leave workers waiting for room that never comes.
+    #[test]
+    fn a_panicking_sink_panics_the_run_without_hanging_it() {
+        let unwound = within_a_minute(|| {
+            std::panic::catch_unwind(|| {
+                let config = small_peter(400);
+                let stop = AtomicBool::new(false);
+                let sink = |_: &[TrialOutcome]| -> Result<(), String> {
+                    std::thread::sleep(Duration::from_millis(300));
+                    panic!("sink broke")
+                };
+                run(&config, RunOptions { threads: Some(2), events: false }, &stop, sink, |_, _| {})
+                    .map(|_| ())
+            })
+            .is_err()
+        });
+        assert!(unwound);
     }
 
     /// A failing sink (a write error) stops the run with its message, and is not
