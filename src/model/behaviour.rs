@@ -12,6 +12,7 @@ use crate::mechanisms::engagement::{self, PressureWeights, Situation};
 use crate::mechanisms::performance::{self, effectiveness, engagement_factor, manager_multiplier};
 use crate::mechanisms::{credit, growth, overhead, quits};
 use crate::model::events::{EventKind, EventLog, Ranks, quintile_of};
+use crate::model::scratch::{LevelStats, Scratch, Spread};
 use crate::model::workforce::Workforce;
 use crate::numeric::{self, NormalTable};
 use crate::org::{NO_MANAGER, Org};
@@ -40,67 +41,6 @@ pub struct Behaviour {
     normal: NormalTable,
     /// The weights of the engagement pressures.
     pressure_weights: PressureWeights,
-}
-
-/// Per-level statistics of the last work pass.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct LevelStats {
-    /// Performance of the holders.
-    pub performance: Spread,
-}
-
-/// The mean and standard deviation of a quantity over a level's holders.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Spread {
-    /// Mean.
-    pub mean: f64,
-    /// Standard deviation (1 when the level has fewer than two holders or none vary).
-    pub sd: f64,
-}
-
-impl Default for Spread {
-    fn default() -> Self {
-        Self { mean: 0.0, sd: 1.0 }
-    }
-}
-
-impl Spread {
-    /// A value standardised within the level.
-    #[inline]
-    pub fn z(&self, value: f64) -> f64 {
-        (value - self.mean) / self.sd
-    }
-}
-
-/// Working memory of the behavioural passes, kept across steps.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Scratch {
-    /// Per level, the statistics of the last work pass.
-    pub levels: Vec<LevelStats>,
-    /// The ICs' capabilities.
-    capabilities: Vec<f64>,
-    /// The ICs' overhead weights, then shares.
-    shares: Vec<f64>,
-    /// Per team, its mean output per holder.
-    team_outputs: Vec<f64>,
-    /// The ICs' performances, for the top decile.
-    ranked: Vec<f64>,
-    /// Positions leaving this step.
-    leavers: Vec<usize>,
-    /// Per position, performance standardised within the level.
-    standing: Vec<f64>,
-    /// Per position, the percentile of that standing.
-    percentile: Vec<f64>,
-    /// Per position, their manager's effectiveness.
-    boss: Vec<f64>,
-    /// Per position, role misfit.
-    misfit: Vec<f64>,
-    /// Per position, this step's engagement noise.
-    noise: Vec<f64>,
-    /// Per position, the exponent of the quit hazard.
-    excess: Vec<f64>,
-    /// The skill that last cut off the top IC decile (a guess for the next step).
-    overhead_cut: f64,
 }
 
 /// What the behavioural phases of a step add to its observation.
@@ -646,13 +586,6 @@ fn spread(workforce: &Workforce, level: std::ops::Range<usize>, column: &[f64]) 
     let mean = sum / n as f64;
     let variance = ((squares - sum * mean) / (n - 1) as f64).max(0.0);
     Spread { mean, sd: if variance > 0.0 { variance.sqrt() } else { 1.0 } }
-}
-
-impl Scratch {
-    /// Working memory for an organisation of `levels` levels.
-    pub fn new(levels: usize) -> Self {
-        Self { levels: vec![LevelStats::default(); levels], ..Self::default() }
-    }
 }
 
 #[cfg(test)]

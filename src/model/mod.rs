@@ -21,6 +21,7 @@
 
 pub mod behaviour;
 pub mod events;
+pub mod scratch;
 pub mod workforce;
 
 use crate::config::{Arm, Config, Promotion};

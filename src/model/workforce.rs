@@ -6,7 +6,7 @@
 //! skill 0, so level sums need no occupancy test, and every level keeps the list of
 //! its open positions, so filling vacancies never scans for them.
 
-use crate::model::behaviour::Scratch;
+use crate::model::scratch::Scratch;
 use crate::org::Org;
 
 /// Who holds which position, and their traits.

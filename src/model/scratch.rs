@@ -1,0 +1,70 @@
+//! Working memory of the behavioural passes, kept across steps so a step
+//! allocates nothing, and the level statistics the passes share.
+
+/// Per-level statistics of the last work pass.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LevelStats {
+    /// Performance of the holders.
+    pub performance: Spread,
+}
+
+/// The mean and standard deviation of a quantity over a level's holders.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    /// Mean.
+    pub mean: f64,
+    /// Standard deviation (1 when the level has fewer than two holders or none vary).
+    pub sd: f64,
+}
+
+impl Default for Spread {
+    fn default() -> Self {
+        Self { mean: 0.0, sd: 1.0 }
+    }
+}
+
+impl Spread {
+    /// A value standardised within the level.
+    #[inline]
+    pub fn z(&self, value: f64) -> f64 {
+        (value - self.mean) / self.sd
+    }
+}
+
+/// Working memory of the behavioural passes, kept across steps.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Scratch {
+    /// Per level, the statistics of the last work pass.
+    pub levels: Vec<LevelStats>,
+    /// The ICs' capabilities.
+    pub(super) capabilities: Vec<f64>,
+    /// The ICs' overhead weights, then shares.
+    pub(super) shares: Vec<f64>,
+    /// Per team, its mean output per holder.
+    pub(super) team_outputs: Vec<f64>,
+    /// The ICs' skills, for the top decile.
+    pub(super) ranked: Vec<f64>,
+    /// Positions leaving this step.
+    pub(super) leavers: Vec<usize>,
+    /// Per position, performance standardised within the level.
+    pub(super) standing: Vec<f64>,
+    /// Per position, the percentile of that standing.
+    pub(super) percentile: Vec<f64>,
+    /// Per position, their manager's effectiveness.
+    pub(super) boss: Vec<f64>,
+    /// Per position, role misfit.
+    pub(super) misfit: Vec<f64>,
+    /// Per position, this step's engagement noise.
+    pub(super) noise: Vec<f64>,
+    /// Per position, the exponent of the quit hazard.
+    pub(super) excess: Vec<f64>,
+    /// The skill that last cut off the top IC decile (a guess for the next step).
+    pub(super) overhead_cut: f64,
+}
+
+impl Scratch {
+    /// Working memory for an organisation of `levels` levels.
+    pub fn new(levels: usize) -> Self {
+        Self { levels: vec![LevelStats::default(); levels], ..Self::default() }
+    }
+}
