@@ -97,15 +97,20 @@ impl Ranks {
 /// symmetric (in a level of four, one person in each of quintiles 0, 1, 3 and 4; a
 /// level of one is the middle). Exact, and O(level): only the rare positions that
 /// leave or move need it.
+///
+/// `column` must hold 0 at every vacant position, as skill and performance do: the
+/// count then runs over the whole level with no test of occupancy, and the
+/// vacancies' zeros are taken off afterwards.
 pub fn quintile_of(workforce: &Workforce, org: &Org, level: usize, position: usize, column: &[f64]) -> u8 {
     let own = column[position];
-    let (mut below, mut holders) = (0usize, 0usize);
-    for other in org.level(level) {
-        if workforce.occupied[other] {
-            holders += 1;
-            below += usize::from(column[other] < own);
-        }
-    }
+    let positions = org.level(level);
+    debug_assert!(
+        positions.clone().all(|p| workforce.occupied[p] || column[p] == 0.0),
+        "a vacant position holds a value"
+    );
+    let holders = workforce.level_headcount(org, level);
+    let lower = column[positions.clone()].iter().filter(|&&value| value < own).count();
+    let below = lower - if own > 0.0 { positions.len() - holders } else { 0 };
     ((10 * below + 5) / (2 * holders.max(1))).min(4) as u8
 }
 
@@ -163,6 +168,27 @@ impl<'a> EventLog<'a> {
 mod tests {
     use super::*;
 
+    /// Vacancies (zeros, off the open list) do not count, whatever the holder's
+    /// value: the same quintiles as counting the holders alone.
+    #[test]
+    fn vacancies_do_not_count_in_a_quintile() {
+        let n = 12;
+        let mut workforce = Workforce::vacant(&Org::single_level(n));
+        let values = [3.0, 0.0, 7.5, 1.0, 0.0, 9.0, 2.0, 0.0, 4.0, 0.5, 8.0, 0.0];
+        let vacant = [1usize, 4, 11];
+        workforce.occupied = (0..n).map(|p| !vacant.contains(&p)).collect();
+        workforce.open = vec![vacant.to_vec()];
+        // One holder sits at 0 like the vacancies, and one at 0.5.
+        workforce.skill = values.to_vec();
+        let level = Org::single_level(n);
+        for p in (0..n).filter(|p| !vacant.contains(p)) {
+            let holders: Vec<f64> = (0..n).filter(|q| !vacant.contains(q)).map(|q| values[q]).collect();
+            let below = holders.iter().filter(|&&v| v < values[p]).count();
+            let naive = ((10 * below + 5) / (2 * holders.len())).min(4) as u8;
+            assert_eq!(quintile_of(&workforce, &level, 0, p, &workforce.skill), naive, "position {p}");
+        }
+    }
+
     #[test]
     fn quintiles_are_balanced_and_symmetric() {
         let org = Org::new(&crate::config::minimal_config());
@@ -172,6 +198,7 @@ mod tests {
                 column.resize(n, 0.0);
             }
             workforce.occupied = vec![true; n];
+            workforce.open = vec![Vec::new()];
             let level = Org::single_level(n);
             let skills: Vec<f64> = (0..n).map(|i| i as f64).collect();
             let counts = (0..n).fold([0usize; 5], |mut counts, p| {
