@@ -25,7 +25,7 @@ pub struct Org {
 }
 
 /// The manager of a top-level position.
-pub const NO_MANAGER: u32 = u32::MAX;
+const NO_MANAGER: u32 = u32::MAX;
 
 impl Org {
     /// The layout of a configuration's levels.
@@ -71,12 +71,6 @@ impl Org {
     pub fn manager(&self, position: usize) -> Option<usize> {
         let manager = self.managers[position];
         (manager != NO_MANAGER).then_some(manager as usize)
-    }
-
-    /// Every position's manager position (`NO_MANAGER` on the top level).
-    #[inline]
-    pub fn managers(&self) -> &[u32] {
-        &self.managers
     }
 
     /// The positions reporting to `position` (empty on the bottom level).

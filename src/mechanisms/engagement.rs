@@ -94,12 +94,6 @@ impl PressureWeights {
     }
 }
 
-/// The pressures on a person in `situation`, with the switched-off mechanisms
-/// contributing nothing.
-pub fn pressures(dynamics: &Dynamics, situation: &Situation) -> Pressures {
-    PressureWeights::new(dynamics).of(situation)
-}
-
 /// How blocked growth feels, 0–1: nothing until `patience` years without an
 /// advancement, then rising linearly to fully blocked at twice that.
 #[inline]
@@ -130,7 +124,7 @@ mod tests {
             misfit: 0.0,
             years_since_advancement: 1.0,
         };
-        assert_eq!(pressures(&d, &calm).total(), 0.0);
+        assert_eq!(PressureWeights::new(&d).of(&calm).total(), 0.0);
         let stressed = Situation {
             overhead: 0.4,
             recognition: 0.7,
@@ -139,7 +133,7 @@ mod tests {
             years_since_advancement: 6.0,
             ..calm
         };
-        let p = pressures(&d, &stressed);
+        let p = PressureWeights::new(&d).of(&stressed);
         for (name, value) in [
             ("overhead", p.overhead),
             ("credit", p.credit),
@@ -151,7 +145,7 @@ mod tests {
         }
         let mut off = d.clone();
         (off.overhead, off.credit, off.manager, off.misfit, off.growth) = (None, None, None, None, None);
-        assert_eq!(pressures(&off, &stressed).total(), 0.0);
+        assert_eq!(PressureWeights::new(&off).of(&stressed).total(), 0.0);
     }
 
     #[test]

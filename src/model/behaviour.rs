@@ -15,7 +15,7 @@ use crate::model::events::{EventKind, EventLog, Ranks, quintile_of};
 use crate::model::scratch::{LevelStats, Scratch, Spread};
 use crate::model::workforce::Workforce;
 use crate::numeric::{self, NormalTable};
-use crate::org::{NO_MANAGER, Org};
+use crate::org::Org;
 use crate::rng::uniform01;
 
 /// The per-step constants of the mechanisms, derived once per scenario.
@@ -119,15 +119,15 @@ impl Behaviour {
         position: usize,
     ) -> Situation {
         let is_manager = level + 1 < org.levels();
-        let manager_effectiveness = match org.manager(position) {
-            Some(manager) if workforce.occupied[manager] => workforce.effectiveness[manager],
-            _ => 0.5,
-        };
         Situation {
             overhead: workforce.overhead[position],
             recognition: if is_manager { 1.0 } else { workforce.recognition[position] },
             percentile: self.percentile(stats, workforce.performance[position]),
-            manager_effectiveness,
+            manager_effectiveness: effectiveness_seen(
+                &workforce.occupied,
+                &workforce.effectiveness,
+                org.manager(position),
+            ),
             misfit: self.misfit_of(workforce, org, level, position),
             years_since_advancement: (workforce.now - workforce.advanced[position]) * self.step_years,
         }
@@ -339,12 +339,8 @@ impl Behaviour {
                 *p = self.normal.cdf(*z);
             }
         }
-        for (effectiveness, &manager) in boss.iter_mut().zip(org.managers()) {
-            *effectiveness = match manager {
-                NO_MANAGER => 0.5,
-                manager if workforce.occupied[manager as usize] => workforce.effectiveness[manager as usize],
-                _ => 0.5,
-            };
+        for (position, seen) in boss.iter_mut().enumerate() {
+            *seen = effectiveness_seen(&workforce.occupied, &workforce.effectiveness, org.manager(position));
         }
         let managers = org.level(org.levels() - 1).start;
         misfit.fill(0.0);
@@ -445,12 +441,11 @@ impl Behaviour {
         let teams = if ic_level == 0 { 0..1 } else { org.level(ic_level - 1) };
         let team_of = |manager: usize| -> (std::ops::Range<usize>, f64) {
             if ic_level == 0 {
-                (0..ics.len(), 0.5)
+                (0..ics.len(), effectiveness_seen(&workforce.occupied, &workforce.effectiveness, None))
             } else {
                 let team = org.team(manager);
-                let effectiveness =
-                    if workforce.occupied[manager] { workforce.effectiveness[manager] } else { 0.5 };
-                (team.start - start..team.end - start, effectiveness)
+                let seen = effectiveness_seen(&workforce.occupied, &workforce.effectiveness, Some(manager));
+                (team.start - start..team.end - start, seen)
             }
         };
         if let Some(overhead) = &d.overhead {
@@ -561,6 +556,17 @@ impl Behaviour {
         }
         observed.overhead_top_decile = top_sum / top_count.max(1) as f64;
         observed.overhead_rest = rest_sum / rest_count.max(1) as f64;
+    }
+}
+
+/// The effectiveness a report sees in the holder of `manager` (by the workforce's
+/// occupancy and effectiveness columns): 0.5 (neutral, see
+/// [`engagement::Situation`]) with no manager above or a vacancy there.
+#[inline]
+fn effectiveness_seen(occupied: &[bool], effectiveness: &[f64], manager: Option<usize>) -> f64 {
+    match manager {
+        Some(manager) if occupied[manager] => effectiveness[manager],
+        _ => 0.5,
     }
 }
 
