@@ -559,6 +559,15 @@ mod tests {
         (summary, rows)
     }
 
+    /// Runs `config` on two threads, handing the trials to `sink`.
+    fn run_on_two_threads(
+        config: &Config,
+        stop: &AtomicBool,
+        sink: impl FnMut(&[TrialOutcome]) -> Result<(), String>,
+    ) -> Result<RunSummary, RunError> {
+        run(config, RunOptions { threads: Some(2), events: false }, stop, sink, |_, _| {})
+    }
+
     #[test]
     fn results_do_not_depend_on_the_thread_count() {
         let config = small_peter(24);
@@ -637,17 +646,11 @@ mod tests {
         let config = small_peter(400);
         let stop = AtomicBool::new(false);
         let mut delivered = Vec::new();
-        let result = run(
-            &config,
-            RunOptions { threads: Some(2), events: false },
-            &stop,
-            |trials| {
-                delivered.extend(trials.iter().map(|t| t.trial));
-                stop.store(true, Ordering::Relaxed);
-                Ok(())
-            },
-            |_, _| {},
-        );
+        let result = run_on_two_threads(&config, &stop, |trials| {
+            delivered.extend(trials.iter().map(|t| t.trial));
+            stop.store(true, Ordering::Relaxed);
+            Ok(())
+        });
         let Err(RunError::Interrupted { completed, total: 400 }) = result else { panic!("{result:?}") };
         assert!(completed > 0 && completed < 400, "{completed}");
         assert_eq!(delivered, (0..completed).collect::<Vec<_>>());
@@ -662,20 +665,14 @@ mod tests {
         let (fast, fast_rows) = run_collecting(&config, 2);
         let stop = AtomicBool::new(false);
         let mut slow_rows = Vec::new();
-        let slow = run(
-            &config,
-            RunOptions { threads: Some(2), events: false },
-            &stop,
-            |trials| {
-                // The first hand-over is slow: meanwhile the workers reach the limit.
-                if slow_rows.is_empty() {
-                    std::thread::sleep(Duration::from_millis(500));
-                }
-                slow_rows.extend_from_slice(trials);
-                Ok(())
-            },
-            |_, _| {},
-        )
+        let slow = run_on_two_threads(&config, &stop, |trials| {
+            // The first hand-over is slow: meanwhile the workers reach the limit.
+            if slow_rows.is_empty() {
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            slow_rows.extend_from_slice(trials);
+            Ok(())
+        })
         .unwrap();
         assert_eq!(fast_rows, slow_rows);
         assert_eq!(fast.series, slow.series);
@@ -701,8 +698,7 @@ mod tests {
             let mut config = small_peter(400);
             config.name = BROKEN_BOOKKEEPING.to_owned();
             let stop = AtomicBool::new(false);
-            run(&config, RunOptions { threads: Some(2), events: false }, &stop, |_| Ok(()), |_, _| {})
-                .map(|_| ())
+            run_on_two_threads(&config, &stop, |_| Ok(())).map(|_| ())
         });
         let Err(error @ RunError::ChunkPanicked { first: 16, last: 31, .. }) = result else {
             panic!("{result:?}")
@@ -722,8 +718,7 @@ mod tests {
                     std::thread::sleep(Duration::from_millis(300));
                     panic!("sink broke")
                 };
-                run(&config, RunOptions { threads: Some(2), events: false }, &stop, sink, |_, _| {})
-                    .map(|_| ())
+                run_on_two_threads(&config, &stop, sink).map(|_| ())
             })
             .is_err()
         });
@@ -737,16 +732,10 @@ mod tests {
         let config = small_peter(64);
         let stop = AtomicBool::new(false);
         let mut calls = 0;
-        let result = run(
-            &config,
-            RunOptions { threads: Some(2), events: false },
-            &stop,
-            |_| {
-                calls += 1;
-                Err("disk full".to_owned())
-            },
-            |_, _| {},
-        );
+        let result = run_on_two_threads(&config, &stop, |_| {
+            calls += 1;
+            Err("disk full".to_owned())
+        });
         assert!(matches!(&result, Err(RunError::Sink(message)) if message == "disk full"), "{result:?}");
         assert_eq!(calls, 1);
     }
