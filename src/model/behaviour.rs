@@ -97,18 +97,8 @@ impl Behaviour {
         self.normal.cdf(stats.performance.z(performance))
     }
 
-    /// The misfit of the holder of `position` on `level`: managers only.
-    #[inline]
-    fn misfit_of(&self, workforce: &Workforce, org: &Org, level: usize, position: usize) -> f64 {
-        match &self.dynamics.misfit {
-            Some(fit) if level + 1 < org.levels() => {
-                performance::misfit(workforce.leadership[position], fit.threshold)
-            }
-            _ => 0.0,
-        }
-    }
-
-    /// What bears on the holder of `position` now.
+    /// What bears on the holder of `position` now, with the `misfit` that
+    /// [`Behaviour::settle`] found for them.
     #[inline]
     fn situation(
         &self,
@@ -117,6 +107,7 @@ impl Behaviour {
         stats: &LevelStats,
         level: usize,
         position: usize,
+        misfit: f64,
     ) -> Situation {
         let is_manager = level + 1 < org.levels();
         Situation {
@@ -128,7 +119,7 @@ impl Behaviour {
                 &workforce.effectiveness,
                 org.manager(position),
             ),
-            misfit: self.misfit_of(workforce, org, level, position),
+            misfit,
             years_since_advancement: (workforce.now - workforce.advanced[position]) * self.step_years,
         }
     }
@@ -171,7 +162,8 @@ impl Behaviour {
                 observed.regretted += u32::from(skill_quintile == 4);
                 observed.skill_lost += workforce.skill[position];
                 if log.is_on() {
-                    let situation = self.situation(workforce, org, &stats, level, position);
+                    let situation =
+                        self.situation(workforce, org, &stats, level, position, scratch.misfit[position]);
                     let pressures = self.pressure_weights.of(&situation);
                     let z = stats.performance.z(workforce.performance[position]);
                     let reason = quits::dominant_reason(&self.dynamics, &pressures, z, situation.misfit);
