@@ -41,7 +41,7 @@ pub fn weigh<R: Rng + ?Sized>(
             // Integer exponents (the default 12) are a few multiplications, not a powf.
             if gamma.fract() == 0.0 {
                 let exponent = gamma as u32;
-                weights.iter_mut().for_each(|c| *c = numeric::powi(*c, exponent));
+                numeric::powi_each(weights, exponent);
             } else {
                 weights.iter_mut().for_each(|c| *c = c.powf(gamma));
             }

@@ -47,17 +47,44 @@ impl QuitReason {
     }
 }
 
-/// The exponent of the hazard, with `z` the person's performance standardised
-/// within their level:
-/// `θ_e·(e_0 − engagement) + θ_m·max(0, z) + θ_push·max(0, −z) + θ_misfit·misfit`.
-#[inline]
-pub fn log_hazard_excess(dynamics: &Dynamics, engagement: f64, z: f64, misfit: f64) -> f64 {
-    let Some(quits) = &dynamics.quits else { return 0.0 };
-    let misfit_weight = dynamics.misfit.map_or(0.0, |m| m.hazard_weight);
-    quits.engagement_sensitivity * (dynamics.engagement.baseline - engagement)
-        + quits.market_pull * z.max(0.0)
-        + quits.push * (-z).max(0.0)
-        + misfit_weight * misfit
+/// The coefficients of the hazard's exponent, read once from the scenario.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HazardWeights {
+    /// `θ_e`.
+    sensitivity: f64,
+    /// `e_0`.
+    baseline: f64,
+    /// `θ_m`.
+    market_pull: f64,
+    /// `θ_push`.
+    push: f64,
+    /// `θ_misfit`, 0 with misfit switched off.
+    misfit: f64,
+}
+
+impl HazardWeights {
+    /// The coefficients of `dynamics`, if voluntary quits are on.
+    pub fn new(dynamics: &Dynamics) -> Option<Self> {
+        let quits = dynamics.quits.as_ref()?;
+        Some(Self {
+            sensitivity: quits.engagement_sensitivity,
+            baseline: dynamics.engagement.baseline,
+            market_pull: quits.market_pull,
+            push: quits.push,
+            misfit: dynamics.misfit.map_or(0.0, |m| m.hazard_weight),
+        })
+    }
+
+    /// The exponent of the hazard, with `z` the person's performance standardised
+    /// within their level:
+    /// `θ_e·(e_0 − engagement) + θ_m·max(0, z) + θ_push·max(0, −z) + θ_misfit·misfit`.
+    #[inline(always)]
+    pub fn log_excess(&self, engagement: f64, z: f64, misfit: f64) -> f64 {
+        self.sensitivity * (self.baseline - engagement)
+            + self.market_pull * z.max(0.0)
+            + self.push * (-z).max(0.0)
+            + self.misfit * misfit
+    }
 }
 
 /// The dominant reason of a quit: each pressure on engagement weighted by the
@@ -95,14 +122,15 @@ mod tests {
         let strong = 2.0;
         let weak = -2.0;
         let e0 = d.engagement.baseline;
-        assert_eq!(log_hazard_excess(&d, e0, average, 0.0), 0.0);
-        assert!(log_hazard_excess(&d, 0.3, average, 0.0) > 0.0);
-        assert!(log_hazard_excess(&d, e0, strong, 0.0) > 0.0);
-        assert!(log_hazard_excess(&d, e0, weak, 0.0) > 0.0);
-        assert!(log_hazard_excess(&d, e0, average, 0.5) > 0.0);
+        let weights = HazardWeights::new(&d).unwrap();
+        assert_eq!(weights.log_excess(e0, average, 0.0), 0.0);
+        assert!(weights.log_excess(0.3, average, 0.0) > 0.0);
+        assert!(weights.log_excess(e0, strong, 0.0) > 0.0);
+        assert!(weights.log_excess(e0, weak, 0.0) > 0.0);
+        assert!(weights.log_excess(e0, average, 0.5) > 0.0);
         let mut off = d.clone();
         off.quits = None;
-        assert_eq!(log_hazard_excess(&off, 0.0, strong, 1.0), 0.0);
+        assert_eq!(HazardWeights::new(&off), None, "no hazard with quits off");
     }
 
     #[test]

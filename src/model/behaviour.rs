@@ -8,9 +8,11 @@
 use rand::Rng;
 
 use crate::config::{Arm, Config, Dynamics};
+use crate::lanes;
 use crate::mechanisms::engagement::{self, PressureWeights, Situation};
 use crate::mechanisms::performance::{self, effectiveness, engagement_factor, manager_multiplier};
-use crate::mechanisms::{credit, growth, overhead, quits};
+use crate::mechanisms::quits::{self, HazardWeights};
+use crate::mechanisms::{credit, growth, overhead};
 use crate::model::events::{EventKind, EventLog, Ranks, quintile_of};
 use crate::model::scratch::{LevelStats, Scratch, Spread};
 use crate::model::workforce::Workforce;
@@ -41,6 +43,8 @@ pub struct Behaviour {
     normal: NormalTable,
     /// The weights of the engagement pressures.
     pressure_weights: PressureWeights,
+    /// The coefficients of the quit hazard, with quits on.
+    hazard_weights: Option<HazardWeights>,
 }
 
 /// What the behavioural phases of a step add to its observation.
@@ -85,6 +89,7 @@ impl Behaviour {
             skill_max: config.workforce.skill.max,
             normal: NormalTable::new(),
             pressure_weights: PressureWeights::new(&dynamics),
+            hazard_weights: HazardWeights::new(&dynamics),
             dynamics,
         })
     }
@@ -242,33 +247,43 @@ impl Behaviour {
         observed: &mut Observed,
         first: bool,
     ) {
+        lanes::wide(
+            #[inline(always)]
+            || {
+                self.manage(workforce, org, arm, observed);
+                see_managers(workforce, org, &mut scratch.boss);
+                self.work(workforce, org, arm, scratch, overhead_rng, observed, first);
+                for level in 0..org.levels() {
+                    scratch.levels[level] = level_stats(workforce, org.level(level));
+                }
+                self.observe_overhead(workforce, org, scratch, observed);
+            },
+        );
+    }
+
+    /// Every manager's effectiveness this step, and their performance with it.
+    #[inline(always)]
+    fn manage(&self, workforce: &mut Workforce, org: &Org, arm: &Arm, observed: &mut Observed) {
         let weight = self.dynamics.output.engagement_weight;
-        let ic_level = org.levels() - 1;
+        let n = org.level(org.levels() - 1).start;
         // A manager at baseline engagement is exactly as effective as competent.
         let baseline_factor = engagement_factor(weight, self.dynamics.engagement.baseline);
+        let (occupied, engagement) = (&workforce.occupied[..n], &workforce.engagement[..n]);
+        let (skill, leadership) = (&workforce.skill[..n], &workforce.leadership[..n]);
+        let (effectiveness_of, performance) =
+            (&mut workforce.effectiveness[..n], &mut workforce.performance[..n]);
+        for p in 0..n {
+            let factor = engagement_factor(weight, engagement[p]) / baseline_factor;
+            let eff = effectiveness(arm.competence, skill[p], self.skill_max, leadership[p], factor);
+            effectiveness_of[p] = if occupied[p] { eff } else { effectiveness_of[p] };
+            performance[p] = if occupied[p] { 10.0 * eff } else { performance[p] };
+        }
         let (mut effectiveness_sum, mut managers) = (0.0, 0usize);
-        for position in 0..org.level(ic_level).start {
-            if workforce.occupied[position] {
-                let factor = engagement_factor(weight, workforce.engagement[position]) / baseline_factor;
-                let eff = effectiveness(
-                    arm.competence,
-                    workforce.skill[position],
-                    self.skill_max,
-                    workforce.leadership[position],
-                    factor,
-                );
-                workforce.effectiveness[position] = eff;
-                workforce.performance[position] = 10.0 * eff;
-                effectiveness_sum += eff;
-                managers += 1;
-            }
+        for (&occupied, &eff) in occupied.iter().zip(effectiveness_of.iter()) {
+            effectiveness_sum += if occupied { eff } else { 0.0 };
+            managers += usize::from(occupied);
         }
         observed.manager_effectiveness = effectiveness_sum / managers.max(1) as f64;
-        self.work(workforce, org, arm, scratch, overhead_rng, observed, first);
-        for level in 0..org.levels() {
-            scratch.levels[level] = level_stats(workforce, org.level(level));
-        }
-        self.observe_overhead(workforce, org, scratch, observed);
     }
 
     /// The end of a step's work (after [`Behaviour::produce`]): everyone's
@@ -291,12 +306,19 @@ impl Behaviour {
         move_engagement: bool,
         observed: &mut Observed,
     ) {
-        let d = &self.dynamics;
-        let moving = move_engagement && d.engagement.enabled;
-        self.stand(workforce, org, scratch);
-        if moving {
-            self.move_engagement(workforce, org, scratch, rng);
-        }
+        let moving = move_engagement && self.dynamics.engagement.enabled;
+        lanes::wide(
+            #[inline(always)]
+            || {
+                self.stand(workforce, org, scratch);
+                if moving {
+                    self.move_engagement(workforce, org, scratch, rng);
+                }
+                if let Some(weights) = &self.hazard_weights {
+                    self.accumulate_hazard(weights, workforce, scratch);
+                }
+            },
+        );
         let (mut engagement_sum, mut people) = (0.0, 0usize);
         for (&occupied, &engagement) in workforce.occupied.iter().zip(&workforce.engagement) {
             if occupied {
@@ -305,35 +327,25 @@ impl Behaviour {
             }
         }
         observed.engagement = engagement_sum / people.max(1) as f64;
-        if d.quits.is_some() {
-            self.accumulate_hazard(workforce, scratch);
-        }
     }
 
     /// Where everyone stands this step: their performance standardised within the
-    /// level, its percentile `Φ(z)`, their manager's effectiveness (0.5 at the top or
-    /// under a vacancy) and their role misfit (managers only).
+    /// level, its percentile `Φ(z)` and their role misfit (managers only).
+    #[inline(always)]
     fn stand(&self, workforce: &Workforce, org: &Org, scratch: &mut Scratch) {
         let positions = org.positions();
-        let Scratch { levels, standing, percentile, boss, misfit, .. } = scratch;
-        for column in [&mut *standing, &mut *percentile, &mut *boss, &mut *misfit] {
+        let Scratch { levels, standing, percentile, misfit, .. } = scratch;
+        for column in [&mut *standing, &mut *percentile, &mut *misfit] {
             column.resize(positions, 0.0);
         }
         for (level, stats) in levels.iter().enumerate() {
             let range = org.level(level);
             let spread = stats.performance;
-            for ((z, p), &performance) in standing[range.clone()]
-                .iter_mut()
-                .zip(&mut percentile[range.clone()])
-                .zip(&workforce.performance[range])
-            {
+            for (z, &performance) in standing[range.clone()].iter_mut().zip(&workforce.performance[range]) {
                 *z = spread.z(performance);
-                *p = self.normal.cdf(*z);
             }
         }
-        for (position, seen) in boss.iter_mut().enumerate() {
-            *seen = effectiveness_seen(&workforce.occupied, &workforce.effectiveness, org.manager(position));
-        }
+        self.normal.cdf_each(standing, percentile);
         let managers = org.level(org.levels() - 1).start;
         misfit.fill(0.0);
         if let Some(fit) = &self.dynamics.misfit {
@@ -345,6 +357,7 @@ impl Behaviour {
 
     /// Everyone's engagement moves a fraction of the way toward its target, plus
     /// noise drawn for each holder in position order.
+    #[inline(always)]
     fn move_engagement<R: Rng + ?Sized>(
         &self,
         workforce: &mut Workforce,
@@ -352,57 +365,60 @@ impl Behaviour {
         scratch: &mut Scratch,
         rng: &mut R,
     ) {
+        let n = org.positions();
         let Scratch { percentile, boss, misfit, noise, .. } = scratch;
-        noise.resize(org.positions(), 0.0);
-        for (n, &occupied) in noise.iter_mut().zip(&workforce.occupied) {
+        noise.resize(n, 0.0);
+        for (noise, &occupied) in noise.iter_mut().zip(&workforce.occupied) {
             if occupied {
-                *n = self.noise_half_width * (2.0 * uniform01(rng) - 1.0);
+                *noise = self.noise_half_width * (2.0 * uniform01(rng) - 1.0);
             }
         }
         let managers = org.level(org.levels() - 1).start;
         let weights = &self.pressure_weights;
         let (baseline, pull, now, step_years) =
             (self.dynamics.engagement.baseline, self.pull, workforce.now, self.step_years);
-        for p in 0..org.positions() {
+        // Every column cut to the same length, so the loop has no bounds checks.
+        let (percentile, boss, misfit, noise) = (&percentile[..n], &boss[..n], &misfit[..n], &noise[..n]);
+        let (overhead, recognition, advanced) =
+            (&workforce.overhead[..n], &workforce.recognition[..n], &workforce.advanced[..n]);
+        let (occupied, engagement) = (&workforce.occupied[..n], &mut workforce.engagement[..n]);
+        for p in 0..n {
             let situation = Situation {
-                overhead: workforce.overhead[p],
+                overhead: overhead[p],
                 // Managers are not credited: their recognition is whole.
-                recognition: if p < managers { 1.0 } else { workforce.recognition[p] },
+                recognition: if p < managers { 1.0 } else { recognition[p] },
                 percentile: percentile[p],
                 manager_effectiveness: boss[p],
                 misfit: misfit[p],
-                years_since_advancement: (now - workforce.advanced[p]) * step_years,
+                years_since_advancement: (now - advanced[p]) * step_years,
             };
             let target = baseline - weights.of(&situation).total();
-            let moved = engagement::adjust(workforce.engagement[p], target, pull, noise[p]);
-            if workforce.occupied[p] {
-                workforce.engagement[p] = moved;
-            }
+            let moved = engagement::adjust(engagement[p], target, pull, noise[p]);
+            engagement[p] = if occupied[p] { moved } else { engagement[p] };
         }
     }
 
     /// Everyone's quit hazard accumulates over the coming step.
-    fn accumulate_hazard(&self, workforce: &mut Workforce, scratch: &mut Scratch) {
-        let Scratch { standing, misfit, excess, .. } = scratch;
-        excess.resize(standing.len(), 0.0);
-        for (((x, &z), &misfit), &engagement) in
-            excess.iter_mut().zip(standing.iter()).zip(misfit.iter()).zip(&workforce.engagement)
-        {
-            *x = quits::log_hazard_excess(&self.dynamics, engagement, z, misfit);
-        }
-        for ((hazard, &x), &occupied) in
-            workforce.hazard.iter_mut().zip(excess.iter()).zip(&workforce.occupied)
-        {
-            if occupied {
-                *hazard += self.base_hazard * numeric::exp(x);
-            }
+    #[inline(always)]
+    fn accumulate_hazard(&self, weights: &HazardWeights, workforce: &mut Workforce, scratch: &Scratch) {
+        let n = scratch.standing.len();
+        let (standing, misfit) = (&scratch.standing[..n], &scratch.misfit[..n]);
+        let (engagement, occupied) = (&workforce.engagement[..n], &workforce.occupied[..n]);
+        let hazard = &mut workforce.hazard[..n];
+        for p in 0..n {
+            let step_hazard =
+                self.base_hazard * numeric::exp(weights.log_excess(engagement[p], standing[p], misfit[p]));
+            hazard[p] = if occupied[p] { hazard[p] + step_hazard } else { hazard[p] };
         }
     }
 
     /// The individual contributors' work: overhead shares, output and credit, team
     /// by team. Each step of it is one pass over the whole level (teams are
     /// contiguous slices of it), which costs far less than a few passes per team.
+    /// Per-person arithmetic and the sums over people are separate passes: the
+    /// sums must run in order, the arithmetic need not.
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn work<R: Rng + ?Sized>(
         &self,
         workforce: &mut Workforce,
@@ -416,81 +432,84 @@ impl Behaviour {
         let d = &self.dynamics;
         let ic_level = org.levels() - 1;
         let ics = org.level(ic_level);
-        let start = ics.start;
+        let (start, n) = (ics.start, ics.len());
         let weight = d.output.engagement_weight;
-        let Scratch { shares, capabilities, team_outputs, .. } = scratch;
+        let Scratch { shares, capabilities, team_means, boss: scratch_boss, .. } = scratch;
         // Capability (skill × engagement factor), vacancies counting 0.
-        capabilities.clear();
-        let holders = workforce.occupied[ics.clone()].iter().zip(&workforce.skill[ics.clone()]);
-        capabilities.extend(holders.zip(&workforce.engagement[ics.clone()]).map(
-            |((&occupied, &skill), &engagement)| {
-                if occupied { skill * engagement_factor(weight, engagement) } else { 0.0 }
-            },
-        ));
+        capabilities.resize(n, 0.0);
+        let occupied = &workforce.occupied[ics.clone()];
+        for (((capability, &occupied), &skill), &engagement) in capabilities
+            .iter_mut()
+            .zip(occupied)
+            .zip(&workforce.skill[ics.clone()])
+            .zip(&workforce.engagement[ics.clone()])
+        {
+            *capability = if occupied { skill * engagement_factor(weight, engagement) } else { 0.0 };
+        }
         shares.clone_from(capabilities);
         // The teams: each manager's slice of the level, or the whole level when
         // nobody manages it.
         let teams = if ic_level == 0 { 0..1 } else { org.level(ic_level - 1) };
-        let team_of = |manager: usize| -> (std::ops::Range<usize>, f64) {
+        let team_of = |manager: usize| -> std::ops::Range<usize> {
             if ic_level == 0 {
-                (0..ics.len(), effectiveness_seen(&workforce.occupied, &workforce.effectiveness, None))
+                0..n
             } else {
                 let team = org.team(manager);
-                let seen = effectiveness_seen(&workforce.occupied, &workforce.effectiveness, Some(manager));
-                (team.start - start..team.end - start, seen)
+                team.start - start..team.end - start
             }
         };
         if let Some(overhead) = &d.overhead {
             overhead::weigh(arm.overhead_allocation, overhead, shares, rng);
             for manager in teams.clone() {
-                let (team, _) = team_of(manager);
+                let team = team_of(manager);
                 overhead::share_out(arm.overhead_allocation, overhead, &mut shares[team]);
             }
         } else {
             shares.fill(0.0);
         }
-        team_outputs.clear();
+        // Output, with the manager multiplier of each IC's team.
+        let managed_by = &scratch_boss[ics.clone()];
+        let output = &mut workforce.performance[ics.clone()];
+        let people = output.iter_mut().zip(occupied).zip(managed_by);
+        for (((output, &occupied), &boss), (&capability, &share)) in
+            people.zip(capabilities.iter().zip(shares.iter()))
+        {
+            let multiplier = manager_multiplier(d.manager.as_ref(), boss);
+            *output = if occupied { capability * (1.0 - share) * multiplier } else { *output };
+        }
+        let overheads = &mut workforce.overhead[ics.clone()];
+        for ((overhead, &share), &occupied) in overheads.iter_mut().zip(shares.iter()).zip(occupied) {
+            *overhead = if occupied { share } else { *overhead };
+        }
+        // Each team's mean output, for every member.
+        team_means.resize(n, 0.0);
         for manager in teams.clone() {
-            let (team, manager_effectiveness) = team_of(manager);
-            let multiplier = manager_multiplier(d.manager.as_ref(), manager_effectiveness);
+            let team = team_of(manager);
             let (mut team_output, mut filled) = (0.0, 0usize);
-            let members = team.start + start..team.end + start;
-            let people = workforce.occupied[members.clone()]
-                .iter()
-                .zip(&mut workforce.overhead[members.clone()])
-                .zip(&mut workforce.performance[members]);
-            for (((&occupied, overhead), performance), (&capability, &share)) in
-                people.zip(capabilities[team.clone()].iter().zip(&shares[team]))
-            {
-                if occupied {
-                    let output = capability * (1.0 - share) * multiplier;
-                    *overhead = share;
-                    *performance = output;
-                    team_output += output;
-                    filled += 1;
-                }
+            for (&output, &occupied) in output[team.clone()].iter().zip(&occupied[team.clone()]) {
+                team_output += if occupied { output } else { 0.0 };
+                filled += usize::from(occupied);
             }
             observed.output += team_output;
-            team_outputs.push(team_output / filled.max(1) as f64);
+            team_means[team].fill(team_output / filled.max(1) as f64);
         }
         let Some(credit) = &d.credit else { return };
         let recognition_weight = if first { 0.0 } else { self.recognition_weight };
-        for (manager, &team_mean) in teams.zip(team_outputs.iter()) {
-            let (team, _) = team_of(manager);
-            let members = team.start + start..team.end + start;
-            let people = workforce.occupied[members.clone()]
-                .iter()
-                .zip(&workforce.performance[members.clone()])
-                .zip(&mut workforce.recognition[members]);
-            for ((&occupied, &deserved), recognition) in people {
-                if occupied {
-                    let received =
-                        credit::received(arm.credit_accuracy, credit.manager_take, deserved, team_mean);
-                    let ratio = credit::ratio(received, deserved);
-                    observed.credit_gap += (1.0 - ratio).max(0.0);
-                    *recognition = credit::recognise(*recognition, ratio, recognition_weight);
-                }
-            }
+        // Each IC's credit shortfall goes in `capabilities`, no longer needed.
+        let shortfalls = capabilities;
+        let recognition = &mut workforce.recognition[ics];
+        let people = recognition.iter_mut().zip(output.iter()).zip(occupied);
+        for (((recognition, &deserved), &occupied), (shortfall, &team_mean)) in
+            people.zip(shortfalls.iter_mut().zip(team_means.iter()))
+        {
+            let received = credit::received(arm.credit_accuracy, credit.manager_take, deserved, team_mean);
+            let ratio = credit::ratio(received, deserved);
+            *shortfall = if occupied { (1.0 - ratio).max(0.0) } else { 0.0 };
+            let recognised = credit::recognise(*recognition, ratio, recognition_weight);
+            *recognition = if occupied { recognised } else { *recognition };
+        }
+        for &shortfall in shortfalls.iter() {
+            observed.credit_gap += shortfall;
         }
     }
 
@@ -559,6 +578,20 @@ fn effectiveness_seen(occupied: &[bool], effectiveness: &[f64], manager: Option<
     match manager {
         Some(manager) if occupied[manager] => effectiveness[manager],
         _ => 0.5,
+    }
+}
+
+/// The effectiveness everyone sees in their manager this step (`boss`, by
+/// position): 0.5 at the top or under a vacancy.
+#[inline(always)]
+fn see_managers(workforce: &Workforce, org: &Org, boss: &mut Vec<f64>) {
+    boss.resize(org.positions(), 0.0);
+    // Teams are contiguous slices of the level below their manager's, and cover
+    // it: one fill per team.
+    boss[org.level(0)].fill(effectiveness_seen(&workforce.occupied, &workforce.effectiveness, None));
+    for manager in 0..org.level(org.levels() - 1).start {
+        let seen = effectiveness_seen(&workforce.occupied, &workforce.effectiveness, Some(manager));
+        boss[org.team(manager)].fill(seen);
     }
 }
 

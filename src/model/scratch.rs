@@ -40,8 +40,8 @@ pub struct Scratch {
     pub(super) capabilities: Vec<f64>,
     /// The ICs' overhead weights, then shares.
     pub(super) shares: Vec<f64>,
-    /// Per team, its mean output per holder.
-    pub(super) team_outputs: Vec<f64>,
+    /// Per IC, the mean output per holder of their team.
+    pub(super) team_means: Vec<f64>,
     /// The ICs' skills, for the top decile.
     pub(super) ranked: Vec<f64>,
     /// Positions leaving this step.
@@ -56,8 +56,6 @@ pub struct Scratch {
     pub(super) misfit: Vec<f64>,
     /// Per position, this step's engagement noise.
     pub(super) noise: Vec<f64>,
-    /// Per position, the exponent of the quit hazard.
-    pub(super) excess: Vec<f64>,
     /// The skill that last cut off the top IC decile (a guess for the next step).
     pub(super) overhead_cut: f64,
 }
