@@ -534,16 +534,17 @@ impl Behaviour {
         // the cut is among them and only they need ranking. The guess saves time; it
         // never changes the cut.
         let ranked = &mut scratch.ranked;
+        let (occupied, skill) = (&workforce.occupied[level.clone()], &workforce.skill[level.clone()]);
         let mut cut = f64::NEG_INFINITY;
         for guess in [scratch.overhead_cut, f64::NEG_INFINITY] {
-            ranked.clear();
-            for (&occupied, &skill) in
-                workforce.occupied[level.clone()].iter().zip(&workforce.skill[level.clone()])
-            {
-                if occupied & (skill >= guess) {
-                    ranked.push(skill);
-                }
+            // Every skill is written, and the next overwrites it unless it qualified.
+            ranked.resize(level.len(), 0.0);
+            let mut qualified = 0;
+            for (&occupied, &skill) in occupied.iter().zip(skill) {
+                ranked[qualified] = skill;
+                qualified += usize::from(occupied & (skill >= guess));
             }
+            ranked.truncate(qualified);
             if ranked.len() >= top {
                 let index = ranked.len() - top;
                 cut = *ranked.select_nth_unstable_by(index, f64::total_cmp).1;
@@ -551,19 +552,17 @@ impl Behaviour {
             }
         }
         scratch.overhead_cut = cut;
+        // Without branches, as in `spread`. Ties at the cut are counted in the top
+        // only up to its size.
         let (mut top_sum, mut top_count, mut rest_sum, mut rest_count) = (0.0, 0usize, 0.0, 0usize);
-        for p in level {
-            if !workforce.occupied[p] {
-                continue;
-            }
-            // Ties at the cut are counted in the top only up to its size.
-            if workforce.skill[p] >= cut && top_count < top {
-                top_sum += workforce.overhead[p];
-                top_count += 1;
-            } else {
-                rest_sum += workforce.overhead[p];
-                rest_count += 1;
-            }
+        let overhead = &workforce.overhead[level];
+        for ((&occupied, &skill), &overhead) in occupied.iter().zip(skill).zip(overhead) {
+            let in_top = occupied & (skill >= cut) & (top_count < top);
+            let in_rest = occupied & !in_top;
+            top_sum += if in_top { overhead } else { 0.0 };
+            rest_sum += if in_rest { overhead } else { 0.0 };
+            top_count += usize::from(in_top);
+            rest_count += usize::from(in_rest);
         }
         observed.overhead_top_decile = top_sum / top_count.max(1) as f64;
         observed.overhead_rest = rest_sum / rest_count.max(1) as f64;
@@ -603,13 +602,13 @@ fn level_stats(workforce: &Workforce, level: std::ops::Range<usize>) -> LevelSta
 /// Mean and standard deviation of `column` over a level's holders.
 fn spread(workforce: &Workforce, level: std::ops::Range<usize>, column: &[f64]) -> Spread {
     let (mut n, mut sum, mut squares) = (0usize, 0.0, 0.0);
-    for p in level {
-        if workforce.occupied[p] {
-            let x = column[p];
-            n += 1;
-            sum += x;
-            squares += x * x;
-        }
+    // Without a branch: a vacancy adds +0.0, which leaves a sum begun at +0.0 as
+    // it was, to the bit.
+    for (&occupied, &x) in workforce.occupied[level.clone()].iter().zip(&column[level]) {
+        let x = if occupied { x } else { 0.0 };
+        n += usize::from(occupied);
+        sum += x;
+        squares += x * x;
     }
     if n < 2 {
         return Spread { mean: sum / n.max(1) as f64, sd: 1.0 };

@@ -588,6 +588,45 @@ mod tests {
         }
     }
 
+    /// The wide passes (AVX2, where the processor has it) and the narrow ones give
+    /// the same bits: every observation and the final workforce of every arm, with
+    /// every policy, allocation and hypothesis. (On a processor without AVX2 both
+    /// runs are narrow and this checks nothing.)
+    #[test]
+    fn wide_and_narrow_passes_give_the_same_bits() {
+        let text = format!(
+            "{}{}",
+            include_str!("../../scenarios/tech_org.toml"),
+            r#"
+            [arms."random overhead, seniority"]
+            overhead_allocation = "random"
+            promotion = "seniority"
+            [arms."worst, peter"]
+            promotion = "worst"
+            competence = "peter"
+            "#
+        );
+        let config = parse(&text, Path::new("tech_org.toml")).unwrap();
+        let world = World::new(&config);
+        let run = |narrow: bool, arm: &Arm| {
+            crate::lanes::set_narrow_only(narrow);
+            let mut initial = Workforce::vacant(&world.org);
+            world.draw_initial_workforce(11, &mut initial);
+            let mut workforce = Workforce::vacant(&world.org);
+            let mut series = vec![[0.0; STEP_METRICS]; config.steps as usize + 1];
+            run_arm(&world, arm, 11, &initial, &mut workforce, &mut series, None);
+            crate::lanes::set_narrow_only(false);
+            let bits = |column: &[f64]| column.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            let state =
+                [&workforce.engagement, &workforce.hazard, &workforce.recognition, &workforce.performance]
+                    .map(|column| bits(column));
+            (series.iter().map(|row| bits(row)).collect::<Vec<_>>(), state)
+        };
+        for arm in &config.arms {
+            assert!(run(true, arm) == run(false, arm), "{}", arm.name);
+        }
+    }
+
     /// The overhead calibration of REFERENCES.md §4: under `competence_weighted`,
     /// the 5% of individual contributors who carry the most overhead carry 20–35%
     /// of it (Cross, Rebele & Grant 2016), and a team's top performer spends about
