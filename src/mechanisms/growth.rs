@@ -7,7 +7,7 @@ use crate::config::Growth;
 /// Whether an IC may advance a grade this step: below the ceiling, long enough
 /// since their last advancement, and performing at or above the eligible percentile
 /// of their level. Whether they do is then a draw.
-#[inline]
+#[inline(always)]
 pub fn eligible(
     growth: &Growth,
     grade: u8,
@@ -15,9 +15,10 @@ pub fn eligible(
     years_since_advancement: f64,
     percentile: f64,
 ) -> bool {
-    u32::from(grade) < ceiling
-        && years_since_advancement >= growth.interval
-        && percentile >= growth.percentile
+    // `&`, not `&&`: three comparisons are cheaper than two branches.
+    (u32::from(grade) < ceiling)
+        & (years_since_advancement >= growth.interval)
+        & (percentile >= growth.percentile)
 }
 
 #[cfg(test)]

@@ -192,14 +192,16 @@ impl Behaviour {
         *e = (*e + self.dynamics.engagement.advancement_lift).min(1.0);
     }
 
-    /// Grade advancement of the individual contributors (the bottom level).
+    /// Grade advancement of the individual contributors (the bottom level): first
+    /// who is eligible, in one pass over the level without branches; then a draw
+    /// for each of them, in position order.
     #[allow(clippy::too_many_arguments)]
     pub fn advance_grades<R: Rng + ?Sized>(
         &self,
         workforce: &mut Workforce,
         org: &Org,
         arm: &Arm,
-        scratch: &Scratch,
+        scratch: &mut Scratch,
         step: u32,
         rng: &mut R,
         log: &mut EventLog<'_>,
@@ -207,20 +209,37 @@ impl Behaviour {
     ) {
         let Some(growth) = &self.dynamics.growth else { return };
         let level = org.levels() - 1;
-        let stats = scratch.levels[level];
-        for position in org.level(level) {
-            if !workforce.occupied[position] || u32::from(workforce.grade[position]) >= arm.ic_ceiling {
-                continue;
-            }
-            let years = (workforce.now - workforce.advanced[position]) * self.step_years;
-            // Most are too recently advanced: the percentile only for the rest.
-            if years < growth.interval {
-                continue;
-            }
-            let percentile = self.percentile(&stats, workforce.performance[position]);
-            if growth::eligible(growth, workforce.grade[position], arm.ic_ceiling, years, percentile)
-                && uniform01(rng) < self.grade_probability
-            {
+        let ics = org.level(level);
+        let spread = scratch.levels[level].performance;
+        // The ICs' standing and percentile columns are free until `settle`.
+        let Scratch { standing, percentile, candidates, .. } = scratch;
+        standing.resize(org.positions(), 0.0);
+        percentile.resize(org.positions(), 0.0);
+        lanes::wide(
+            #[inline(always)]
+            || {
+                let n = ics.len();
+                let (z, percentile) = (&mut standing[ics.clone()], &mut percentile[ics.clone()]);
+                for (z, &performance) in z.iter_mut().zip(&workforce.performance[ics.clone()]) {
+                    *z = spread.z(performance);
+                }
+                self.normal.cdf_each(z, percentile);
+                let (occupied, grade) = (&workforce.occupied[ics.clone()], &workforce.grade[ics.clone()]);
+                let advanced = &workforce.advanced[ics.clone()];
+                candidates.resize(n, 0);
+                let mut count = 0;
+                for i in 0..n {
+                    // Written always, kept only if eligible.
+                    candidates[count] = ics.start + i;
+                    let years = (workforce.now - advanced[i]) * self.step_years;
+                    let eligible = growth::eligible(growth, grade[i], arm.ic_ceiling, years, percentile[i]);
+                    count += usize::from(occupied[i] & eligible);
+                }
+                candidates.truncate(count);
+            },
+        );
+        for &position in candidates.iter() {
+            if uniform01(rng) < self.grade_probability {
                 workforce.grade[position] += 1;
                 workforce.advanced[position] = workforce.now;
                 self.lift(workforce, position);
@@ -530,12 +549,12 @@ impl Behaviour {
         }
         let top = n.div_ceil(10);
         // The cut is the top-th largest skill. Skills change only as people come and
-        // go, so last step's cut is a good guess: if at least `top` skills reach it,
-        // the cut is among them and only they need ranking. The guess saves time; it
-        // never changes the cut.
+        // go, so a skill a little below last step's cut is a good guess: if at least
+        // `top` skills reach it, the cut is among them and only they need ranking.
+        // The guess saves time; it never changes the cut.
         let ranked = &mut scratch.ranked;
         let (occupied, skill) = (&workforce.occupied[level.clone()], &workforce.skill[level.clone()]);
-        let mut cut = f64::NEG_INFINITY;
+        let (mut cut, mut next_guess) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
         for guess in [scratch.overhead_cut, f64::NEG_INFINITY] {
             // Every skill is written, and the next overwrites it unless it qualified.
             ranked.resize(level.len(), 0.0);
@@ -547,11 +566,21 @@ impl Behaviour {
             ranked.truncate(qualified);
             if ranked.len() >= top {
                 let index = ranked.len() - top;
-                cut = *ranked.select_nth_unstable_by(index, f64::total_cmp).1;
+                let (below, at, _) = ranked.select_nth_unstable_by(index, f64::total_cmp);
+                cut = *at;
+                // The next guess: the skill `margin` places below the cut, so that a
+                // few of the top leaving does not send the next step back to ranking
+                // the whole level.
+                let margin = top / 2 + 4;
+                next_guess = if below.len() >= margin {
+                    *below.select_nth_unstable_by(below.len() - margin, f64::total_cmp).1
+                } else {
+                    guess
+                };
                 break;
             }
         }
-        scratch.overhead_cut = cut;
+        scratch.overhead_cut = next_guess;
         // Without branches, as in `spread`. Ties at the cut are counted in the top
         // only up to its size.
         let (mut top_sum, mut top_count, mut rest_sum, mut rest_count) = (0.0, 0usize, 0.0, 0usize);

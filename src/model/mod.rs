@@ -287,7 +287,7 @@ impl<'w, 'c> Trial<'w, 'c> {
                 self.workforce,
                 org,
                 arm,
-                &scratch,
+                &mut scratch,
                 step,
                 &mut streams.growth,
                 &mut self.log,

@@ -54,9 +54,11 @@ pub struct Scratch {
     pub(super) boss: Vec<f64>,
     /// Per position, role misfit.
     pub(super) misfit: Vec<f64>,
+    /// The ICs eligible for a grade this step, by position.
+    pub(super) candidates: Vec<usize>,
     /// Per position, this step's engagement noise.
     pub(super) noise: Vec<f64>,
-    /// The skill that last cut off the top IC decile (a guess for the next step).
+    /// A skill a little below the last cut of the top IC decile (a guess for the next step).
     pub(super) overhead_cut: f64,
 }
 
