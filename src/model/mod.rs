@@ -518,9 +518,9 @@ mod tests {
     /// With every mechanism on, the engine invariants still hold after every step of
     /// every arm, every exit is replaced by a hire, and the behavioural metrics stay
     /// in their ranges.
-    #[test]
-    fn invariants_hold_with_every_mechanism_on() {
-        // The department's arms, and every other policy, allocation and hypothesis.
+    /// `tech_org` with the department's arms and every other policy, allocation
+    /// and hypothesis.
+    fn every_policy_config() -> Config {
         let text = format!(
             "{}{}",
             include_str!("../../scenarios/tech_org.toml"),
@@ -539,7 +539,12 @@ mod tests {
             competence = "peter"
             "#
         );
-        let config = parse(&text, Path::new("tech_org.toml")).unwrap();
+        parse(&text, Path::new("tech_org.toml")).unwrap()
+    }
+
+    #[test]
+    fn invariants_hold_with_every_mechanism_on() {
+        let config = every_policy_config();
         assert_eq!(config.arms.len(), 10);
         let world = World::new(&config);
         let skill = &config.workforce.skill;
@@ -594,19 +599,7 @@ mod tests {
     /// runs are narrow and this checks nothing.)
     #[test]
     fn wide_and_narrow_passes_give_the_same_bits() {
-        let text = format!(
-            "{}{}",
-            include_str!("../../scenarios/tech_org.toml"),
-            r#"
-            [arms."random overhead, seniority"]
-            overhead_allocation = "random"
-            promotion = "seniority"
-            [arms."worst, peter"]
-            promotion = "worst"
-            competence = "peter"
-            "#
-        );
-        let config = parse(&text, Path::new("tech_org.toml")).unwrap();
+        let config = every_policy_config();
         let world = World::new(&config);
         let run = |narrow: bool, arm: &Arm| {
             crate::lanes::set_narrow_only(narrow);
