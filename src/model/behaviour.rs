@@ -94,38 +94,27 @@ impl Behaviour {
         })
     }
 
-    /// The performance percentile of a holder of `level`, from the level's normal
-    /// approximation: `Φ(z)`. Exact ranks would need a sort per level per step; the
-    /// quintile of a leaver, which decides a regretted quit, is exact.
+    /// What bore on the holder of `position` when [`Behaviour::settle`] last moved
+    /// their engagement and accumulated their hazard: the situation behind the quit
+    /// they make now. Read from what settle left, not from the workforce now, because
+    /// retirements and dismissals at the start of this step may have emptied their
+    /// manager's chair, and the clock has moved on a step.
     #[inline]
-    fn percentile(&self, stats: &LevelStats, performance: f64) -> f64 {
-        self.normal.cdf(stats.performance.z(performance))
-    }
-
-    /// What bears on the holder of `position` now, with the `misfit` that
-    /// [`Behaviour::settle`] found for them.
-    #[inline]
-    fn situation(
+    fn settled_situation(
         &self,
         workforce: &Workforce,
         org: &Org,
-        stats: &LevelStats,
-        level: usize,
+        scratch: &Scratch,
         position: usize,
-        misfit: f64,
     ) -> Situation {
-        let is_manager = level + 1 < org.levels();
+        let is_manager = position < org.level(org.levels() - 1).start;
         Situation {
             overhead: workforce.overhead[position],
             recognition: if is_manager { 1.0 } else { workforce.recognition[position] },
-            percentile: self.percentile(stats, workforce.performance[position]),
-            manager_effectiveness: effectiveness_seen(
-                &workforce.occupied,
-                &workforce.effectiveness,
-                org.manager(position),
-            ),
-            misfit,
-            years_since_advancement: (workforce.now - workforce.advanced[position]) * self.step_years,
+            percentile: scratch.percentile[position],
+            manager_effectiveness: scratch.boss[position],
+            misfit: scratch.misfit[position],
+            years_since_advancement: (scratch.settled_at - workforce.advanced[position]) * self.step_years,
         }
     }
 
@@ -145,7 +134,6 @@ impl Behaviour {
             return;
         }
         for level in 0..org.levels() {
-            let stats = scratch.levels[level];
             scratch.leavers.clear();
             let positions = org.level(level);
             let people = workforce.occupied[positions.clone()]
@@ -167,10 +155,9 @@ impl Behaviour {
                 observed.regretted += u32::from(skill_quintile == 4);
                 observed.skill_lost += workforce.skill[position];
                 if log.is_on() {
-                    let situation =
-                        self.situation(workforce, org, &stats, level, position, scratch.misfit[position]);
+                    let situation = self.settled_situation(workforce, org, scratch, position);
                     let pressures = self.pressure_weights.of(&situation);
-                    let z = stats.performance.z(workforce.performance[position]);
+                    let z = scratch.standing[position];
                     let reason = quits::dominant_reason(&self.dynamics, &pressures, z, situation.misfit);
                     log.record(workforce, step, EventKind::Quit, position, level, ranks, Some(reason));
                 }
@@ -326,6 +313,7 @@ impl Behaviour {
         observed: &mut Observed,
     ) {
         let moving = move_engagement && self.dynamics.engagement.enabled;
+        scratch.settled_at = workforce.now;
         lanes::wide(
             #[inline(always)]
             || {
@@ -653,6 +641,48 @@ mod tests {
     use crate::config::parse;
     use crate::model::{Trial, World};
     use std::path::Path;
+
+    /// A quit's logged reason reads the situation of the step whose hazard the quit
+    /// passed. Between that step's settle and the quit, the clock moves on and
+    /// retirements may empty the manager's chair; neither changes the reason.
+    #[test]
+    fn a_quit_reason_reads_the_settled_situation() {
+        let text = include_str!("../../scenarios/tech_org.toml");
+        let config = parse(text, Path::new("tech_org.toml")).unwrap();
+        let world = World::new(&config);
+        let (org, behaviour) = (&world.org, world.behaviour.as_ref().unwrap());
+        let mut initial = Workforce::vacant(org);
+        world.draw_initial_workforce(5, &mut initial);
+        let mut workforce = Workforce::vacant(org);
+        let mut trial = Trial::start(&world, &config.arms[0], 5, &initial, &mut workforce, None);
+        for _ in 0..24 {
+            trial.step();
+        }
+        let workforce = &mut *trial.workforce;
+        let scratch = std::mem::take(&mut workforce.scratch);
+        // An IC under an occupied manager whose effectiveness is far from that of
+        // an empty chair (0.5).
+        let ics = org.level(org.levels() - 1);
+        let report = ics
+            .clone()
+            .filter(|&p| workforce.occupied[p])
+            .find(|&p| {
+                let manager = org.manager(p).unwrap();
+                workforce.occupied[manager] && (workforce.effectiveness[manager] - 0.5).abs() > 0.05
+            })
+            .unwrap();
+        let manager = org.manager(report).unwrap();
+        let settled = behaviour.settled_situation(workforce, org, &scratch, report);
+        assert_eq!(settled.manager_effectiveness, workforce.effectiveness[manager]);
+        assert_eq!(settled.percentile, behaviour.normal.cdf(scratch.standing[report]));
+
+        // The start of the next step: the clock moves and the manager retires.
+        workforce.now += 1.0;
+        workforce.vacate(manager, org.level_of(manager));
+        assert_eq!(behaviour.settled_situation(workforce, org, &scratch, report), settled);
+        let seen_now = effectiveness_seen(&workforce.occupied, &workforce.effectiveness, Some(manager));
+        assert_ne!(seen_now, settled.manager_effectiveness, "the chair is empty now");
+    }
 
     /// Last step's cut only speeds up finding the top decile: any guess, too high,
     /// too low or absurd, gives the same shares.

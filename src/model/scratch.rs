@@ -58,6 +58,8 @@ pub struct Scratch {
     pub(super) candidates: Vec<usize>,
     /// Per position, this step's engagement noise.
     pub(super) noise: Vec<f64>,
+    /// The clock (`Workforce::now`) when the last settle ran.
+    pub(super) settled_at: f64,
     /// A skill a little below the last cut of the top IC decile (a guess for the next step).
     pub(super) overhead_cut: f64,
 }
