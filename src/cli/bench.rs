@@ -61,7 +61,7 @@ pub struct BenchArgs {
     /// Trials per arm (default: the workload's, or the scenario's).
     #[arg(long)]
     trials: Option<u32>,
-    /// Worker threads (default: all cores).
+    /// Threads for each measured run (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
     /// Print one JSON object instead of a table.
@@ -72,6 +72,13 @@ pub struct BenchArgs {
     /// what voluntary quits cost. Needs a scenario or --workload.
     #[arg(long, value_name = "FIELD=VALUE")]
     set: Vec<String>,
+}
+
+impl BenchArgs {
+    /// The `--threads` asked for, if any.
+    pub fn threads(&self) -> Option<usize> {
+        self.threads
+    }
 }
 
 /// Runs the workloads and reports their throughput.
