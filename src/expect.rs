@@ -189,7 +189,7 @@ pub fn parse(text: &str, path: &Path, config: &Config) -> Result<Vec<Expectation
                     None
                 }
             };
-        let observed = TrialMetric::observed(config);
+        let observed = config.trial_metrics();
         let metric = TrialMetric::from_name(&statement.metric).filter(|metric| observed.contains(metric));
         if metric.is_none() {
             let known: Vec<&str> = observed.iter().map(|m| m.name()).collect();

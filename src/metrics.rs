@@ -4,13 +4,37 @@
 //! README use) and the bound and resolution its accumulators need
 //! (see [`crate::stats`]).
 
-use crate::config::Config;
-
 /// Factor between a metric's largest attainable magnitude and the bound its
 /// accumulators are built for: the bounds are attained exactly in extreme scenarios
 /// (everyone leaves every step), and a rate computed in floating point can land a
 /// rounding error above them. It costs one bit of the fixed point's 40.
 const HEADROOM: f64 = 2.0;
+
+/// What the metrics need to know of a scenario: its size and its clock. The
+/// configuration builds it (`Config::frame`), so the metrics depend on nothing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    /// Positions in the organisation.
+    pub positions: u64,
+    /// Levels of the hierarchy.
+    pub levels: usize,
+    /// Steps per year.
+    pub steps_per_year: u32,
+    /// Steps per trial.
+    pub steps: u32,
+}
+
+impl Frame {
+    /// Length of one step in years.
+    pub fn step_years(&self) -> f64 {
+        1.0 / f64::from(self.steps_per_year)
+    }
+
+    /// Length of a trial in years.
+    pub fn years(&self) -> f64 {
+        f64::from(self.steps) * self.step_years()
+    }
+}
 
 /// A quantity observed at every step of a trial.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,11 +115,6 @@ impl StepMetric {
         Self::SkillLost,
     ];
 
-    /// The step metrics a scenario observes, in column order.
-    pub fn observed(config: &Config) -> &'static [StepMetric] {
-        Self::reported(config.dynamics.is_some())
-    }
-
     /// The step metrics of a scenario with or without `[dynamics]`.
     pub fn reported(dynamics: bool) -> &'static [StepMetric] {
         if dynamics { &Self::ALL } else { &Self::ALL[..BASIC_STEP_METRICS] }
@@ -147,12 +166,12 @@ impl StepMetric {
     }
 
     /// Largest magnitude the metric can take, and the resolution of its quantiles.
-    pub fn accuracy(self, config: &Config) -> (f64, f64) {
-        let positions = config.positions() as f64;
+    pub fn accuracy(self, frame: &Frame) -> (f64, f64) {
+        let positions = frame.positions as f64;
         let (bound, resolution) = match self {
             Self::Headcount | Self::Vacancies => (positions, 1.0),
             // A person can be promoted once per level in one step's cascade.
-            Self::Promotions => (positions * config.levels.len() as f64, 1.0),
+            Self::Promotions => (positions * frame.levels as f64, 1.0),
             Self::Hires | Self::Retirements | Self::Dismissals => (positions, 1.0),
             Self::Efficiency => (100.0, 0.01),
             Self::TopQuintileRetained => (1.0, 1e-4),
@@ -247,11 +266,6 @@ impl TrialMetric {
         Self::MeanOverheadRest,
     ];
 
-    /// The trial metrics a scenario reports, in column order.
-    pub fn observed(config: &Config) -> &'static [TrialMetric] {
-        Self::reported(config.dynamics.is_some())
-    }
-
     /// The trial metrics of a scenario with or without `[dynamics]`.
     pub fn reported(dynamics: bool) -> &'static [TrialMetric] {
         if dynamics { &Self::ALL } else { &Self::ALL[..BASIC_TRIAL_METRICS] }
@@ -303,16 +317,16 @@ impl TrialMetric {
     }
 
     /// Largest magnitude the metric can take, and the resolution of its quantiles.
-    pub fn accuracy(self, config: &Config) -> (f64, f64) {
+    pub fn accuracy(self, frame: &Frame) -> (f64, f64) {
         let (bound, resolution) = match self {
             Self::FinalEfficiency | Self::MeanEfficiency | Self::EfficiencyGain => (100.0, 0.01),
             // Rates are a few hundredths per year: 1e-6 keeps four significant digits.
-            Self::PromotionRate => (f64::from(config.steps_per_year) * config.levels.len() as f64, 1e-6),
+            Self::PromotionRate => (f64::from(frame.steps_per_year) * frame.levels as f64, 1e-6),
             Self::HireRate
             | Self::RetirementRate
             | Self::DismissalRate
             | Self::VoluntaryAttrition
-            | Self::RegrettedAttrition => (f64::from(config.steps_per_year), 1e-6),
+            | Self::RegrettedAttrition => (f64::from(frame.steps_per_year), 1e-6),
             Self::TopQuintileRetained
             | Self::MeanEngagement
             | Self::MeanManagerEffectiveness
@@ -320,8 +334,8 @@ impl TrialMetric {
             | Self::MeanOverheadTopDecile
             | Self::MeanOverheadRest => (1.0, 1e-4),
             Self::MeanProductivity => (MAX_PERFORMANCE, 1e-4),
-            Self::CumulativeOutput => (MAX_PERFORMANCE * config.years(), 1e-3),
-            Self::SkillLost => (10.0 * f64::from(config.steps_per_year), 1e-5),
+            Self::CumulativeOutput => (MAX_PERFORMANCE * frame.years(), 1e-3),
+            Self::SkillLost => (10.0 * f64::from(frame.steps_per_year), 1e-5),
         };
         (HEADROOM * bound, resolution)
     }
@@ -334,11 +348,11 @@ impl serde::Serialize for TrialMetric {
 }
 
 /// Summarises a trial from its time series (`series[0]` is the initial state).
-pub fn summarise_trial(config: &Config, series: &[StepRow]) -> TrialRow {
+pub fn summarise_trial(frame: &Frame, series: &[StepRow]) -> TrialRow {
     let initial = &series[0];
     let last = series.last().expect("a series has its initial row");
     let steps = &series[1..];
-    let per_position_year = 1.0 / (config.positions() as f64 * config.years());
+    let per_position_year = 1.0 / (frame.positions as f64 * frame.years());
     let total = |metric: StepMetric| steps.iter().map(|row| row[metric as usize]).sum::<f64>();
     let efficiency = StepMetric::Efficiency as usize;
     let mut row = [0.0; TRIAL_METRICS];
@@ -354,7 +368,7 @@ pub fn summarise_trial(config: &Config, series: &[StepRow]) -> TrialRow {
     row[TrialMetric::TopQuintileRetained as usize] = last[StepMetric::TopQuintileRetained as usize];
     let productivity = total(StepMetric::Productivity);
     row[TrialMetric::MeanProductivity as usize] = productivity / steps.len() as f64;
-    row[TrialMetric::CumulativeOutput as usize] = productivity * config.step_years();
+    row[TrialMetric::CumulativeOutput as usize] = productivity * frame.step_years();
     row[TrialMetric::MeanEngagement as usize] = total(StepMetric::Engagement) / steps.len() as f64;
     row[TrialMetric::SkillLost as usize] = total(StepMetric::SkillLost) * per_position_year;
     let mean = |metric: StepMetric| total(metric) / steps.len() as f64;

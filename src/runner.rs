@@ -250,7 +250,7 @@ pub fn run(
         TrialMetric::ALL
             .iter()
             .map(|metric| {
-                let (max_abs, resolution) = metric.accuracy(config);
+                let (max_abs, resolution) = metric.accuracy(&config.frame());
                 PairedDifference::new(2.0 * max_abs, resolution)
             })
             .collect()
@@ -364,7 +364,7 @@ pub fn run(
     Ok(RunSummary {
         trials: total,
         steps: config.steps,
-        step_metrics: StepMetric::observed(config),
+        step_metrics: config.step_metrics(),
         series: series.iter().map(Accumulator::summarise).collect(),
         arms: arm_totals.iter().map(|metrics| metrics.iter().map(Accumulator::summarise).collect()).collect(),
         comparisons: pairs.iter().map(|others| others[config.baseline].clone()).collect(),
@@ -424,7 +424,7 @@ fn summarise_pairs(paired: &[Vec<Vec<PairedDifference>>]) -> Vec<Vec<Option<Vec<
 /// span 64 bins, typical of the bundled scenarios; the estimate is for refusing
 /// runs that cannot fit, not an exact account.
 pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
-    let width = StepMetric::observed(config).len();
+    let width = config.step_metrics().len();
     let cells = (config.arms.len() * (config.steps as usize + 1) * width) as u64;
     let per_cell = (std::mem::size_of::<Accumulator>() + 64 * 4) as u64;
     let positions = config.positions();
@@ -456,7 +456,7 @@ fn run_chunk(
             events: Vec::new(),
         })
         .collect();
-    let observed = StepMetric::observed(config);
+    let observed = config.step_metrics();
     #[cfg(test)]
     assert!(
         !(config.name == tests::BROKEN_BOOKKEEPING && trials.contains(&16)),
@@ -472,7 +472,7 @@ fn run_chunk(
             let mut events = keep_events.then(Vec::new);
             let row = guard(outcome, || {
                 run_arm(world, arm, outcome.seed, initial, workforce, buffer, events.as_mut());
-                crate::metrics::summarise_trial(config, buffer)
+                crate::metrics::summarise_trial(&config.frame(), buffer)
             })?;
             outcome.arms.push(row);
             outcome.events.extend(events);
@@ -510,10 +510,11 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 fn empty_series(config: &Config) -> Vec<Accumulator> {
-    let per_step: Vec<Accumulator> = StepMetric::observed(config)
+    let per_step: Vec<Accumulator> = config
+        .step_metrics()
         .iter()
         .map(|metric| {
-            let (max_abs, resolution) = metric.accuracy(config);
+            let (max_abs, resolution) = metric.accuracy(&config.frame());
             Accumulator::new(max_abs, resolution)
         })
         .collect();
@@ -525,7 +526,7 @@ fn trial_accumulators(config: &Config) -> Vec<Accumulator> {
     TrialMetric::ALL
         .iter()
         .map(|metric| {
-            let (max_abs, resolution) = metric.accuracy(config);
+            let (max_abs, resolution) = metric.accuracy(&config.frame());
             Accumulator::new(max_abs, resolution)
         })
         .collect()

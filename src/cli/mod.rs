@@ -2,6 +2,7 @@
 
 mod bench;
 mod check;
+mod guards;
 mod progress;
 mod run;
 mod scenario;

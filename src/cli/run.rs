@@ -1,8 +1,6 @@
 //! `attrition run`: simulate a scenario and write its results.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::anyhow;
@@ -14,6 +12,7 @@ use attrition::output::manifest::{self, RunRecord};
 use attrition::output::tables::{self, EventWriter, TrialWriter};
 use attrition::runner::{self, RunError, RunOptions, RunSummary};
 
+use super::guards::{check_memory, interrupt_flag};
 use super::progress::Progress;
 use super::scenario::load_config;
 use super::{Failure, RunArgs};
@@ -126,58 +125,6 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
     };
     let (directory, files) = manifest::seal(staging, written, record).map_err(Failure::failed)?;
     Ok(Report { summary, directory, files, elapsed, threads: threads_used })
-}
-
-/// Refuses, before anything starts, a run estimated not to fit in memory.
-pub fn check_memory(config: &Config, threads: usize, max_memory: Option<f64>) -> Result<(), Failure> {
-    const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
-    let limit = match max_memory {
-        Some(gib) if gib.is_finite() && gib > 0.0 => gib * GIB,
-        Some(gib) => {
-            return Err(Failure::bad_input(anyhow!("--max-memory {gib}: give a positive number of GiB")));
-        }
-        None => available_memory().map_or(8.0 * GIB, |bytes| 0.9 * bytes as f64),
-    };
-    let needed = runner::memory_estimate(config, threads) as f64;
-    if needed > limit {
-        return Err(Failure::bad_input(anyhow!(
-            "{} needs an estimated {:.1} GiB ({} arms x {} steps of time series on each of {threads} threads), \
-             over the limit of {:.1} GiB; use fewer steps, arms or --threads, or raise --max-memory",
-            config.name,
-            needed / GIB,
-            config.arms.len(),
-            config.steps,
-            limit / GIB
-        )));
-    }
-    Ok(())
-}
-
-/// Memory available to new processes, where the OS reports it (Linux).
-fn available_memory() -> Option<u64> {
-    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = meminfo.lines().find(|line| line.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
-
-/// A flag set by Ctrl-C; a second Ctrl-C exits at once.
-pub fn interrupt_flag() -> Arc<AtomicBool> {
-    static FLAG: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
-    FLAG.get_or_init(|| {
-        let flag = Arc::new(AtomicBool::new(false));
-        let handler_flag = Arc::clone(&flag);
-        // If a handler cannot be installed the run simply cannot be interrupted
-        // gracefully; Ctrl-C still kills it and the staging directory stays hidden.
-        let _ = ctrlc::set_handler(move || {
-            if handler_flag.swap(true, Ordering::SeqCst) {
-                std::process::exit(i32::from(super::EXIT_INTERRUPTED));
-            }
-            eprintln!("\ninterrupt: stopping once the trials under way finish (Ctrl-C again to quit now)");
-        });
-        flag
-    })
-    .clone()
 }
 
 /// `attrition run`.

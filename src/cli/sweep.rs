@@ -14,8 +14,8 @@ use attrition::output::sweep::{self as sweep_output, SweepPoint};
 use attrition::output::{Staging, charts};
 use attrition::runner::{self, RunError, RunOptions};
 
+use super::guards::{check_memory, interrupt_flag};
 use super::progress::Progress;
-use super::run::{check_memory, interrupt_flag};
 use super::scenario::{apply_flags, parse_overrides};
 use super::{Failure, RunArgs};
 
@@ -103,7 +103,7 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
         scenario_file: args.scenario.display().to_string(),
         scenario_text: text.to_owned(),
         scenario: base,
-        threads: args.threads.filter(|&n| n > 0).unwrap_or_else(rayon::current_num_threads),
+        threads,
         started_at,
         elapsed_seconds: elapsed,
         agent_steps: points.iter().map(|(_, c)| c.agent_steps()).sum(),

@@ -13,7 +13,7 @@ pub use overrides::Override;
 use serde::Serialize;
 
 use crate::locate::toml_key;
-use crate::metrics::TrialMetric;
+use crate::metrics::{Frame, StepMetric, TrialMetric};
 use crate::rng::TruncatedNormal;
 pub use crate::scenario::OverheadAllocation;
 use crate::scenario::{
@@ -189,6 +189,26 @@ impl Config {
     /// Length of a trial in years.
     pub fn years(&self) -> f64 {
         f64::from(self.steps) * self.step_years()
+    }
+
+    /// The scenario's size and clock, as the metrics need them.
+    pub fn frame(&self) -> Frame {
+        Frame {
+            positions: self.positions(),
+            levels: self.levels.len(),
+            steps_per_year: self.steps_per_year,
+            steps: self.steps,
+        }
+    }
+
+    /// The step metrics this scenario observes, in column order.
+    pub fn step_metrics(&self) -> &'static [StepMetric] {
+        StepMetric::reported(self.dynamics.is_some())
+    }
+
+    /// The trial metrics this scenario reports, in column order.
+    pub fn trial_metrics(&self) -> &'static [TrialMetric] {
+        TrialMetric::reported(self.dynamics.is_some())
     }
 
     /// Agent-steps one full run performs: positions × steps × trials × arms.

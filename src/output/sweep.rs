@@ -4,7 +4,6 @@ use std::path::Path;
 
 use crate::config::Config;
 use crate::config::overrides::render_value;
-use crate::metrics::TrialMetric;
 use crate::runner::RunSummary;
 
 use super::tables::summary_fields;
@@ -48,7 +47,7 @@ pub fn write(
             })
             .collect();
         for (arm, summaries) in config.arms.iter().zip(&point.summary.arms) {
-            for &metric in TrialMetric::observed(config) {
+            for &metric in config.trial_metrics() {
                 let summary = &summaries[metric as usize];
                 let mut record = values.clone();
                 record.extend([arm.name.clone(), metric.name().to_owned(), metric.unit().to_owned()]);

@@ -61,7 +61,7 @@ impl TrialWriter {
     pub fn create(path: PathBuf, config: &Config) -> Result<Self, OutputError> {
         let mut writer = create(&path)?;
         let mut header = vec!["arm", "trial", "seed"];
-        let metrics = TrialMetric::observed(config);
+        let metrics = config.trial_metrics();
         header.extend(metrics.iter().map(|metric| metric.name()));
         writer.write_record(&header).map_err(csv_error(&path))?;
         let arm_names = config.arms.iter().map(|arm| arm.name.clone()).collect();
@@ -113,7 +113,7 @@ pub fn write_summary(path: &Path, config: &Config, run: &RunSummary) -> Result<(
     header.extend(SUMMARY_COLUMNS);
     writer.write_record(&header).map_err(csv_error(path))?;
     for (arm, summaries) in config.arms.iter().zip(&run.arms) {
-        for &metric in TrialMetric::observed(config) {
+        for &metric in config.trial_metrics() {
             let summary = &summaries[metric as usize];
             let mut record = vec![arm.name.clone(), metric.name().to_owned(), metric.unit().to_owned()];
             record.extend(summary_fields(summary));
@@ -136,7 +136,7 @@ pub fn write_comparison(path: &Path, config: &Config, run: &RunSummary) -> Resul
         let Some(comparisons) = comparisons else {
             continue;
         };
-        for &metric in TrialMetric::observed(config) {
+        for &metric in config.trial_metrics() {
             let comparison = &comparisons[metric as usize];
             let mut record =
                 vec![arm.name.clone(), baseline.clone(), metric.name().to_owned(), metric.unit().to_owned()];
