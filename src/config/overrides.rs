@@ -128,6 +128,18 @@ fn set(table: &mut Table, path: &[Segment], value: Value) -> Result<(), String> 
         }
         [Segment::Key(key), rest @ ..] => {
             let inner = table.entry(key.clone()).or_insert_with(|| Value::Table(Table::new()));
+            if inner.is_array() {
+                // `levels.1.positions` meant `levels[1].positions`.
+                let suggestion = match rest {
+                    [Segment::Key(index), field @ ..]
+                        if index.parse::<usize>().is_ok() && !field.is_empty() =>
+                    {
+                        format!("{key}[{index}].{}", render_path(field))
+                    }
+                    _ => format!("{key}[0].{}", render_path(rest)),
+                };
+                return Err(format!("{key} is a list: give the element's index, e.g. {suggestion}"));
+            }
             let inner = inner.as_table_mut().ok_or_else(|| format!("{key} is not a table"))?;
             set(inner, rest, value)
         }
@@ -159,6 +171,13 @@ mod tests {
         assert_eq!(edited["levels"][0]["positions"].as_integer(), Some(3));
         assert_eq!(edited["policy"]["competence"].as_str(), Some("peter"));
         assert!(apply(text, &[parse_set("levels[4].positions=1").unwrap()]).is_err());
+        let unindexed = apply(text, &[parse_set("levels.positions=3").unwrap()]).unwrap_err();
+        assert!(
+            unindexed.contains("levels is a list") && unindexed.contains("levels[0].positions"),
+            "{unindexed}"
+        );
+        let dotted = apply(text, &[parse_set("levels.0.positions=3").unwrap()]).unwrap_err();
+        assert!(dotted.ends_with("e.g. levels[0].positions"), "{dotted}");
     }
 
     #[test]
