@@ -13,7 +13,7 @@ use crate::mechanisms::engagement::{self, PressureWeights, Situation};
 use crate::mechanisms::performance::{self, effectiveness, engagement_factor, manager_multiplier};
 use crate::mechanisms::quits::{self, HazardWeights};
 use crate::mechanisms::{credit, growth, overhead};
-use crate::model::events::{EventKind, EventLog, Ranks, quintile_of};
+use crate::model::events::{EventKind, EventLog, Ranks};
 use crate::model::scratch::{LevelStats, Scratch, Spread};
 use crate::model::workforce::Workforce;
 use crate::numeric::{self, NormalTable};
@@ -145,13 +145,20 @@ impl Behaviour {
                     scratch.leavers.push(position);
                 }
             }
-            for &position in &scratch.leavers {
+            if scratch.leavers.is_empty() {
+                continue;
+            }
+            if log.is_on() {
+                Ranks::of_each(workforce, org, level, &scratch.leavers, &mut scratch.ranks);
+            } else {
+                let vacancies = workforce.open[level].len();
+                scratch.leaver_skill.find(&workforce.skill, org.level(level), vacancies, &scratch.leavers);
+            }
+            for (i, &position) in scratch.leavers.iter().enumerate() {
                 observed.quits += 1;
-                let ranks = log.is_on().then(|| Ranks::of(workforce, org, level, position));
-                let skill_quintile = ranks.map_or_else(
-                    || quintile_of(workforce, org, level, position, &workforce.skill),
-                    |ranks| ranks.skill,
-                );
+                let ranks = log.is_on().then(|| scratch.ranks.ranks(i));
+                let skill_quintile =
+                    ranks.map_or_else(|| scratch.leaver_skill.found()[i], |ranks| ranks.skill);
                 observed.regretted += u32::from(skill_quintile == 4);
                 observed.skill_lost += workforce.skill[position];
                 if log.is_on() {
@@ -225,16 +232,24 @@ impl Behaviour {
                 candidates.truncate(count);
             },
         );
+        let Scratch { candidates, picked: advancing, ranks, .. } = scratch;
+        advancing.clear();
         for &position in candidates.iter() {
             if uniform01(rng) < self.grade_probability {
                 workforce.grade[position] += 1;
                 workforce.advanced[position] = workforce.now;
                 self.lift(workforce, position);
                 observed.grades += 1;
-                if log.is_on() {
-                    let ranks = Ranks::of(workforce, org, level, position);
-                    log.record(workforce, step, EventKind::Grade, position, level, Some(ranks), None);
-                }
+                advancing.push(position);
+            }
+        }
+        // Logged afterwards, with the ranks of all found in one go: an advancement
+        // changes only the advancing person's grade, date and engagement, none of
+        // which a rank or another person's event reads.
+        if log.is_on() && !advancing.is_empty() {
+            Ranks::of_each(workforce, org, level, advancing, ranks);
+            for (i, &position) in advancing.iter().enumerate() {
+                log.record(workforce, step, EventKind::Grade, position, level, Some(ranks.ranks(i)), None);
             }
         }
     }

@@ -3,6 +3,8 @@
 //! survival analysis needs).
 
 use crate::mechanisms::quits::QuitReason;
+pub use crate::model::quintiles::Ranks;
+use crate::model::quintiles::{self, RankQuintiles};
 use crate::model::workforce::Workforce;
 use crate::org::Org;
 
@@ -72,15 +74,6 @@ pub struct Event {
     pub reason: Option<QuitReason>,
 }
 
-/// Where a person stands in their level: quintiles from 0 (bottom fifth) to 4 (top).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ranks {
-    /// By this step's performance.
-    pub performance: u8,
-    /// By skill.
-    pub skill: u8,
-}
-
 impl Ranks {
     /// The ranks of the holder of `position` on `level`.
     pub fn of(workforce: &Workforce, org: &Org, level: usize, position: usize) -> Self {
@@ -89,29 +82,35 @@ impl Ranks {
             skill: quintile_of(workforce, org, level, position, &workforce.skill),
         }
     }
+
+    /// The ranks of the holders of `positions`, all on `level`, as [`Ranks::of`]
+    /// gives each: afterwards, `by.performance.found()[i]` and `by.skill.found()[i]`
+    /// are those of `positions[i]`.
+    pub fn of_each(
+        workforce: &Workforce,
+        org: &Org,
+        level: usize,
+        positions: &[usize],
+        by: &mut RankQuintiles,
+    ) {
+        let vacancies = workforce.open[level].len();
+        by.performance.find(&workforce.performance, org.level(level), vacancies, positions);
+        by.skill.find(&workforce.skill, org.level(level), vacancies, positions);
+    }
 }
 
-/// The quintile by `column` of the holder of `position` within its level, from
-/// their mid-rank: `⌊5 · (below + 1/2) / holders⌋`, `below` counting the holders who
-/// stand strictly lower. The quintiles are as equal as the level's size allows and
-/// symmetric (in a level of four, one person in each of quintiles 0, 1, 3 and 4; a
-/// level of one is the middle). Exact, and O(level): only the rare positions that
-/// leave or move need it.
+/// The quintile by `column` of the holder of `position` within its level (see
+/// [`quintiles::quintile`]). Exact, and O(level): only the rare positions that
+/// leave or move need it; [`Ranks::of_each`] serves many at once.
 ///
-/// `column` must hold 0 at every vacant position, as skill and performance do: the
-/// count then runs over the whole level with no test of occupancy, and the
-/// vacancies' zeros are taken off afterwards.
+/// `column` must hold 0 at every vacant position, as skill and performance do.
 pub fn quintile_of(workforce: &Workforce, org: &Org, level: usize, position: usize, column: &[f64]) -> u8 {
-    let own = column[position];
     let positions = org.level(level);
     debug_assert!(
         positions.clone().all(|p| workforce.occupied[p] || column[p] == 0.0),
         "a vacant position holds a value"
     );
-    let holders = workforce.level_headcount(org, level);
-    let lower = column[positions.clone()].iter().filter(|&&value| value < own).count();
-    let below = lower - if own > 0.0 { positions.len() - holders } else { 0 };
-    ((10 * below + 5) / (2 * holders.max(1))).min(4) as u8
+    quintiles::quintile(&column[positions], workforce.open[level].len(), column[position])
 }
 
 /// Where a trial's events go, if anywhere.

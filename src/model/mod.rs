@@ -21,6 +21,7 @@
 
 pub mod behaviour;
 pub mod events;
+pub mod quintiles;
 pub mod scratch;
 pub mod workforce;
 
@@ -306,22 +307,26 @@ impl<'w, 'c> Trial<'w, 'c> {
             return;
         }
         let org = &self.world.org;
+        let mut scratch = std::mem::take(&mut self.workforce.scratch);
         for level in 0..org.levels() {
-            for position in org.level(level) {
-                if self.workforce.occupied[position] {
-                    let ranks = Ranks::of(self.workforce, org, level, position);
-                    self.log.record(
-                        self.workforce,
-                        self.step,
-                        EventKind::End,
-                        position,
-                        level,
-                        Some(ranks),
-                        None,
-                    );
-                }
+            let holders = &mut scratch.picked;
+            holders.clear();
+            holders.extend(org.level(level).filter(|&position| self.workforce.occupied[position]));
+            Ranks::of_each(self.workforce, org, level, holders, &mut scratch.ranks);
+            for (i, &position) in holders.iter().enumerate() {
+                let ranks = scratch.ranks.ranks(i);
+                self.log.record(
+                    self.workforce,
+                    self.step,
+                    EventKind::End,
+                    position,
+                    level,
+                    Some(ranks),
+                    None,
+                );
             }
         }
+        self.workforce.scratch = scratch;
     }
 
     /// Fills every vacancy, top-down, by promotion from the level below or, failing

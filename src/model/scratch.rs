@@ -1,6 +1,8 @@
 //! Working memory of the behavioural passes, kept across steps so a step
 //! allocates nothing, and the level statistics the passes share.
 
+use crate::model::quintiles::{Quintiles, RankQuintiles};
+
 /// Per-level statistics of the last work pass.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct LevelStats {
@@ -58,6 +60,13 @@ pub struct Scratch {
     pub(super) candidates: Vec<usize>,
     /// Per position, this step's engagement noise.
     pub(super) noise: Vec<f64>,
+    /// Positions whose ranks are wanted together (grade advancements, the end of a
+    /// trial), for the event log.
+    pub(super) picked: Vec<usize>,
+    /// The skill quintiles of a level's leavers, which decide regretted quits.
+    pub(super) leaver_skill: Quintiles,
+    /// Ranks of several holders of a level, for the event log.
+    pub(super) ranks: RankQuintiles,
     /// The clock (`Workforce::now`) when the last settle ran.
     pub(super) settled_at: f64,
     /// A skill a little below the last cut of the top IC decile (a guess for the next step).
