@@ -585,19 +585,30 @@ impl Behaviour {
         }
         scratch.overhead_cut = next_guess;
         // Without branches, as in `spread`. Ties at the cut are counted in the top
-        // only up to its size.
-        let (mut top_sum, mut top_count, mut rest_sum, mut rest_count) = (0.0, 0usize, 0.0, 0usize);
+        // only up to its size, in position order; without such ties (the rule, with
+        // continuous skills) whether a holder is in the top does not depend on who
+        // came before, and the loop carries nothing but its two sums.
+        let at_or_above =
+            occupied.iter().zip(skill).filter(|&(&occupied, &skill)| occupied & (skill >= cut)).count();
+        let (mut top_sum, mut top_count, mut rest_sum) = (0.0, 0usize, 0.0);
         let overhead = &workforce.overhead[level];
-        for ((&occupied, &skill), &overhead) in occupied.iter().zip(skill).zip(overhead) {
-            let in_top = occupied & (skill >= cut) & (top_count < top);
-            let in_rest = occupied & !in_top;
-            top_sum += if in_top { overhead } else { 0.0 };
-            rest_sum += if in_rest { overhead } else { 0.0 };
-            top_count += usize::from(in_top);
-            rest_count += usize::from(in_rest);
+        if at_or_above <= top {
+            for ((&occupied, &skill), &overhead) in occupied.iter().zip(skill).zip(overhead) {
+                let in_top = occupied & (skill >= cut);
+                top_sum += if in_top { overhead } else { 0.0 };
+                rest_sum += if occupied & !in_top { overhead } else { 0.0 };
+            }
+            top_count = at_or_above;
+        } else {
+            for ((&occupied, &skill), &overhead) in occupied.iter().zip(skill).zip(overhead) {
+                let in_top = occupied & (skill >= cut) & (top_count < top);
+                top_sum += if in_top { overhead } else { 0.0 };
+                rest_sum += if occupied & !in_top { overhead } else { 0.0 };
+                top_count += usize::from(in_top);
+            }
         }
         observed.overhead_top_decile = top_sum / top_count.max(1) as f64;
-        observed.overhead_rest = rest_sum / rest_count.max(1) as f64;
+        observed.overhead_rest = rest_sum / (n - top_count).max(1) as f64;
     }
 }
 
@@ -656,6 +667,49 @@ mod tests {
     use crate::config::parse;
     use crate::model::{Trial, World};
     use std::path::Path;
+
+    /// Ties at the top-decile cut: the top holds the first holders at the cut, in
+    /// position order, up to its size, and the rest hold the others.
+    #[test]
+    fn ties_at_the_top_decile_cut_fill_the_top_in_position_order() {
+        let text = include_str!("../../scenarios/tech_org.toml");
+        let config = parse(text, Path::new("tech_org.toml")).unwrap();
+        let world = World::new(&config);
+        let (org, behaviour) = (&world.org, world.behaviour.as_ref().unwrap());
+        let mut initial = Workforce::vacant(org);
+        world.draw_initial_workforce(9, &mut initial);
+        let mut workforce = Workforce::vacant(org);
+        let mut trial = Trial::start(&world, &config.arms[0], 9, &initial, &mut workforce, None);
+        for _ in 0..6 {
+            trial.step();
+        }
+        let workforce = &mut *trial.workforce;
+        let ics = org.level(org.levels() - 1);
+        let holders: Vec<usize> = ics.clone().filter(|&p| workforce.occupied[p]).collect();
+        let top = holders.len().div_ceil(10);
+        // Twice the decile's size share the highest skill, spread over the level.
+        let peak = holders.iter().map(|&p| workforce.skill[p]).fold(0.0, f64::max) + 0.5;
+        let tied: Vec<usize> = holders.iter().copied().step_by(holders.len() / (2 * top)).take(2 * top).collect();
+        for &p in &tied {
+            workforce.skill[p] = peak;
+        }
+        let in_top: Vec<usize> = tied[..top].to_vec();
+        let mean = |positions: &mut dyn Iterator<Item = usize>| {
+            let (mut sum, mut count) = (0.0, 0);
+            for p in positions {
+                sum += workforce.overhead[p];
+                count += 1;
+            }
+            sum / f64::from(count)
+        };
+        let expected_top = mean(&mut in_top.iter().copied());
+        let expected_rest = mean(&mut holders.iter().copied().filter(|p| !in_top.contains(p)));
+        let mut observed = Observed::default();
+        let mut scratch = Scratch::new(org.levels());
+        behaviour.observe_overhead(workforce, org, &mut scratch, &mut observed);
+        assert_eq!(observed.overhead_top_decile, expected_top);
+        assert_eq!(observed.overhead_rest, expected_rest);
+    }
 
     /// A quit's logged reason reads the situation of the step whose hazard the quit
     /// passed. Between that step's settle and the quit, the clock moves on and
