@@ -183,12 +183,12 @@ impl Config {
 
     /// Length of one step in years.
     pub fn step_years(&self) -> f64 {
-        1.0 / f64::from(self.steps_per_year)
+        self.frame().step_years()
     }
 
     /// Length of a trial in years.
     pub fn years(&self) -> f64 {
-        f64::from(self.steps) * self.step_years()
+        self.frame().years()
     }
 
     /// The scenario's size and clock, as the metrics need them.

@@ -689,7 +689,8 @@ mod tests {
         let top = holders.len().div_ceil(10);
         // Twice the decile's size share the highest skill, spread over the level.
         let peak = holders.iter().map(|&p| workforce.skill[p]).fold(0.0, f64::max) + 0.5;
-        let tied: Vec<usize> = holders.iter().copied().step_by(holders.len() / (2 * top)).take(2 * top).collect();
+        let tied: Vec<usize> =
+            holders.iter().copied().step_by(holders.len() / (2 * top)).take(2 * top).collect();
         for &p in &tied {
             workforce.skill[p] = peak;
         }
