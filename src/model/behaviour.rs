@@ -668,48 +668,59 @@ mod tests {
     use crate::model::{Trial, World};
     use std::path::Path;
 
+    /// Runs the first arm of `tech_org` for `steps` steps from the trial seed
+    /// `seed`, then hands `check` the world, its behaviour and the workforce.
+    fn after_tech_org_steps(
+        seed: u64,
+        steps: usize,
+        check: impl FnOnce(&World<'_>, &Behaviour, &mut Workforce),
+    ) {
+        let text = include_str!("../../scenarios/tech_org.toml");
+        let config = parse(text, Path::new("tech_org.toml")).unwrap();
+        let world = World::new(&config);
+        let mut initial = Workforce::vacant(&world.org);
+        world.draw_initial_workforce(seed, &mut initial);
+        let mut workforce = Workforce::vacant(&world.org);
+        let mut trial = Trial::start(&world, &config.arms[0], seed, &initial, &mut workforce, None);
+        for _ in 0..steps {
+            trial.step();
+        }
+        check(&world, world.behaviour.as_ref().unwrap(), &mut workforce);
+    }
+
     /// Ties at the top-decile cut: the top holds the first holders at the cut, in
     /// position order, up to its size, and the rest hold the others.
     #[test]
     fn ties_at_the_top_decile_cut_fill_the_top_in_position_order() {
-        let text = include_str!("../../scenarios/tech_org.toml");
-        let config = parse(text, Path::new("tech_org.toml")).unwrap();
-        let world = World::new(&config);
-        let (org, behaviour) = (&world.org, world.behaviour.as_ref().unwrap());
-        let mut initial = Workforce::vacant(org);
-        world.draw_initial_workforce(9, &mut initial);
-        let mut workforce = Workforce::vacant(org);
-        let mut trial = Trial::start(&world, &config.arms[0], 9, &initial, &mut workforce, None);
-        for _ in 0..6 {
-            trial.step();
-        }
-        let workforce = &mut *trial.workforce;
-        let ics = org.level(org.levels() - 1);
-        let holders: Vec<usize> = ics.clone().filter(|&p| workforce.occupied[p]).collect();
-        let top = holders.len().div_ceil(10);
-        // Twice the decile's size share the highest skill, spread over the level.
-        let peak = holders.iter().map(|&p| workforce.skill[p]).fold(0.0, f64::max) + 0.5;
-        let tied: Vec<usize> =
-            holders.iter().copied().step_by(holders.len() / (2 * top)).take(2 * top).collect();
-        for &p in &tied {
-            workforce.skill[p] = peak;
-        }
-        let in_top: Vec<usize> = tied[..top].to_vec();
-        let mean = |positions: &mut dyn Iterator<Item = usize>| {
-            let (mut sum, mut count) = (0.0, 0);
-            for p in positions {
-                sum += workforce.overhead[p];
-                count += 1;
+        after_tech_org_steps(9, 6, |world, behaviour, workforce| {
+            let org = &world.org;
+            let ics = org.level(org.levels() - 1);
+            let holders: Vec<usize> = ics.clone().filter(|&p| workforce.occupied[p]).collect();
+            let top = holders.len().div_ceil(10);
+            // Twice the decile's size share the highest skill, spread over the level.
+            let peak = holders.iter().map(|&p| workforce.skill[p]).fold(0.0, f64::max) + 0.5;
+            let tied: Vec<usize> =
+                holders.iter().copied().step_by(holders.len() / (2 * top)).take(2 * top).collect();
+            for &p in &tied {
+                workforce.skill[p] = peak;
             }
-            sum / f64::from(count)
-        };
-        let expected_top = mean(&mut in_top.iter().copied());
-        let expected_rest = mean(&mut holders.iter().copied().filter(|p| !in_top.contains(p)));
-        let mut observed = Observed::default();
-        let mut scratch = Scratch::new(org.levels());
-        behaviour.observe_overhead(workforce, org, &mut scratch, &mut observed);
-        assert_eq!(observed.overhead_top_decile, expected_top);
-        assert_eq!(observed.overhead_rest, expected_rest);
+            let in_top: Vec<usize> = tied[..top].to_vec();
+            let mean = |positions: &mut dyn Iterator<Item = usize>| {
+                let (mut sum, mut count) = (0.0, 0);
+                for p in positions {
+                    sum += workforce.overhead[p];
+                    count += 1;
+                }
+                sum / f64::from(count)
+            };
+            let expected_top = mean(&mut in_top.iter().copied());
+            let expected_rest = mean(&mut holders.iter().copied().filter(|p| !in_top.contains(p)));
+            let mut observed = Observed::default();
+            let mut scratch = Scratch::new(org.levels());
+            behaviour.observe_overhead(workforce, org, &mut scratch, &mut observed);
+            assert_eq!(observed.overhead_top_decile, expected_top);
+            assert_eq!(observed.overhead_rest, expected_rest);
+        });
     }
 
     /// A quit's logged reason reads the situation of the step whose hazard the quit
@@ -717,66 +728,48 @@ mod tests {
     /// retirements may empty the manager's chair; neither changes the reason.
     #[test]
     fn a_quit_reason_reads_the_settled_situation() {
-        let text = include_str!("../../scenarios/tech_org.toml");
-        let config = parse(text, Path::new("tech_org.toml")).unwrap();
-        let world = World::new(&config);
-        let (org, behaviour) = (&world.org, world.behaviour.as_ref().unwrap());
-        let mut initial = Workforce::vacant(org);
-        world.draw_initial_workforce(5, &mut initial);
-        let mut workforce = Workforce::vacant(org);
-        let mut trial = Trial::start(&world, &config.arms[0], 5, &initial, &mut workforce, None);
-        for _ in 0..24 {
-            trial.step();
-        }
-        let workforce = &mut *trial.workforce;
-        let scratch = std::mem::take(&mut workforce.scratch);
-        // An IC under an occupied manager whose effectiveness is far from that of
-        // an empty chair (0.5).
-        let ics = org.level(org.levels() - 1);
-        let report = ics
-            .clone()
-            .filter(|&p| workforce.occupied[p])
-            .find(|&p| {
-                let manager = org.manager(p).unwrap();
-                workforce.occupied[manager] && (workforce.effectiveness[manager] - 0.5).abs() > 0.05
-            })
-            .unwrap();
-        let manager = org.manager(report).unwrap();
-        let settled = behaviour.settled_situation(workforce, org, &scratch, report);
-        assert_eq!(settled.manager_effectiveness, workforce.effectiveness[manager]);
-        assert_eq!(settled.percentile, behaviour.normal.cdf(scratch.standing[report]));
+        after_tech_org_steps(5, 24, |world, behaviour, workforce| {
+            let org = &world.org;
+            let scratch = std::mem::take(&mut workforce.scratch);
+            // An IC under an occupied manager whose effectiveness is far from that of
+            // an empty chair (0.5).
+            let ics = org.level(org.levels() - 1);
+            let report = ics
+                .clone()
+                .filter(|&p| workforce.occupied[p])
+                .find(|&p| {
+                    let manager = org.manager(p).unwrap();
+                    workforce.occupied[manager] && (workforce.effectiveness[manager] - 0.5).abs() > 0.05
+                })
+                .unwrap();
+            let manager = org.manager(report).unwrap();
+            let settled = behaviour.settled_situation(workforce, org, &scratch, report);
+            assert_eq!(settled.manager_effectiveness, workforce.effectiveness[manager]);
+            assert_eq!(settled.percentile, behaviour.normal.cdf(scratch.standing[report]));
 
-        // The start of the next step: the clock moves and the manager retires.
-        workforce.now += 1.0;
-        workforce.vacate(manager, org.level_of(manager));
-        assert_eq!(behaviour.settled_situation(workforce, org, &scratch, report), settled);
-        let seen_now = effectiveness_seen(&workforce.occupied, &workforce.effectiveness, Some(manager));
-        assert_ne!(seen_now, settled.manager_effectiveness, "the chair is empty now");
+            // The start of the next step: the clock moves and the manager retires.
+            workforce.now += 1.0;
+            workforce.vacate(manager, org.level_of(manager));
+            assert_eq!(behaviour.settled_situation(workforce, org, &scratch, report), settled);
+            let seen_now = effectiveness_seen(&workforce.occupied, &workforce.effectiveness, Some(manager));
+            assert_ne!(seen_now, settled.manager_effectiveness, "the chair is empty now");
+        });
     }
 
     /// Last step's cut only speeds up finding the top decile: any guess, too high,
     /// too low or absurd, gives the same shares.
     #[test]
     fn the_top_decile_does_not_depend_on_the_guessed_cut() {
-        let text = include_str!("../../scenarios/tech_org.toml");
-        let config = parse(text, Path::new("tech_org.toml")).unwrap();
-        let world = World::new(&config);
-        let behaviour = world.behaviour.as_ref().unwrap();
-        let mut initial = Workforce::vacant(&world.org);
-        world.draw_initial_workforce(3, &mut initial);
-        let mut workforce = Workforce::vacant(&world.org);
-        let mut trial = Trial::start(&world, &config.arms[0], 3, &initial, &mut workforce, None);
-        for _ in 0..12 {
-            trial.step();
-        }
-        let mut reference = None;
-        for guess in [f64::NEG_INFINITY, 0.0, 5.0, 7.5, 9.9, f64::INFINITY] {
-            let mut scratch = Scratch { overhead_cut: guess, ..Scratch::new(world.org.levels()) };
-            let mut observed = Observed::default();
-            behaviour.observe_overhead(trial.workforce, &world.org, &mut scratch, &mut observed);
-            let shares = (observed.overhead_top_decile, observed.overhead_rest);
-            assert!(shares.0 > shares.1, "competence-weighted overhead loads the top: {shares:?}");
-            assert_eq!(*reference.get_or_insert(shares), shares, "guess {guess}");
-        }
+        after_tech_org_steps(3, 12, |world, behaviour, workforce| {
+            let mut reference = None;
+            for guess in [f64::NEG_INFINITY, 0.0, 5.0, 7.5, 9.9, f64::INFINITY] {
+                let mut scratch = Scratch { overhead_cut: guess, ..Scratch::new(world.org.levels()) };
+                let mut observed = Observed::default();
+                behaviour.observe_overhead(workforce, &world.org, &mut scratch, &mut observed);
+                let shares = (observed.overhead_top_decile, observed.overhead_rest);
+                assert!(shares.0 > shares.1, "competence-weighted overhead loads the top: {shares:?}");
+                assert_eq!(*reference.get_or_insert(shares), shares, "guess {guess}");
+            }
+        });
     }
 }
