@@ -74,13 +74,6 @@ pub struct BenchArgs {
     set: Vec<String>,
 }
 
-impl BenchArgs {
-    /// The `--threads` asked for, if any.
-    pub fn threads(&self) -> Option<usize> {
-        self.threads
-    }
-}
-
 /// Runs the workloads and reports their throughput.
 pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
     if args.scenario.is_none() && args.workload.is_none() {

@@ -26,13 +26,6 @@ pub struct CheckArgs {
     junit: Option<PathBuf>,
 }
 
-impl CheckArgs {
-    /// The `--threads` asked for, if any.
-    pub fn threads(&self) -> Option<usize> {
-        self.run.threads
-    }
-}
-
 /// Runs the scenario, tests every statement, and fails (exit 1) if any does not hold.
 pub fn check(args: &CheckArgs) -> Result<(), Failure> {
     let started = Instant::now();

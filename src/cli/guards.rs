@@ -1,5 +1,5 @@
-//! What guards a run, before it starts and while it runs: the memory limit and
-//! Ctrl-C. Shared by single runs and sweeps.
+//! What guards a run, before it starts and while it runs: the memory limit, the
+//! thread count and Ctrl-C. Shared by single runs and sweeps.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -61,4 +61,21 @@ pub fn interrupt_flag() -> Arc<AtomicBool> {
         flag
     })
     .clone()
+}
+
+/// Sizes rayon's global pool to `--threads`. The simulation runs on a pool of its
+/// own of that size, but charts and checksums run on the global one, which would
+/// otherwise take every core: `--threads` bounds the whole run, as a shared machine
+/// or a CI job expects. No flag (or 0) leaves rayon's default. Called after the
+/// memory check, which may refuse a large `--threads` before any thread starts.
+pub fn bound_threads(threads: Option<usize>) -> Result<(), Failure> {
+    let Some(threads) = threads.filter(|&n| n > 0) else {
+        return Ok(());
+    };
+    match rayon::ThreadPoolBuilder::new().num_threads(threads).build_global() {
+        Ok(()) => Ok(()),
+        // Sized already, by an earlier run in this process.
+        Err(_) if rayon::current_num_threads() == threads => Ok(()),
+        Err(error) => Err(Failure::failed(anyhow!("could not start {threads} threads: {error}"))),
+    }
 }

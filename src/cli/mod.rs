@@ -121,12 +121,12 @@ impl RunArgs {
 /// Parses the command line and runs the subcommand.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let outcome = bound_threads(cli.command.threads()).and_then(|()| match cli.command {
+    let outcome = match cli.command {
         Command::Run(args) => run::run(&args),
         Command::Check(args) => check::check(&args),
         Command::Bench(args) => bench::bench(&args),
         Command::Validate(args) => validate::validate(&args),
-    });
+    };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
@@ -135,32 +135,6 @@ pub fn main() -> ExitCode {
             ExitCode::from(failure.code)
         }
     }
-}
-
-impl Command {
-    /// The `--threads` asked for, if any.
-    fn threads(&self) -> Option<usize> {
-        match self {
-            Command::Run(args) => args.threads,
-            Command::Check(args) => args.threads(),
-            Command::Bench(args) => args.threads(),
-            Command::Validate(_) => None,
-        }
-    }
-}
-
-/// Sizes rayon's global pool to `--threads`. The simulation runs on a pool of its
-/// own of that size, but charts and checksums run on the global one, which would
-/// otherwise take every core: `--threads` bounds the whole run, as a shared machine
-/// or a CI job expects. No flag (or 0) leaves rayon's default.
-fn bound_threads(threads: Option<usize>) -> Result<(), Failure> {
-    let Some(threads) = threads.filter(|&n| n > 0) else {
-        return Ok(());
-    };
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build_global()
-        .map_err(|error| Failure::failed(anyhow::anyhow!("could not start {threads} threads: {error}")))
 }
 
 /// An error with the exit code it maps to.

@@ -12,7 +12,7 @@ use attrition::output::manifest::{self, RunRecord};
 use attrition::output::tables::{self, EventWriter, TrialWriter};
 use attrition::runner::{self, RunError, RunOptions, RunSummary};
 
-use super::guards::{check_memory, interrupt_flag};
+use super::guards::{bound_threads, check_memory, interrupt_flag};
 use super::progress::Progress;
 use super::scenario::load_config;
 use super::{Failure, RunArgs};
@@ -60,6 +60,7 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
     // 0, like no flag, means rayon's default.
     let threads_used = threads.filter(|&n| n > 0).unwrap_or_else(rayon::current_num_threads);
     check_memory(config, threads_used, max_memory)?;
+    bound_threads(threads)?;
     let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let started = Instant::now();
     let staging = Staging::begin(&out.join(&config.name), force).map_err(Failure::failed)?;

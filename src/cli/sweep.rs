@@ -14,7 +14,7 @@ use attrition::output::sweep::{self as sweep_output, SweepPoint};
 use attrition::output::{Staging, charts};
 use attrition::runner::{self, RunError, RunOptions};
 
-use super::guards::{check_memory, interrupt_flag};
+use super::guards::{bound_threads, check_memory, interrupt_flag};
 use super::progress::Progress;
 use super::scenario::{apply_flags, parse_overrides};
 use super::{Failure, RunArgs};
@@ -59,6 +59,7 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
         check_memory(&config, threads, args.max_memory)?;
         points.push((assignment.clone(), config));
     }
+    bound_threads(args.threads)?;
     // The manifest records the sweep that ran, from the file or the command line.
     let mut base = base.clone();
     base.sweep = axes.clone();
