@@ -148,20 +148,20 @@ impl Behaviour {
             if scratch.leavers.is_empty() {
                 continue;
             }
+            // The skill quintile decides a regretted quit; the event log also wants
+            // the performance quintile.
             if log.is_on() {
                 Ranks::of_each(workforce, org, level, &scratch.leavers, &mut scratch.ranks);
             } else {
                 let vacancies = workforce.open[level].len();
-                scratch.leaver_skill.find(&workforce.skill, org.level(level), vacancies, &scratch.leavers);
+                scratch.ranks.skill.find(&workforce.skill, org.level(level), vacancies, &scratch.leavers);
             }
             for (i, &position) in scratch.leavers.iter().enumerate() {
                 observed.quits += 1;
-                let ranks = log.is_on().then(|| scratch.ranks.ranks(i));
-                let skill_quintile =
-                    ranks.map_or_else(|| scratch.leaver_skill.found()[i], |ranks| ranks.skill);
-                observed.regretted += u32::from(skill_quintile == 4);
+                observed.regretted += u32::from(scratch.ranks.skill.found()[i] == 4);
                 observed.skill_lost += workforce.skill[position];
                 if log.is_on() {
+                    let ranks = Some(scratch.ranks.ranks(i));
                     let situation = self.settled_situation(workforce, org, scratch, position);
                     let pressures = self.pressure_weights.of(&situation);
                     let z = scratch.standing[position];

@@ -1,7 +1,7 @@
 //! Working memory of the behavioural passes, kept across steps so a step
 //! allocates nothing, and the level statistics the passes share.
 
-use crate::model::quintiles::{Quintiles, RankQuintiles};
+use crate::model::quintiles::RankQuintiles;
 
 /// Per-level statistics of the last work pass.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -63,9 +63,8 @@ pub struct Scratch {
     /// Positions whose ranks are wanted together (grade advancements, the end of a
     /// trial), for the event log.
     pub(super) picked: Vec<usize>,
-    /// The skill quintiles of a level's leavers, which decide regretted quits.
-    pub(super) leaver_skill: Quintiles,
-    /// Ranks of several holders of a level, for the event log.
+    /// Quintiles of several holders of a level: a level's leavers by skill (which
+    /// decides a regretted quit), and for the event log by performance too.
     pub(super) ranks: RankQuintiles,
     /// The clock (`Workforce::now`) when the last settle ran.
     pub(super) settled_at: f64,
