@@ -584,28 +584,30 @@ impl Behaviour {
             }
         }
         scratch.overhead_cut = next_guess;
-        // Without branches, as in `spread`. Ties at the cut are counted in the top
-        // only up to its size, in position order; without such ties (the rule, with
-        // continuous skills) whether a holder is in the top does not depend on who
-        // came before, and the loop carries nothing but its two sums.
+        // Without branches, as in `spread`. The top is the first `top` holders at or
+        // above the cut, in position order: only ties at the cut can make more than
+        // `top` of them (rare, with continuous skills), and then the position past
+        // which they fall to the rest is found first, so the pass carries nothing but
+        // its two sums.
         let at_or_above =
             occupied.iter().zip(skill).filter(|&(&occupied, &skill)| occupied & (skill >= cut)).count();
-        let (mut top_sum, mut top_count, mut rest_sum) = (0.0, 0usize, 0.0);
-        let overhead = &workforce.overhead[level];
-        if at_or_above <= top {
-            for ((&occupied, &skill), &overhead) in occupied.iter().zip(skill).zip(overhead) {
-                let in_top = occupied & (skill >= cut);
-                top_sum += if in_top { overhead } else { 0.0 };
-                rest_sum += if occupied & !in_top { overhead } else { 0.0 };
-            }
-            top_count = at_or_above;
+        let end = if at_or_above <= top {
+            level.len()
         } else {
-            for ((&occupied, &skill), &overhead) in occupied.iter().zip(skill).zip(overhead) {
-                let in_top = occupied & (skill >= cut) & (top_count < top);
-                top_sum += if in_top { overhead } else { 0.0 };
-                rest_sum += if occupied & !in_top { overhead } else { 0.0 };
-                top_count += usize::from(in_top);
-            }
+            let mut counted = 0;
+            let last = occupied.iter().zip(skill).position(|(&occupied, &skill)| {
+                counted += usize::from(occupied & (skill >= cut));
+                counted == top
+            });
+            last.map_or(level.len(), |last| last + 1)
+        };
+        let top_count = at_or_above.min(top);
+        let (mut top_sum, mut rest_sum) = (0.0, 0.0);
+        let overhead = &workforce.overhead[level];
+        for (i, ((&occupied, &skill), &overhead)) in occupied.iter().zip(skill).zip(overhead).enumerate() {
+            let in_top = occupied & (skill >= cut) & (i < end);
+            top_sum += if in_top { overhead } else { 0.0 };
+            rest_sum += if occupied & !in_top { overhead } else { 0.0 };
         }
         observed.overhead_top_decile = top_sum / top_count.max(1) as f64;
         observed.overhead_rest = rest_sum / (n - top_count).max(1) as f64;
