@@ -246,11 +246,12 @@ pub fn run(
 
     let mut arm_totals: Vec<Vec<Accumulator>> = (0..arms).map(|_| trial_accumulators(config)).collect();
     // Every ordered pair of arms, every trial metric: a few hundred accumulators.
+    let frame = config.frame();
     let differences = || -> Vec<PairedDifference> {
         TrialMetric::ALL
             .iter()
             .map(|metric| {
-                let (max_abs, resolution) = metric.accuracy(&config.frame());
+                let (max_abs, resolution) = metric.accuracy(&frame);
                 PairedDifference::new(2.0 * max_abs, resolution)
             })
             .collect()
@@ -446,6 +447,7 @@ fn run_chunk(
     keep_events: bool,
 ) -> Result<Vec<TrialOutcome>, RunError> {
     let config = world.config;
+    let frame = config.frame();
     let ThreadSlot { initial, workforce, series_buffers, series } = slot;
     let mut outcomes: Vec<TrialOutcome> = trials
         .clone()
@@ -472,7 +474,7 @@ fn run_chunk(
             let mut events = keep_events.then(Vec::new);
             let row = guard(outcome, || {
                 run_arm(world, arm, outcome.seed, initial, workforce, buffer, events.as_mut());
-                crate::metrics::summarise_trial(&config.frame(), buffer)
+                crate::metrics::summarise_trial(&frame, buffer)
             })?;
             outcome.arms.push(row);
             outcome.events.extend(events);
@@ -510,11 +512,12 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 fn empty_series(config: &Config) -> Vec<Accumulator> {
+    let frame = config.frame();
     let per_step: Vec<Accumulator> = config
         .step_metrics()
         .iter()
         .map(|metric| {
-            let (max_abs, resolution) = metric.accuracy(&config.frame());
+            let (max_abs, resolution) = metric.accuracy(&frame);
             Accumulator::new(max_abs, resolution)
         })
         .collect();
@@ -523,10 +526,11 @@ fn empty_series(config: &Config) -> Vec<Accumulator> {
 }
 
 fn trial_accumulators(config: &Config) -> Vec<Accumulator> {
+    let frame = config.frame();
     TrialMetric::ALL
         .iter()
         .map(|metric| {
-            let (max_abs, resolution) = metric.accuracy(&config.frame());
+            let (max_abs, resolution) = metric.accuracy(&frame);
             Accumulator::new(max_abs, resolution)
         })
         .collect()
