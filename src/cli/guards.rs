@@ -66,16 +66,15 @@ pub fn interrupt_flag() -> Arc<AtomicBool> {
 /// Sizes rayon's global pool to `--threads`. The simulation runs on a pool of its
 /// own of that size, but charts and checksums run on the global one, which would
 /// otherwise take every core: `--threads` bounds the whole run, as a shared machine
-/// or a CI job expects. No flag (or 0) leaves rayon's default. Called after the
-/// memory check, which may refuse a large `--threads` before any thread starts.
+/// or a CI job expects. No flag (or 0) leaves rayon's default. Called once per
+/// process (a run, a check or a sweep), after the memory check, which may refuse a
+/// large `--threads` before any thread starts.
 pub fn bound_threads(threads: Option<usize>) -> Result<(), Failure> {
     let Some(threads) = threads.filter(|&n| n > 0) else {
         return Ok(());
     };
-    match rayon::ThreadPoolBuilder::new().num_threads(threads).build_global() {
-        Ok(()) => Ok(()),
-        // Sized already, by an earlier run in this process.
-        Err(_) if rayon::current_num_threads() == threads => Ok(()),
-        Err(error) => Err(Failure::failed(anyhow!("could not start {threads} threads: {error}"))),
-    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .map_err(|error| Failure::failed(anyhow!("could not start {threads} threads: {error}")))
 }
