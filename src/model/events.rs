@@ -454,6 +454,69 @@ mod tests {
         }
     }
 
+    /// With measurement starting at step `s0 > 0` (a burn-in), nothing before it is
+    /// logged, the snapshot is of the state at the end of `s0` with times counted
+    /// from it, every spell still opens and closes once, and a promotion's year
+    /// before may reach back before `s0`.
+    #[test]
+    fn measurement_can_start_after_a_burn_in() {
+        use crate::model::{Trial, World};
+        use std::collections::BTreeMap;
+        let text = include_str!("../../scenarios/tech_org.toml");
+        let config = crate::config::parse(text, std::path::Path::new("tech_org.toml")).unwrap();
+        let mut world = World::new(&config);
+        let s0 = 6;
+        world.measurement_start = s0;
+        let org = &world.org;
+        let mut initial = Workforce::vacant(org);
+        world.draw_initial_workforce(5, &mut initial);
+        let mut workforce = Workforce::vacant(org);
+        let mut events = Vec::new();
+        let steps = 30;
+        let (mut quits, mut at_s0) = (0, Vec::new());
+        {
+            let mut trial =
+                Trial::start(&world, &config.arms[0], 5, &initial, &mut workforce, Some(&mut events));
+            for step in 1..=steps {
+                let row = trial.step();
+                if step > s0 {
+                    quits += row[crate::metrics::StepMetric::VoluntaryQuits as usize] as usize;
+                }
+                if step == s0 {
+                    let w = &trial.workforce;
+                    at_s0 =
+                        (0..org.positions()).filter(|&p| w.occupied[p]).map(|p| w.id[p] as usize).collect();
+                }
+            }
+            trial.finish();
+        }
+        let starts: Vec<&Event> = events.iter().filter(|e| e.kind == EventKind::Start).collect();
+        assert_eq!(starts.len(), org.positions(), "one snapshot row per position");
+        let ids: Vec<usize> = starts.iter().map(|e| e.employee as usize).collect();
+        assert_eq!(ids, at_s0, "the snapshot is of the workforce at the end of step s0");
+        assert!(starts.iter().all(|e| e.step == 0 && e.entry_step == 0));
+        assert!(events.iter().all(|e| e.step <= steps - s0), "times count from s0");
+        let logged_quits = events.iter().filter(|e| e.kind == EventKind::Quit).count();
+        assert_eq!(logged_quits, quits, "exactly the quits after s0 are logged");
+        let mut spells = BTreeMap::<u64, Vec<EventKind>>::new();
+        for event in &events {
+            spells.entry(event.employee).or_default().push(event.kind);
+        }
+        for (id, kinds) in &spells {
+            assert!(matches!(kinds[0], EventKind::Start | EventKind::Hire), "{id}: {kinds:?}");
+            assert!(kinds.last().unwrap().closes_spell(), "{id}: {kinds:?}");
+            assert_eq!(kinds.iter().filter(|k| k.closes_spell()).count(), 1, "{id}: {kinds:?}");
+            let entries = kinds.iter().filter(|k| matches!(k, EventKind::Start | EventKind::Hire)).count();
+            assert_eq!(entries, 1, "{id}: {kinds:?}");
+        }
+        // 12 steps before a promotion at measured step 1..6 reach back before s0.
+        let year = config.steps_per_year;
+        let early = events
+            .iter()
+            .filter(|e| e.kind == EventKind::Promotion && e.step + s0 >= year && e.step + s0 < year + s0);
+        assert!(early.clone().count() > 0 && early.clone().all(|e| e.team_output.before.is_some()));
+    }
+
     /// Vacancies (zeros, off the open list) do not count, whatever the holder's
     /// value: the same quintiles as counting the holders alone.
     #[test]

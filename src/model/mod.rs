@@ -50,6 +50,9 @@ pub struct World<'c> {
     /// `responsibility / (max skill · Σ responsibility · positions)` per level, times 100,
     /// so the efficiency is one weighted sum.
     efficiency_weights: Vec<f64>,
+    /// See [`World::measurement_start`]: 0, the initial state, until a burn-in
+    /// sets it (the one place it is decided).
+    measurement_start: u32,
 }
 
 impl<'c> World<'c> {
@@ -72,6 +75,7 @@ impl<'c> World<'c> {
             recruitment: Recruitment::new(config),
             behaviour: Behaviour::new(config),
             efficiency_weights,
+            measurement_start: 0,
         }
     }
 
@@ -93,9 +97,9 @@ impl<'c> World<'c> {
 
     /// The step at whose end measurement starts (`s0`): the event log records
     /// nothing before it, takes its snapshot of the workforce then, and reports
-    /// times from it. 0, the initial state, until a burn-in sets it.
+    /// times from it.
     pub fn measurement_start(&self) -> u32 {
-        0
+        self.measurement_start
     }
 
     /// Steps per simulated year, the clock's unit conversion.
