@@ -32,7 +32,8 @@ pub struct TrialOutcome {
     pub seed: u64,
     /// One summary row per arm.
     pub arms: Vec<TrialRow>,
-    /// Per arm, its events, when the run keeps an event log (else empty).
+    /// Per arm, its events, when the run keeps an event log (else empty); an arm
+    /// or trial the log's [`EventSelection`] leaves out has none.
     pub events: Vec<Vec<Event>>,
 }
 
@@ -128,12 +129,37 @@ pub enum RunError {
 }
 
 /// How to run.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     /// Worker threads; `None` lets rayon decide (all cores, or `RAYON_NUM_THREADS`).
     pub threads: Option<usize>,
-    /// Keep every trial's event log in its [`TrialOutcome`].
-    pub events: bool,
+    /// Keep the event log of the trials and arms selected in their
+    /// [`TrialOutcome`]; `None` keeps none.
+    pub events: Option<EventSelection>,
+}
+
+/// Which trials and arms keep an event log. The others run exactly as they would
+/// with it (the log draws no random numbers), but skip the work of describing
+/// their events.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventSelection {
+    /// Only the first this many trials; `None` for every trial.
+    pub first_trials: Option<u64>,
+    /// Only these arms, by index; `None` for every arm.
+    pub arms: Option<Vec<usize>>,
+}
+
+impl EventSelection {
+    /// Every trial and arm.
+    pub fn all() -> Self {
+        Self::default()
+    }
+
+    /// Whether arm `arm` of trial `trial` keeps its events.
+    pub fn keeps(&self, trial: u64, arm: usize) -> bool {
+        self.first_trials.is_none_or(|n| trial < n)
+            && self.arms.as_ref().is_none_or(|arms| arms.contains(&arm))
+    }
 }
 
 /// Most trials one work item runs. Their time series are folded into the
@@ -276,8 +302,8 @@ pub fn run(
     pool.in_place_scope(|scope| {
         for _ in 0..pool.current_num_threads() {
             let sender = sender.clone();
-            let (next, halt, handover, slots, world, new_slot) =
-                (&next, &halt, &handover, &slots, &world, &new_slot);
+            let (next, halt, handover, slots, world, new_slot, events) =
+                (&next, &halt, &handover, &slots, &world, &new_slot, options.events.as_ref());
             scope.spawn(move |_| {
                 let halted = || stop.load(Ordering::Relaxed) || halt.load(Ordering::Relaxed);
                 while !halted() {
@@ -297,7 +323,7 @@ pub fn run(
                         let slot = &slots[rayon::current_thread_index().unwrap_or(0)];
                         let mut slot = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                         let slot = slot.get_or_insert_with(new_slot);
-                        run_chunk(world, trials.clone(), slot, options.events)
+                        run_chunk(world, trials.clone(), slot, events)
                     }))
                     .unwrap_or_else(|payload| {
                         Err(RunError::ChunkPanicked {
@@ -444,7 +470,7 @@ fn run_chunk(
     world: &World<'_>,
     trials: std::ops::Range<u64>,
     slot: &mut ThreadSlot,
-    keep_events: bool,
+    keep_events: Option<&EventSelection>,
 ) -> Result<Vec<TrialOutcome>, RunError> {
     let config = world.config;
     let frame = config.frame();
@@ -471,13 +497,17 @@ fn run_chunk(
         for ((outcome, initial), buffer) in
             outcomes.iter_mut().zip(initial.iter()).zip(series_buffers.iter_mut())
         {
-            let mut events = keep_events.then(Vec::new);
+            let mut events =
+                keep_events.filter(|selection| selection.keeps(outcome.trial, arm_index)).map(|_| Vec::new());
             let row = guard(outcome, || {
                 run_arm(world, arm, outcome.seed, initial, workforce, buffer, events.as_mut());
                 crate::metrics::summarise_trial(&frame, buffer)
             })?;
             outcome.arms.push(row);
-            outcome.events.extend(events);
+            if keep_events.is_some() {
+                // One list per arm, empty for an arm left out, so lists stay in arm order.
+                outcome.events.push(events.unwrap_or_default());
+            }
         }
         let buffers = &series_buffers[..outcomes.len()];
         for step in 0..=config.steps as usize {
@@ -552,7 +582,7 @@ mod tests {
         let stop = AtomicBool::new(false);
         let summary = run(
             config,
-            RunOptions { threads: Some(threads), events: false },
+            RunOptions { threads: Some(threads), events: None },
             &stop,
             |batch| {
                 rows.extend_from_slice(batch);
@@ -570,7 +600,7 @@ mod tests {
         stop: &AtomicBool,
         sink: impl FnMut(&[TrialOutcome]) -> Result<(), String>,
     ) -> Result<RunSummary, RunError> {
-        run(config, RunOptions { threads: Some(2), events: false }, stop, sink, |_, _| {})
+        run(config, RunOptions { threads: Some(2), events: None }, stop, sink, |_, _| {})
     }
 
     #[test]

@@ -271,7 +271,8 @@ fn a_run_too_big_for_memory_is_refused_up_front() {
 
 /// The header of `events.csv`.
 const EVENT_HEADER: &str = "arm,trial,step,year,event,employee,level,level_name,grade,tenure,time_in_role,age,skill,leadership,\
-                            engagement,performance_quintile,skill_quintile,reason";
+                            engagement,performance_quintile,skill_quintile,reason,position,team,manager,entry_step,\
+                            entry_year,entry_tenure,censored,performance,team_output_before,team_output_after";
 /// The reasons a quit can be logged with.
 const QUIT_REASONS: [&str; 8] =
     ["overhead", "credit", "manager", "misfit", "blocked_growth", "market_pull", "push", "baseline"];
@@ -349,7 +350,7 @@ fn events_csv_is_written_only_with_the_flag_and_logs_every_kind_of_event() {
     let mut kinds = std::collections::BTreeMap::<&str, usize>::new();
     let mut ends = std::collections::BTreeMap::<(&str, &str), usize>::new();
     for row in &rows {
-        assert_eq!(row.len(), 18, "{row:?}");
+        assert_eq!(row.len(), 28, "{row:?}");
         *kinds.entry(&row[event]).or_default() += 1;
         if &row[event] == "quit" {
             assert!(QUIT_REASONS.contains(&&row[reason]), "a quit without a known reason: {row:?}");
@@ -361,7 +362,7 @@ fn events_csv_is_written_only_with_the_flag_and_logs_every_kind_of_event() {
             *ends.entry((&row[arm], &row[trial])).or_default() += 1;
         }
     }
-    for kind in ["hire", "promotion", "quit", "end"] {
+    for kind in ["start", "hire", "promotion", "quit", "end"] {
         assert!(kinds.get(kind).copied().unwrap_or(0) > 0, "no {kind} events: {kinds:?}");
     }
     // Everyone still employed is logged at the end of each of 6 arms x 4 trials, and
@@ -379,6 +380,161 @@ fn events_csv_is_written_only_with_the_flag_and_logs_every_kind_of_event() {
             "{file} changes with --events"
         );
     }
+}
+
+/// The rows of an event log, plain or gzip-compressed, as maps from column to value.
+fn read_events(path: &std::path::Path) -> Vec<std::collections::HashMap<String, String>> {
+    let file = fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let reader: Box<dyn std::io::Read> = if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
+    let mut reader = csv::Reader::from_reader(reader);
+    let header: Vec<String> = reader.headers().unwrap().iter().map(str::to_owned).collect();
+    reader
+        .records()
+        .map(|row| header.iter().cloned().zip(row.unwrap().iter().map(str::to_owned)).collect())
+        .collect()
+}
+
+/// Survival analysis from the event log alone: every employment spell has exactly
+/// one entry row (`start` for the people employed at the start, `hire` after),
+/// first, and one closing row (an exit, or `end` when censored), last, with the
+/// spell's entry time on every row and the censoring flag on the closing one. The
+/// Kaplan–Meier survival of the initial top fifth by skill, estimated from those
+/// spells, is each trial's `top_quintile_retained`.
+#[test]
+fn every_spell_is_entered_and_closed_once_and_kaplan_meier_gives_top_quintile_retained() {
+    use std::collections::BTreeMap;
+    let dir = WorkDir::new("spells");
+    let results = run_tech_org(&dir, "output", &["--events-gzip", "--set", "simulation.steps=36"]);
+    let rows = read_events(&results.join("events.csv.gz"));
+    let mut spells = BTreeMap::<(String, u32, u64), Vec<&std::collections::HashMap<String, String>>>::new();
+    for row in &rows {
+        let key = (row["arm"].clone(), row["trial"].parse().unwrap(), row["employee"].parse().unwrap());
+        spells.entry(key).or_default().push(row);
+    }
+    let entry_kinds = ["start", "hire"];
+    let closing_kinds = ["quit", "dismissal", "retirement", "end"];
+    for (key, spell) in &spells {
+        let kinds: Vec<&str> = spell.iter().map(|row| row["event"].as_str()).collect();
+        let entries = kinds.iter().filter(|k| entry_kinds.contains(k)).count();
+        let closings = kinds.iter().filter(|k| closing_kinds.contains(k)).count();
+        assert!(entries == 1 && entry_kinds.contains(&kinds[0]), "{key:?}: {kinds:?}");
+        assert!(closings == 1 && closing_kinds.contains(kinds.last().unwrap()), "{key:?}: {kinds:?}");
+        let first = spell[0];
+        for row in spell {
+            assert_eq!(row["entry_step"], first["step"], "{key:?}: the entry time is the entry row's step");
+            assert_eq!(row["entry_tenure"], first["tenure"], "{key:?}");
+            let censored = match row["event"].as_str() {
+                "end" => "1",
+                "quit" | "dismissal" | "retirement" => "0",
+                _ => "",
+            };
+            assert_eq!(row["censored"], censored, "{key:?}: {row:?}");
+        }
+        if first["event"] == "start" {
+            assert_eq!(first["step"], "0", "{key:?}: the snapshot is of the start");
+        } else {
+            assert_eq!(first["entry_tenure"], "0", "{key:?}: a hire enters with no tenure");
+        }
+    }
+
+    let (header, trial_rows) = read_csv(&results.join("trials.csv"));
+    let column = |name: &str| header.iter().position(|c| c == name).unwrap();
+    let (arm_column, trial_column, retained_column) =
+        (column("arm"), column("trial"), column("top_quintile_retained"));
+    let mut some_left = false;
+    for trial_row in &trial_rows {
+        let (arm, trial) = (&trial_row[arm_column], trial_row[trial_column].parse::<u32>().unwrap());
+        // The initial top fifth: the most skilled fifth (rounded up) of the people
+        // employed at the start, ties to the lower id.
+        let mut cohort: Vec<(f64, u64)> = spells
+            .iter()
+            .filter(|((a, t, _), spell)| a == arm && *t == trial && spell[0]["event"] == "start")
+            .map(|((_, _, id), spell)| (spell[0]["skill"].parse().unwrap(), *id))
+            .collect();
+        assert_eq!(cohort.len(), 357, "{arm} {trial}: everyone is in the snapshot");
+        cohort.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        cohort.truncate(357usize.div_ceil(5));
+        // Kaplan–Meier: at each exit time, survival falls by the share of those
+        // still at risk who leave; a censored spell leaves the risk set after it.
+        let mut exits = BTreeMap::<u32, (u32, u32)>::new(); // step -> (exits, censored)
+        for (_, id) in &cohort {
+            let last = spells[&(arm.to_owned(), trial, *id)].last().unwrap();
+            let entry = exits.entry(last["step"].parse().unwrap()).or_default();
+            if last["censored"] == "1" { entry.1 += 1 } else { entry.0 += 1 }
+        }
+        let (mut at_risk, mut survival) = (cohort.len() as f64, 1.0);
+        for (exited, censored) in exits.values() {
+            survival *= 1.0 - f64::from(*exited) / at_risk;
+            at_risk -= f64::from(exited + censored);
+        }
+        let reported: f64 = trial_row[retained_column].parse().unwrap();
+        assert!(
+            (survival - reported).abs() <= 5e-6 * reported.max(1e-3),
+            "{arm} {trial}: KM {survival}, reported {reported}"
+        );
+        some_left |= survival < 1.0;
+    }
+    assert!(some_left, "nobody of the top fifth left in any trial: the check checked nothing");
+}
+
+/// `--events-gzip` writes `events.csv.gz`, the plain log compressed (gzip, which
+/// pandas and R read directly), listed in the manifest, with the same bytes for
+/// any thread count (no time or name in the gzip header).
+#[test]
+fn the_gzip_event_log_is_the_plain_one_compressed_and_the_same_for_any_thread_count() {
+    let dir = WorkDir::new("events-gzip");
+    let plain = run_tech_org(&dir, "plain", &["--events", "--threads", "2"]);
+    let one = run_tech_org(&dir, "one", &["--events-gzip", "--threads", "1"]);
+    let two = run_tech_org(&dir, "two", &["--events-gzip", "--threads", "2"]);
+    assert!(!one.join("events.csv").exists(), "both logs written");
+    let compressed = fs::read(one.join("events.csv.gz")).unwrap();
+    assert_eq!(&compressed[..2], &[0x1f, 0x8b], "not gzip");
+    assert_eq!(&compressed[4..8], &[0, 0, 0, 0], "a modification time in the gzip header");
+    assert!(compressed == fs::read(two.join("events.csv.gz")).unwrap(), "differs between 1 and 2 threads");
+    let mut text = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(&compressed[..]), &mut text).unwrap();
+    let plain_text = fs::read(plain.join("events.csv")).unwrap();
+    assert!(text == plain_text, "the decompressed log differs from the plain one");
+    assert!(compressed.len() * 3 < plain_text.len(), "{} of {} bytes", compressed.len(), plain_text.len());
+    assert!(manifest_files(&one).iter().any(|f| f == "events.csv.gz"));
+}
+
+/// `--events-trials N` and `--events-arm NAME` log exactly the rows of those trials
+/// and arms that the full log has, and change nothing else; an unknown arm is bad
+/// input, refused before anything is written.
+#[test]
+fn the_event_log_can_be_limited_to_the_first_trials_and_chosen_arms() {
+    let dir = WorkDir::new("events-subset");
+    let full = run_tech_org(&dir, "full", &["--events"]);
+    let subset = run_tech_org(
+        &dir,
+        "subset",
+        &["--events-trials", "2", "--events-arm", "overhead rota", "--events-arm", "all three"],
+    );
+    let wanted = |row: &csv::StringRecord| ["overhead rota", "all three"].contains(&&row[0]) && &row[1] < "2";
+    let (_, full_rows) = read_csv(&full.join("events.csv"));
+    let (_, subset_rows) = read_csv(&subset.join("events.csv"));
+    let expected: Vec<_> = full_rows.into_iter().filter(wanted).collect();
+    assert!(!expected.is_empty());
+    assert!(subset_rows == expected, "{} rows, expected {}", subset_rows.len(), expected.len());
+    for file in &FILES[..4] {
+        assert!(fs::read(full.join(file)).unwrap() == fs::read(subset.join(file)).unwrap(), "{file} changes");
+    }
+
+    let path = scenario("tech_org.toml");
+    let output =
+        dir.run(&["run", &path, "--trials", "2", "--events-arm", "overhead rot", "--out", "bad", "--quiet"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no arm is named \"overhead rot\"") && stderr.contains("overhead rota"),
+        "{stderr}"
+    );
+    assert!(!dir.path.join("bad").exists(), "something was written");
 }
 
 /// A scenario with `[dynamics]` reports the attrition metrics; the plain

@@ -11,7 +11,7 @@ use attrition::config::{self, Config, overrides};
 use attrition::mechanisms::quits::QuitReason;
 use attrition::metrics::TrialMetric;
 use attrition::model::events::EventKind;
-use attrition::runner::{self, RunOptions, RunSummary, TrialOutcome};
+use attrition::runner::{self, EventSelection, RunOptions, RunSummary, TrialOutcome};
 use attrition::stats::Summary;
 
 /// Loads a bundled scenario with `--set` overrides and a trial count.
@@ -23,7 +23,7 @@ fn scenario(file: &str, set: &[&str], trials: u32) -> Config {
 }
 
 fn run(config: &Config, events: bool, mut on_trials: impl FnMut(&[TrialOutcome])) -> RunSummary {
-    let options = RunOptions { threads: None, events };
+    let options = RunOptions { threads: None, events: events.then(EventSelection::all) };
     let stop = AtomicBool::new(false);
     let sink = |batch: &[TrialOutcome]| {
         on_trials(batch);

@@ -129,7 +129,7 @@ fn measure(
         force: true,
         show_progress,
         max_memory: None,
-        events: false,
+        events: None,
     });
     let _ = std::fs::remove_dir_all(&out);
     let report = report?;

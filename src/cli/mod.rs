@@ -89,11 +89,20 @@ struct RunArgs {
     #[arg(long, value_name = "GIB")]
     max_memory: Option<f64>,
     /// Also write events.csv: one row per hire, promotion, grade advancement, quit
-    /// (with its reason), dismissal and retirement, and one per person still
-    /// employed at the end, for survival analysis. Large: about one row per person
-    /// per trial and arm.
+    /// (with its reason), dismissal and retirement, one per person employed at the
+    /// start and one per person still employed at the end, for survival and
+    /// promotion analysis. Large: about two rows per position per trial and arm.
     #[arg(long)]
     events: bool,
+    /// Log events only for the first N trials (implies --events).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    events_trials: Option<u64>,
+    /// Log events only for this arm (repeatable; implies --events).
+    #[arg(long, value_name = "ARM")]
+    events_arm: Vec<String>,
+    /// Write the event log gzip-compressed, as events.csv.gz (implies --events).
+    #[arg(long)]
+    events_gzip: bool,
 }
 
 impl RunArgs {
@@ -113,8 +122,19 @@ impl RunArgs {
             force: self.force,
             show_progress: !self.quiet,
             max_memory: self.max_memory,
-            events: self.events,
+            events: self.event_request(),
         }
+    }
+
+    /// The event log these flags ask for, if any: any `--events*` flag asks for one.
+    fn event_request(&self) -> Option<run::EventRequest> {
+        let wanted =
+            self.events || self.events_trials.is_some() || !self.events_arm.is_empty() || self.events_gzip;
+        wanted.then(|| run::EventRequest {
+            first_trials: self.events_trials,
+            arms: self.events_arm.clone(),
+            gzip: self.events_gzip,
+        })
     }
 }
 

@@ -10,7 +10,7 @@ use attrition::output::Staging;
 use attrition::output::charts;
 use attrition::output::manifest::{self, RunRecord};
 use attrition::output::tables::{self, EventWriter, TrialWriter};
-use attrition::runner::{self, RunError, RunOptions, RunSummary};
+use attrition::runner::{self, EventSelection, RunError, RunOptions, RunSummary};
 
 use super::guards::{bound_threads, check_memory, interrupt_flag};
 use super::progress::Progress;
@@ -49,14 +49,61 @@ pub struct Job<'a> {
     pub show_progress: bool,
     /// Memory limit in GiB; `None` for the default.
     pub max_memory: Option<f64>,
-    /// Write the event log.
-    pub events: bool,
+    /// Write the event log, of these trials and arms.
+    pub events: Option<EventRequest>,
+}
+
+/// The event log asked for on the command line.
+#[derive(Debug, Clone, Default)]
+pub struct EventRequest {
+    /// Only the first this many trials.
+    pub first_trials: Option<u64>,
+    /// Only the arms of these names (every arm if empty).
+    pub arms: Vec<String>,
+    /// Compress it (`events.csv.gz`).
+    pub gzip: bool,
+}
+
+impl EventRequest {
+    /// The trials and arms to log in a run of `config`; an arm name the scenario
+    /// does not have is bad input.
+    fn selection(&self, config: &Config) -> Result<EventSelection, Failure> {
+        let arms = if self.arms.is_empty() {
+            None
+        } else {
+            let find = |name: &String| {
+                config.arms.iter().position(|arm| &arm.name == name).ok_or_else(|| {
+                    let known: Vec<&str> = config.arms.iter().map(|arm| arm.name.as_str()).collect();
+                    Failure::bad_input(anyhow!(
+                        "--events-arm: no arm is named {name:?}; the arms are {known:?}"
+                    ))
+                })
+            };
+            Some(self.arms.iter().map(find).collect::<Result<Vec<_>, _>>()?)
+        };
+        Ok(EventSelection { first_trials: self.first_trials, arms })
+    }
+
+    /// The file name of the log.
+    fn file_name(&self) -> &'static str {
+        if self.gzip { tables::EVENTS_GZIP } else { tables::EVENTS }
+    }
 }
 
 /// Runs a job and writes its files to `<out>/<name>/`, atomically.
 pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
-    let Job { config, scenario_file, scenario_text, out, threads, force, show_progress, max_memory, events } =
-        *job;
+    let Job {
+        config,
+        scenario_file,
+        scenario_text,
+        out,
+        threads,
+        force,
+        show_progress,
+        max_memory,
+        ref events,
+    } = *job;
+    let selection = events.as_ref().map(|request| request.selection(config)).transpose()?;
     // 0, like no flag, means rayon's default.
     let threads_used = threads.filter(|&n| n > 0).unwrap_or_else(rayon::current_num_threads);
     check_memory(config, threads_used, max_memory)?;
@@ -68,11 +115,14 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
     let mut trial_writer =
         TrialWriter::create(staging.path(tables::TRIALS), config).map_err(Failure::failed)?;
     let mut event_writer = match events {
-        true => Some(EventWriter::create(staging.path(tables::EVENTS), config).map_err(Failure::failed)?),
-        false => None,
+        Some(request) => Some(
+            EventWriter::create(staging.path(request.file_name()), config, request.gzip)
+                .map_err(Failure::failed)?,
+        ),
+        None => None,
     };
     let mut progress = Progress::new(show_progress);
-    let options = RunOptions { threads, events };
+    let options = RunOptions { threads, events: selection };
     let result = runner::run(
         config,
         options,
@@ -110,8 +160,8 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
         charts::write_all(&staging.path(""), config, &summary, config.headline).map_err(Failure::failed)?;
     let mut written: Vec<String> =
         [tables::SUMMARY, tables::COMPARISON, tables::TIMESERIES, tables::TRIALS].map(String::from).to_vec();
-    if events {
-        written.push(tables::EVENTS.to_owned());
+    if let Some(request) = events {
+        written.push(request.file_name().to_owned());
     }
     written.extend(charts.iter().filter_map(|path| path.file_name()?.to_str().map(String::from)));
     let elapsed = started.elapsed().as_secs_f64();

@@ -74,7 +74,7 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
     for (assignment, config) in &points {
         let summary = runner::run(
             config,
-            RunOptions { threads: args.threads, events: false },
+            RunOptions { threads: args.threads, events: None },
             &stop,
             |_| Ok(()),
             |done, _| progress.update(done_before + done, total),

@@ -50,6 +50,9 @@ pub struct World<'c> {
     /// `responsibility / (max skill · Σ responsibility · positions)` per level, times 100,
     /// so the efficiency is one weighted sum.
     efficiency_weights: Vec<f64>,
+    /// See [`World::measurement_start`]: 0, the initial state, until a burn-in
+    /// sets it (the one place it is decided).
+    measurement_start: u32,
 }
 
 impl<'c> World<'c> {
@@ -72,6 +75,7 @@ impl<'c> World<'c> {
             recruitment: Recruitment::new(config),
             behaviour: Behaviour::new(config),
             efficiency_weights,
+            measurement_start: 0,
         }
     }
 
@@ -89,6 +93,13 @@ impl<'c> World<'c> {
             }
         }
         workforce.mark_initial_top_quintile();
+    }
+
+    /// The step at whose end measurement starts (`s0`): the event log records
+    /// nothing before it, takes its snapshot of the workforce then, and reports
+    /// times from it.
+    pub fn measurement_start(&self) -> u32 {
+        self.measurement_start
     }
 
     /// Steps per simulated year, the clock's unit conversion.
@@ -210,7 +221,7 @@ impl<'w, 'c> Trial<'w, 'c> {
             engagement: stream_rng(trial_seed, Stream::Engagement),
             growth: stream_rng(trial_seed, Stream::Growth),
         };
-        let log = EventLog::new(events, world.steps_per_year());
+        let log = EventLog::new(events, &world.org, world.config.steps_per_year, world.measurement_start());
         let mut trial = Self { world, arm, workforce, streams, log, step: 0, initial: Observed::default() };
         if let Some(behaviour) = &world.behaviour {
             // The initial state's overhead, output and credit, without moving
@@ -240,6 +251,12 @@ impl<'w, 'c> Trial<'w, 'c> {
             trial.workforce.scratch = scratch;
             trial.initial = observed;
         }
+        trial.log.observe_teams(trial.workforce, 0);
+        if world.measurement_start() == 0 {
+            let mut scratch = std::mem::take(&mut trial.workforce.scratch);
+            trial.log.record_start(trial.workforce, &mut scratch);
+            trial.workforce.scratch = scratch;
+        }
         trial
     }
 
@@ -259,7 +276,7 @@ impl<'w, 'c> Trial<'w, 'c> {
             world.rules,
             f64::from(step),
             |workforce, position, level, retired| {
-                if log.is_on() {
+                if log.logs_step(step) {
                     let kind = if retired { EventKind::Retirement } else { EventKind::Dismissal };
                     let ranks = Ranks::of(workforce, &world.org, level, position);
                     log.record(workforce, step, kind, position, level, Some(ranks), None);
@@ -297,35 +314,18 @@ impl<'w, 'c> Trial<'w, 'c> {
             behaviour.produce(self.workforce, org, arm, &mut scratch, &mut streams.overhead, observed, false);
             behaviour.settle(self.workforce, org, &mut scratch, &mut streams.engagement, true, observed);
         }
+        self.log.observe_teams(self.workforce, step);
+        if step == world.measurement_start() {
+            self.log.record_start(self.workforce, &mut scratch);
+        }
         self.workforce.scratch = scratch;
         world.observe(self.workforce, flows)
     }
 
     /// Records every holder as still employed at the end (for the event log).
     pub fn finish(&mut self) {
-        if !self.log.is_on() {
-            return;
-        }
-        let org = &self.world.org;
         let mut scratch = std::mem::take(&mut self.workforce.scratch);
-        for level in 0..org.levels() {
-            let holders = &mut scratch.picked;
-            holders.clear();
-            holders.extend(org.level(level).filter(|&position| self.workforce.occupied[position]));
-            Ranks::of_each(self.workforce, org, level, holders, &mut scratch.ranks);
-            for (i, &position) in holders.iter().enumerate() {
-                let ranks = scratch.ranks.ranks(i);
-                self.log.record(
-                    self.workforce,
-                    self.step,
-                    EventKind::End,
-                    position,
-                    level,
-                    Some(ranks),
-                    None,
-                );
-            }
-        }
+        self.log.record_end(self.workforce, &mut scratch, self.step);
         self.workforce.scratch = scratch;
     }
 
@@ -387,7 +387,7 @@ impl<'w, 'c> Trial<'w, 'c> {
                             &mut streams.hiring_traits,
                         );
                         flows.hires += 1;
-                        if self.log.is_on() {
+                        if self.log.logs_step(self.step) {
                             self.log.record(
                                 self.workforce,
                                 self.step,
@@ -410,7 +410,8 @@ impl Trial<'_, '_> {
     /// skill then changes by the arm's competence hypothesis.
     #[inline]
     fn promote(&mut self, from: usize, below: usize, position: usize, flows: &mut Flows) {
-        let ranks = self.log.is_on().then(|| Ranks::of(self.workforce, &self.world.org, below, from));
+        let ranks =
+            self.log.logs_step(self.step).then(|| Ranks::of(self.workforce, &self.world.org, below, from));
         self.workforce.move_holder(from, below, position);
         self.workforce.skill[position] = promotion::skill_after_promotion(
             self.arm.competence,
@@ -422,17 +423,7 @@ impl Trial<'_, '_> {
             behaviour.lift(self.workforce, position);
         }
         flows.promotions += 1;
-        if self.log.is_on() {
-            self.log.record(
-                self.workforce,
-                self.step,
-                EventKind::Promotion,
-                position,
-                below - 1,
-                ranks,
-                None,
-            );
-        }
+        self.log.record_promotion(self.workforce, self.step, position, below - 1, ranks);
     }
 }
 

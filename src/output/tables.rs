@@ -1,11 +1,14 @@
 //! The CSV files of a run. Every column is documented in the README ("Output files").
 
 use std::fs::File;
-use std::io::BufWriter;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+
+use flate2::{Compression, GzBuilder, write::GzEncoder};
 
 use crate::config::Config;
 use crate::metrics::TrialMetric;
+use crate::model::events::EventKind;
 use crate::runner::{RunSummary, TrialOutcome};
 use crate::stats::Summary;
 
@@ -21,6 +24,8 @@ pub const SUMMARY: &str = "summary.csv";
 pub const COMPARISON: &str = "comparison.csv";
 /// The event log (with `--events`): `events.csv`.
 pub const EVENTS: &str = "events.csv";
+/// The event log compressed (with `--events-gzip`): `events.csv.gz`.
+pub const EVENTS_GZIP: &str = "events.csv.gz";
 
 /// The statistic columns shared by every summary table.
 pub const SUMMARY_COLUMNS: [&str; 8] = ["trials", "mean", "sd", "ci_low", "ci_high", "p5", "p50", "p95"];
@@ -149,18 +154,51 @@ pub fn write_comparison(path: &Path, config: &Config, run: &RunSummary) -> Resul
     writer.flush().map_err(io_error("writing", path))
 }
 
-/// Streams `events.csv` as batches of trials finish: every event of every arm, in
-/// trial, arm and step order.
+/// Streams `events.csv` (or `events.csv.gz`) as batches of trials finish: every
+/// event of every arm that keeps a log, in trial, arm and step order.
 pub struct EventWriter {
     path: PathBuf,
-    writer: csv::Writer<BufWriter<File>>,
+    writer: csv::Writer<EventSink>,
     arm_names: Vec<String>,
     level_names: Vec<String>,
     steps_per_year: f64,
 }
 
+/// Where the event log's bytes go: the file, or a gzip stream into it.
+enum EventSink {
+    Plain(BufWriter<File>),
+    Gzip(GzEncoder<BufWriter<File>>),
+}
+
+impl EventSink {
+    /// Ends the gzip stream, if any, and flushes the file.
+    fn finish(self) -> std::io::Result<()> {
+        let mut file = match self {
+            Self::Plain(file) => file,
+            Self::Gzip(encoder) => encoder.finish()?,
+        };
+        file.flush()
+    }
+}
+
+impl Write for EventSink {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Self::Plain(file) => file.write(bytes),
+            Self::Gzip(encoder) => encoder.write(bytes),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Self::Plain(file) => file.flush(),
+            Self::Gzip(encoder) => encoder.flush(),
+        }
+    }
+}
+
 /// The columns of `events.csv`.
-pub const EVENT_COLUMNS: [&str; 18] = [
+pub const EVENT_COLUMNS: [&str; 28] = [
     "arm",
     "trial",
     "step",
@@ -179,12 +217,31 @@ pub const EVENT_COLUMNS: [&str; 18] = [
     "performance_quintile",
     "skill_quintile",
     "reason",
+    "position",
+    "team",
+    "manager",
+    "entry_step",
+    "entry_year",
+    "entry_tenure",
+    "censored",
+    "performance",
+    "team_output_before",
+    "team_output_after",
 ];
 
 impl EventWriter {
-    /// Creates the file and writes its header.
-    pub fn create(path: PathBuf, config: &Config) -> Result<Self, OutputError> {
-        let mut writer = create(&path)?;
+    /// Creates the file and writes its header; `gzip` compresses it. The gzip
+    /// header holds no file name and no time (mtime 0, operating system
+    /// "unknown") and the level is fixed, so the same events give the same bytes.
+    pub fn create(path: PathBuf, config: &Config, gzip: bool) -> Result<Self, OutputError> {
+        let file = File::create(&path).map_err(io_error("creating", &path))?;
+        let file = BufWriter::with_capacity(1 << 16, file);
+        let sink = if gzip {
+            EventSink::Gzip(GzBuilder::new().mtime(0).operating_system(255).write(file, Compression::new(6)))
+        } else {
+            EventSink::Plain(file)
+        };
+        let mut writer = csv::Writer::from_writer(sink);
         writer.write_record(EVENT_COLUMNS).map_err(csv_error(&path))?;
         Ok(Self {
             path,
@@ -197,9 +254,11 @@ impl EventWriter {
 
     /// Appends the events of a batch of finished trials.
     pub fn write(&mut self, outcomes: &[TrialOutcome]) -> Result<(), OutputError> {
+        let optional = |value: Option<f64>| value.map(format_number).unwrap_or_default();
         for outcome in outcomes {
             for (arm, events) in self.arm_names.iter().zip(&outcome.events) {
                 for event in events {
+                    let closes = event.kind.closes_spell();
                     let record = [
                         arm.clone(),
                         outcome.trial.to_string(),
@@ -219,6 +278,19 @@ impl EventWriter {
                         event.ranks.map(|r| r.performance.to_string()).unwrap_or_default(),
                         event.ranks.map(|r| r.skill.to_string()).unwrap_or_default(),
                         event.reason.map(|r| r.name().to_owned()).unwrap_or_default(),
+                        event.position.to_string(),
+                        event.team.map(|team| team.to_string()).unwrap_or_default(),
+                        event.manager.map(|id| id.to_string()).unwrap_or_default(),
+                        event.entry_step.to_string(),
+                        format_number(f64::from(event.entry_step) / self.steps_per_year),
+                        format_number(event.entry_tenure),
+                        match (closes, event.kind == EventKind::End) {
+                            (false, _) => String::new(),
+                            (true, censored) => u8::from(censored).to_string(),
+                        },
+                        optional(event.performance),
+                        optional(event.team_output.before),
+                        optional(event.team_output.after),
                     ];
                     self.writer.write_record(&record).map_err(csv_error(&self.path))?;
                 }
@@ -227,8 +299,11 @@ impl EventWriter {
         Ok(())
     }
 
-    /// Flushes the file.
-    pub fn finish(mut self) -> Result<(), OutputError> {
-        self.writer.flush().map_err(io_error("writing", &self.path))
+    /// Flushes the file, ending the gzip stream.
+    pub fn finish(self) -> Result<(), OutputError> {
+        let path = self.path;
+        let sink =
+            self.writer.into_inner().map_err(|error| io_error("writing", &path)(error.into_error()))?;
+        sink.finish().map_err(io_error("writing", &path))
     }
 }
