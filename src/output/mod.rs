@@ -387,8 +387,14 @@ fn host_name() -> String {
 fn recover_abandoned(parent: &Path, name: &str, target: &Path) {
     let Ok(entries) = fs::read_dir(parent) else { return };
     let host = host_name();
-    let partial = format!(".{name}.partial-{host}-");
-    let old = format!(".{name}.old-{host}-");
+    let partial = format!(".{name}.partial-");
+    let old = format!(".{name}.old-");
+    // `<host>-<pid>-<random>`: the random part has no `-`, the host may.
+    let ours = |rest: &str| {
+        let mut parts = rest.rsplitn(3, '-');
+        let (_, pid, named) = (parts.next(), parts.next(), parts.next());
+        named == Some(host.as_str()) && pid.is_some_and(|pid| pid.parse::<u32>().is_ok())
+    };
     for entry in entries.flatten() {
         let file_name = entry.file_name();
         let Some(file_name) = file_name.to_str() else { continue };
@@ -396,9 +402,9 @@ fn recover_abandoned(parent: &Path, name: &str, target: &Path) {
         if !is_dir {
             continue;
         }
-        if file_name.starts_with(&partial) {
+        if file_name.strip_prefix(&partial).is_some_and(ours) {
             let _ = fs::remove_dir_all(entry.path());
-        } else if file_name.starts_with(&old) {
+        } else if file_name.strip_prefix(&old).is_some_and(ours) {
             let previous = entry.path().join(name);
             if fs::symlink_metadata(target).is_err() && fs::symlink_metadata(&previous).is_ok() {
                 let _ = fs::rename(&previous, target);
@@ -699,15 +705,19 @@ mod tests {
         results(&root.join(format!(".scenario.old-{host}-1-bbbbbb/scenario")), &["summary.csv"]);
         // What may be live runs elsewhere: another host's, and an older version's
         // (named by PID alone, so its host is unknown).
-        let elsewhere = root.join(".scenario.partial-elsewhere.example-1-cccccc");
-        let legacy = root.join(".scenario.partial-4000000");
-        fs::create_dir_all(&elsewhere).unwrap();
-        fs::create_dir_all(&legacy).unwrap();
+        let mut expected = vec![
+            ".scenario.partial-elsewhere.example-1-cccccc".to_owned(),
+            // A host whose name begins with this one's.
+            format!(".scenario.partial-{host}-x-1-dddddd"),
+            ".scenario.partial-4000000".to_owned(),
+            "scenario".to_owned(),
+        ];
+        for left in &expected[..3] {
+            fs::create_dir_all(root.join(left)).unwrap();
+        }
 
         drop(begin(&target, OutputKind::Run, false).unwrap());
         assert_eq!(fs::read_to_string(target.join("summary.csv")).unwrap(), "old", "the swap is undone");
-        let mut expected =
-            vec![".scenario.partial-4000000", ".scenario.partial-elsewhere.example-1-cccccc", "scenario"];
         expected.sort();
         assert_eq!(names(&root), expected);
         fs::remove_dir_all(&root).unwrap();
