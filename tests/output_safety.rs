@@ -105,7 +105,7 @@ fn the_junit_report_is_never_written_through_a_planted_link() {
 /// appears in its staging directory, and returns the exit code and stderr.
 fn interrupt_while_writing(dir: &WorkDir, signal: &str) -> (Option<i32>, String) {
     let path = scenario("peter_principle.toml");
-    let child = dir
+    let mut child = dir
         .command(&["run", &path, "--trials", "2", "--set", "simulation.steps=20000", "--quiet"])
         .stderr(Stdio::piped())
         .spawn()
@@ -120,6 +120,8 @@ fn interrupt_while_writing(dir: &WorkDir, signal: &str) -> (Option<i32>, String)
     };
     while !writing() {
         assert!(started.elapsed() < Duration::from_secs(300), "the run never started writing");
+        // Writing 20,000 steps of time series takes far longer than a poll.
+        assert!(child.try_wait().unwrap().is_none(), "the run ended before it was seen writing");
         sleep(Duration::from_millis(2));
     }
     assert!(Command::new("kill").args([signal, &child.id().to_string()]).status().unwrap().success());

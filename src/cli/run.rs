@@ -66,10 +66,9 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
     let started = Instant::now();
     let target = out.join(&config.name);
     let stop = interrupt_flag();
-    let mut staging =
-        Staging::begin(&target, OutputKind::Run, force, |_| waiting_note(&target, show_progress))
-            .map_err(Failure::failed)?;
-    staging.stop_on(&stop);
+    let staging =
+        Staging::begin(&target, OutputKind::Run, force, &stop, |_| waiting_note(&target, show_progress))
+            .map_err(|error| output_failure(error, &target))?;
     // Ctrl-C after the simulation stops the writing too, between one file and the next.
     let stopped = || match stop.load(Ordering::SeqCst) {
         true => Err(output_failure(OutputError::Interrupted, &target)),
@@ -153,8 +152,7 @@ pub fn waiting_note(target: &Path, show: bool) {
 pub fn output_failure(error: OutputError, target: &Path) -> Failure {
     match error {
         OutputError::Interrupted => Failure::interrupted(anyhow!(
-            "interrupted while the results were being written; nothing was moved into place and any \
-             previous results in {} are intact",
+            "interrupted before the results were moved into place; any previous results in {} are intact",
             target.display()
         )),
         other => Failure::failed(other),

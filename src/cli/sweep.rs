@@ -69,10 +69,9 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
 
     let target = args.out.join(&base.name);
     let stop = interrupt_flag();
-    let mut staging =
-        Staging::begin(&target, OutputKind::Sweep, args.force, |_| waiting_note(&target, !args.quiet))
-            .map_err(Failure::failed)?;
-    staging.stop_on(&stop);
+    let staging =
+        Staging::begin(&target, OutputKind::Sweep, args.force, &stop, |_| waiting_note(&target, !args.quiet))
+            .map_err(|error| output_failure(error, &target))?;
     let mut progress = Progress::new(!args.quiet);
     let total: u64 = points.iter().map(|(_, c)| u64::from(c.trials)).sum();
     let mut done_before = 0;

@@ -71,7 +71,8 @@ pub enum OutputError {
         /// The files and directories not in its manifest.
         files: Vec<String>,
     },
-    /// Ctrl-C or SIGTERM came before the results were moved into place.
+    /// Ctrl-C or SIGTERM came before the results were moved into place (while
+    /// waiting for the lock, writing, or just before the swap).
     #[error("interrupted before the results were moved into place")]
     Interrupted,
     /// A CSV record could not be written.
@@ -122,7 +123,7 @@ pub struct Staging {
     target: PathBuf,
     kind: OutputKind,
     force: bool,
-    stop: Option<Arc<AtomicBool>>,
+    stop: Arc<AtomicBool>,
     committed: bool,
     // Dropped after the staging directory is dealt with (fields drop in order).
     _lock: TargetLock,
@@ -133,16 +134,21 @@ impl Staging {
     /// `kind`. Unless `force`, refuses a target that is not attrition's, that holds
     /// the other kind of results, or that holds files attrition did not write.
     /// Waits while another run holds the target, calling `waiting` once first.
+    ///
+    /// Once `stop` is set (Ctrl-C) waiting and [`Staging::commit`] give up with
+    /// [`OutputError::Interrupted`], so an interrupt at any moment before the swap
+    /// leaves the previous results.
     pub fn begin(
         target: &Path,
         kind: OutputKind,
         force: bool,
+        stop: &Arc<AtomicBool>,
         waiting: impl FnOnce(&Path),
     ) -> Result<Self, OutputError> {
         let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         fs::create_dir_all(parent).map_err(io_error("creating", parent))?;
         let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("output");
-        let lock = TargetLock::acquire(&parent.join(format!(".{name}.lock")), waiting)?;
+        let lock = TargetLock::acquire(&parent.join(format!(".{name}.lock")), stop, waiting)?;
         recover_abandoned(parent, name, target);
         if !force {
             check_replaceable(target, kind)?;
@@ -159,16 +165,10 @@ impl Staging {
             target: target.to_owned(),
             kind,
             force,
-            stop: None,
+            stop: Arc::clone(stop),
             committed: false,
             _lock: lock,
         })
-    }
-
-    /// Makes [`Staging::commit`] refuse once `stop` is set (Ctrl-C), so that an
-    /// interrupt at any moment before the swap leaves the previous results.
-    pub fn stop_on(&mut self, stop: &Arc<AtomicBool>) {
-        self.stop = Some(Arc::clone(stop));
     }
 
     /// Where a file of this run is written while the run is in progress.
@@ -185,7 +185,7 @@ impl Staging {
     /// after the new ones are in place. Refuses if the stop flag is set, or (without
     /// force) if files attrition did not write have appeared in the target meanwhile.
     pub fn commit(mut self) -> Result<PathBuf, OutputError> {
-        if self.stop.as_ref().is_some_and(|stop| stop.load(Ordering::SeqCst)) {
+        if self.stop.load(Ordering::SeqCst) {
             return Err(OutputError::Interrupted);
         }
         if !self.force {
@@ -266,21 +266,28 @@ struct TargetLock {
 }
 
 impl TargetLock {
-    /// Takes the lock, waiting for another holder (after calling `waiting`).
-    fn acquire(path: &Path, waiting: impl FnOnce(&Path)) -> Result<Self, OutputError> {
+    /// Takes the lock, waiting for another holder (after calling `waiting`) until
+    /// it lets go or `stop` is set.
+    fn acquire(path: &Path, stop: &AtomicBool, waiting: impl FnOnce(&Path)) -> Result<Self, OutputError> {
         let mut waiting = Some(waiting);
         loop {
             let file = open_lock_file(path)?;
-            match file.try_lock() {
-                Ok(()) => {}
-                Err(fs::TryLockError::WouldBlock) => {
-                    if let Some(waiting) = waiting.take() {
-                        waiting(path);
+            // Polled rather than blocking, so that Ctrl-C can end the wait.
+            loop {
+                match file.try_lock() {
+                    Ok(()) => break,
+                    Err(fs::TryLockError::WouldBlock) => {
+                        if let Some(waiting) = waiting.take() {
+                            waiting(path);
+                        }
+                        if stop.load(Ordering::SeqCst) {
+                            return Err(OutputError::Interrupted);
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(50));
                     }
-                    file.lock().map_err(io_error("locking", path))?;
-                }
-                Err(fs::TryLockError::Error(source)) => {
-                    return Err(OutputError::Io { action: "locking", path: path.to_owned(), source });
+                    Err(fs::TryLockError::Error(source)) => {
+                        return Err(OutputError::Io { action: "locking", path: path.to_owned(), source });
+                    }
                 }
             }
             // The previous holder removes the file before it lets go, so a lock won
@@ -557,7 +564,8 @@ mod tests {
     }
 
     fn begin(target: &Path, kind: OutputKind, force: bool) -> Result<Staging, OutputError> {
-        Staging::begin(target, kind, force, |_| panic!("nothing else holds the lock"))
+        let stop = Arc::new(AtomicBool::new(false));
+        Staging::begin(target, kind, force, &stop, |_| panic!("nothing else holds the lock"))
     }
 
     #[test]
@@ -653,8 +661,7 @@ mod tests {
         let target = root.join("scenario");
         results(&target, &["summary.csv"]);
         let stop = Arc::new(AtomicBool::new(false));
-        let mut staging = begin(&target, OutputKind::Run, false).unwrap();
-        staging.stop_on(&stop);
+        let staging = Staging::begin(&target, OutputKind::Run, false, &stop, |_| ()).unwrap();
         fs::write(staging.path("summary.csv"), "new").unwrap();
         stop.store(true, Ordering::SeqCst);
         assert!(matches!(staging.commit(), Err(OutputError::Interrupted)));
@@ -672,8 +679,10 @@ mod tests {
         let second = {
             let target = target.clone();
             std::thread::spawn(move || {
+                let stop = Arc::new(AtomicBool::new(false));
                 let staging =
-                    Staging::begin(&target, OutputKind::Run, false, |_| told.send(()).unwrap()).unwrap();
+                    Staging::begin(&target, OutputKind::Run, false, &stop, |_| told.send(()).unwrap())
+                        .unwrap();
                 fs::write(staging.path("summary.csv"), "second").unwrap();
                 fs::write(
                     staging.path(MANIFEST),
@@ -691,6 +700,14 @@ mod tests {
         second.join().unwrap();
         assert_eq!(fs::read_to_string(target.join("summary.csv")).unwrap(), "second");
         assert_eq!(names(&root), ["scenario"], "no lock, staging or old directory is left");
+
+        // Ctrl-C ends the wait.
+        let holder = begin(&target, OutputKind::Run, false).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let waiter =
+            Staging::begin(&target, OutputKind::Run, false, &stop, |_| stop.store(true, Ordering::SeqCst));
+        assert!(matches!(waiter, Err(OutputError::Interrupted)), "{waiter:?}");
+        drop(holder);
         fs::remove_dir_all(&root).unwrap();
     }
 
