@@ -111,7 +111,7 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Runs one configuration, writing its output to a temporary directory.
+/// Runs one configuration, writing its output to a fresh temporary directory.
 fn measure(
     config: &Config,
     scenario_file: &std::path::Path,
@@ -119,20 +119,24 @@ fn measure(
     threads: Option<usize>,
     show_progress: bool,
 ) -> Result<Value, Failure> {
-    let out = std::env::temp_dir().join(format!("attrition-bench-{}", std::process::id()));
+    // A private directory (0700) of unpredictable name, created atomically, so
+    // nothing planted in the shared temporary directory can be followed; removed
+    // (without following links) when `out` drops.
+    let out = attrition::output::private_dir()
+        .prefix("attrition-bench-")
+        .tempdir()
+        .map_err(|e| Failure::failed(anyhow!("cannot create a temporary directory: {e}")))?;
     let report = execute(&Job {
         config,
         scenario_file,
         scenario_text: text,
-        out: &out,
+        out: out.path(),
         threads,
-        force: true,
+        force: false,
         show_progress,
         max_memory: None,
         events: None,
-    });
-    let _ = std::fs::remove_dir_all(&out);
-    let report = report?;
+    })?;
     let agent_steps = config.agent_steps();
     Ok(json!({
         "scenario": config.name,

@@ -54,10 +54,7 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
     );
     if let Some(path) = &args.junit {
         let xml = expect::junit(&config.name, &verdicts, started.elapsed().as_secs_f64());
-        let partial = path.with_extension("xml.partial");
-        std::fs::write(&partial, xml)
-            .and_then(|()| std::fs::rename(&partial, path))
-            .map_err(|error| Failure::failed(anyhow!("writing {}: {error}", path.display())))?;
+        attrition::output::write_atomically(path, xml.as_bytes()).map_err(Failure::failed)?;
     }
     if failed == 0 {
         Ok(())

@@ -56,7 +56,11 @@ pub fn interrupt_flag() -> Arc<AtomicBool> {
             if handler_flag.swap(true, Ordering::SeqCst) {
                 std::process::exit(i32::from(super::EXIT_INTERRUPTED));
             }
-            eprintln!("\ninterrupt: stopping once the trials under way finish (Ctrl-C again to quit now)");
+            // Checked after the trials under way and between output files, so the
+            // run stops in any phase before its results replace the previous ones.
+            eprintln!(
+                "\ninterrupt: stopping; the previous results stay as they were (Ctrl-C again to quit now)"
+            );
         });
         flag
     })

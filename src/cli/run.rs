@@ -1,15 +1,16 @@
 //! `attrition run`: simulate a scenario and write its results.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::anyhow;
 
 use attrition::config::Config;
-use attrition::output::Staging;
 use attrition::output::charts;
 use attrition::output::manifest::{self, RunRecord};
 use attrition::output::tables::{self, EventWriter, TrialWriter};
+use attrition::output::{OutputError, OutputKind, Staging};
 use attrition::runner::{self, EventSelection, RunError, RunOptions, RunSummary};
 
 use super::guards::{bound_threads, check_memory, interrupt_flag};
@@ -110,8 +111,16 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
     bound_threads(threads)?;
     let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let started = Instant::now();
-    let staging = Staging::begin(&out.join(&config.name), force).map_err(Failure::failed)?;
+    let target = out.join(&config.name);
     let stop = interrupt_flag();
+    let staging =
+        Staging::begin(&target, OutputKind::Run, force, &stop, |_| waiting_note(&target, show_progress))
+            .map_err(|error| output_failure(error, &target))?;
+    // Ctrl-C after the simulation stops the writing too, between one file and the next.
+    let stopped = || match stop.load(Ordering::SeqCst) {
+        true => Err(output_failure(OutputError::Interrupted, &target)),
+        false => Ok(()),
+    };
     let mut trial_writer =
         TrialWriter::create(staging.path(tables::TRIALS), config).map_err(Failure::failed)?;
     let mut event_writer = match events {
@@ -150,14 +159,17 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
     }
 
     let write = |name: &str, writer: fn(&Path, &Config, &RunSummary) -> Result<(), _>| {
+        stopped()?;
         writer(&staging.path(name), config, &summary).map_err(Failure::failed)
     };
     write(tables::TIMESERIES, tables::write_timeseries)?;
     write(tables::SUMMARY, tables::write_summary)?;
     write(tables::COMPARISON, tables::write_comparison)?;
 
+    stopped()?;
     let charts =
         charts::write_all(&staging.path(""), config, &summary, config.headline).map_err(Failure::failed)?;
+    stopped()?;
     let mut written: Vec<String> =
         [tables::SUMMARY, tables::COMPARISON, tables::TIMESERIES, tables::TRIALS].map(String::from).to_vec();
     if let Some(request) = events {
@@ -174,8 +186,27 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
         elapsed_seconds: elapsed,
         agent_steps: config.agent_steps(),
     };
-    let (directory, files) = manifest::seal(staging, written, record).map_err(Failure::failed)?;
+    let (directory, files) =
+        manifest::seal(staging, written, record).map_err(|error| output_failure(error, &target))?;
     Ok(Report { summary, directory, files, elapsed, threads: threads_used })
+}
+
+/// Says, unless quiet, that another run holds the target and this one waits its turn.
+pub fn waiting_note(target: &Path, show: bool) {
+    if show {
+        eprintln!("waiting for another attrition run writing {} to finish", target.display());
+    }
+}
+
+/// An output error as a failure: an interrupt (exit 130) leaves the previous results.
+pub fn output_failure(error: OutputError, target: &Path) -> Failure {
+    match error {
+        OutputError::Interrupted => Failure::interrupted(anyhow!(
+            "interrupted before the results were moved into place; any previous results in {} are intact",
+            target.display()
+        )),
+        other => Failure::failed(other),
+    }
 }
 
 /// `attrition run`.

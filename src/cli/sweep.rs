@@ -3,6 +3,7 @@
 //! numbers across points as well as arms).
 
 use std::path::Path;
+use std::sync::atomic::Ordering;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::anyhow;
@@ -11,11 +12,12 @@ use attrition::config::overrides::{self, render_value};
 use attrition::config::{self, Config, Override, SweepAxis};
 use attrition::output::manifest::{self, RunRecord};
 use attrition::output::sweep::{self as sweep_output, SweepPoint};
-use attrition::output::{Staging, charts};
+use attrition::output::{OutputError, OutputKind, Staging, charts};
 use attrition::runner::{self, RunError, RunOptions};
 
 use super::guards::{bound_threads, check_memory, interrupt_flag};
 use super::progress::Progress;
+use super::run::{output_failure, waiting_note};
 use super::scenario::{apply_flags, parse_overrides};
 use super::{Failure, RunArgs};
 
@@ -65,8 +67,11 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
     base.sweep = axes.clone();
     let base = &base;
 
-    let staging = Staging::begin(&args.out.join(&base.name), args.force).map_err(Failure::failed)?;
+    let target = args.out.join(&base.name);
     let stop = interrupt_flag();
+    let staging =
+        Staging::begin(&target, OutputKind::Sweep, args.force, &stop, |_| waiting_note(&target, !args.quiet))
+            .map_err(|error| output_failure(error, &target))?;
     let mut progress = Progress::new(!args.quiet);
     let total: u64 = points.iter().map(|(_, c)| u64::from(c.trials)).sum();
     let mut done_before = 0;
@@ -91,6 +96,10 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
         results.push(SweepPoint { values: assignment.iter().map(|o| o.value.clone()).collect(), summary });
     }
     progress.finish();
+    // Ctrl-C after the last point stops the writing too.
+    if stop.load(Ordering::SeqCst) {
+        return Err(output_failure(OutputError::Interrupted, &target));
+    }
 
     let fields: Vec<String> = axes.iter().map(|axis| axis.field.clone()).collect();
     let csv = staging.path(sweep_output::SWEEP);
@@ -109,7 +118,8 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
         elapsed_seconds: elapsed,
         agent_steps: points.iter().map(|(_, c)| c.agent_steps()).sum(),
     };
-    let (directory, paths) = manifest::seal(staging, written, record).map_err(Failure::failed)?;
+    let (directory, paths) =
+        manifest::seal(staging, written, record).map_err(|error| output_failure(error, &target))?;
     if !args.quiet {
         print_sweep(base, &fields, &results, &directory, &paths, elapsed);
     }

@@ -11,8 +11,10 @@ pub mod sweep;
 pub mod tables;
 
 use std::fs;
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The file whose presence marks a directory as an attrition output directory.
 pub const MANIFEST: &str = "manifest.json";
@@ -43,6 +45,36 @@ pub enum OutputError {
         /// The plotting library's message.
         message: String,
     },
+    /// The target holds the other kind of results (a sweep's, or a single run's).
+    #[error(
+        "{path} holds the results of a {} of this scenario, which this {} would replace; choose another --out, or pass --force to replace them",
+        existing.describe(),
+        kind.describe()
+    )]
+    OtherKind {
+        /// The target directory.
+        path: PathBuf,
+        /// What it holds.
+        existing: OutputKind,
+        /// What this run writes.
+        kind: OutputKind,
+    },
+    /// The target holds files its manifest does not list, so attrition did not write them.
+    #[error(
+        "{} holds files attrition did not write ({}), which replacing the results would delete; move them elsewhere, or pass --force to delete them",
+        path.display(),
+        files.join(", ")
+    )]
+    Foreign {
+        /// The target directory.
+        path: PathBuf,
+        /// The files and directories not in its manifest.
+        files: Vec<String>,
+    },
+    /// Ctrl-C or SIGTERM came before the results were moved into place (while
+    /// waiting for the lock, writing, or just before the swap).
+    #[error("interrupted before the results were moved into place")]
+    Interrupted,
     /// A CSV record could not be written.
     #[error("writing {path}: {source}")]
     Csv {
@@ -59,32 +91,84 @@ pub fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> 
     move |source| OutputError::Io { action, path, source }
 }
 
+/// What a directory of results holds: one run's tables, or a sweep's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputKind {
+    /// A single run: `summary.csv`, `comparison.csv` and the rest.
+    Run,
+    /// A parameter sweep: `sweep.csv` and its chart.
+    Sweep,
+}
+
+impl OutputKind {
+    /// The kind in words, for messages.
+    fn describe(self) -> &'static str {
+        match self {
+            OutputKind::Run => "single run",
+            OutputKind::Sweep => "sweep",
+        }
+    }
+}
+
 /// A directory being filled, swapped into place by [`Staging::commit`]; dropped
 /// without a commit, it is removed.
+///
+/// From [`Staging::begin`] to the end of the commit the target is locked
+/// (`.<name>.lock` beside it, with `flock`), so runs into one directory take turns:
+/// the swap of one cannot interleave with another's, and any staging directory of
+/// this host found while holding the lock belongs to a run that is no longer going.
 #[derive(Debug)]
 pub struct Staging {
     staging: PathBuf,
     target: PathBuf,
+    kind: OutputKind,
+    force: bool,
+    stop: Arc<AtomicBool>,
     committed: bool,
+    // Dropped after the staging directory is dealt with (fields drop in order).
+    _lock: TargetLock,
 }
 
 impl Staging {
-    /// Prepares to write `target` (e.g. `output/peter_principle`). Refuses a target
-    /// that exists and is not an attrition output directory, unless `force`.
-    pub fn begin(target: &Path, force: bool) -> Result<Self, OutputError> {
-        if target.exists() && !force && !is_output_dir(target) {
-            return Err(OutputError::NotOurs(target.to_owned()));
-        }
+    /// Prepares to write `target` (e.g. `output/peter_principle`) with results of
+    /// `kind`. Unless `force`, refuses a target that is not attrition's, that holds
+    /// the other kind of results, or that holds files attrition did not write.
+    /// Waits while another run holds the target, calling `waiting` once first.
+    ///
+    /// Once `stop` is set (Ctrl-C) waiting and [`Staging::commit`] give up with
+    /// [`OutputError::Interrupted`], so an interrupt at any moment before the swap
+    /// leaves the previous results.
+    pub fn begin(
+        target: &Path,
+        kind: OutputKind,
+        force: bool,
+        stop: &Arc<AtomicBool>,
+        waiting: impl FnOnce(&Path),
+    ) -> Result<Self, OutputError> {
         let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         fs::create_dir_all(parent).map_err(io_error("creating", parent))?;
         let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("output");
-        remove_abandoned_staging(parent, name);
-        let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
-        if staging.exists() {
-            fs::remove_dir_all(&staging).map_err(io_error("clearing", &staging))?;
+        let lock = TargetLock::acquire(&parent.join(format!(".{name}.lock")), stop, waiting)?;
+        recover_abandoned(parent, name, target);
+        if !force {
+            check_replaceable(target, kind)?;
         }
-        fs::create_dir(&staging).map_err(io_error("creating", &staging))?;
-        Ok(Self { staging, target: target.to_owned(), committed: false })
+        // An unpredictable name, created atomically and private (0700): nothing
+        // planted beforehand can be followed or written through.
+        let staging = private_dir()
+            .prefix(&format!(".{name}.partial-{}-", host_and_pid()))
+            .tempdir_in(parent)
+            .map_err(io_error("creating a staging directory in", parent))?
+            .keep();
+        Ok(Self {
+            staging,
+            target: target.to_owned(),
+            kind,
+            force,
+            stop: Arc::clone(stop),
+            committed: false,
+            _lock: lock,
+        })
     }
 
     /// Where a file of this run is written while the run is in progress.
@@ -98,27 +182,56 @@ impl Staging {
     }
 
     /// Swaps the staged directory into place; the previous results are removed only
-    /// after the new ones are in place.
+    /// after the new ones are in place. Refuses if the stop flag is set, or (without
+    /// force) if files attrition did not write have appeared in the target meanwhile.
     pub fn commit(mut self) -> Result<PathBuf, OutputError> {
-        let parent = self.staging.parent().unwrap_or(Path::new(".")).to_owned();
-        let name = self.target.file_name().and_then(|n| n.to_str()).unwrap_or("output");
-        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-        let had_old = self.target.exists();
-        if had_old {
-            fs::rename(&self.target, &old).map_err(io_error("moving aside", &self.target))?;
+        if self.stop.load(Ordering::SeqCst) {
+            return Err(OutputError::Interrupted);
         }
+        if !self.force {
+            check_replaceable(&self.target, self.kind)?;
+        }
+        let parent = self.staging.parent().unwrap_or(Path::new(".")).to_owned();
+        let name = self.target.file_name().and_then(|n| n.to_str()).unwrap_or("output").to_owned();
+        // The staging directory was private while it was filled; the results get
+        // the mode a directory made now would have.
+        set_public_mode(&self.staging)?;
+        // The previous results go into a fresh directory of unpredictable name, so
+        // no earlier leftover and nothing planted can be in the way.
+        let old = match fs::symlink_metadata(&self.target) {
+            Ok(_) => {
+                let aside = private_dir()
+                    .prefix(&format!(".{name}.old-{}-", host_and_pid()))
+                    .tempdir_in(&parent)
+                    .map_err(io_error("creating a directory in", &parent))?
+                    .keep();
+                let moved = aside.join(&name);
+                if let Err(source) = fs::rename(&self.target, &moved) {
+                    let _ = fs::remove_dir(&aside);
+                    return Err(OutputError::Io {
+                        action: "moving aside",
+                        path: self.target.clone(),
+                        source,
+                    });
+                }
+                Some((aside, moved))
+            }
+            Err(_) => None,
+        };
         if let Err(source) = fs::rename(&self.staging, &self.target) {
-            if had_old {
-                let _ = fs::rename(&old, &self.target);
+            if let Some((aside, moved)) = &old {
+                let _ = fs::rename(moved, &self.target);
+                let _ = fs::remove_dir(aside);
             }
             return Err(OutputError::Io { action: "moving into place", path: self.target.clone(), source });
         }
         self.committed = true;
         // The new results are in place; what was there before (a directory, or with
-        // --force possibly a file) goes. Failing to remove it loses nothing, so it is
-        // not an error: the hidden `.old-` entry is left for the user.
-        if had_old {
-            let _ = if old.is_dir() { fs::remove_dir_all(&old) } else { fs::remove_file(&old) };
+        // --force possibly a file or a link, removed itself and not followed) goes.
+        // Failing to remove it loses nothing, so it is not an error; the next run of
+        // this host removes the hidden `.old-` directory.
+        if let Some((aside, _)) = old {
+            let _ = fs::remove_dir_all(aside);
         }
         Ok(self.target.clone())
     }
@@ -132,27 +245,262 @@ impl Drop for Staging {
     }
 }
 
-/// Removes staging directories of this target left by runs that were killed outright
-/// (a process that stopped normally removes its own). Only where the OS shows which
-/// processes are alive (`/proc`); a directory of a run still going is left alone.
-fn remove_abandoned_staging(parent: &Path, name: &str) {
-    if !Path::new("/proc/self").exists() {
-        return;
+/// A builder of directories of unpredictable name, created atomically and
+/// accessible to this user only (0700): nothing planted in the parent beforehand
+/// can be followed or written through, and nobody else can write into them.
+pub fn private_dir() -> tempfile::Builder<'static, 'static> {
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o700));
     }
+    builder
+}
+
+/// An exclusive `flock` on `.<name>.lock` beside a target, removed when released.
+#[derive(Debug)]
+struct TargetLock {
+    path: PathBuf,
+    file: fs::File,
+}
+
+impl TargetLock {
+    /// Takes the lock, waiting for another holder (after calling `waiting`) until
+    /// it lets go or `stop` is set.
+    fn acquire(path: &Path, stop: &AtomicBool, waiting: impl FnOnce(&Path)) -> Result<Self, OutputError> {
+        let mut waiting = Some(waiting);
+        loop {
+            let file = open_lock_file(path)?;
+            // Polled rather than blocking, so that Ctrl-C can end the wait.
+            loop {
+                match file.try_lock() {
+                    Ok(()) => break,
+                    Err(fs::TryLockError::WouldBlock) => {
+                        if let Some(waiting) = waiting.take() {
+                            waiting(path);
+                        }
+                        if stop.load(Ordering::SeqCst) {
+                            return Err(OutputError::Interrupted);
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                    }
+                    Err(fs::TryLockError::Error(source)) => {
+                        return Err(OutputError::Io { action: "locking", path: path.to_owned(), source });
+                    }
+                }
+            }
+            // The previous holder removes the file before it lets go, so a lock won
+            // on a file no longer at the path guards nothing: open the path again.
+            if still_at(path, &file) {
+                return Ok(Self { path: path.to_owned(), file });
+            }
+        }
+    }
+}
+
+impl Drop for TargetLock {
+    fn drop(&mut self) {
+        // Removed while still held (the file closes after this), see `acquire`; only
+        // if it is still ours, should someone have removed and another run remade it.
+        if still_at(&self.path, &self.file) {
+            let _ = fs::remove_file(&self.path);
+        }
+        let _ = self.file.unlock();
+    }
+}
+
+/// Opens (creating) a lock file, never through a symbolic link.
+fn open_lock_file(path: &Path) -> Result<fs::File, OutputError> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW).mode(0o600);
+    }
+    options.open(path).map_err(io_error("opening the lock", path))
+}
+
+/// Whether `file` is the file at `path` (not one removed from it since).
+fn still_at(path: &Path, file: &fs::File) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (fs::symlink_metadata(path), file.metadata()) {
+            (Ok(at_path), Ok(held)) => at_path.dev() == held.dev() && at_path.ino() == held.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, file);
+        true
+    }
+}
+
+/// Gives a directory the mode `mkdir` would give it under the process's umask.
+fn set_public_mode(dir: &Path) -> Result<(), OutputError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // Linux reports the umask without changing it; elsewhere assume the usual.
+        let umask = fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|status| {
+                let line = status.lines().find(|line| line.starts_with("Umask:"))?;
+                u32::from_str_radix(line.split_whitespace().nth(1)?, 8).ok()
+            })
+            .unwrap_or(0o022);
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o777 & !umask))
+            .map_err(io_error("setting the mode of", dir))?;
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// This host's name and this process's id, as staging names carry them: a run
+/// cleans up only the leftovers of its own host, never those of a run on another
+/// host sharing the file system.
+fn host_and_pid() -> String {
+    format!("{}-{}", host_name(), std::process::id())
+}
+
+/// The host name, with anything but letters, digits, `-` and `.` replaced by `_`.
+fn host_name() -> String {
+    #[cfg(unix)]
+    let name = {
+        let mut buffer = [0u8; 256];
+        // SAFETY: the buffer is valid for its length; gethostname writes at most that.
+        let status = unsafe { libc::gethostname(buffer.as_mut_ptr().cast(), buffer.len()) };
+        let end = buffer.iter().position(|&b| b == 0).unwrap_or(buffer.len());
+        if status == 0 { String::from_utf8_lossy(&buffer[..end]).into_owned() } else { String::new() }
+    };
+    #[cfg(not(unix))]
+    let name = std::env::var("COMPUTERNAME").unwrap_or_default();
+    let name: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+        .collect();
+    if name.is_empty() { "localhost".to_owned() } else { name }
+}
+
+/// With the target's lock held, no run of this target is between its start and its
+/// swap, so this host's staging directories of it are those of killed runs: removed.
+/// A `.old-` directory is the previous results of a run killed during its swap:
+/// put back if the target is missing, else removed. Leftovers named by another host
+/// (or by an older version, without a host) are left alone.
+fn recover_abandoned(parent: &Path, name: &str, target: &Path) {
     let Ok(entries) = fs::read_dir(parent) else { return };
-    let prefix = format!(".{name}.partial-");
+    let host = host_name();
+    let partial = format!(".{name}.partial-");
+    let old = format!(".{name}.old-");
+    // `<host>-<pid>-<random>`: the random part has no `-`, the host may.
+    let ours = |rest: &str| {
+        let mut parts = rest.rsplitn(3, '-');
+        let (_, pid, named) = (parts.next(), parts.next(), parts.next());
+        named == Some(host.as_str()) && pid.is_some_and(|pid| pid.parse::<u32>().is_ok())
+    };
     for entry in entries.flatten() {
         let file_name = entry.file_name();
-        let Some(pid) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else { continue };
-        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+        let Some(file_name) = file_name.to_str() else { continue };
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if !is_dir {
+            continue;
+        }
+        if file_name.strip_prefix(&partial).is_some_and(ours) {
+            let _ = fs::remove_dir_all(entry.path());
+        } else if file_name.strip_prefix(&old).is_some_and(ours) {
+            let previous = entry.path().join(name);
+            if fs::symlink_metadata(target).is_err() && fs::symlink_metadata(&previous).is_ok() {
+                let _ = fs::rename(&previous, target);
+            }
             let _ = fs::remove_dir_all(entry.path());
         }
     }
 }
 
-fn is_output_dir(path: &Path) -> bool {
-    path.join(MANIFEST).is_file()
-        || fs::read_dir(path).map(|mut entries| entries.next().is_none()).unwrap_or(false)
+/// Refuses to replace a target that is not an attrition output directory of this
+/// kind, or that holds files its manifest does not list (which attrition did not
+/// write, and must not delete without --force). An empty directory or none is fine.
+fn check_replaceable(target: &Path, kind: OutputKind) -> Result<(), OutputError> {
+    let metadata = match fs::symlink_metadata(target) {
+        Ok(metadata) => metadata,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => return Err(OutputError::Io { action: "reading", path: target.to_owned(), source }),
+    };
+    if !metadata.is_dir() {
+        return Err(OutputError::NotOurs(target.to_owned()));
+    }
+    let mut present: Vec<String> = fs::read_dir(target)
+        .map_err(io_error("reading", target))?
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    if present.is_empty() {
+        return Ok(());
+    }
+    let Some(listed) = manifest_files(&target.join(MANIFEST)) else {
+        return Err(OutputError::NotOurs(target.to_owned()));
+    };
+    let existing =
+        if listed.iter().any(|file| file == sweep::SWEEP) { OutputKind::Sweep } else { OutputKind::Run };
+    if existing != kind {
+        return Err(OutputError::OtherKind { path: target.to_owned(), existing, kind });
+    }
+    present.retain(|file| file != MANIFEST && !listed.contains(file));
+    if !present.is_empty() {
+        present.sort();
+        return Err(OutputError::Foreign { path: target.to_owned(), files: present });
+    }
+    Ok(())
+}
+
+/// The files a manifest lists, or `None` if it is missing, not a regular file or
+/// not a manifest.
+fn manifest_files(path: &Path) -> Option<Vec<String>> {
+    if !fs::symlink_metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let manifest: serde_json::Value = serde_json::from_str(&fs::read_to_string(path).ok()?).ok()?;
+    if manifest["program"] != "attrition" {
+        return None;
+    }
+    manifest["files"].as_array()?.iter().map(|entry| entry["file"].as_str().map(String::from)).collect()
+}
+
+/// Writes `contents` to `path` atomically: into a new file of unpredictable name
+/// beside it (created exclusively, so never through a planted link), then renamed
+/// over `path` (replacing a link there, not writing through it). A failure leaves
+/// no partial file behind.
+pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), OutputError> {
+    if fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Err(OutputError::Io {
+            action: "writing",
+            path: path.to_owned(),
+            source: io::Error::new(io::ErrorKind::IsADirectory, "is a directory; name a file"),
+        });
+    }
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("report");
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".partial");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // A report for others to read, like any file created under the umask.
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    let mut file = builder.tempfile_in(parent).map_err(io_error("creating a file in", parent))?;
+    file.write_all(contents).map_err(io_error("writing", file.path()))?;
+    file.persist(path).map_err(|error| OutputError::Io {
+        action: "writing",
+        path: path.to_owned(),
+        source: error.error,
+    })?;
+    Ok(())
 }
 
 /// Formats a number for CSV: integers plainly, others with 6 significant digits,
@@ -186,34 +534,230 @@ mod tests {
         assert_eq!(format_number(f64::NAN), "NaN");
     }
 
+    /// A fresh directory for one test, removed by the caller.
+    fn scratch(name: &str) -> PathBuf {
+        let root = std::env::temp_dir().join(format!("attrition-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        fs::create_dir_all(&root).unwrap();
+        root
+    }
+
+    /// A results directory as attrition leaves it: the listed files and a manifest.
+    fn results(target: &Path, files: &[&str]) {
+        fs::create_dir_all(target).unwrap();
+        for file in files {
+            fs::write(target.join(file), "old").unwrap();
+        }
+        let listed: Vec<_> = files.iter().map(|f| serde_json::json!({ "file": f, "sha256": "" })).collect();
+        let manifest = serde_json::json!({ "program": "attrition", "files": listed });
+        fs::write(target.join(MANIFEST), manifest.to_string()).unwrap();
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn begin(target: &Path, kind: OutputKind, force: bool) -> Result<Staging, OutputError> {
+        let stop = Arc::new(AtomicBool::new(false));
+        Staging::begin(target, kind, force, &stop, |_| panic!("nothing else holds the lock"))
+    }
+
     #[test]
     fn staging_replaces_old_results_only_on_commit() {
-        let root = std::env::temp_dir().join(format!("attrition-staging-{}", std::process::id()));
+        let root = scratch("staging");
         let target = root.join("scenario");
-        fs::create_dir_all(&target).unwrap();
-        fs::write(target.join(MANIFEST), "old").unwrap();
+        results(&target, &["summary.csv"]);
 
-        let abandoned = Staging::begin(&target, false).unwrap();
+        let abandoned = begin(&target, OutputKind::Run, false).unwrap();
         fs::write(abandoned.path("a.csv"), "partial").unwrap();
         drop(abandoned);
-        assert_eq!(fs::read_to_string(target.join(MANIFEST)).unwrap(), "old");
-        assert_eq!(fs::read_dir(&root).unwrap().count(), 1, "the staging directory is removed");
+        assert_eq!(fs::read_to_string(target.join("summary.csv")).unwrap(), "old");
+        assert_eq!(names(&root), ["scenario"], "the staging directory and the lock are removed");
 
-        let staging = Staging::begin(&target, false).unwrap();
+        let staging = begin(&target, OutputKind::Run, false).unwrap();
+        fs::write(staging.path("summary.csv"), "new").unwrap();
         fs::write(staging.path(MANIFEST), "new").unwrap();
         staging.commit().unwrap();
-        assert_eq!(fs::read_to_string(target.join(MANIFEST)).unwrap(), "new");
-        assert_eq!(fs::read_dir(&root).unwrap().count(), 1);
+        assert_eq!(fs::read_to_string(target.join("summary.csv")).unwrap(), "new");
+        assert_eq!(names(&root), ["scenario"]);
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn staging_is_private_while_filled_and_the_results_are_not() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = scratch("modes");
+        let staging = begin(&root.join("scenario"), OutputKind::Run, false).unwrap();
+        let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&staging.path("")), 0o700);
+        let name = staging.path("").file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with(&format!(".scenario.partial-{}-", host_and_pid())), "{name}");
+        let target = staging.commit().unwrap();
+        let probe = root.join("probe");
+        fs::create_dir(&probe).unwrap();
+        assert_eq!(mode(&target), mode(&probe), "the results get the mode any new directory gets");
         fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
     fn a_foreign_directory_is_refused_without_force() {
-        let root = std::env::temp_dir().join(format!("attrition-foreign-{}", std::process::id()));
-        fs::create_dir_all(&root).unwrap();
+        let root = scratch("foreign");
         fs::write(root.join("thesis.tex"), "precious").unwrap();
-        assert!(matches!(Staging::begin(&root, false), Err(OutputError::NotOurs(_))));
-        assert!(Staging::begin(&root, true).is_ok());
+        assert!(matches!(begin(&root, OutputKind::Run, false), Err(OutputError::NotOurs(_))));
+        assert!(begin(&root, OutputKind::Run, true).is_ok());
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn files_attrition_did_not_write_are_not_deleted_without_force() {
+        let root = scratch("user-files");
+        let target = root.join("scenario");
+        results(&target, &["summary.csv"]);
+        fs::write(target.join("notes.txt"), "mine").unwrap();
+        let error = begin(&target, OutputKind::Run, false).unwrap_err();
+        assert!(matches!(&error, OutputError::Foreign { files, .. } if files == &["notes.txt"]), "{error}");
+        assert!(error.to_string().contains("notes.txt") && error.to_string().contains("--force"), "{error}");
+
+        // A file put there while the run is going is caught at the swap.
+        fs::remove_file(target.join("notes.txt")).unwrap();
+        let staging = begin(&target, OutputKind::Run, false).unwrap();
+        fs::write(target.join("late.txt"), "mine").unwrap();
+        assert!(matches!(staging.commit(), Err(OutputError::Foreign { .. })));
+        assert!(target.join("late.txt").is_file() && target.join("summary.csv").is_file());
+
+        let forced = begin(&target, OutputKind::Run, true).unwrap();
+        forced.commit().unwrap();
+        assert!(names(&target).is_empty());
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn a_sweep_and_a_run_do_not_replace_each_other() {
+        let root = scratch("kinds");
+        let run = root.join("run");
+        results(&run, &["summary.csv"]);
+        let swept = root.join("swept");
+        results(&swept, &[sweep::SWEEP]);
+        let error = begin(&run, OutputKind::Sweep, false).unwrap_err();
+        assert!(error.to_string().contains("holds the results of a single run"), "{error}");
+        let error = begin(&swept, OutputKind::Run, false).unwrap_err();
+        assert!(error.to_string().contains("holds the results of a sweep"), "{error}");
+        assert!(begin(&swept, OutputKind::Sweep, false).is_ok());
+        assert!(begin(&run, OutputKind::Run, false).is_ok());
+        assert!(begin(&run, OutputKind::Sweep, true).is_ok());
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn an_interrupt_before_the_swap_keeps_the_previous_results() {
+        let root = scratch("stop");
+        let target = root.join("scenario");
+        results(&target, &["summary.csv"]);
+        let stop = Arc::new(AtomicBool::new(false));
+        let staging = Staging::begin(&target, OutputKind::Run, false, &stop, |_| ()).unwrap();
+        fs::write(staging.path("summary.csv"), "new").unwrap();
+        stop.store(true, Ordering::SeqCst);
+        assert!(matches!(staging.commit(), Err(OutputError::Interrupted)));
+        assert_eq!(fs::read_to_string(target.join("summary.csv")).unwrap(), "old");
+        assert_eq!(names(&root), ["scenario"]);
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn a_second_run_waits_for_the_first_to_swap() {
+        let root = scratch("lock");
+        let target = root.join("scenario");
+        let first = begin(&target, OutputKind::Run, false).unwrap();
+        let (told, waited) = std::sync::mpsc::channel();
+        let second = {
+            let target = target.clone();
+            std::thread::spawn(move || {
+                let stop = Arc::new(AtomicBool::new(false));
+                let staging =
+                    Staging::begin(&target, OutputKind::Run, false, &stop, |_| told.send(()).unwrap())
+                        .unwrap();
+                fs::write(staging.path("summary.csv"), "second").unwrap();
+                fs::write(
+                    staging.path(MANIFEST),
+                    r#"{"program":"attrition","files":[{"file":"summary.csv"}]}"#,
+                )
+                .unwrap();
+                staging.commit().unwrap();
+            })
+        };
+        waited.recv_timeout(std::time::Duration::from_secs(30)).expect("the second run waits");
+        fs::write(first.path("summary.csv"), "first").unwrap();
+        fs::write(first.path(MANIFEST), r#"{"program":"attrition","files":[{"file":"summary.csv"}]}"#)
+            .unwrap();
+        first.commit().unwrap();
+        second.join().unwrap();
+        assert_eq!(fs::read_to_string(target.join("summary.csv")).unwrap(), "second");
+        assert_eq!(names(&root), ["scenario"], "no lock, staging or old directory is left");
+
+        // Ctrl-C ends the wait.
+        let holder = begin(&target, OutputKind::Run, false).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let waiter =
+            Staging::begin(&target, OutputKind::Run, false, &stop, |_| stop.store(true, Ordering::SeqCst));
+        assert!(matches!(waiter, Err(OutputError::Interrupted)), "{waiter:?}");
+        drop(holder);
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn only_this_hosts_leftovers_are_cleaned_and_a_broken_swap_is_repaired() {
+        let root = scratch("leftovers");
+        let target = root.join("scenario");
+        let host = host_name();
+        // A run of this host killed while staging, and one killed mid-swap (its
+        // previous results moved aside, the new ones not yet in place).
+        fs::create_dir_all(root.join(format!(".scenario.partial-{host}-1-aaaaaa"))).unwrap();
+        results(&root.join(format!(".scenario.old-{host}-1-bbbbbb/scenario")), &["summary.csv"]);
+        // What may be live runs elsewhere: another host's, and an older version's
+        // (named by PID alone, so its host is unknown).
+        let mut expected = vec![
+            ".scenario.partial-elsewhere.example-1-cccccc".to_owned(),
+            // A host whose name begins with this one's.
+            format!(".scenario.partial-{host}-x-1-dddddd"),
+            ".scenario.partial-4000000".to_owned(),
+            "scenario".to_owned(),
+        ];
+        for left in &expected[..3] {
+            fs::create_dir_all(root.join(left)).unwrap();
+        }
+
+        drop(begin(&target, OutputKind::Run, false).unwrap());
+        assert_eq!(fs::read_to_string(target.join("summary.csv")).unwrap(), "old", "the swap is undone");
+        expected.sort();
+        assert_eq!(names(&root), expected);
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_report_replaces_a_link_at_its_path_and_never_writes_through_one() {
+        let root = scratch("report");
+        let victim = root.join("victim.txt");
+        fs::write(&victim, "precious").unwrap();
+        let report = root.join("R.xml");
+        std::os::unix::fs::symlink(&victim, &report).unwrap();
+        write_atomically(&report, b"<xml/>").unwrap();
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "precious");
+        assert!(fs::symlink_metadata(&report).unwrap().is_file());
+        assert_eq!(fs::read_to_string(&report).unwrap(), "<xml/>");
+
+        let dir = root.join("DIR");
+        fs::create_dir(&dir).unwrap();
+        let error = write_atomically(&dir, b"<xml/>").unwrap_err();
+        assert!(error.to_string().contains("is a directory"), "{error}");
+        assert_eq!(names(&root), ["DIR", "R.xml", "victim.txt"], "nothing partial is left");
         fs::remove_dir_all(&root).unwrap();
     }
 }
