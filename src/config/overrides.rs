@@ -239,5 +239,30 @@ mod tests {
         assert_eq!(values, vec![Value::Float(0.1), Value::Float(0.5), Value::Float(0.9)]);
         let (_, names) = parse_sweep("policy.promotion=best,\"random\"").unwrap();
         assert_eq!(names, vec![Value::String("best".into()), Value::String("random".into())]);
+        let (_, range) = parse_sweep("policy.best_probability=0.1:0.3:0.1").unwrap();
+        assert_eq!(range, vec![Value::Float(0.1), Value::Float(0.2), Value::Float(0.3)]);
+        // Messages name the field, not the flag (the caller adds it, once).
+        assert_eq!(parse_sweep("f=").unwrap_err(), "f: no values");
+        let empty = parse_sweep("f=0.1,,0.2").unwrap_err();
+        assert!(empty.starts_with("f: value 2 of 3 is empty"), "{empty}");
+        assert!(parse_sweep("f=0.1,0.2,").is_err());
+        assert!(parse_sweep("sweep.x=1,2").is_err() && parse_set("sweep.x=1").is_err());
+    }
+
+    #[test]
+    fn an_override_into_a_missing_arm_is_refused_with_a_suggestion() {
+        let text = "[arms.\"common practice\"]\n[arms.other]\n";
+        let misspelt = parse_set("arms.\"common practise\".credit_accuracy=0.9").unwrap();
+        let error = apply(text, &[parse_set("arms.other.promotion=random").unwrap(), misspelt]).unwrap_err();
+        assert_eq!(error.index, Some(1));
+        assert!(
+            error.message.contains("no arm \"common practise\"; did you mean \"common practice\"?"),
+            "{error}"
+        );
+        let edited: Table =
+            toml::from_str(&apply(text, &[parse_set("arms.other.promotion=random").unwrap()]).unwrap())
+                .unwrap();
+        assert_eq!(edited["arms"]["other"]["promotion"].as_str(), Some("random"));
+        assert_eq!(edited["arms"].as_table().unwrap().len(), 2);
     }
 }
