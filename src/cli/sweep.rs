@@ -62,7 +62,8 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
         };
         Failure::bad_input(anyhow!("{culprit}: {}: {}", problem.kind.name(), problem.message))
     })?;
-    for warning in &plan.warnings {
+    // The file's own warnings (its [sweep]'s included) were printed when it was loaded.
+    for warning in plan.warnings.iter().filter(|warning| !base.warnings.contains(warning)) {
         eprintln!("warning: {warning}");
     }
     let threads = args.threads.filter(|&n| n > 0).unwrap_or_else(rayon::current_num_threads);
@@ -113,11 +114,12 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
             (0..arms).map(|_| TrialMetric::ALL.iter().map(|&m| bound(m, 1.0)).collect()).collect();
         let mut baseline_change: Vec<Vec<PairedDifference>> =
             (0..arms).map(|_| TrialMetric::ALL.iter().map(|&m| bound(m, 2.0)).collect()).collect();
+        // A sweep of one point has nothing to pair with its reference.
         let mut spill = match &reference {
-            None => {
+            None if points.len() > 1 => {
                 Some(ReferenceRows::create(staging.path(REFERENCE_SPILL), arms).map_err(Failure::failed)?)
             }
-            Some(_) => None,
+            _ => None,
         };
         let mut reader = reference.as_ref().map(ReferenceRows::read).transpose().map_err(Failure::failed)?;
         let summary = runner::run(
