@@ -116,6 +116,14 @@ pub fn axis_values(spec: &Value) -> Result<Vec<Value>, String> {
         Value::String(text) => parse_range_text(text)
             .unwrap_or_else(|| Err(format!("{text:?} is not a range; a swept field takes {EXPECTED}"))),
         Value::Table(table) => {
+            // `[sweep] policy.best_probability = [...]`, unquoted, is a nested table in TOML.
+            if !table.keys().any(|key| ["from", "to", "step"].contains(&key.as_str())) {
+                let key = table.keys().next().map(String::as_str).unwrap_or("field");
+                return Err(format!(
+                    "a table here is a range {{ from, to, step }}; to sweep a field inside a table, quote \
+                     its whole path as the key, e.g. \"<table>.{key}\" = [...]"
+                ));
+            }
             if let Some(unknown) = table.keys().find(|key| !["from", "to", "step"].contains(&key.as_str())) {
                 let hint = crate::locate::did_you_mean(unknown, ["from", "to", "step"])
                     .map(|m| format!("; did you mean `{m}`?"))
@@ -428,7 +436,7 @@ mod tests {
     fn a_sweep_entry_is_a_list_a_range_string_or_a_range_table() {
         let table: toml::Table = toml::from_str(
             "list = [1, 2]\nstring = \"0.5:1.5:0.5\"\ntable = { from = 1, to = 3, step = 1 }\n\
-             typo = { from = 1, to = 3, stpe = 1 }\nnumber = 3",
+             typo = { from = 1, to = 3, stpe = 1 }\nnumber = 3\npolicy.best_probability = [0.1]",
         )
         .unwrap();
         assert_eq!(axis_values(&table["list"]).unwrap(), [Value::Integer(1), Value::Integer(2)]);
@@ -436,6 +444,11 @@ mod tests {
         assert_eq!(axis_values(&table["table"]).unwrap().len(), 3);
         assert!(axis_values(&table["typo"]).unwrap_err().contains("did you mean `step`?"));
         assert!(axis_values(&table["number"]).unwrap_err().contains("; found integer"));
+        let nested = axis_values(&table["policy"]).unwrap_err();
+        assert!(
+            nested.contains("quote its whole path") && nested.contains(".best_probability\""),
+            "{nested}"
+        );
     }
 
     #[test]
