@@ -295,4 +295,9 @@ fn sweep_trials_without_a_sweep_is_refused() {
     let output = dir.run(&["run", &scenario("peter_principle.toml"), "--trials", "2", "--sweep-trials"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("this run does not sweep"));
+    let expect = scenario("ci/peter_principle.expect.toml");
+    let output =
+        dir.run(&["check", &scenario("ci/peter_principle.toml"), "--expect", &expect, "--sweep-trials"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("check does not sweep"));
 }
