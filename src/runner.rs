@@ -69,6 +69,18 @@ pub struct Comparison {
     pub share_lower: f64,
 }
 
+impl Comparison {
+    /// The summary of a paired difference's accumulator (also used by sweeps, to
+    /// compare points).
+    pub fn of(difference: &PairedDifference) -> Self {
+        Self {
+            difference: difference.summarise(),
+            share_higher: difference.positive() as f64 / difference.count() as f64,
+            share_lower: difference.negative() as f64 / difference.count() as f64,
+        }
+    }
+}
+
 impl RunSummary {
     /// The summary over trials of `metric` at `step` of `arm`. Panics for a metric
     /// the run did not observe (not in [`RunSummary::step_metrics`]).
@@ -428,18 +440,7 @@ fn summarise_pairs(paired: &[Vec<Vec<PairedDifference>>]) -> Vec<Vec<Option<Vec<
             others
                 .iter()
                 .enumerate()
-                .map(|(other, metrics)| {
-                    (arm != other).then(|| {
-                        metrics
-                            .iter()
-                            .map(|difference| Comparison {
-                                difference: difference.summarise(),
-                                share_higher: difference.positive() as f64 / difference.count() as f64,
-                                share_lower: difference.negative() as f64 / difference.count() as f64,
-                            })
-                            .collect()
-                    })
-                })
+                .map(|(other, metrics)| (arm != other).then(|| metrics.iter().map(Comparison::of).collect()))
                 .collect()
         })
         .collect()

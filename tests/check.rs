@@ -286,12 +286,23 @@ fn a_sweep_may_not_change_which_arms_there_are() {
         "run",
         &scenario("peter_principle.toml"),
         "--sweep",
-        "arms.extra.promotion=best,random",
+        r#"arms={"best, common sense"={}}"#,
         "--trials",
         "2",
     ]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("not which arms there are"));
+    // A path into an arm the scenario lacks is refused before that.
+    let output = dir.run(&[
+        "run",
+        &scenario("peter_principle.toml"),
+        "--sweep",
+        "arms.extra.promotion=best,random",
+        "--trials",
+        "2",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("has no arm \"extra\""));
     let output = dir.run(&[
         "run",
         &scenario("peter_principle.toml"),

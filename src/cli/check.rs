@@ -37,6 +37,11 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
             run.scenario.display()
         )));
     }
+    if run.sweep_trials {
+        return Err(Failure::bad_input(anyhow!(
+            "--sweep-trials writes a sweep's per-trial rows, and check does not sweep"
+        )));
+    }
     let expectations = expect::load(&args.expect, &config).map_err(Failure::bad_input)?;
     let report = execute(&run.job(&config, &text))?;
     let verdicts = expect::evaluate(&config, &report.summary, &expectations);

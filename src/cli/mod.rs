@@ -77,9 +77,14 @@ struct RunArgs {
     #[arg(long, value_name = "FIELD=VALUE")]
     set: Vec<String>,
     /// Sweep a field over values, e.g. `--sweep workforce.dismissal_threshold=3,4,5`
-    /// (repeatable: the grid of all combinations); writes sweep.csv and a chart.
+    /// or a range from:to:step, e.g. `--sweep policy.best_probability=0:1:0.1` (end
+    /// included); repeatable: the grid of all combinations. Writes sweep.csv,
+    /// sweep_comparison.csv and a chart.
     #[arg(long, value_name = "FIELD=V1,V2,...")]
     sweep: Vec<String>,
+    /// With a sweep, also write sweep_trials.csv: one row per point, trial and arm.
+    #[arg(long)]
+    sweep_trials: bool,
     /// Run a scenario that has a [sweep] once, at its own values, instead of sweeping.
     #[arg(long, conflicts_with = "sweep")]
     no_sweep: bool,

@@ -215,6 +215,12 @@ pub fn run(args: &RunArgs) -> Result<(), Failure> {
     if args.sweeps(&config) {
         return super::sweep::sweep(args, &config, &text);
     }
+    if args.sweep_trials {
+        return Err(Failure::bad_input(anyhow!(
+            "--sweep-trials writes a sweep's per-trial rows, and this run does not sweep (its trials.csv has \
+             them)"
+        )));
+    }
     let report = execute(&args.job(&config, &text))?;
     if !args.quiet {
         print_report(&config, &report);

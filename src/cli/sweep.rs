@@ -9,11 +9,15 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use anyhow::anyhow;
 
 use attrition::config::overrides::{self, render_value};
-use attrition::config::{self, Config, Override, SweepAxis};
+use attrition::config::sweep::describe;
+use attrition::config::{self, Config, SweepAxis};
+use attrition::locate::toml_key;
+use attrition::metrics::{TRIAL_METRICS, TrialMetric};
 use attrition::output::manifest::{self, RunRecord};
-use attrition::output::sweep::{self as sweep_output, SweepPoint};
+use attrition::output::sweep::{self as sweep_output, ReferenceRows, SweepPoint, SweepTrialWriter};
 use attrition::output::{OutputError, OutputKind, Staging, charts};
-use attrition::runner::{self, RunError, RunOptions};
+use attrition::runner::{self, Comparison, RunError, RunOptions};
+use attrition::stats::PairedDifference;
 
 use super::guards::{bound_threads, check_memory, interrupt_flag};
 use super::progress::Progress;
@@ -25,9 +29,16 @@ use super::{Failure, RunArgs};
 pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
     let started = Instant::now();
     let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let axes: Vec<SweepAxis> = if args.sweep.is_empty() {
-        base.sweep.clone()
-    } else {
+    if args.events {
+        // One event log per point would be a point's worth of events times the grid;
+        // silently writing none would be worse.
+        return Err(Failure::bad_input(anyhow!(
+            "--events is not available with a sweep: run the point you want with --set FIELD=VALUE (or \
+             --no-sweep) and --events"
+        )));
+    }
+    let from_flags = !args.sweep.is_empty();
+    let axes: Vec<SweepAxis> = if from_flags {
         args.sweep
             .iter()
             .map(|text| {
@@ -36,36 +47,40 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
                     .map_err(|message| Failure::bad_input(anyhow!("--sweep {message}")))
             })
             .collect::<Result<_, _>>()?
+    } else {
+        base.sweep.clone()
     };
     let set = parse_overrides(&args.set)?;
-    check_axes(&axes, &set)?;
 
     // Validate every point before running any, so a bad value fails at once.
-    let grid = grid(&axes);
+    let plan = config::sweep::plan(text, &args.scenario, &axes, &set, base).map_err(|problem| {
+        let culprit = match (problem.axis, from_flags) {
+            (Some(index), true) => format!("--sweep {}", axes[index].field),
+            (Some(index), false) => {
+                format!("{}: sweep.{}", args.scenario.display(), toml_key(&axes[index].field))
+            }
+            (None, true) => "--sweep".to_owned(),
+            (None, false) => format!("{}: [sweep]", args.scenario.display()),
+        };
+        Failure::bad_input(anyhow!("{culprit}: {}: {}", problem.kind.name(), problem.message))
+    })?;
+    // The file's own warnings (its [sweep]'s included) were printed when it was loaded.
+    for warning in plan.warnings.iter().filter(|warning| !base.warnings.contains(warning)) {
+        eprintln!("warning: {warning}");
+    }
     let threads = args.threads.filter(|&n| n > 0).unwrap_or_else(rayon::current_num_threads);
-    let arm_names: Vec<&str> = base.arms.iter().map(|arm| arm.name.as_str()).collect();
-    let mut points = Vec::with_capacity(grid.len());
-    for assignment in &grid {
-        let mut overrides = set.clone();
-        overrides.extend(assignment.iter().cloned());
-        let config = config::parse_point(text, &args.scenario, &overrides).map_err(Failure::bad_input)?;
-        let config = apply_flags(config, args.trials, args.seed)?;
-        let point_arms: Vec<&str> = config.arms.iter().map(|arm| arm.name.as_str()).collect();
-        if point_arms != arm_names {
-            return Err(Failure::bad_input(anyhow!(
-                "at {}: the arms are {point_arms:?}, not the scenario's {arm_names:?}; a sweep may change an \
-                 arm's levers but not which arms there are",
-                describe(assignment)
-            )));
-        }
+    let mut points = Vec::with_capacity(plan.points.len());
+    for point in plan.points {
+        let config = apply_flags(point.config, args.trials, args.seed)?;
         check_memory(&config, threads, args.max_memory)?;
-        points.push((assignment.clone(), config));
+        points.push((point.assignment, config));
     }
     bound_threads(args.threads)?;
     // The manifest records the sweep that ran, from the file or the command line.
     let mut base = base.clone();
     base.sweep = axes.clone();
     let base = &base;
+    let fields: Vec<String> = axes.iter().map(|axis| axis.field.clone()).collect();
 
     let target = args.out.join(&base.name);
     let stop = interrupt_flag();
@@ -76,12 +91,70 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
     let total: u64 = points.iter().map(|(_, c)| u64::from(c.trials)).sum();
     let mut done_before = 0;
     let mut results = Vec::with_capacity(points.len());
+    let mut trial_writer = match args.sweep_trials {
+        true => Some(
+            SweepTrialWriter::create(staging.path(sweep_output::SWEEP_TRIALS), base, &fields)
+                .map_err(Failure::failed)?,
+        ),
+        false => None,
+    };
+    // The first point is the reference the others are paired with, trial by trial.
+    let (reference_assignment, reference_config) = &points[0];
+    let reference_label = describe(reference_assignment);
+    let reference_frame = reference_config.frame();
+    let baseline = base.baseline;
+    let mut reference: Option<ReferenceRows> = None;
     for (assignment, config) in &points {
+        let values: Vec<toml::Value> = assignment.iter().map(|o| o.value.clone()).collect();
+        let frame = config.frame();
+        // Bounds of a difference between two points (whose frames may differ) and of
+        // a difference of two such differences.
+        let bound = |metric: TrialMetric, factor: f64| {
+            let (here, resolution) = metric.accuracy(&frame);
+            let (there, reference_resolution) = metric.accuracy(&reference_frame);
+            PairedDifference::new(factor * (here + there), resolution.min(reference_resolution))
+        };
+        let arms = config.arms.len();
+        let mut versus_reference: Vec<Vec<PairedDifference>> =
+            (0..arms).map(|_| TrialMetric::ALL.iter().map(|&m| bound(m, 1.0)).collect()).collect();
+        let mut baseline_change: Vec<Vec<PairedDifference>> =
+            (0..arms).map(|_| TrialMetric::ALL.iter().map(|&m| bound(m, 2.0)).collect()).collect();
+        // A sweep of one point has nothing to pair with its reference.
+        let mut spill = match &reference {
+            None if points.len() > 1 => {
+                Some(ReferenceRows::create(staging.path(REFERENCE_SPILL), arms).map_err(Failure::failed)?)
+            }
+            _ => None,
+        };
+        let mut reader = reference.as_ref().map(ReferenceRows::read).transpose().map_err(Failure::failed)?;
         let summary = runner::run(
             config,
             RunOptions { threads: args.threads, events: None },
             &stop,
-            |_| Ok(()),
+            |outcomes| {
+                if let Some(writer) = trial_writer.as_mut() {
+                    writer.write(&values, outcomes).map_err(|e| e.to_string())?;
+                }
+                if let Some(spill) = spill.as_mut() {
+                    spill.write(outcomes).map_err(|e| e.to_string())?;
+                }
+                if let Some(reader) = reader.as_mut() {
+                    for outcome in outcomes {
+                        let there = reader.next(outcome.trial).map_err(|e| e.to_string())?;
+                        let here = &outcome.arms;
+                        for arm in 0..arms {
+                            for metric in 0..TRIAL_METRICS {
+                                versus_reference[arm][metric].add(here[arm][metric], there[arm][metric]);
+                                baseline_change[arm][metric].add(
+                                    here[arm][metric] - here[baseline][metric],
+                                    there[arm][metric] - there[baseline][metric],
+                                );
+                            }
+                        }
+                    }
+                }
+                Ok(())
+            },
             |done, _| progress.update(done_before + done, total),
         )
         .map_err(|error| match error {
@@ -92,19 +165,53 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
             )),
             other => Failure::failed(other),
         })?;
+        if let Some(spill) = spill {
+            reference = Some(spill.finish().map_err(Failure::failed)?);
+        }
         done_before += u64::from(config.trials);
-        results.push(SweepPoint { values: assignment.iter().map(|o| o.value.clone()).collect(), summary });
+        let compared = reader.is_some();
+        let summarise = |differences: &[PairedDifference]| differences.iter().map(Comparison::of).collect();
+        results.push(SweepPoint {
+            values,
+            summary,
+            versus_reference: match compared {
+                true => versus_reference.iter().map(|d| summarise(d)).collect(),
+                false => Vec::new(),
+            },
+            baseline_change: match compared {
+                true => baseline_change
+                    .iter()
+                    .enumerate()
+                    .map(|(arm, d)| (arm != baseline).then(|| summarise(d)))
+                    .collect(),
+                false => Vec::new(),
+            },
+        });
     }
     progress.finish();
+    if let Some(reference) = reference {
+        reference.remove().map_err(Failure::failed)?;
+    }
     // Ctrl-C after the last point stops the writing too.
     if stop.load(Ordering::SeqCst) {
         return Err(output_failure(OutputError::Interrupted, &target));
     }
 
-    let fields: Vec<String> = axes.iter().map(|axis| axis.field.clone()).collect();
-    let csv = staging.path(sweep_output::SWEEP);
-    sweep_output::write(&csv, base, &fields, &results).map_err(Failure::failed)?;
-    let mut written = vec![sweep_output::SWEEP.to_owned()];
+    let mut written = vec![sweep_output::SWEEP.to_owned(), sweep_output::SWEEP_COMPARISON.to_owned()];
+    sweep_output::write(&staging.path(sweep_output::SWEEP), base, &fields, &results)
+        .map_err(Failure::failed)?;
+    sweep_output::write_comparison(
+        &staging.path(sweep_output::SWEEP_COMPARISON),
+        base,
+        &fields,
+        &reference_label,
+        &results,
+    )
+    .map_err(Failure::failed)?;
+    if let Some(writer) = trial_writer {
+        writer.finish().map_err(Failure::failed)?;
+        written.push(sweep_output::SWEEP_TRIALS.to_owned());
+    }
     let chart_files = charts::write_sweep(&staging.path(""), base, &fields, &results, base.headline)
         .map_err(Failure::failed)?;
     written.extend(chart_files.iter().filter_map(|p| p.file_name()?.to_str().map(String::from)));
@@ -126,45 +233,9 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-/// A point of the grid in words.
-fn describe(assignment: &[Override]) -> String {
-    assignment.iter().map(Override::to_string).collect::<Vec<_>>().join(", ")
-}
-
-/// Refuses a field swept twice, or both swept and set: one value would silently win.
-fn check_axes(axes: &[SweepAxis], set: &[Override]) -> Result<(), Failure> {
-    for (index, axis) in axes.iter().enumerate() {
-        if axes[..index].iter().any(|other| other.field == axis.field) {
-            return Err(Failure::bad_input(anyhow!("{} is swept twice", axis.field)));
-        }
-        if set.iter().any(|over| over.field == axis.field) {
-            return Err(Failure::bad_input(anyhow!("{} is both swept and set with --set", axis.field)));
-        }
-        if axis.field == "simulation.trials" || axis.field == "simulation.seed" {
-            return Err(Failure::bad_input(anyhow!(
-                "{}: sweep a model parameter; trials and seed are not parameters of the model",
-                axis.field
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// Every combination of the axes' values, the first axis varying slowest.
-fn grid(axes: &[SweepAxis]) -> Vec<Vec<Override>> {
-    axes.iter().fold(vec![Vec::new()], |points, axis| {
-        points
-            .iter()
-            .flat_map(|point| {
-                axis.values.iter().map(move |value| {
-                    let mut point = point.clone();
-                    point.push(Override { field: axis.field.clone(), value: value.clone() });
-                    point
-                })
-            })
-            .collect()
-    })
-}
+/// The reference point's per-trial rows while the sweep runs (removed before the
+/// results are sealed); inside the private staging directory.
+const REFERENCE_SPILL: &str = ".reference_trials.bin";
 
 fn print_sweep(
     config: &Config,

@@ -105,7 +105,11 @@ pub enum ScenarioError {
         "{path} has {} problem{}:\n{}",
         .problems.len(),
         if .problems.len() == 1 { "" } else { "s" },
-        .problems.iter().map(|p| format!("  {}:{p}", .path.display())).collect::<Vec<_>>().join("\n")
+        .problems.iter().map(|p| match p.location {
+            // Located: `file:line:col: ...`; not (a problem of an override): `file: ...`.
+            Some(_) => format!("  {}:{p}", .path.display()),
+            None => format!("  {}: {p}", .path.display()),
+        }).collect::<Vec<_>>().join("\n")
     )]
     Invalid {
         /// The file.
@@ -146,24 +150,42 @@ pub fn parse_with(text: &str, path: &Path, overrides: &[Override]) -> Result<Con
     Ok(edited)
 }
 
-/// One point of a sweep (or the file with `--set` overrides): the text with the
-/// overrides applied and the sweep removed, validated, its problems reported
-/// against the flags that caused them. Does not re-check the file itself; callers
-/// have (see [`parse_with`]).
+/// The file with `--set` overrides: the text with the overrides applied and the
+/// sweep removed, validated, each problem reported against the flag that caused it
+/// (its position among the `--set` flags, and its text). Does not re-check the file
+/// itself; callers have (see [`parse_with`]).
 pub fn parse_point(text: &str, path: &Path, overrides: &[Override]) -> Result<Config, ScenarioError> {
-    let edited = point_text(text, overrides).map_err(|message| ScenarioError::Invalid {
+    let flag = |index: usize| format!("--set #{} {}", index + 1, overrides[index]);
+    let edited = point_text(text, overrides).map_err(|error| ScenarioError::Invalid {
         path: path.to_owned(),
-        problems: vec![FieldProblem::new(ProblemKind::UnknownField, "", message)],
+        problems: vec![FieldProblem::new(
+            ProblemKind::UnknownField,
+            error.index.map(|index| overrides[index].field.clone()).unwrap_or_default(),
+            match error.index {
+                Some(index) => format!("{} (from {})", error.message, flag(index)),
+                None => error.message,
+            },
+        )],
     })?;
-    let flags: Vec<String> = overrides.iter().map(|o| o.to_string()).collect();
     let mut config = parse(&edited, path).map_err(|error| match error {
         ScenarioError::Invalid { path, problems } => ScenarioError::Invalid {
             path,
             problems: problems
                 .into_iter()
                 .map(|mut problem| {
+                    // The override of the field at fault, else all of them.
+                    let field = parse_path(&problem.field);
+                    let culprits: Vec<String> = (0..overrides.len())
+                        .filter(|&index| {
+                            let set = parse_path(&overrides[index].field);
+                            !field.is_empty() && (field.starts_with(&set) || set.starts_with(&field))
+                        })
+                        .map(flag)
+                        .collect();
+                    let culprits =
+                        if culprits.is_empty() { (0..overrides.len()).map(flag).collect() } else { culprits };
                     problem.location = None;
-                    problem.message = format!("{} (with {})", problem.message, flags.join(", "));
+                    problem.message = format!("{} (from {})", problem.message, culprits.join(", "));
                     problem
                 })
                 .collect(),
@@ -176,11 +198,13 @@ pub fn parse_point(text: &str, path: &Path, overrides: &[Override]) -> Result<Co
 
 /// The scenario text of one point: overrides applied, the sweep removed (a point is
 /// a plain run).
-fn point_text(text: &str, overrides: &[Override]) -> Result<String, String> {
+pub(super) fn point_text(text: &str, overrides: &[Override]) -> Result<String, overrides::OverrideError> {
+    let unreadable = |message: String| overrides::OverrideError { index: None, message };
     let edited = overrides::apply(text, overrides)?;
-    let mut table: toml::Table = toml::from_str(&edited).map_err(|error| error.message().to_owned())?;
+    let mut table: toml::Table =
+        toml::from_str(&edited).map_err(|error| unreadable(error.message().to_owned()))?;
     table.remove("sweep");
-    toml::to_string(&table).map_err(|error| error.to_string())
+    toml::to_string(&table).map_err(|error| unreadable(error.to_string()))
 }
 
 /// Parses and validates scenario text; `path` names it in errors and gives the
@@ -250,8 +274,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ScenarioError> {
     let default_name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
     let Ok(document) = DeTable::parse(&working) else { return Err(invalid(problems)) };
     match validate(raw, default_name) {
-        Ok(config) if problems.is_empty() => {
-            check_sweep(text, path, &config, &document).map_err(invalid)?;
+        Ok(mut config) if problems.is_empty() => {
+            let warnings = check_sweep(text, path, &config, &document).map_err(invalid)?;
+            config.warnings.extend(warnings);
             Ok(config)
         }
         Ok(_) => Err(invalid(problems)),
@@ -267,39 +292,29 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ScenarioError> {
     }
 }
 
-/// Checks that every swept field exists and that every value it sweeps over makes a
-/// valid scenario, so a sweep fails before it starts, not at its tenth point.
+/// Checks the file's own sweep whole ([`super::sweep::plan`]), so a sweep fails at
+/// `validate` and before it starts, not at its tenth point; returns the sweep's
+/// warnings. A problem is placed at its `[sweep]` line.
 fn check_sweep(
     text: &str,
     path: &Path,
     config: &Config,
     document: &Spanned<DeTable<'_>>,
-) -> Result<(), Vec<FieldProblem>> {
-    let mut problems = Vec::new();
-    for axis in &config.sweep {
-        let field = format!("sweep.{}", toml_key(&axis.field));
-        let location = span_of(document, &parse_path(&field)).map(|span| line_column(text, span.start));
-        let mut complain = |kind, message: String| {
-            problems.push(FieldProblem { kind, field: field.clone(), message, location });
-        };
-        if axis.values.is_empty() {
-            complain(ProblemKind::OutOfRange, "a swept field needs at least one value".to_owned());
-        }
-        for value in &axis.values {
-            let point = Override { field: axis.field.clone(), value: value.clone() };
-            let outcome = point_text(text, std::slice::from_ref(&point))
-                .map_err(|message| vec![FieldProblem::new(ProblemKind::UnknownField, &axis.field, message)])
-                .and_then(|edited| parse(&edited, path).map(|_| ()).map_err(|e| e.problems().to_vec()));
-            if let Err(found) = outcome {
-                let kind = found.first().map_or(ProblemKind::Inconsistent, |p| p.kind);
-                let reasons: Vec<String> =
-                    found.iter().map(|p| format!("{}: {}", p.field, p.message)).collect();
-                complain(kind, format!("at {point}: {}", reasons.join("; ")));
-                break;
-            }
+) -> Result<Vec<String>, Vec<FieldProblem>> {
+    if config.sweep.is_empty() {
+        return Ok(Vec::new());
+    }
+    match super::sweep::plan(text, path, &config.sweep, &[], config) {
+        Ok(plan) => Ok(plan.warnings),
+        Err(problem) => {
+            let field = match problem.axis {
+                Some(index) => format!("sweep.{}", toml_key(&config.sweep[index].field)),
+                None => "sweep".to_owned(),
+            };
+            let location = span_of(document, &parse_path(&field)).map(|span| line_column(text, span.start));
+            Err(vec![FieldProblem { kind: problem.kind, field, message: problem.message, location }])
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(problems) }
 }
 
 /// Turns a deserialisation error into a located, categorised problem.

@@ -4,6 +4,7 @@
 mod dynamics;
 mod load;
 pub mod overrides;
+pub mod sweep;
 
 pub use dynamics::{Credit, Dynamics, Engagement, Growth, Manager, Misfit, Output, Overhead, Quits};
 
@@ -448,6 +449,20 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         }),
     };
 
+    // Each swept field's values (a list or a range); the sweep as a whole is checked
+    // by the loader, which can validate its points.
+    let mut sweep = Vec::new();
+    for (field, spec) in raw.sweep.iter().flatten() {
+        match sweep::axis_values(spec) {
+            Ok(values) => sweep.push(SweepAxis { field: field.clone(), values }),
+            Err(message) => problems.push(FieldProblem::new(
+                ProblemKind::WrongType,
+                format!("sweep.{}", toml_key(field)),
+                message,
+            )),
+        }
+    }
+
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -472,12 +487,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         dynamics,
         arms,
         baseline,
-        sweep: raw
-            .sweep
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(field, values)| SweepAxis { field, values })
-            .collect(),
+        sweep,
         warnings,
     })
 }

@@ -44,10 +44,12 @@ pub struct RawScenario {
     /// tables. At least one. The baseline (first arm unless `simulation.baseline`
     /// names another) is what every other arm is compared with, trial by trial.
     pub arms: IndexMap<String, RawLevers>,
-    /// Optional parameter sweep: field path → the values to run it at, e.g.
-    /// `"policy.best_probability" = [0.0, 0.5, 1.0]`. Several fields make a grid of
-    /// all combinations; every point runs every arm with the same trial seeds.
-    pub sweep: Option<IndexMap<String, Vec<toml::Value>>>,
+    /// Optional parameter sweep: field path → the values to run it at, as a list
+    /// (`"policy.best_probability" = [0.0, 0.5, 1.0]`), a range string
+    /// (`"0:1:0.5"`, from:to:step, end included) or a range table
+    /// (`{ from = 0, to = 1, step = 0.5 }`). Several fields make a grid of all
+    /// combinations; every point runs every arm with the same trial seeds.
+    pub sweep: Option<IndexMap<String, toml::Value>>,
 }
 
 /// `[simulation]`: how long, how often, how many times.
