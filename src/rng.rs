@@ -28,8 +28,9 @@ pub fn splitmix64(x: u64) -> u64 {
 /// The seed of trial `trial` under master seed `master`.
 ///
 /// Trial 0's seed is the master seed itself, and trial *i* of master *m* is trial 0
-/// of master `trial_seed(m, i)`, so any single trial can be replayed alone with
-/// `--trials 1 --seed <its seed>`. Every arm of a scenario uses the same trial seeds
+/// of master `trial_seed(m, i)`. A single trial is replayed alone from the master
+/// seed and its index (`--replay-trial i`, the runner's `first_trial`), which no
+/// spreadsheet rounds, unlike a seed above 2^53. Every arm of a scenario uses the same trial seeds
 /// (common random numbers), so differences between arms are measured on the same draws.
 pub fn trial_seed(master: u64, trial: u64) -> u64 {
     master.wrapping_add(trial.wrapping_mul(GOLDEN_GAMMA))

@@ -28,7 +28,9 @@ use crate::stats::{Accumulator, PairedDifference, Summary};
 pub struct TrialOutcome {
     /// Trial index, 0-based.
     pub trial: u64,
-    /// The trial's seed (replay it alone with `--trials 1 --seed <seed>`).
+    /// The trial's seed, `trial_seed(master, trial)`. Replay the trial alone with
+    /// `--replay-trial <trial>`: the index survives spreadsheets, which read a seed
+    /// above 2^53 as a rounded double.
     pub seed: u64,
     /// One summary row per arm.
     pub arms: Vec<TrialRow>,
@@ -107,7 +109,7 @@ pub enum RunError {
     },
     /// A trial panicked: a bug, reported with what replays it.
     #[error(
-        "trial {trial} failed (a bug in the engine): {message}\n  replay it alone with --trials 1 --seed {seed}"
+        "trial {trial} (seed {seed}) failed (a bug in the engine): {message}\n  replay it alone with --replay-trial {trial}"
     )]
     TrialPanicked {
         /// Trial index.
@@ -148,6 +150,10 @@ pub struct RunOptions {
     /// Keep the event log of the trials and arms selected in their
     /// [`TrialOutcome`]; `None` keeps none.
     pub events: Option<EventSelection>,
+    /// Index of the first trial: the run covers trials `first_trial ..
+    /// first_trial + config.trials`, each with the seed it has in a full run, so a
+    /// run of one trial from `first_trial = i` replays trial `i` exactly.
+    pub first_trial: u64,
 }
 
 /// Which trials and arms keep an event log. The others run exactly as they would
@@ -267,6 +273,7 @@ pub fn run(
         .build()
         .map_err(|error| RunError::ThreadPool { threads, message: error.to_string() })?;
     let world = World::new(config);
+    let first_trial = options.first_trial;
     let arms = config.arms.len();
     let total = u64::from(config.trials);
 
@@ -327,7 +334,9 @@ pub fn run(
                     if halted() {
                         break;
                     }
-                    let trials = first..(first + chunk as u64).min(total);
+                    // Trial indices (and so seeds) are those of a full run.
+                    let trials = first_trial.saturating_add(first)
+                        ..first_trial.saturating_add((first + chunk as u64).min(total));
                     // A panic outside a trial's own guard (a bug in the bookkeeping)
                     // must still reach the calling thread, or it would wait for this
                     // chunk for ever.
@@ -583,7 +592,7 @@ mod tests {
         let stop = AtomicBool::new(false);
         let summary = run(
             config,
-            RunOptions { threads: Some(threads), events: None },
+            RunOptions { threads: Some(threads), ..RunOptions::default() },
             &stop,
             |batch| {
                 rows.extend_from_slice(batch);
@@ -601,7 +610,7 @@ mod tests {
         stop: &AtomicBool,
         sink: impl FnMut(&[TrialOutcome]) -> Result<(), String>,
     ) -> Result<RunSummary, RunError> {
-        run(config, RunOptions { threads: Some(2), events: None }, stop, sink, |_, _| {})
+        run(config, RunOptions { threads: Some(2), ..RunOptions::default() }, stop, sink, |_, _| {})
     }
 
     #[test]
@@ -650,16 +659,38 @@ mod tests {
         assert!(summary.comparisons[4].as_ref().unwrap()[gain].difference.std_dev > 0.0);
     }
 
+    /// A run of one trial from `first_trial = i` is trial `i` of the full run: the
+    /// same index, seed and rows, draw for draw.
+    #[test]
+    fn a_run_from_a_first_trial_replays_that_trial_of_the_full_run() {
+        let (_, full) = run_collecting(&small_peter(20), 2);
+        let stop = AtomicBool::new(false);
+        for index in [0, 13, 19] {
+            let mut replayed = Vec::new();
+            let options = RunOptions { threads: Some(1), first_trial: index, ..RunOptions::default() };
+            let summary = run(
+                &small_peter(1),
+                options,
+                &stop,
+                |batch| {
+                    replayed.extend_from_slice(batch);
+                    Ok(())
+                },
+                |_, _| {},
+            )
+            .unwrap();
+            assert_eq!(summary.trials, 1);
+            assert_eq!(replayed, [full[index as usize].clone()]);
+        }
+    }
+
     #[test]
     fn a_panic_in_a_trial_names_the_trial_and_its_seed() {
         let outcome = TrialOutcome { trial: 17, seed: 99, arms: Vec::new(), events: Vec::new() };
         let error = guard(&outcome, || panic!("broken invariant")).unwrap_err();
         let message = error.to_string();
         assert!(matches!(error, RunError::TrialPanicked { trial: 17, seed: 99, .. }));
-        assert!(
-            message.contains("broken invariant") && message.contains("--trials 1 --seed 99"),
-            "{message}"
-        );
+        assert!(message.contains("broken invariant") && message.contains("--replay-trial 17"), "{message}");
     }
 
     #[test]

@@ -23,7 +23,8 @@ fn scenario(file: &str, set: &[&str], trials: u32) -> Config {
 }
 
 fn run(config: &Config, events: bool, mut on_trials: impl FnMut(&[TrialOutcome])) -> RunSummary {
-    let options = RunOptions { threads: None, events: events.then(EventSelection::all) };
+    let options =
+        RunOptions { threads: None, events: events.then(EventSelection::all), ..RunOptions::default() };
     let stop = AtomicBool::new(false);
     let sink = |batch: &[TrialOutcome]| {
         on_trials(batch);

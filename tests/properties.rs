@@ -195,7 +195,7 @@ proptest! {
             }
         }
         // The whole pipeline, aggregation included, runs without a panic.
-        let summary = run(&config, RunOptions { threads: Some(2), events: None }, &AtomicBool::new(false), |_| Ok(()), |_, _| {})
+        let summary = run(&config, RunOptions { threads: Some(2), ..RunOptions::default() }, &AtomicBool::new(false), |_| Ok(()), |_, _| {})
             .unwrap();
         prop_assert_eq!(summary.trials, 2);
     }

@@ -136,6 +136,7 @@ fn measure(
         show_progress,
         max_memory: None,
         events: None,
+        replay_trial: None,
     })?;
     let agent_steps = config.agent_steps();
     Ok(json!({

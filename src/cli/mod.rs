@@ -55,8 +55,8 @@ struct RunArgs {
     /// Trials per arm (overrides simulation.trials; 1 to 1048576).
     #[arg(long)]
     trials: Option<u32>,
-    /// Master seed (overrides simulation.seed). Trial 0 uses this seed itself, so
-    /// `--trials 1 --seed S` replays a single trial whose seed is S.
+    /// Master seed (overrides simulation.seed). Trial 0 uses this seed itself; to
+    /// replay one trial of a run, use --replay-trial with its index.
     #[arg(long)]
     seed: Option<u64>,
     /// Directory under which results go, as <out>/<scenario name>/.
@@ -88,6 +88,12 @@ struct RunArgs {
     /// Run a scenario that has a [sweep] once, at its own values, instead of sweeping.
     #[arg(long, conflicts_with = "sweep")]
     no_sweep: bool,
+    /// Run only trial I of every arm, exactly as trial I of the full run (I as in
+    /// trials.csv's `trial` column, 0-based, below the trial count), into
+    /// <out>/<scenario name>-trial-I/, leaving the full run's results alone. Unlike a
+    /// seed, an index survives spreadsheets, which round numbers above 2^53.
+    #[arg(long, value_name = "I")]
+    replay_trial: Option<u64>,
     /// Refuse to start a run estimated to need more memory than this many GiB
     /// (default: 90% of the memory available when the run starts, or 8 GiB where
     /// that is unknown).
@@ -128,6 +134,7 @@ impl RunArgs {
             show_progress: !self.quiet,
             max_memory: self.max_memory,
             events: self.event_request(),
+            replay_trial: self.replay_trial,
         }
     }
 

@@ -52,6 +52,34 @@ pub struct Job<'a> {
     pub max_memory: Option<f64>,
     /// Write the event log, of these trials and arms.
     pub events: Option<EventRequest>,
+    /// Run only this trial (by index) of the full run, into its own directory.
+    pub replay_trial: Option<u64>,
+}
+
+/// The configuration that replays trial `trial` of `config` alone: one trial,
+/// started from that index by the runner. An index the full run does not have is
+/// bad input.
+pub fn replay_config(config: &Config, trial: u64) -> Result<Config, Failure> {
+    if trial >= u64::from(config.trials) {
+        return Err(Failure::bad_input(anyhow!(
+            "--replay-trial {trial}: {} runs trials 0 to {} (the `trial` column of trials.csv)",
+            config.name,
+            config.trials - 1
+        )));
+    }
+    config
+        .clone()
+        .with_trials(1)
+        .map_err(|problems| Failure::bad_input(anyhow!("--replay-trial {trial}: {}", problems[0].message)))
+}
+
+/// The directory name of a run's results: the scenario's name, or for a replayed
+/// trial `<name>-trial-<I>`, so a replay never replaces the full run's results.
+pub fn results_name(name: &str, replay_trial: Option<u64>) -> String {
+    match replay_trial {
+        Some(trial) => format!("{name}-trial-{trial}"),
+        None => name.to_owned(),
+    }
 }
 
 /// The event log asked for on the command line.
@@ -103,7 +131,16 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
         show_progress,
         max_memory,
         ref events,
+        replay_trial,
     } = *job;
+    let replayed;
+    let config = match replay_trial {
+        Some(trial) => {
+            replayed = replay_config(config, trial)?;
+            &replayed
+        }
+        None => config,
+    };
     let selection = events.as_ref().map(|request| request.selection(config)).transpose()?;
     // 0, like no flag, means rayon's default.
     let threads_used = threads.filter(|&n| n > 0).unwrap_or_else(rayon::current_num_threads);
@@ -111,7 +148,7 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
     bound_threads(threads)?;
     let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let started = Instant::now();
-    let target = out.join(&config.name);
+    let target = out.join(results_name(&config.name, replay_trial));
     let stop = interrupt_flag();
     let staging =
         Staging::begin(&target, OutputKind::Run, force, &stop, |_| waiting_note(&target, show_progress))
@@ -131,7 +168,7 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
         None => None,
     };
     let mut progress = Progress::new(show_progress);
-    let options = RunOptions { threads, events: selection };
+    let options = RunOptions { threads, events: selection, first_trial: replay_trial.unwrap_or(0) };
     let result = runner::run(
         config,
         options,
@@ -149,7 +186,7 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
     let summary = result.map_err(|error| match error {
         RunError::Interrupted { .. } => Failure::interrupted(anyhow!(
             "{error}; nothing was written and any previous results in {} are intact",
-            out.join(&config.name).display()
+            target.display()
         )),
         other => Failure::failed(other),
     })?;

@@ -21,7 +21,7 @@ use attrition::stats::PairedDifference;
 
 use super::guards::{bound_threads, check_memory, interrupt_flag};
 use super::progress::Progress;
-use super::run::{output_failure, waiting_note};
+use super::run::{output_failure, replay_config, results_name, waiting_note};
 use super::scenario::{apply_flags, parse_overrides};
 use super::{Failure, RunArgs};
 
@@ -71,7 +71,10 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
     let threads = args.threads.filter(|&n| n > 0).unwrap_or_else(rayon::current_num_threads);
     let mut points = Vec::with_capacity(plan.points.len());
     for point in plan.points {
-        let config = apply_flags(point.config, args.trials, args.seed)?;
+        let mut config = apply_flags(point.config, args.trials, args.seed)?;
+        if let Some(trial) = args.replay_trial {
+            config = replay_config(&config, trial)?;
+        }
         check_memory(&config, threads, args.max_memory)?;
         points.push((point.assignment, config));
     }
@@ -82,7 +85,7 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
     let base = &base;
     let fields: Vec<String> = axes.iter().map(|axis| axis.field.clone()).collect();
 
-    let target = args.out.join(&base.name);
+    let target = args.out.join(results_name(&base.name, args.replay_trial));
     let stop = interrupt_flag();
     let staging =
         Staging::begin(&target, OutputKind::Sweep, args.force, &stop, |_| waiting_note(&target, !args.quiet))
@@ -129,7 +132,7 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
         let mut reader = reference.as_ref().map(ReferenceRows::read).transpose().map_err(Failure::failed)?;
         let summary = runner::run(
             config,
-            RunOptions { threads: args.threads, events: None },
+            RunOptions { threads: args.threads, events: None, first_trial: args.replay_trial.unwrap_or(0) },
             &stop,
             |outcomes| {
                 if let Some(writer) = trial_writer.as_mut() {
@@ -161,7 +164,7 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
             RunError::Interrupted { .. } => Failure::interrupted(anyhow!(
                 "sweep interrupted at {}; nothing was written and any previous results in {} are intact",
                 describe(assignment),
-                args.out.join(&base.name).display()
+                target.display()
             )),
             other => Failure::failed(other),
         })?;
