@@ -125,6 +125,14 @@ pub fn write_all(
 }
 
 /// A padded range that holds every value (and is never empty).
+/// An interval's ends as drawn: an end that is not finite (one trial has no
+/// interval) collapses onto the mean, since plotters overflows on infinite
+/// coordinates.
+fn drawn_interval(low: f64, mean: f64, high: f64) -> (f64, f64) {
+    let end = |v: f64| if v.is_finite() { v } else { mean };
+    (end(low), end(high))
+}
+
 fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     let (low, high) = values
         .filter(|v| v.is_finite())
@@ -177,8 +185,14 @@ fn draw_timeseries<DB: DrawingBackend>(
     for (arm_index, arm) in config.arms.iter().enumerate() {
         let colour = arm_colour(arm_index);
         let band: Vec<(f64, f64)> = (0..=steps)
-            .map(|step| (year(step), run.series(arm_index, step, metric).ci_high))
-            .chain((0..=steps).rev().map(|step| (year(step), run.series(arm_index, step, metric).ci_low)))
+            .map(|step| {
+                let s = run.series(arm_index, step, metric);
+                (year(step), drawn_interval(s.ci_low, s.mean, s.ci_high).1)
+            })
+            .chain((0..=steps).rev().map(|step| {
+                let s = run.series(arm_index, step, metric);
+                (year(step), drawn_interval(s.ci_low, s.mean, s.ci_high).0)
+            }))
             .collect();
         chart.draw_series(std::iter::once(Polygon::new(band, colour.mix(0.2).filled()))).map_err(text)?;
         let line: Vec<(f64, f64)> =
@@ -227,7 +241,8 @@ fn draw_comparison<DB: DrawingBackend>(
         .enumerate()
         .filter_map(|(arm, comparisons)| {
             let d = &comparisons.as_ref()?[index].difference;
-            Some((arm, d.ci_low, d.mean, d.ci_high))
+            let (low, high) = drawn_interval(d.ci_low, d.mean, d.ci_high);
+            Some((arm, low, d.mean, high))
         })
         .collect();
     let x_range = padded_range(compared.iter().flat_map(|&(_, lo, _, hi)| [lo, hi, 0.0]));
@@ -398,7 +413,8 @@ fn draw_sweep<DB: DrawingBackend>(
             let name =
                 if rest.is_empty() { arm.name.clone() } else { format!("{}, {}", arm.name, rest.join(", ")) };
             let s = &point.summary.arms[arm_index][index];
-            let entry = (x_of(point), s.mean, s.ci_low, s.ci_high);
+            let (low, high) = drawn_interval(s.ci_low, s.mean, s.ci_high);
+            let entry = (x_of(point), s.mean, low, high);
             match lines.iter_mut().find(|(n, _)| *n == name) {
                 Some((_, values)) => values.push(entry),
                 None => lines.push((name, vec![entry])),
