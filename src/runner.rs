@@ -21,7 +21,7 @@ use crate::model::events::Event;
 use crate::model::workforce::Workforce;
 use crate::model::{World, run_arm};
 use crate::rng::trial_seed;
-use crate::stats::{Accumulator, PairedDifference, Summary};
+use crate::stats::{Accumulator, Histogram, PairedDifference, Summary};
 
 /// One trial's results: every arm's summary row, in arm order.
 #[derive(Debug, Clone, PartialEq)]
@@ -455,23 +455,129 @@ fn summarise_pairs(paired: &[Vec<Vec<PairedDifference>>]) -> Vec<Vec<Option<Vec<
         .collect()
 }
 
-/// An estimate, in bytes, of the memory a run of `config` on `threads` worker
-/// threads needs: each thread's time-series accumulators and buffers, plus the
-/// merged summary. It does not grow with the trial count. Histograms are assumed to
-/// span 64 bins, typical of the bundled scenarios; the estimate is for refusing
-/// runs that cannot fit, not an exact account.
+/// An estimate, in bytes, of the peak memory of a run of `config` on `threads`
+/// worker threads, meant to be within a factor of two of what the run takes.
+///
+/// It adds up everything that scales: on each thread that gets work, the time
+/// series accumulators (arms × steps × step metrics), the workforces and the
+/// series buffers of a chunk; on the calling thread, the paired differences of
+/// every ordered pair of arms (arms² × trial metrics, which dominate with many
+/// arms), the finished trials a worker may run ahead of the hand-over, and the
+/// summaries the run returns. Histograms are the part that depends on the data:
+/// a window of counts between the lowest and highest value seen, so it widens with
+/// the trials a histogram holds (see [`histogram_bytes`]). Arithmetic saturates,
+/// so an absurd size is an absurd estimate, never a wrapped small one.
 pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
-    let width = config.step_metrics().len();
-    let cells = (config.arms.len() * (config.steps as usize + 1) * width) as u64;
-    let per_cell = (std::mem::size_of::<Accumulator>() + 64 * 4) as u64;
-    let positions = config.positions();
-    let levels = config.levels.len() as u64;
-    let workforce = positions * 160 + levels * 24;
-    let per_thread = cells * per_cell
-        + (CHUNK as u64 + 1) * workforce
-        + CHUNK as u64 * (u64::from(config.steps) + 1) * (STEP_METRICS as u64 * 8);
-    let summary = cells * std::mem::size_of::<Summary>() as u64;
-    threads as u64 * per_thread + summary
+    let trials = u64::from(config.trials);
+    let threads = busy_threads(config.trials, threads);
+    let arms = config.arms.len() as u64;
+    let rows = arms.saturating_mul(u64::from(config.steps) + 1);
+    let observed_steps = config.step_metrics();
+    let cells = rows.saturating_mul(observed_steps.len() as u64);
+    let accumulator = size_of::<Accumulator>() as u64;
+    // One row of time series cells, one per observed step metric.
+    let frame = config.frame();
+    let row_histograms = |values: u64| -> u64 {
+        observed_steps
+            .iter()
+            .fold(0u64, |sum, &metric| sum.saturating_add(series_histogram_bytes(metric, &frame, values)))
+    };
+
+    // A thread's accumulators hold its share of the trials; the merge at the end
+    // widens one set of them to hold every trial.
+    let per_thread_trials = trials.div_ceil(threads);
+    let chunk = chunk_size(config.trials, threads as usize) as u64;
+    let workforce = config.positions().saturating_mul(WORKFORCE_BYTES_PER_POSITION);
+    let series_buffer = (u64::from(config.steps) + 1).saturating_mul(size_of::<StepRow>() as u64);
+    let per_thread = cells
+        .saturating_mul(accumulator)
+        .saturating_add(rows.saturating_mul(row_histograms(per_thread_trials)))
+        .saturating_add((chunk + 1).saturating_mul(workforce))
+        .saturating_add(chunk.saturating_mul(series_buffer));
+    let merged =
+        rows.saturating_mul(row_histograms(trials).saturating_sub(row_histograms(per_thread_trials)));
+
+    // Ordered pairs of distinct arms, each with one paired difference per trial
+    // metric; metrics the scenario does not observe are zero in every trial.
+    let pairs = arms.saturating_mul(arms.saturating_sub(1));
+    let observed = config.trial_metrics().len() as u64;
+    let per_pair = (TrialMetric::ALL.len() as u64)
+        .saturating_mul(size_of::<PairedDifference>() as u64 + ALLOCATION_BYTES)
+        .saturating_add(observed.saturating_mul(histogram_bytes(trials, 8.0)));
+    let paired = pairs.saturating_mul(per_pair);
+
+    // Finished trials waiting to be handed over, at most `lead` of them.
+    let lead = (LEAD_CHUNKS as u64).saturating_mul(chunk).saturating_mul(threads).min(trials);
+    let in_flight = lead.saturating_mul(arms.saturating_mul(size_of::<TrialRow>() as u64));
+
+    BASE_BYTES
+        .saturating_add(threads.saturating_mul(per_thread))
+        .saturating_add(merged)
+        .saturating_add(paired)
+        .saturating_add(in_flight)
+        .saturating_add(summary_bytes(config))
+}
+
+/// The bytes of the [`RunSummary`] a run of `config` returns: one summary per arm,
+/// step and step metric, and one comparison per ordered pair of arms and trial
+/// metric. A sweep keeps one per point until it writes its files.
+pub fn summary_bytes(config: &Config) -> u64 {
+    let arms = config.arms.len() as u64;
+    let cells =
+        arms.saturating_mul(u64::from(config.steps) + 1).saturating_mul(config.step_metrics().len() as u64);
+    let comparisons =
+        arms.saturating_mul(arms).saturating_add(arms).saturating_mul(TrialMetric::ALL.len() as u64);
+    cells
+        .saturating_mul(size_of::<Summary>() as u64)
+        .saturating_add(comparisons.saturating_mul(size_of::<Comparison>() as u64))
+}
+
+/// The threads of a pool of `threads` that can get work: no more than there are
+/// chunks of trials (rayon's default of 0 counts as one here; callers pass the
+/// pool's size).
+fn busy_threads(trials: u32, threads: usize) -> u64 {
+    let threads = threads.max(1);
+    let chunks = u64::from(trials).div_ceil(chunk_size(trials, threads) as u64);
+    (threads as u64).min(chunks).max(1)
+}
+
+/// Memory of the process before any run: the binary, the allocator, the thread pool.
+const BASE_BYTES: u64 = 12 << 20;
+
+/// What the allocator adds to each heap block (header and rounding).
+const ALLOCATION_BYTES: u64 = 16;
+
+/// A workforce's columns and the passes' scratch space, per position (about twenty
+/// 8-byte columns, with room for the level lists).
+const WORKFORCE_BYTES_PER_POSITION: u64 = 200;
+
+/// The counts of a histogram of `values` finely resolved values (a paired
+/// difference of a trial metric, or a share or a productivity in the time
+/// series): resolved to 1e-6 (a rate) or 1e-4 (a share), a value that varies
+/// soon spans the most the window may after coarsening, between half of
+/// [`Histogram::MAX_BINS`] and all of it; measured on the bundled scenarios, it
+/// takes about `1536 · (1 − exp(−n/s))` counts, where `s` is 8 trials for a
+/// paired difference and 4 for a time series cell (which varies more).
+fn histogram_bytes(values: u64, scale: f64) -> u64 {
+    let full = (Histogram::MAX_BINS * 3 / 8 * size_of::<u32>()) as f64;
+    let filled = 1.0 - (-(values as f64) / scale).exp();
+    ALLOCATION_BYTES + (full * filled) as u64
+}
+
+/// The counts of the histogram of one time series cell of `metric` after
+/// `values` trials. A count (resolved to 1), the efficiency (to 0.01 of a point)
+/// and the share of the initial top quintile retained (whose steps are one person
+/// of that quintile) spread over few bins, whose number grows about as the
+/// logarithm of the trials (measured on the bundled scenarios); the finely
+/// resolved shares and productivity of `[dynamics]` fill their window as a paired
+/// difference does.
+fn series_histogram_bytes(metric: StepMetric, frame: &crate::metrics::Frame, values: u64) -> u64 {
+    let (_, resolution) = metric.accuracy(frame);
+    if resolution < 0.01 && metric != StepMetric::TopQuintileRetained {
+        return histogram_bytes(values, 4.0);
+    }
+    let range = 94.0 * (values.max(1) as f64).log2();
+    ALLOCATION_BYTES + 32 + range as u64
 }
 
 /// Runs every arm of a chunk of trials, folding their time series into the

@@ -11,9 +11,77 @@ use attrition::runner;
 
 use super::Failure;
 
+/// Most worker threads a run may ask for. Far more than any machine's cores (a
+/// thread beyond the cores only adds memory), and few enough to start in a moment:
+/// 10,000 threads took minutes to start before the first trial.
+pub const MAX_THREADS: usize = 1024;
+
+/// Refuses, before any thread starts, a `--threads` beyond [`MAX_THREADS`].
+pub fn check_threads(threads: Option<usize>) -> Result<(), Failure> {
+    match threads {
+        Some(threads) if threads > MAX_THREADS => Err(Failure::bad_input(anyhow!(
+            "--threads {threads}: at most {MAX_THREADS} threads (this machine has {} cores; 0 or no flag uses them all)",
+            std::thread::available_parallelism().map_or(1, usize::from)
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Refuses, before anything starts, a run estimated not to fit in memory.
 pub fn check_memory(config: &Config, threads: usize, max_memory: Option<f64>) -> Result<(), Failure> {
-    const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+    let needed = runner::memory_estimate(config, threads);
+    refuse_above(needed, max_memory, || {
+        format!(
+            "{} needs an estimated {} ({} arms, so {} pairs of arms compared; {} steps of time series; {} \
+             positions; {} trials on {threads} threads)",
+            config.name,
+            gib(needed),
+            config.arms.len(),
+            config.arms.len() * config.arms.len().saturating_sub(1),
+            config.steps,
+            config.positions(),
+            config.trials,
+        )
+    })
+}
+
+/// Refuses, before anything starts, a sweep estimated not to fit in memory: its
+/// largest point while it runs, plus the summary of every point, which the sweep
+/// keeps until it writes its files.
+pub fn check_sweep_memory(
+    points: &[&Config],
+    threads: usize,
+    max_memory: Option<f64>,
+) -> Result<(), Failure> {
+    let largest = points.iter().map(|config| runner::memory_estimate(config, threads)).max().unwrap_or(0);
+    let kept = points.iter().fold(0u64, |sum, config| sum.saturating_add(runner::summary_bytes(config)));
+    let needed = largest.saturating_add(kept);
+    refuse_above(needed, max_memory, || {
+        format!(
+            "the sweep of {} needs an estimated {} ({} for its largest point, {} for the results of its {} points)",
+            points.first().map_or("", |config| config.name.as_str()),
+            gib(needed),
+            gib(largest),
+            gib(kept),
+            points.len()
+        )
+    })
+}
+
+const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+
+/// Bytes in GiB, with enough digits to show a small estimate too.
+fn gib(bytes: u64) -> String {
+    format!("{:.3} GiB", bytes as f64 / GIB)
+}
+
+/// Fails with `describe()`'s account of the need when `needed` bytes exceed the
+/// limit: `--max-memory`, else 90% of the memory available.
+fn refuse_above(
+    needed: u64,
+    max_memory: Option<f64>,
+    describe: impl FnOnce() -> String,
+) -> Result<(), Failure> {
     let limit = match max_memory {
         Some(gib) if gib.is_finite() && gib > 0.0 => gib * GIB,
         Some(gib) => {
@@ -21,15 +89,10 @@ pub fn check_memory(config: &Config, threads: usize, max_memory: Option<f64>) ->
         }
         None => available_memory().map_or(8.0 * GIB, |bytes| 0.9 * bytes as f64),
     };
-    let needed = runner::memory_estimate(config, threads) as f64;
-    if needed > limit {
+    if needed as f64 > limit {
         return Err(Failure::bad_input(anyhow!(
-            "{} needs an estimated {:.1} GiB ({} arms x {} steps of time series on each of {threads} threads), \
-             over the limit of {:.1} GiB; use fewer steps, arms or --threads, or raise --max-memory",
-            config.name,
-            needed / GIB,
-            config.arms.len(),
-            config.steps,
+            "{}, over the limit of {:.3} GiB; use fewer arms, steps, trials or --threads, or raise --max-memory",
+            describe(),
             limit / GIB
         )));
     }
@@ -41,7 +104,7 @@ fn available_memory() -> Option<u64> {
     let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = meminfo.lines().find(|line| line.starts_with("MemAvailable:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
+    Some(kib.saturating_mul(1024))
 }
 
 /// A flag set by Ctrl-C; a second Ctrl-C exits at once.

@@ -13,7 +13,7 @@ use attrition::output::tables::{self, EventWriter, TrialWriter};
 use attrition::output::{OutputError, OutputKind, Staging};
 use attrition::runner::{self, EventSelection, RunError, RunOptions, RunSummary};
 
-use super::guards::{bound_threads, check_memory, interrupt_flag};
+use super::guards::{bound_threads, check_memory, check_threads, interrupt_flag};
 use super::progress::Progress;
 use super::scenario::load_config;
 use super::{Failure, RunArgs};
@@ -144,6 +144,7 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
     let selection = events.as_ref().map(|request| request.selection(config)).transpose()?;
     // 0, like no flag, means rayon's default.
     let threads_used = threads.filter(|&n| n > 0).unwrap_or_else(rayon::current_num_threads);
+    check_threads(threads)?;
     check_memory(config, threads_used, max_memory)?;
     bound_threads(threads)?;
     let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);

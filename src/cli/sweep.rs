@@ -19,7 +19,7 @@ use attrition::output::{OutputError, OutputKind, Staging, charts};
 use attrition::runner::{self, Comparison, RunError, RunOptions};
 use attrition::stats::PairedDifference;
 
-use super::guards::{bound_threads, check_memory, interrupt_flag};
+use super::guards::{bound_threads, check_sweep_memory, check_threads, interrupt_flag};
 use super::progress::Progress;
 use super::run::{output_failure, replay_config, results_name, waiting_note};
 use super::scenario::{apply_flags, parse_overrides};
@@ -68,6 +68,7 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
     for warning in plan.warnings.iter().filter(|warning| !base.warnings.contains(warning)) {
         eprintln!("warning: {warning}");
     }
+    check_threads(args.threads)?;
     let threads = args.threads.filter(|&n| n > 0).unwrap_or_else(rayon::current_num_threads);
     let mut points = Vec::with_capacity(plan.points.len());
     for point in plan.points {
@@ -75,9 +76,10 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
         if let Some(trial) = args.replay_trial {
             config = replay_config(&config, trial)?;
         }
-        check_memory(&config, threads, args.max_memory)?;
         points.push((point.assignment, config));
     }
+    let configs: Vec<&Config> = points.iter().map(|(_, config)| config).collect();
+    check_sweep_memory(&configs, threads, args.max_memory)?;
     bound_threads(args.threads)?;
     // The manifest records the sweep that ran, from the file or the command line.
     let mut base = base.clone();
