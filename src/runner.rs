@@ -189,7 +189,7 @@ const CHUNK: usize = 16;
 /// Trials per work item: [`CHUNK`], or fewer when there are too few trials to give
 /// every thread several items (a run of 4 trials on 2 threads must still use both).
 fn chunk_size(trials: u32, threads: usize) -> usize {
-    (trials as usize / (4 * threads.max(1))).clamp(1, CHUNK)
+    (trials as usize / threads.max(1).saturating_mul(4)).clamp(1, CHUNK)
 }
 
 /// How many chunks per thread a worker may run ahead of the trials handed over.
@@ -800,14 +800,30 @@ mod tests {
     }
 
     #[test]
-    fn the_memory_estimate_grows_with_steps_and_threads_but_not_trials() {
+    fn the_memory_estimate_grows_with_steps_threads_and_trials_up_to_a_bound() {
         let small = small_peter(10);
         let many_trials = small_peter(100_000);
-        assert_eq!(memory_estimate(&small, 2), memory_estimate(&many_trials, 2));
+        let more_trials = small_peter(1_000_000);
+        assert!(memory_estimate(&many_trials, 2) > memory_estimate(&small, 2));
+        // The histograms' windows stop widening: ten times the trials, not ten times the memory.
+        assert!(memory_estimate(&more_trials, 2) < 2 * memory_estimate(&many_trials, 2));
         assert!(memory_estimate(&small, 4) > memory_estimate(&small, 2));
         let text = include_str!("../scenarios/peter_principle.toml");
         let long = parse(text, Path::new("p.toml")).unwrap();
-        assert!(memory_estimate(&long, 2) > 10 * memory_estimate(&small, 2));
+        // Sixteen times the steps, over the process's fixed base.
+        assert!(memory_estimate(&long, 2) > 3 * memory_estimate(&small, 2));
+    }
+
+    /// An absurd thread count saturates the estimate instead of wrapping it to a
+    /// small number (`--threads 2^63` was estimated at 0.0 GiB).
+    #[test]
+    fn the_memory_estimate_saturates_instead_of_wrapping() {
+        let config = small_peter(1_000_000);
+        let sensible = memory_estimate(&config, 1024);
+        assert!(sensible > memory_estimate(&config, 2));
+        // No more threads get work than there are chunks of trials; more cost no less.
+        assert!(memory_estimate(&config, 1 << 63) >= sensible);
+        assert!(memory_estimate(&config, usize::MAX) >= sensible);
     }
 
     /// A stop requested mid-run ends it once the chunks under way finish: what was
