@@ -518,6 +518,28 @@ pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
         .saturating_add(summary_bytes(config))
 }
 
+/// An estimate, in bytes, of the event log a run of `config` on `threads` threads
+/// holds at once when it keeps the events of `selection`: those of the trials run
+/// but not yet handed over (at most the lead the workers may take, plus a chunk
+/// under way on each thread), which the caller writes as they arrive.
+pub fn event_log_estimate(config: &Config, threads: usize, selection: &EventSelection) -> u64 {
+    let trials = u64::from(config.trials);
+    let busy = busy_threads(config.trials, threads);
+    let chunk = chunk_size(config.trials, threads.max(1)) as u64;
+    let held = (LEAD_CHUNKS as u64 + 1).saturating_mul(chunk).saturating_mul(busy);
+    let kept_trials = selection.first_trials.unwrap_or(trials).min(trials).min(held);
+    let kept_arms = selection.arms.as_ref().map_or(config.arms.len(), Vec::len) as u64;
+    // Measured on the bundled scenarios: a row per position at the start and at the
+    // end, and per position and year about 0.35 more with `[dynamics]` (quits and
+    // the hires and promotions that fill their places), 0.1 without.
+    let per_position_year = if config.dynamics.is_some() { 0.4 } else { 0.1 };
+    let years = f64::from(config.steps) / f64::from(config.steps_per_year.max(1));
+    let per_trial_arm = config.positions() as f64 * (2.0 + per_position_year * years);
+    // A list grows by doubling, so on average half again as long as it is full.
+    let bytes = 1.5 * per_trial_arm * size_of::<Event>() as f64;
+    kept_trials.saturating_mul(kept_arms).saturating_mul(bytes as u64)
+}
+
 /// The bytes of the [`RunSummary`] a run of `config` returns: one summary per arm,
 /// step and step metric, and one comparison per ordered pair of arms and trial
 /// metric. A sweep keeps one per point until it writes its files.

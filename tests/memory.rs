@@ -1,7 +1,8 @@
 //! The memory estimate that `--max-memory` is checked against is within a factor
 //! of two of the peak a run really takes, for every shape of scenario that makes
-//! memory large (many arms, many steps, many positions, `[dynamics]`, a sweep),
-//! and a thread count that could not start quickly is refused before any starts.
+//! memory large (many arms, many steps, many positions, `[dynamics]`, a sweep, an
+//! event log), and a thread count that could not start quickly is refused before
+//! any starts.
 
 mod common;
 
@@ -68,17 +69,21 @@ fn the_estimate_is_within_two_times_the_peak_for_every_shape() {
     let peter_arms = with_arms(&dir, "peter_principle.toml", 150);
     let tech_arms = with_arms(&dir, "tech_org.toml", 60);
     let tech_long = with_arms(&dir, "tech_org.toml", 20);
+    let peter_sweep = with_arms(&dir, "peter_principle.toml", 60);
     let peter = scenario("peter_principle.toml");
     let large = scenario("large_org.toml");
-    let shapes: [(&str, &str, Vec<&str>); 6] = [
+    let tech = scenario("tech_org.toml");
+    let shapes: [(&str, &str, Vec<&str>); 8] = [
         ("many arms", &peter_arms, vec!["--trials", "32", "--set", "simulation.steps=5"]),
         ("many arms with [dynamics]", &tech_arms, vec!["--trials", "32", "--set", "simulation.steps=6"]),
-        ("many steps", &peter, vec!["--trials", "8", "--set", "simulation.steps=20000"]),
+        ("many steps", &peter, vec!["--trials", "8", "--set", "simulation.steps=10000"]),
         ("many steps with [dynamics]", &tech_long, vec!["--trials", "8", "--set", "simulation.steps=200"]),
         ("many positions", &large, vec!["--trials", "4", "--set", "simulation.steps=3"]),
+        ("an event log with [dynamics]", &tech, vec!["--trials", "64", "--events"]),
+        ("an event log", &peter, vec!["--trials", "24", "--set", "simulation.steps=500", "--events"]),
         (
             "a sweep",
-            &peter_arms,
+            &peter_sweep,
             vec![
                 "--trials",
                 "16",

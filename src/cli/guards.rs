@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::anyhow;
 
 use attrition::config::Config;
-use attrition::runner;
+use attrition::runner::{self, EventSelection};
 
 use super::Failure;
 
@@ -27,9 +27,16 @@ pub fn check_threads(threads: Option<usize>) -> Result<(), Failure> {
     }
 }
 
-/// Refuses, before anything starts, a run estimated not to fit in memory.
-pub fn check_memory(config: &Config, threads: usize, max_memory: Option<f64>) -> Result<(), Failure> {
-    let needed = runner::memory_estimate(config, threads);
+/// Refuses, before anything starts, a run estimated not to fit in memory, with
+/// the event log of `events` if it keeps one.
+pub fn check_memory(
+    config: &Config,
+    threads: usize,
+    events: Option<&EventSelection>,
+    max_memory: Option<f64>,
+) -> Result<(), Failure> {
+    let log = events.map_or(0, |selection| runner::event_log_estimate(config, threads, selection));
+    let needed = runner::memory_estimate(config, threads).saturating_add(log);
     refuse_above(needed, max_memory, || {
         format!(
             "{} needs an estimated {} ({} arms, so {} pairs of arms compared; {} steps of time series; {} \

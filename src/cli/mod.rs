@@ -63,7 +63,8 @@ struct RunArgs {
     #[arg(long, default_value = "output")]
     out: PathBuf,
     /// Threads for the whole run: the simulation, the charts and the checksums
-    /// (default: all cores, or RAYON_NUM_THREADS). Results do not depend on it.
+    /// (default: all cores, or RAYON_NUM_THREADS; at most 1024). Results do not
+    /// depend on it.
     #[arg(long)]
     threads: Option<usize>,
     /// No progress bar and no summary table; errors are still reported.
