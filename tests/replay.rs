@@ -49,14 +49,25 @@ fn a_replayed_trial_writes_the_full_runs_rows_of_that_trial() {
             full_rows[1..].iter().filter(|row| field(row, trial_column) == index_text).collect();
         assert_eq!(expected.len(), 6, "one row per arm of tech_org");
         assert_eq!(replayed[1..].iter().collect::<Vec<_>>(), expected, "trial {index}");
+        let manifest: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path.join(format!("full/tech_org-trial-{index}/manifest.json")))
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            (manifest["replayed_trial"].as_u64(), manifest["trials"].as_u64()),
+            (Some(index), Some(1))
+        );
         if index == 17 {
             // The case the flag exists for: a seed no double holds exactly.
             let seed: u64 = field(&replayed[1], seed_column).parse().unwrap();
             assert!(seed > 1 << 53, "{seed}");
         }
     }
-    // The full run's results are still there, untouched.
+    // The full run's results are still there, untouched, and its manifest names no replay.
     assert_eq!(trial_rows(&dir.path.join("full/tech_org")), full_rows);
+    let manifest = std::fs::read_to_string(dir.path.join("full/tech_org/manifest.json")).unwrap();
+    assert!(!manifest.contains("replayed_trial"), "{manifest}");
 }
 
 #[test]

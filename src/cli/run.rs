@@ -219,6 +219,7 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
         scenario_file: scenario_file.display().to_string(),
         scenario_text: scenario_text.to_owned(),
         scenario: config,
+        replayed_trial: replay_trial,
         threads: threads_used,
         started_at,
         elapsed_seconds: elapsed,

@@ -225,6 +225,7 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
         scenario_file: args.scenario.display().to_string(),
         scenario_text: text.to_owned(),
         scenario: base,
+        replayed_trial: args.replay_trial,
         threads,
         started_at,
         elapsed_seconds: elapsed,

@@ -31,6 +31,10 @@ pub struct Manifest<'a> {
     pub seed: u64,
     /// Trials per arm.
     pub trials: u32,
+    /// For a replay of one trial (`--replay-trial`), that trial's index in the full
+    /// run, which `trials` and `seed` alone do not give; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replayed_trial: Option<u64>,
     /// Worker threads used (results do not depend on it).
     pub threads: usize,
     /// Start of the run, UTC, RFC 3339.
@@ -63,6 +67,8 @@ pub struct RunRecord<'a> {
     pub scenario_text: String,
     /// The resolved scenario.
     pub scenario: &'a Config,
+    /// The trial of the full run replayed alone, if this run is a replay.
+    pub replayed_trial: Option<u64>,
     /// Worker threads used.
     pub threads: usize,
     /// Start of the run, Unix seconds.
@@ -91,6 +97,7 @@ pub fn seal(
         scenario: record.scenario,
         seed: record.scenario.seed,
         trials: record.scenario.trials,
+        replayed_trial: record.replayed_trial,
         threads: record.threads,
         started: rfc3339(record.started_at),
         elapsed_seconds: record.elapsed_seconds,
