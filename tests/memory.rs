@@ -49,6 +49,7 @@ fn estimate(dir: &WorkDir, args: &[&str]) -> f64 {
 
 /// The peak resident memory, in bytes, of a real run: the child is reaped with
 /// `wait4`, which reports that child's own peak, not the test process's.
+#[expect(clippy::zombie_processes, reason = "the child is reaped by wait4, which also gives its peak")]
 fn peak(dir: &WorkDir, args: &[&str]) -> f64 {
     let child = dir.command(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let pid = child.id() as libc::pid_t;
