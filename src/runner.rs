@@ -7,7 +7,9 @@
 //! them to the caller (who writes them) and folds them into the per-arm summaries
 //! and the paired differences. Every accumulator is exact and order-independent
 //! ([`crate::stats`]), so the result does not depend on the thread count or on how
-//! rayon splits the work; memory depends on the scenario, never on the trial count.
+//! rayon splits the work. Memory depends on the scenario; with the trial count it
+//! grows only until the accumulators' histograms span their most (a few dozen
+//! trials), see [`memory_estimate`].
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -465,7 +467,7 @@ fn summarise_pairs(paired: &[Vec<Vec<PairedDifference>>]) -> Vec<Vec<Option<Vec<
 /// arms), the finished trials a worker may run ahead of the hand-over, and the
 /// summaries the run returns. Histograms are the part that depends on the data:
 /// a window of counts between the lowest and highest value seen, so it widens with
-/// the trials a histogram holds (see [`histogram_bytes`]). Arithmetic saturates,
+/// the trials a histogram holds, up to a bound (4,096 bins). Arithmetic saturates,
 /// so an absurd size is an absurd estimate, never a wrapped small one.
 pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
     let trials = u64::from(config.trials);
@@ -577,9 +579,10 @@ const WORKFORCE_BYTES_PER_POSITION: u64 = 200;
 /// difference of a trial metric, or a share or a productivity in the time
 /// series): resolved to 1e-6 (a rate) or 1e-4 (a share), a value that varies
 /// soon spans the most the window may after coarsening, between half of
-/// [`Histogram::MAX_BINS`] and all of it; measured on the bundled scenarios, it
-/// takes about `1536 · (1 − exp(−n/s))` counts, where `s` is 8 trials for a
-/// paired difference and 4 for a time series cell (which varies more).
+/// [`Histogram::MAX_BINS`] and all of it, while some never vary (twin arms, a
+/// rule that never fires). Measured on the bundled scenarios, they average about
+/// `1536 · (1 − exp(−n/s))` counts after `n` values, where `s` is 8 for a paired
+/// difference and 4 for a time series cell, whose windows fill faster.
 fn histogram_bytes(values: u64, scale: f64) -> u64 {
     let full = (Histogram::MAX_BINS * 3 / 8 * size_of::<u32>()) as f64;
     let filled = 1.0 - (-(values as f64) / scale).exp();
@@ -599,7 +602,8 @@ fn series_histogram_bytes(metric: StepMetric, frame: &crate::metrics::Frame, val
         return histogram_bytes(values, 4.0);
     }
     let range = 94.0 * (values.max(1) as f64).log2();
-    ALLOCATION_BYTES + 32 + range as u64
+    let most = (Histogram::MAX_BINS * size_of::<u32>()) as u64;
+    ALLOCATION_BYTES + (32 + range as u64).min(most)
 }
 
 /// Runs every arm of a chunk of trials, folding their time series into the

@@ -82,6 +82,11 @@ fn gib(bytes: u64) -> String {
     format!("{:.3} GiB", bytes as f64 / GIB)
 }
 
+/// A limit in GiB: to a tenth, unless that would show a small limit as zero.
+fn limit_gib(gib: f64) -> String {
+    if gib >= 0.1 { format!("{gib:.1} GiB") } else { format!("{gib} GiB") }
+}
+
 /// Fails with `describe()`'s account of the need when `needed` bytes exceed the
 /// limit: `--max-memory`, else 90% of the memory available.
 fn refuse_above(
@@ -98,9 +103,9 @@ fn refuse_above(
     };
     if needed as f64 > limit {
         return Err(Failure::bad_input(anyhow!(
-            "{}, over the limit of {:.3} GiB; use fewer arms, steps, trials or --threads, or raise --max-memory",
+            "{}, over the limit of {}; use fewer arms, steps, trials or --threads, or raise --max-memory",
             describe(),
-            limit / GIB
+            limit_gib(limit / GIB)
         )));
     }
     Ok(())
