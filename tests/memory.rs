@@ -149,6 +149,12 @@ fn a_thread_count_beyond_the_bound_is_refused_before_any_starts() {
             assert!(started.elapsed().as_secs() < 10, "refused only after starting threads");
         }
     }
+    // So is rayon's default when its variable asks for too many.
+    let output =
+        dir.command(&["run", &peter, "--trials", "2"]).env("RAYON_NUM_THREADS", "100000").output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("RAYON_NUM_THREADS=100000: at most 1024 threads"), "{stderr}");
     // A sweep is refused the same way.
     let output = dir.run(&[
         "run",

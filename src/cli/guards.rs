@@ -16,15 +16,24 @@ use super::Failure;
 /// 10,000 threads took minutes to start before the first trial.
 pub const MAX_THREADS: usize = 1024;
 
-/// Refuses, before any thread starts, a `--threads` beyond [`MAX_THREADS`].
-pub fn check_threads(threads: Option<usize>) -> Result<(), Failure> {
-    match threads {
-        Some(threads) if threads > MAX_THREADS => Err(Failure::bad_input(anyhow!(
-            "--threads {threads}: at most {MAX_THREADS} threads (this machine has {} cores; 0 or no flag uses them all)",
-            std::thread::available_parallelism().map_or(1, usize::from)
-        ))),
-        _ => Ok(()),
+/// The worker threads a run will use, refused (before any thread starts) beyond
+/// [`MAX_THREADS`]: `--threads`, or with no flag (or 0) rayon's default, read as
+/// rayon reads it (`RAYON_NUM_THREADS`, else every core) without starting its pool.
+pub fn check_threads(threads: Option<usize>) -> Result<usize, Failure> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let from_environment =
+        || std::env::var("RAYON_NUM_THREADS").ok()?.parse::<usize>().ok().filter(|&n| n > 0);
+    let (threads, asked) = match (threads.filter(|&n| n > 0), from_environment()) {
+        (Some(threads), _) => (threads, format!("--threads {threads}")),
+        (None, Some(threads)) => (threads, format!("RAYON_NUM_THREADS={threads}")),
+        (None, None) => (cores, format!("{cores} cores")),
+    };
+    if threads > MAX_THREADS {
+        return Err(Failure::bad_input(anyhow!(
+            "{asked}: at most {MAX_THREADS} threads (this machine has {cores} cores; 0 or no flag uses them all)"
+        )));
     }
+    Ok(threads)
 }
 
 /// Refuses, before anything starts, a run estimated not to fit in memory, with

@@ -143,8 +143,7 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
     };
     let selection = events.as_ref().map(|request| request.selection(config)).transpose()?;
     // 0, like no flag, means rayon's default.
-    let threads_used = threads.filter(|&n| n > 0).unwrap_or_else(rayon::current_num_threads);
-    check_threads(threads)?;
+    let threads_used = check_threads(threads)?;
     check_memory(config, threads_used, selection.as_ref(), max_memory)?;
     bound_threads(threads)?;
     let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);

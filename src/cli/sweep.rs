@@ -68,8 +68,7 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
     for warning in plan.warnings.iter().filter(|warning| !base.warnings.contains(warning)) {
         eprintln!("warning: {warning}");
     }
-    check_threads(args.threads)?;
-    let threads = args.threads.filter(|&n| n > 0).unwrap_or_else(rayon::current_num_threads);
+    let threads = check_threads(args.threads)?;
     let mut points = Vec::with_capacity(plan.points.len());
     for point in plan.points {
         let mut config = apply_flags(point.config, args.trials, args.seed)?;
