@@ -66,6 +66,51 @@ fn a_false_expectation_fails_with_its_measured_value() {
     assert_eq!(document.descendants().filter(|n| n.has_tag_name("failure")).count(), 1);
 }
 
+/// CI tells a broken job from a failed claim: an unwritable JUnit report or output
+/// directory exits 3 (the tool failed), a claim that does not hold exits 1.
+#[test]
+fn tool_failures_exit_3_and_failed_claims_exit_1() {
+    let dir = WorkDir::new("check-exit-codes");
+    let holds = dir.write(
+        "holds.expect.toml",
+        "[[expect]]\narm = \"random, Peter\"\nmetric = \"efficiency_gain\"\nhigher_than = \"best, Peter\"\n",
+    );
+    let fails = dir.write(
+        "fails.expect.toml",
+        "[[expect]]\narm = \"best, Peter\"\nmetric = \"efficiency_gain\"\nhigher_than = \"random, Peter\"\n",
+    );
+    // A regular file where a directory must be: unwritable even for root.
+    dir.write("blocker", "not a directory\n");
+    let check = |expect: &std::path::Path, extra: &[&str]| {
+        let mut args = vec!["check", "--trials", "8", "--quiet", "--expect", expect.to_str().unwrap()];
+        let scenario_file = scenario("ci/peter_principle.toml");
+        args.push(&scenario_file);
+        args.extend(extra);
+        dir.run(&args)
+    };
+    let code = |output: &std::process::Output| output.status.code();
+
+    let unwritable_junit = check(&holds, &["--junit", "blocker/report.xml"]);
+    assert_eq!(code(&unwritable_junit), Some(3), "{}", String::from_utf8_lossy(&unwritable_junit.stderr));
+    let stderr = String::from_utf8_lossy(&unwritable_junit.stderr);
+    assert!(stderr.contains("JUnit report") && stderr.contains("blocker"), "{stderr}");
+    // Even when a claim fails, a report that cannot be written is the tool's failure.
+    assert_eq!(code(&check(&fails, &["--junit", "blocker/report.xml"])), Some(3));
+
+    let unwritable_out = check(&holds, &["--out", "blocker"]);
+    assert_eq!(code(&unwritable_out), Some(3), "{}", String::from_utf8_lossy(&unwritable_out.stderr));
+
+    let failed_claim = check(&fails, &["--junit", "report.xml"]);
+    assert_eq!(code(&failed_claim), Some(1), "{}", String::from_utf8_lossy(&failed_claim.stderr));
+    assert!(dir.path.join("report.xml").is_file(), "a failed claim still writes its report");
+    assert_eq!(code(&check(&holds, &[])), Some(0));
+
+    // Both codes are documented where CI authors look.
+    let help = dir.run(&["check", "--help"]);
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("1 an expectation does not hold") && help.contains("3 the tool failed"), "{help}");
+}
+
 /// The essays' claims on the tech_org department hold at the benchmark's own trial
 /// count, and the JUnit report names every one of them as passed.
 #[test]

@@ -16,7 +16,7 @@ use attrition::runner::{self, EventSelection, RunError, RunOptions, RunSummary};
 use super::guards::{bound_threads, check_memory, interrupt_flag};
 use super::progress::Progress;
 use super::scenario::load_config;
-use super::{Failure, RunArgs};
+use super::{Failure, RunCommand};
 
 /// What a finished run produced.
 pub struct Report {
@@ -210,12 +210,13 @@ pub fn output_failure(error: OutputError, target: &Path) -> Failure {
 }
 
 /// `attrition run`.
-pub fn run(args: &RunArgs) -> Result<(), Failure> {
+pub fn run(command: &RunCommand) -> Result<(), Failure> {
+    let args = &command.run;
     let (config, text) = load_config(&args.scenario, args.trials, args.seed, &args.set)?;
-    if args.sweeps(&config) {
-        return super::sweep::sweep(args, &config, &text);
+    if !command.sweep.sweep.is_empty() || args.sweeps_from_file(&config) {
+        return super::sweep::sweep(args, &command.sweep, &config, &text);
     }
-    if args.sweep_trials {
+    if command.sweep.sweep_trials {
         return Err(Failure::bad_input(anyhow!(
             "--sweep-trials writes a sweep's per-trial rows, and this run does not sweep (its trials.csv has \
              them)"

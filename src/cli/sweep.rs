@@ -23,10 +23,10 @@ use super::guards::{bound_threads, check_memory, interrupt_flag};
 use super::progress::Progress;
 use super::run::{output_failure, waiting_note};
 use super::scenario::{apply_flags, parse_overrides};
-use super::{Failure, RunArgs};
+use super::{Failure, RunArgs, SweepArgs};
 
-/// Runs the sweep of `args.sweep` (or, without flags, the scenario's `[sweep]`).
-pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
+/// Runs the sweep of `--sweep` (or, without flags, the scenario's `[sweep]`).
+pub fn sweep(args: &RunArgs, flags: &SweepArgs, base: &Config, text: &str) -> Result<(), Failure> {
     let started = Instant::now();
     let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     if args.events {
@@ -37,9 +37,10 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
              --no-sweep) and --events"
         )));
     }
-    let from_flags = !args.sweep.is_empty();
+    let from_flags = !flags.sweep.is_empty();
     let axes: Vec<SweepAxis> = if from_flags {
-        args.sweep
+        flags
+            .sweep
             .iter()
             .map(|text| {
                 overrides::parse_sweep(text)
@@ -91,7 +92,7 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
     let total: u64 = points.iter().map(|(_, c)| u64::from(c.trials)).sum();
     let mut done_before = 0;
     let mut results = Vec::with_capacity(points.len());
-    let mut trial_writer = match args.sweep_trials {
+    let mut trial_writer = match flags.sweep_trials {
         true => Some(
             SweepTrialWriter::create(staging.path(sweep_output::SWEEP_TRIALS), base, &fields)
                 .map_err(Failure::failed)?,
