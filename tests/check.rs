@@ -175,7 +175,7 @@ fn a_false_claim_about_tech_org_fails_the_check() {
         ),
         "{stdout}"
     );
-    assert!(stdout.contains("0 of 1 expectations hold"), "{stdout}");
+    assert!(stdout.contains("0 of 1 expectation holds"), "{stdout}");
     let xml = fs::read_to_string(&junit).unwrap();
     let document = roxmltree::Document::parse(&xml).unwrap();
     assert_eq!(document.root_element().attribute("failures"), Some("1"));

@@ -54,9 +54,8 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
     }
     let failed = verdicts.iter().filter(|v| !v.holds).count();
     println!(
-        "{} of {} expectations hold ({}, {} per arm, seed {})",
-        verdicts.len() - failed,
-        verdicts.len(),
+        "{} ({}, {} per arm, seed {})",
+        tally(verdicts.len() - failed, verdicts.len(), "holds", "hold"),
         config.name,
         count(config.trials, "trial", "trials"),
         config.seed
@@ -65,9 +64,8 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
         let xml = expect::junit(&config.name, &verdicts, started.elapsed().as_secs_f64());
         attrition::output::write_atomically(path, xml.as_bytes()).map_err(|error| Failure {
             error: anyhow!(
-                "the JUnit report was not written ({} of {} expectations hold): {error}",
-                verdicts.len() - failed,
-                verdicts.len()
+                "the JUnit report was not written ({}): {error}",
+                tally(verdicts.len() - failed, verdicts.len(), "holds", "hold")
             ),
             code: EXIT_TOOL_FAILED,
         })?;
@@ -76,10 +74,17 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
         Ok(())
     } else {
         Err(Failure {
-            error: anyhow!("{failed} of {} expectations do not hold", verdicts.len()),
+            error: anyhow!("{}", tally(failed, verdicts.len(), "does not hold", "do not hold")),
             code: EXIT_FAILURE,
         })
     }
+}
+
+/// "2 of 3 expectations hold", "1 of 1 expectation holds": the verb agrees with the
+/// count of expectations.
+fn tally(some: usize, all: usize, singular_verb: &str, plural_verb: &str) -> String {
+    let verb = if all == 1 { singular_verb } else { plural_verb };
+    format!("{some} of {} {verb}", count(all as u64, "expectation", "expectations"))
 }
 
 /// A failure of the run itself: for `check`, exit 3 rather than the 1 of a claim that

@@ -17,6 +17,7 @@ use super::guards::{bound_threads, check_memory, interrupt_flag};
 use super::progress::Progress;
 use super::scenario::load_config;
 use super::{Failure, RunCommand};
+use attrition::words::count;
 
 /// What a finished run produced.
 pub struct Report {
@@ -243,8 +244,13 @@ pub fn print_report(config: &Config, report: &Report) {
     let largest = summary.arms.iter().map(|arm| arm[metric].mean.abs()).fold(0.0, f64::max);
     let p = if largest > 0.0 { (2.0 - largest.log10().floor()).clamp(2.0, 6.0) as usize } else { 2 };
     println!(
-        "{} — {} trials per arm, {} steps, seed {} ({:.1} s, {} threads)",
-        config.name, config.trials, config.steps, config.seed, report.elapsed, report.threads
+        "{} — {} per arm, {}, seed {} ({:.1} s, {})",
+        config.name,
+        count(config.trials, "trial", "trials"),
+        count(config.steps, "step", "steps"),
+        config.seed,
+        report.elapsed,
+        count(report.threads as u64, "thread", "threads")
     );
     println!(
         "ranked by {} ({}), mean [95% CI]; difference to baseline \"{}\" paired by trial",

@@ -24,6 +24,7 @@ use super::progress::Progress;
 use super::run::{output_failure, waiting_note};
 use super::scenario::{apply_flags, parse_overrides};
 use super::{Failure, RunArgs, SweepArgs};
+use attrition::words::count;
 
 /// Runs the sweep of `--sweep` (or, without flags, the scenario's `[sweep]`).
 pub fn sweep(args: &RunArgs, flags: &SweepArgs, base: &Config, text: &str) -> Result<(), Failure> {
@@ -248,11 +249,11 @@ fn print_sweep(
 ) {
     let metric = config.headline;
     println!(
-        "{} sweep — {} points x {} arms, {} trials each ({elapsed:.1} s); {} ({}), mean [95% CI]",
+        "{} sweep — {} x {}, {} each ({elapsed:.1} s); {} ({}), mean [95% CI]",
         config.name,
-        results.len(),
-        config.arms.len(),
-        results.first().map_or(0, |p| p.summary.trials),
+        count(results.len() as u64, "point", "points"),
+        count(config.arms.len() as u64, "arm", "arms"),
+        count(results.first().map_or(0, |p| p.summary.trials), "trial", "trials"),
         metric.name(),
         metric.unit()
     );

@@ -6,6 +6,7 @@ use anyhow::anyhow;
 use clap::Args;
 
 use super::Failure;
+use attrition::words::count;
 
 /// Flags of `validate`.
 #[derive(Debug, Args)]
@@ -21,12 +22,12 @@ pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
     for path in &args.scenarios {
         match attrition::config::load(path) {
             Ok(config) => println!(
-                "ok: {} ({} arms, {} positions, {} steps, {} trials)",
+                "ok: {} ({}, {}, {}, {})",
                 path.display(),
-                config.arms.len(),
-                config.positions(),
-                config.steps,
-                config.trials
+                count(config.arms.len() as u64, "arm", "arms"),
+                count(config.positions(), "position", "positions"),
+                count(config.steps, "step", "steps"),
+                count(config.trials, "trial", "trials")
             ),
             Err(error) => {
                 eprintln!("{error}");
