@@ -277,13 +277,15 @@ pub fn print_report(config: &Config, report: &Report) {
             }
             None => ("baseline".to_owned(), String::new()),
         };
-        println!(
+        let row = format!(
             "  {:<name_width$}  {:>24}  {:>24}  {:>8}",
             config.arms[arm].name,
             format!("{:.p$} [{:.p$}, {:.p$}]", own.mean, own.ci_low, own.ci_high),
             difference,
             higher
         );
+        // The baseline's empty `higher` cell would leave trailing blanks.
+        println!("{}", row.trim_end());
     }
     println!("wrote {}:", report.directory.display());
     for file in &report.files {
