@@ -62,6 +62,20 @@ pub enum Claim {
     AtMost(usize, f64),
 }
 
+impl Claim {
+    /// The arm the statement's arm is compared with, if it is compared with one.
+    pub fn other(&self) -> Option<usize> {
+        match *self {
+            Self::HigherThan(other)
+            | Self::LowerThan(other)
+            | Self::Within(other, _)
+            | Self::AtLeast(other, _)
+            | Self::AtMost(other, _) => Some(other),
+            Self::Between(..) => None,
+        }
+    }
+}
+
 /// One validated statement.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Expectation {
@@ -365,20 +379,13 @@ impl Checker<'_> {
             }
         };
         let (arm, metric, claim) = (arm?, metric?, claim?);
-        if let Claim::HigherThan(other)
-        | Claim::LowerThan(other)
-        | Claim::Within(other, _)
-        | Claim::AtLeast(other, _)
-        | Claim::AtMost(other, _) = claim
-        {
-            if other == arm {
-                self.problem(
-                    ProblemKind::Inconsistent,
-                    format!("{prefix}.arm"),
-                    format!("{:?} is compared with itself", self.config.arms[arm].name),
-                );
-                return None;
-            }
+        if claim.other() == Some(arm) {
+            self.problem(
+                ProblemKind::Inconsistent,
+                format!("{prefix}.arm"),
+                format!("{:?} is compared with itself", self.config.arms[arm].name),
+            );
+            return None;
         }
         let name = name.unwrap_or_else(|| describe(self.config, arm, metric, &claim));
         Some(Expectation { name, arm, metric, claim })
