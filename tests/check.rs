@@ -464,6 +464,10 @@ fn a_missing_expectations_file_is_named_as_one() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("cannot read expectations file absent.expect.toml"), "{stderr}");
     assert!(!stderr.contains("scenario"), "{stderr}");
+    let output = dir.run(&["validate", "absent.expect.toml"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot read expectations file absent.expect.toml"), "{stderr}");
 }
 
 /// "At least X ahead": the lower end of the paired interval against the threshold,

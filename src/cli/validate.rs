@@ -33,6 +33,9 @@ pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
             Ok(text) if expect::is_expectations_file(path, &text) => {
                 validate_expectations(path, &text, args.scenario.as_deref())
             }
+            Err(source) if expect::scenario_beside(path).is_some() => {
+                Err(expect::ExpectError::Read { path: path.clone(), source }.to_string())
+            }
             // A scenario, or a file that cannot be read: the loader says which.
             _ => attrition::config::load(path)
                 .map(|config| describe_scenario(path, &config))
