@@ -354,6 +354,15 @@ impl Checker<'_> {
     fn statement(&mut self, prefix: &str, statement: &Table) -> Option<Expectation> {
         self.unknown_keys(statement, prefix, &FIELDS);
         let name = self.string(statement, prefix, "name", false).map(str::to_owned);
+        if name.as_ref().is_some_and(|name| name.trim().is_empty()) {
+            // An empty JUnit test name is no name: leave `name` out to have one made.
+            self.problem(
+                ProblemKind::OutOfRange,
+                format!("{prefix}.name"),
+                "an empty name; give the statement a name, or leave `name` out to have one made from it"
+                    .to_owned(),
+            );
+        }
         let arm_name = self.string(statement, prefix, "arm", true);
         let arm = arm_name.and_then(|name| self.arm(name, format!("{prefix}.arm")));
         let metric_name = self.string(statement, prefix, "metric", true);
@@ -688,6 +697,8 @@ mod tests {
         assert_eq!(found[0].field, "expect[1].name");
         assert_eq!(found[0].location.map(|l| l.line), Some(8));
         assert!(found[0].message.contains("expect[0] (line 1)"), "{}", found[0].message);
+        let found = problems(&format!("{ONE}name = \" \"\nhigher_than = \"best, Peter\"\n"));
+        assert!(found[0].field == "expect[0].name" && found[0].message.contains("empty name"), "{found:?}");
         // Made-up names collide too: the same statement twice.
         let unnamed = format!("{ONE}higher_than = \"best, Peter\"\n");
         let found = problems(&format!("{unnamed}{unnamed}"));
