@@ -28,12 +28,14 @@ pub fn load_config(
     Ok((apply_flags(config, trials, seed)?, text))
 }
 
-/// Parses `--set` flags.
+/// Parses `--set` flags; a malformed one is named by its position, as the
+/// validation's problems name it.
 pub fn parse_overrides(set: &[String]) -> Result<Vec<Override>, Failure> {
     set.iter()
-        .map(|text| {
+        .enumerate()
+        .map(|(index, text)| {
             config::overrides::parse_set(text)
-                .map_err(|message| Failure::bad_input(anyhow!("--set {message}")))
+                .map_err(|message| Failure::bad_input(anyhow!("--set #{} {message}", index + 1)))
         })
         .collect()
 }
