@@ -50,8 +50,8 @@ pub struct World<'c> {
     /// `responsibility / (max skill · Σ responsibility · positions)` per level, times 100,
     /// so the efficiency is one weighted sum.
     efficiency_weights: Vec<f64>,
-    /// See [`World::measurement_start`]: 0, the initial state, until a burn-in
-    /// sets it (the one place it is decided).
+    /// See [`World::measurement_start`]: the burn-in's steps, 0 (the initial
+    /// state) without one. Decided here only.
     measurement_start: u32,
 }
 
@@ -75,7 +75,7 @@ impl<'c> World<'c> {
             recruitment: Recruitment::new(config),
             behaviour: Behaviour::new(config),
             efficiency_weights,
-            measurement_start: 0,
+            measurement_start: config.burn_in_steps,
         }
     }
 
@@ -127,7 +127,7 @@ impl<'c> World<'c> {
         row[StepMetric::Dismissals as usize] = f64::from(flows.departures.dismissals);
         row[StepMetric::Efficiency as usize] = self.efficiency(workforce);
         row[StepMetric::TopQuintileRetained as usize] =
-            f64::from(workforce.initial_top_remaining) / workforce.initial_top.len().div_ceil(5) as f64;
+            f64::from(workforce.initial_top_remaining) / f64::from(workforce.initial_top_size.max(1));
         if self.behaviour.is_some() {
             self.observe_behaviour(workforce, &flows.observed, &mut row);
         }
@@ -263,6 +263,25 @@ impl<'w, 'c> Trial<'w, 'c> {
     /// The observation of the state before the first step (step 0).
     pub fn observe_start(&self) -> StepRow {
         self.world.observe(self.workforce, Flows { observed: self.initial, ..Flows::default() })
+    }
+
+    /// Runs the burn-in ([`World::measurement_start`] steps, observed by nobody)
+    /// and returns the observation measurement starts from (step 0 of the series):
+    /// the state at its end, with its last step's flows, so that flow series are
+    /// stationary from step 0 too. The retention cohort is the top fifth of the
+    /// workforce at that point. Without a burn-in, the initial state's observation.
+    pub fn burn_in(&mut self) -> StepRow {
+        let steps = self.world.measurement_start();
+        if steps == 0 {
+            return self.observe_start();
+        }
+        let mut last = [0.0; STEP_METRICS];
+        for _ in 0..steps {
+            last = self.step();
+        }
+        self.workforce.mark_initial_top_quintile();
+        last[StepMetric::TopQuintileRetained as usize] = 1.0;
+        last
     }
 
     /// Advances one step and returns its observation.
@@ -461,7 +480,7 @@ pub fn run_arm(
 ) {
     debug_assert_eq!(series.len(), world.config.steps as usize + 1);
     let mut trial = Trial::start(world, arm, trial_seed, initial, workforce, events);
-    series[0] = trial.observe_start();
+    series[0] = trial.burn_in();
     for row in &mut series[1..] {
         *row = trial.step();
     }

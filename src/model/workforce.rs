@@ -62,9 +62,11 @@ pub struct Workforce {
     pub open: Vec<Vec<usize>>,
     /// The id the next hire receives.
     pub next_id: u64,
-    /// By employee id, for the initial workforce (ids `0..positions`): whether the
-    /// employee was in the top quintile by skill at the start.
+    /// By employee id, for everyone employed when measurement starts: whether the
+    /// employee was in the top quintile by skill then (the retention cohort).
     pub initial_top: Vec<bool>,
+    /// The size of that cohort.
+    pub initial_top_size: u32,
     /// How many of the initial top quintile are still employed.
     pub initial_top_remaining: u32,
     /// Scratch space for the positions whose holders leave in a step, kept to
@@ -106,6 +108,7 @@ impl Workforce {
             open: (0..org.levels()).map(|level| org.level(level).rev().collect()).collect(),
             next_id: 0,
             initial_top: vec![false; positions],
+            initial_top_size: 0,
             initial_top_remaining: 0,
             leavers: Vec::with_capacity(positions),
             ranking: Default::default(),
@@ -126,6 +129,7 @@ impl Workforce {
         self.now = 0.0;
         self.next_id = 0;
         self.initial_top.fill(false);
+        self.initial_top_size = 0;
         self.initial_top_remaining = 0;
     }
 
@@ -161,9 +165,10 @@ impl Workforce {
         self.quit_threshold[position] = person.quit_threshold;
     }
 
-    /// Marks the initial top quintile by skill: the `ceil(positions / 5)` most
-    /// skilled of the initial workforce (ties by id, which has probability zero with
-    /// continuous skills). Called once, after the initial workforce is drawn.
+    /// Marks the initial top quintile by skill: the `ceil(headcount / 5)` most
+    /// skilled of the workforce when measurement starts (ties by id, which has
+    /// probability zero with continuous skills). Called once, after the initial
+    /// workforce is drawn, and again at the end of a burn-in.
     pub fn mark_initial_top_quintile(&mut self) {
         let mut ranked: Vec<(f64, u64)> = self
             .occupied
@@ -175,10 +180,13 @@ impl Workforce {
             .collect();
         ranked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let top = ranked.len().div_ceil(5);
-        self.initial_top.iter_mut().for_each(|flag| *flag = false);
+        // After a burn-in, ids run past the number of positions.
+        self.initial_top.clear();
+        self.initial_top.resize(self.next_id as usize, false);
         for &(_, id) in &ranked[..top] {
             self.initial_top[id as usize] = true;
         }
+        self.initial_top_size = top as u32;
         self.initial_top_remaining = top as u32;
     }
 
@@ -270,7 +278,8 @@ impl Workforce {
             open.clone_from(other_open);
         }
         self.next_id = other.next_id;
-        self.initial_top.copy_from_slice(&other.initial_top);
+        self.initial_top.clone_from(&other.initial_top);
+        self.initial_top_size = other.initial_top_size;
         self.initial_top_remaining = other.initial_top_remaining;
     }
 
