@@ -221,7 +221,8 @@ impl Config {
 
     /// Agent-steps one full run performs: positions × steps × trials × arms.
     pub fn agent_steps(&self) -> u64 {
-        self.positions() * u64::from(self.steps) * u64::from(self.trials) * self.arms.len() as u64
+        let steps = u64::from(self.steps) + u64::from(self.burn_in_steps);
+        self.positions() * steps * u64::from(self.trials) * self.arms.len() as u64
     }
 
     /// The same configuration with another trial count (the `--trials` flag).

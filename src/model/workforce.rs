@@ -58,6 +58,9 @@ pub struct Workforce {
     /// distribution, as a Bernoulli draw of `1 − exp(−λ·dt)` every step, and needs
     /// no draw per step.
     pub quit_threshold: Vec<f64>,
+    /// Latent match quality with the job, standard normal, drawn at hire (0 with
+    /// `[dynamics.match_quality]` off); kept on promotion.
+    pub match_quality: Vec<f64>,
     /// Per level, its vacant positions; the next one filled is the last.
     pub open: Vec<Vec<usize>>,
     /// The id the next hire receives.
@@ -105,6 +108,7 @@ impl Workforce {
             effectiveness: vec![0.0; positions],
             hazard: vec![0.0; positions],
             quit_threshold: vec![f64::INFINITY; positions],
+            match_quality: vec![0.0; positions],
             open: (0..org.levels()).map(|level| org.level(level).rev().collect()).collect(),
             next_id: 0,
             initial_top: vec![false; positions],
@@ -163,6 +167,7 @@ impl Workforce {
         self.effectiveness[position] = 0.0;
         self.hazard[position] = 0.0;
         self.quit_threshold[position] = person.quit_threshold;
+        self.match_quality[position] = person.match_quality;
     }
 
     /// Marks the initial top quintile by skill: the `ceil(headcount / 5)` most
@@ -232,6 +237,7 @@ impl Workforce {
         self.effectiveness[to] = self.effectiveness[from];
         self.hazard[to] = self.hazard[from];
         self.quit_threshold[to] = self.quit_threshold[from];
+        self.match_quality[to] = self.match_quality[from];
         self.vacate(from, from_level);
     }
 
@@ -274,6 +280,7 @@ impl Workforce {
         self.effectiveness.copy_from_slice(&other.effectiveness);
         self.hazard.copy_from_slice(&other.hazard);
         self.quit_threshold.copy_from_slice(&other.quit_threshold);
+        self.match_quality.copy_from_slice(&other.match_quality);
         for (open, other_open) in self.open.iter_mut().zip(&other.open) {
             open.clone_from(other_open);
         }
@@ -388,6 +395,8 @@ pub struct Person {
     pub grade: u8,
     /// Cumulative quit hazard at which they quit.
     pub quit_threshold: f64,
+    /// Latent match quality with the job, standard normal (0 with match quality off).
+    pub match_quality: f64,
 }
 
 impl Person {
@@ -404,6 +413,7 @@ impl Person {
             time_in_role: 0.0,
             grade: 0,
             quit_threshold: f64::INFINITY,
+            match_quality: 0.0,
         }
     }
 }
