@@ -571,6 +571,11 @@ mod tests {
                 let mut workforce = Workforce::vacant(&world.org);
                 let mut events = Vec::new();
                 let mut state = Trial::start(&world, arm, trial, &initial, &mut workforce, Some(&mut events));
+                state.burn_in();
+                state
+                    .workforce
+                    .check_invariants(&world.org, (skill.min, skill.max), max_age)
+                    .unwrap_or_else(|e| panic!("{} after the burn-in: {e}", arm.name));
                 let mut quits = 0.0;
                 for step in 1..=config.steps {
                     let row = state.step();
@@ -672,6 +677,40 @@ mod tests {
         let (top_share, best_in_team) = (top_share / samples, best_in_team / samples);
         assert!((0.20..=0.35).contains(&top_share), "top 5% carry {top_share:.3}");
         assert!((0.25..=0.40).contains(&best_in_team), "a team's most loaded: {best_in_team:.3}");
+    }
+
+    /// A burn-in only moves where measurement starts: the series after a burn-in of
+    /// `b` steps is the series of a run without one from step `b` on, draw for draw,
+    /// except the retention of the top fifth, whose cohort is the top fifth of the
+    /// workforce at the end of the burn-in (all retained at step 0).
+    #[test]
+    fn a_burn_in_measures_the_same_trial_from_its_end() {
+        let text = include_str!("../../scenarios/tech_org.toml");
+        let with = |burn_in: &str, steps: &str| {
+            let text = text.replace("burn_in = 40", &format!("burn_in = {burn_in}"));
+            parse(&text.replace("steps = 60", &format!("steps = {steps}")), Path::new("t.toml")).unwrap()
+        };
+        let (burnt, cold) = (with("2", "12"), with("0", "36"));
+        assert_eq!(burnt.burn_in_steps, 24);
+        let series = |config: &Config| {
+            let world = World::new(config);
+            let mut initial = Workforce::vacant(&world.org);
+            world.draw_initial_workforce(4, &mut initial);
+            let mut workforce = Workforce::vacant(&world.org);
+            let mut series = vec![[0.0; STEP_METRICS]; config.steps as usize + 1];
+            run_arm(&world, &config.arms[0], 4, &initial, &mut workforce, &mut series, None);
+            (series, workforce)
+        };
+        let ((burnt_series, workforce), (cold_series, _)) = (series(&burnt), series(&cold));
+        let retained = StepMetric::TopQuintileRetained as usize;
+        for (k, row) in burnt_series.iter().enumerate() {
+            let mut expected = cold_series[24 + k];
+            expected[retained] = row[retained];
+            assert_eq!(*row, expected, "step {k}");
+        }
+        assert_eq!(burnt_series[0][retained], 1.0, "the cohort is marked at the end of the burn-in");
+        assert!(burnt_series[12][retained] < 1.0 && burnt_series[12][retained] > cold_series[36][retained]);
+        assert_eq!(u64::from(workforce.initial_top_size), burnt.positions().div_ceil(5));
     }
 
     #[test]
