@@ -70,6 +70,8 @@ pub struct Observed {
     pub engagement: f64,
     /// Mean effectiveness of the managers.
     pub manager_effectiveness: f64,
+    /// The calibration targets' observables at the end of the step.
+    pub targets: crate::model::targets::Targets,
 }
 
 impl Behaviour {

@@ -23,6 +23,7 @@ pub mod behaviour;
 pub mod events;
 pub mod quintiles;
 pub mod scratch;
+pub mod targets;
 pub mod workforce;
 
 use crate::config::{Arm, Config, Promotion};
@@ -149,6 +150,11 @@ impl<'c> World<'c> {
         row[StepMetric::OverheadTopDecile as usize] = observed.overhead_top_decile;
         row[StepMetric::OverheadRest as usize] = observed.overhead_rest;
         row[StepMetric::CreditGap as usize] = observed.credit_gap / ic_headcount;
+        let targets = &observed.targets;
+        row[StepMetric::MedianTenure as usize] = targets.median_tenure;
+        row[StepMetric::ShortTenureShare as usize] = targets.short_tenure_share;
+        row[StepMetric::OverheadTopFivePercentShare as usize] = targets.overhead_top5_share;
+        row[StepMetric::MostLoadedShare as usize] = targets.most_loaded_share;
     }
 }
 
@@ -248,6 +254,8 @@ impl<'w, 'c> Trial<'w, 'c> {
                 false,
                 &mut observed,
             );
+            observed.targets =
+                targets::observe(trial.workforce, org, world.steps_per_year(), &mut scratch.targets);
             trial.workforce.scratch = scratch;
             trial.initial = observed;
         }
@@ -332,6 +340,8 @@ impl<'w, 'c> Trial<'w, 'c> {
             );
             behaviour.produce(self.workforce, org, arm, &mut scratch, &mut streams.overhead, observed, false);
             behaviour.settle(self.workforce, org, &mut scratch, &mut streams.engagement, true, observed);
+            observed.targets =
+                targets::observe(self.workforce, org, world.steps_per_year(), &mut scratch.targets);
         }
         self.log.observe_teams(self.workforce, step);
         if step == world.measurement_start() {
