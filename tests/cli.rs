@@ -274,8 +274,17 @@ const EVENT_HEADER: &str = "arm,trial,step,year,event,employee,level,level_name,
                             engagement,performance_quintile,skill_quintile,reason,position,team,manager,entry_step,\
                             entry_year,entry_tenure,censored,performance,team_output_before,team_output_after";
 /// The reasons a quit can be logged with.
-const QUIT_REASONS: [&str; 8] =
-    ["overhead", "credit", "manager", "misfit", "blocked_growth", "market_pull", "push", "baseline"];
+const QUIT_REASONS: [&str; 9] = [
+    "overhead",
+    "credit",
+    "manager",
+    "misfit",
+    "blocked_growth",
+    "market_pull",
+    "push",
+    "poor_match",
+    "baseline",
+];
 /// Trial metrics that only a scenario with `[dynamics]` reports.
 const DYNAMICS_TRIAL_METRICS: [&str; 7] = [
     "voluntary_attrition",

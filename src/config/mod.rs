@@ -29,6 +29,11 @@ pub const MAX_STEPS: u32 = 100_000;
 /// Most positions an organisation may have.
 pub const MAX_POSITIONS: u64 = 10_000_000;
 
+/// Longest burn-in, years: far beyond any relaxation time the mechanisms have
+/// (a workforce turns over within a career), and short enough that 365 steps a
+/// year stay within a `u32` of steps.
+pub const MAX_BURN_IN_YEARS: f64 = 500.0;
+
 /// A validated scenario.
 #[derive(Debug, Clone, Serialize)]
 pub struct Config {
@@ -42,6 +47,8 @@ pub struct Config {
     pub steps: u32,
     /// Steps per simulated year.
     pub steps_per_year: u32,
+    /// Steps simulated before measurement starts (`simulation.burn_in` in steps).
+    pub burn_in_steps: u32,
     /// Trials per arm.
     pub trials: u32,
     /// Master seed.
@@ -214,7 +221,8 @@ impl Config {
 
     /// Agent-steps one full run performs: positions × steps × trials × arms.
     pub fn agent_steps(&self) -> u64 {
-        self.positions() * u64::from(self.steps) * u64::from(self.trials) * self.arms.len() as u64
+        let steps = u64::from(self.steps) + u64::from(self.burn_in_steps);
+        self.positions() * steps * u64::from(self.trials) * self.arms.len() as u64
     }
 
     /// The same configuration with another trial count (the `--trials` flag).
@@ -274,6 +282,15 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         "simulation.steps_per_year",
         format!("{} is outside 1..=365", sim.steps_per_year),
     );
+    let burn_in = sim.burn_in.unwrap_or(0.0);
+    require(
+        &mut problems,
+        (0.0..=MAX_BURN_IN_YEARS).contains(&burn_in),
+        "simulation.burn_in",
+        format!("{burn_in} years is outside 0–{MAX_BURN_IN_YEARS}"),
+    );
+    let burn_in_steps =
+        (burn_in.clamp(0.0, MAX_BURN_IN_YEARS) * f64::from(sim.steps_per_year)).round() as u32;
     if let Err(message) = check_trials(sim.trials) {
         require(&mut problems, false, "simulation.trials", message);
     }
@@ -472,6 +489,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         headline,
         steps: sim.steps,
         steps_per_year: sim.steps_per_year,
+        burn_in_steps,
         trials: sim.trials,
         seed: sim.seed,
         levels,
