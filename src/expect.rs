@@ -92,7 +92,7 @@ pub struct Verdict {
 
 /// Reads and validates an expectations file against the scenario it tests.
 pub fn load(path: &Path, config: &Config) -> Result<Vec<Expectation>, ScenarioError> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::config::read_text(path)
         .map_err(|source| ScenarioError::Read { path: path.to_owned(), source })?;
     parse(&text, path, config)
 }

@@ -558,3 +558,85 @@ fn problems_after_the_first_keep_their_lines() {
         );
     }
 }
+
+/// Runs `attrition` with `args` in `dir`, failing the test (instead of hanging it)
+/// if it has not finished within `seconds`.
+fn run_within(dir: &WorkDir, args: &[&str], seconds: u64) -> std::process::Output {
+    use std::time::{Duration, Instant};
+    let mut child = dir
+        .command(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(seconds) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`attrition {}` still running after {seconds} s", args.join(" "));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+/// What is not a regular file, or is larger than the limit, is refused before it is
+/// read, as a scenario and as an expectations file: a FIFO no writer ever opens
+/// (which blocked forever), `/dev/zero` (which read 2 GB), a directory, and a file
+/// one byte over 8 MiB. Each is bad input (exit 2) with its reason, at once.
+#[test]
+fn only_regular_files_of_bounded_size_are_read() {
+    let dir = WorkDir::new("special-files");
+    let fifo = dir.path.join("fifo.toml");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success());
+    let folder = dir.path.join("folder.toml");
+    std::fs::create_dir(&folder).unwrap();
+    let huge = dir.path.join("huge.toml");
+    std::fs::write(&huge, vec![b'#'; 8 * 1024 * 1024 + 1]).unwrap();
+    let valid = dir.write("valid.toml", VALID);
+    let cases = [
+        (fifo.to_str().unwrap(), "a FIFO (named pipe), not a regular file"),
+        ("/dev/zero", "a device, not a regular file"),
+        (folder.to_str().unwrap(), "a directory, not a regular file"),
+        (huge.to_str().unwrap(), "larger than the 8 MiB an input file may be"),
+    ];
+    for (path, reason) in cases {
+        for args in [
+            vec!["validate", path],
+            vec!["run", path, "--quiet"],
+            vec!["check", valid.to_str().unwrap(), "--expect", path, "--quiet"],
+        ] {
+            let output = run_within(&dir, &args, 20);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.status.code(), Some(2), "{args:?}\n{stderr}");
+            assert!(
+                stderr.contains(path) && stderr.contains(reason),
+                "{args:?}: expected {reason:?}\n{stderr}"
+            );
+        }
+    }
+}
+
+/// A scenario name of 241 characters validated and then failed at run time ("File
+/// name too long"); now a name is at most 100 bytes, refused by `validate`, and a
+/// name at the bound really runs (its staging and lock names fit too).
+#[test]
+fn a_scenario_name_is_bounded_where_it_is_validated() {
+    let dir = WorkDir::new("long-name");
+    let named =
+        |length: usize| VALID.replace("name = \"valid\"", &format!("name = \"{}\"", "n".repeat(length)));
+    let long = dir.write("long.toml", &named(241));
+    let output = dir.run(&["validate", long.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("long.toml:1:1: out of range: name:") && stderr.contains("more than 100"),
+        "{stderr}"
+    );
+    let at_bound = dir.write("at_bound.toml", &named(100));
+    let output = dir.run(&["run", at_bound.to_str().unwrap(), "--quiet", "--trials", "1"]);
+    common::assert_success(&output);
+    assert!(dir.path.join("output").join("n".repeat(100)).join("summary.csv").exists());
+}

@@ -131,8 +131,8 @@ impl ScenarioError {
 
 /// Reads, parses and validates a scenario file.
 pub fn load(path: &Path) -> Result<Config, ScenarioError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| ScenarioError::Read { path: path.to_owned(), source })?;
+    let text =
+        super::read_text(path).map_err(|source| ScenarioError::Read { path: path.to_owned(), source })?;
     parse(&text, path)
 }
 
