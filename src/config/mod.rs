@@ -1,6 +1,7 @@
 //! The validated, immutable configuration of a run: the only place raw values are
 //! checked. The engine takes `&Config` and cannot fail.
 
+mod deserialize;
 mod dynamics;
 mod load;
 pub mod overrides;
