@@ -220,6 +220,11 @@ fn step_through<T: DeserializeOwned>(
                 // The answer to a probe (below) names the enum's variants: the first
                 // is the placeholder, and the problem was recorded already.
                 let answers_probe = probe.as_deref() == Some(target) && kind == ProblemKind::UnknownValue;
+                if probe.as_deref() == Some(target) && !answers_probe {
+                    // Not an enum after all: its problem is recorded, and nothing is
+                    // known to put in its place.
+                    return Outcome::Stuck;
+                }
                 if !answers_probe {
                     let message = if kind == ProblemKind::UnknownValue {
                         with_suggestion(message)
