@@ -126,8 +126,8 @@ fn check_parts(
     }
 }
 
-/// Steps over the problems of one level or arm, if it is a table (otherwise the
-/// whole file's reading reports it); false if one cannot be stepped over.
+/// Steps over the problems of one level or arm; false if one cannot be stepped
+/// over (a value that is not a table is one).
 fn check_part<T: DeserializeOwned>(
     value: &mut Spanned<DeValue<'_>>,
     prefix: &[Segment],
@@ -136,7 +136,16 @@ fn check_part<T: DeserializeOwned>(
     rounds: &mut usize,
 ) -> bool {
     let span = value.span();
-    let DeValue::Table(table) = value.get_mut() else { return true };
+    let DeValue::Table(table) = value.get_mut() else {
+        *rounds += 1;
+        let Err(error) = T::deserialize(ValueDeserializer::from(value.clone())) else { return true };
+        let message = error.message().trim_end();
+        problems.push(FieldProblem {
+            location: Some(lines.location(error.span().unwrap_or(span).start)),
+            ..FieldProblem::new(kind_of(message), render_path(prefix), message)
+        });
+        return false;
+    };
     let mut part = Spanned::new(span, std::mem::take(table));
     let outcome = step_through::<T>(&mut part, prefix, lines, problems, rounds);
     *table = part.into_inner();
@@ -371,6 +380,20 @@ mod tests {
         // A few rounds per level and per arm (one per problem, one to probe an enum's
         // names, one clean): linear in their number.
         assert!(read.rounds.parts <= 6 * (2 * N + 2), "{:?}", read.rounds);
+    }
+
+    /// A level that is not a table is reported at its own index, whatever is
+    /// left out before it.
+    #[test]
+    fn a_level_that_is_not_a_table_keeps_its_index() {
+        let without = MINIMAL
+            .replace("[[levels]]\n        positions = 1\n        [[levels]]\n        positions = 3", "");
+        assert_ne!(without, MINIMAL);
+        let text = format!("levels = [{{ name = \"no positions\" }}, 5, {{ positions = 3 }}]\n{without}");
+        let read = found(&text);
+        let fields: Vec<&str> = read.problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["levels[0].positions", "levels[1]"], "{:?}", read.problems);
+        assert_eq!(read.problems[1].kind, ProblemKind::WrongType);
     }
 
     /// A missing field in one level stops that level, not the reading of the rest.
