@@ -145,7 +145,7 @@ pub fn scenario_beside(path: &Path) -> Option<PathBuf> {
 
 /// Reads and validates an expectations file against the scenario it tests.
 pub fn load(path: &Path, config: &Config) -> Result<Vec<Expectation>, ExpectError> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::config::read_text(path)
         .map_err(|source| ExpectError::Read { path: path.to_owned(), source })?;
     parse(&text, path, config)
 }

@@ -19,7 +19,7 @@ pub fn load_config(
     set: &[String],
 ) -> Result<(Config, String), Failure> {
     let overrides = parse_overrides(set)?;
-    let text = std::fs::read_to_string(path)
+    let text = config::read_text(path)
         .map_err(|source| Failure::bad_input(ScenarioError::Read { path: path.to_owned(), source }))?;
     let config = config::parse_with(&text, path, &overrides).map_err(Failure::bad_input)?;
     for warning in &config.warnings {

@@ -10,7 +10,9 @@ use rand::Rng;
 use crate::config::{Arm, Config, Dynamics};
 use crate::lanes;
 use crate::mechanisms::engagement::{self, PressureWeights, Situation};
-use crate::mechanisms::performance::{self, effectiveness, engagement_factor, manager_multiplier};
+use crate::mechanisms::performance::{
+    self, effectiveness, engagement_factor, manager_multiplier, relative_factor,
+};
 use crate::mechanisms::quits::{self, HazardWeights};
 use crate::mechanisms::{credit, growth, overhead};
 use crate::model::events::{EventKind, EventLog, Ranks};
@@ -302,7 +304,7 @@ impl Behaviour {
         let (effectiveness_of, performance) =
             (&mut workforce.effectiveness[..n], &mut workforce.performance[..n]);
         for p in 0..n {
-            let factor = engagement_factor(weight, engagement[p]) / baseline_factor;
+            let factor = relative_factor(engagement_factor(weight, engagement[p]), baseline_factor);
             let eff = effectiveness(arm.competence, skill[p], self.skill_max, leadership[p], factor);
             effectiveness_of[p] = if occupied[p] { eff } else { effectiveness_of[p] };
             performance[p] = if occupied[p] { 10.0 * eff } else { performance[p] };
