@@ -11,47 +11,39 @@
 //! higher_than = "best, Peter"
 //! ```
 //!
-//! with exactly one of `higher_than` / `lower_than` (another arm: the paired 95%
-//! interval of arm − other must lie above / below zero), `between = [low, high]`
-//! (the arm's mean must lie inside), or `within = { of = "other", relative = 0.02 }`
-//! (the paired 95% interval of arm − other must lie inside ±2% of the other's mean:
-//! an equivalence test, not merely overlapping intervals).
+//! with exactly one claim:
+//!
+//! - `higher_than` / `lower_than` (another arm): the paired 95% interval of
+//!   arm − other lies above / below zero;
+//! - `between = [low, high]`: the arm's mean lies inside (both ends finite);
+//! - `within = { of = "other", relative = 0.02 }`: the paired 95% interval of
+//!   arm − other lies inside ±2% of the other's mean (an equivalence test, not
+//!   merely overlapping intervals);
+//! - `at_least = { of = "other", difference = 0.01 }`: the lower end of the paired
+//!   95% interval of arm − other is at least 0.01, so the arm is ahead by at least
+//!   that much with 95% confidence (the natural regression threshold);
+//!   `at_most = { of = "other", difference = x }`: its upper end is at most x.
+//!
+//! A statement's name (given, or made from the statement) is its JUnit test name, so
+//! two statements may not share one. `x.expect.toml` belongs to the scenario
+//! `x.toml` beside it, which is how `attrition validate` checks it.
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use toml::de::DeTable;
+use toml::{Table, Value};
 
 use crate::config::{Config, FieldProblem, ProblemKind, ScenarioError};
-use crate::locate::{line_column, parse_path, span_of};
+use crate::locate::{did_you_mean, line_column, parse_path, span_of};
 use crate::metrics::TrialMetric;
 use crate::runner::RunSummary;
+use crate::words::count;
 
-/// An expectations file as written.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawExpectations {
-    expect: Vec<RawExpectation>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawExpectation {
-    name: Option<String>,
-    arm: String,
-    metric: String,
-    higher_than: Option<String>,
-    lower_than: Option<String>,
-    between: Option<Vec<f64>>,
-    within: Option<RawWithin>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawWithin {
-    of: String,
-    relative: f64,
-}
+/// The fields of a statement.
+const FIELDS: [&str; 9] =
+    ["name", "arm", "metric", "higher_than", "lower_than", "between", "within", "at_least", "at_most"];
+/// The fields that say what a statement claims; exactly one is given.
+const CLAIMS: [&str; 6] = ["higher_than", "lower_than", "between", "within", "at_least", "at_most"];
 
 /// What a statement claims.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,6 +56,24 @@ pub enum Claim {
     Between(f64, f64),
     /// The paired 95% interval of (arm − other) lies within ±relative·|mean of other|.
     Within(usize, f64),
+    /// The lower end of the paired 95% interval of (arm − other) is at least this.
+    AtLeast(usize, f64),
+    /// The upper end of the paired 95% interval of (arm − other) is at most this.
+    AtMost(usize, f64),
+}
+
+impl Claim {
+    /// The arm the statement's arm is compared with, if it is compared with one.
+    pub fn other(&self) -> Option<usize> {
+        match *self {
+            Self::HigherThan(other)
+            | Self::LowerThan(other)
+            | Self::Within(other, _)
+            | Self::AtLeast(other, _)
+            | Self::AtMost(other, _) => Some(other),
+            Self::Between(..) => None,
+        }
+    }
 }
 
 /// One validated statement.
@@ -90,121 +100,380 @@ pub struct Verdict {
     pub detail: String,
 }
 
+/// Why an expectations file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ExpectError {
+    /// The file could not be read.
+    #[error("cannot read expectations file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file has problems, every one found listed with its line.
+    #[error("expectations file {0}")]
+    Invalid(ScenarioError),
+}
+
+impl ExpectError {
+    /// The problems, for a file that could be read.
+    pub fn problems(&self) -> &[FieldProblem] {
+        match self {
+            Self::Read { .. } => &[],
+            Self::Invalid(error) => error.problems(),
+        }
+    }
+}
+
+/// Whether a file is an expectations file rather than a scenario: named
+/// `*.expect.toml`, or holding `[[expect]]` tables and no `[simulation]`.
+pub fn is_expectations_file(path: &Path, text: &str) -> bool {
+    if path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(".expect.toml")) {
+        return true;
+    }
+    toml::from_str::<Table>(text).is_ok_and(|t| t.contains_key("expect") && !t.contains_key("simulation"))
+}
+
+/// The scenario an expectations file belongs to: `x.expect.toml` tests `x.toml` in
+/// the same directory. `None` for a file not named so.
+pub fn scenario_beside(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?.to_str()?;
+    let stem = name.strip_suffix(".expect.toml")?;
+    Some(path.with_file_name(format!("{stem}.toml")))
+}
+
 /// Reads and validates an expectations file against the scenario it tests.
-pub fn load(path: &Path, config: &Config) -> Result<Vec<Expectation>, ScenarioError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| ScenarioError::Read { path: path.to_owned(), source })?;
+pub fn load(path: &Path, config: &Config) -> Result<Vec<Expectation>, ExpectError> {
+    let text = crate::config::read_text(path)
+        .map_err(|source| ExpectError::Read { path: path.to_owned(), source })?;
     parse(&text, path, config)
 }
 
-/// Parses and validates expectations text; `path` names it in errors.
-pub fn parse(text: &str, path: &Path, config: &Config) -> Result<Vec<Expectation>, ScenarioError> {
-    let invalid = |problems| ScenarioError::Invalid { path: PathBuf::from(path), problems };
-    let raw: RawExpectations = toml::from_str(text).map_err(|error| {
-        let kind = if error.message().starts_with("unknown field") {
-            ProblemKind::UnknownField
-        } else if DeTable::parse(text).is_err() {
-            ProblemKind::Syntax
-        } else {
-            ProblemKind::WrongType
-        };
+/// Parses and validates expectations text; `path` names it in errors. Every problem
+/// of the file is reported, each with its field path and line.
+pub fn parse(text: &str, path: &Path, config: &Config) -> Result<Vec<Expectation>, ExpectError> {
+    let invalid =
+        |problems| ExpectError::Invalid(ScenarioError::Invalid { path: PathBuf::from(path), problems });
+    let document = DeTable::parse(text).map_err(|error| {
         invalid(vec![FieldProblem {
-            kind,
+            kind: ProblemKind::Syntax,
             field: String::new(),
             message: error.message().trim_end().to_owned(),
             location: error.span().map(|span| line_column(text, span.start)),
         }])
     })?;
-    let document = DeTable::parse(text).ok();
-    let mut problems = Vec::new();
-    let mut problem = |index: usize, field: &str, message: String| {
-        let field = format!("expect[{index}].{field}");
-        let location = document
-            .as_ref()
-            .and_then(|d| span_of(d, &parse_path(&field)))
-            .map(|span| line_column(text, span.start));
-        problems.push(FieldProblem { kind: ProblemKind::Inconsistent, field, message, location });
-    };
-    let arm_names: Vec<&str> = config.arms.iter().map(|arm| arm.name.as_str()).collect();
-    let mut expectations = Vec::new();
-    if raw.expect.is_empty() {
-        problem(0, "arm", "the file holds no [[expect]] statement".to_owned());
+    // The text parsed, so it is a TOML table.
+    let table: Table = toml::from_str(text).map_err(|error| {
+        invalid(vec![FieldProblem::new(ProblemKind::Syntax, "", error.message().trim_end())])
+    })?;
+    let mut checker = Checker { text, document: &document, config, problems: Vec::new() };
+    let expectations = checker.file(&table);
+    if checker.problems.is_empty() { Ok(expectations) } else { Err(invalid(checker.problems)) }
+}
+
+/// Collects the problems of one file, each located by its field path.
+struct Checker<'a> {
+    text: &'a str,
+    document: &'a toml::Spanned<DeTable<'a>>,
+    config: &'a Config,
+    problems: Vec<FieldProblem>,
+}
+
+impl Checker<'_> {
+    fn line_of(&self, field: &str) -> Option<crate::locate::Location> {
+        span_of(self.document, &parse_path(field)).map(|span| line_column(self.text, span.start))
     }
-    for (index, statement) in raw.expect.iter().enumerate() {
-        let within_of = statement.within.as_ref().map(|within| &within.of);
-        let others = [statement.higher_than.as_ref(), statement.lower_than.as_ref(), within_of];
-        if others.contains(&Some(&statement.arm)) {
-            problem(index, "arm", format!("{:?} is compared with itself", statement.arm));
+
+    fn problem(&mut self, kind: ProblemKind, field: String, message: String) {
+        let location = self.line_of(&field);
+        self.problems.push(FieldProblem { kind, field, message, location });
+    }
+
+    /// Unknown keys of a table, each with the nearest known one.
+    fn unknown_keys(&mut self, table: &Table, prefix: &str, known: &[&str]) {
+        for key in table.keys().filter(|key| !known.contains(&key.as_str())) {
+            let field = if prefix.is_empty() {
+                crate::locate::toml_key(key)
+            } else {
+                format!("{prefix}.{}", crate::locate::toml_key(key))
+            };
+            let hint = did_you_mean(key, known.iter().copied())
+                .map_or(String::new(), |near| format!("; did you mean `{near}`?"));
+            let expected = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+            self.problem(
+                ProblemKind::UnknownField,
+                field,
+                format!("unknown field `{key}`, expected one of {expected}{hint}"),
+            );
         }
-        let mut find_arm = |field: &str, name: &str| {
-            let found = arm_names.iter().position(|arm| *arm == name);
-            if found.is_none() {
-                problem(index, field, format!("no arm is named {name:?}; the arms are {arm_names:?}"));
+    }
+
+    fn file(&mut self, table: &Table) -> Vec<Expectation> {
+        self.unknown_keys(table, "", &["expect"]);
+        let statements = match table.get("expect") {
+            Some(Value::Array(statements)) => statements.as_slice(),
+            Some(other) => {
+                self.problem(
+                    ProblemKind::WrongType,
+                    "expect".to_owned(),
+                    format!("a {}, expected [[expect]] tables, one per statement", other.type_str()),
+                );
+                return Vec::new();
             }
-            found
+            None => &[],
         };
-        let arm = find_arm("arm", &statement.arm);
-        let claim =
-            match (&statement.higher_than, &statement.lower_than, &statement.between, &statement.within) {
-                (Some(other), None, None, None) => find_arm("higher_than", other).map(Claim::HigherThan),
-                (None, Some(other), None, None) => find_arm("lower_than", other).map(Claim::LowerThan),
-                (None, None, Some(bounds), None) => match bounds[..] {
-                    [low, high] if low <= high => Some(Claim::Between(low, high)),
-                    [low, high] => {
-                        problem(
-                            index,
-                            "between",
-                            format!("[{low}, {high}]: the low end is above the high end"),
-                        );
-                        None
-                    }
-                    _ => {
-                        problem(
-                            index,
-                            "between",
-                            format!("{bounds:?}: give exactly two numbers, [low, high]"),
-                        );
-                        None
-                    }
-                },
-                (None, None, None, Some(within)) => {
-                    let other = find_arm("within.of", &within.of);
-                    if within.relative >= 0.0 && within.relative.is_finite() {
-                        other.map(|other| Claim::Within(other, within.relative))
-                    } else {
-                        problem(
-                            index,
-                            "within.relative",
-                            format!("{} must be a non-negative number", within.relative),
-                        );
-                        None
+        if statements.is_empty() {
+            let field = if table.contains_key("expect") { "expect" } else { "" };
+            self.problem(
+                ProblemKind::Missing,
+                field.to_owned(),
+                "the file holds no statement: write one [[expect]] table per statement".to_owned(),
+            );
+        }
+        let mut expectations: Vec<(usize, Expectation)> = Vec::new();
+        for (index, statement) in statements.iter().enumerate() {
+            let field = format!("expect[{index}]");
+            match statement {
+                Value::Table(statement) => {
+                    if let Some(expectation) = self.statement(&field, statement) {
+                        expectations.push((index, expectation));
                     }
                 }
-                _ => {
-                    problem(
-                        index,
-                        "arm",
-                        "give exactly one of higher_than, lower_than, between, within".to_owned(),
+                other => self.problem(
+                    ProblemKind::WrongType,
+                    field,
+                    format!("a {}, expected a table ([[expect]])", other.type_str()),
+                ),
+            }
+        }
+        // Names become JUnit test names, which a CI system keys its history by.
+        for (later, (index, expectation)) in expectations.iter().enumerate() {
+            if let Some((first, _)) = expectations[..later].iter().find(|(_, e)| e.name == expectation.name) {
+                let first_line = self
+                    .line_of(&format!("expect[{first}]"))
+                    .map_or(String::new(), |l| format!(" (line {})", l.line));
+                let given = if statements[*index].get("name").is_some() { "name" } else { "arm" };
+                self.problem(
+                    ProblemKind::Inconsistent,
+                    format!("expect[{index}].{given}"),
+                    format!(
+                        "{:?} is also the name of expect[{first}]{first_line}: each statement needs its own name (its JUnit test name)",
+                        expectation.name
+                    ),
+                );
+            }
+        }
+        expectations.into_iter().map(|(_, expectation)| expectation).collect()
+    }
+
+    fn string<'v>(&mut self, table: &'v Table, prefix: &str, key: &str, required: bool) -> Option<&'v str> {
+        match table.get(key) {
+            Some(Value::String(text)) => Some(text),
+            Some(other) => {
+                self.problem(
+                    ProblemKind::WrongType,
+                    format!("{prefix}.{key}"),
+                    format!("a {}, expected a string", other.type_str()),
+                );
+                None
+            }
+            None => {
+                if required {
+                    self.problem(
+                        ProblemKind::Missing,
+                        format!("{prefix}.{key}"),
+                        format!("missing field `{key}`"),
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    /// A number, finite: NaN and infinities make no claim that can be tested.
+    fn number(&mut self, value: Option<&Value>, field: String) -> Option<f64> {
+        let number = match value {
+            Some(Value::Float(number)) => *number,
+            Some(Value::Integer(number)) => *number as f64,
+            Some(other) => {
+                self.problem(
+                    ProblemKind::WrongType,
+                    field,
+                    format!("a {}, expected a number", other.type_str()),
+                );
+                return None;
+            }
+            None => {
+                let key = field.rsplit('.').next().unwrap_or_default().to_owned();
+                self.problem(ProblemKind::Missing, field, format!("missing field `{key}`"));
+                return None;
+            }
+        };
+        if number.is_finite() {
+            Some(number)
+        } else {
+            self.problem(ProblemKind::OutOfRange, field, format!("{number} is not a finite number"));
+            None
+        }
+    }
+
+    /// An arm by name, with the nearest name when there is none.
+    fn arm(&mut self, name: &str, field: String) -> Option<usize> {
+        let names: Vec<&str> = self.config.arms.iter().map(|arm| arm.name.as_str()).collect();
+        let found = names.iter().position(|arm| *arm == name);
+        if found.is_none() {
+            let hint = did_you_mean(name, names.iter().copied())
+                .map_or(String::new(), |near| format!("; did you mean {near:?}?"));
+            self.problem(
+                ProblemKind::UnknownValue,
+                field,
+                format!("no arm is named {name:?}; the arms are {names:?}{hint}"),
+            );
+        }
+        found
+    }
+
+    /// `{ of = "other", <number> = x }`: the other arm and the number.
+    fn versus(&mut self, value: &Value, field: &str, number: &str) -> Option<(usize, f64)> {
+        let Value::Table(table) = value else {
+            self.problem(
+                ProblemKind::WrongType,
+                field.to_owned(),
+                format!("a {}, expected a table {{ of = \"arm\", {number} = ... }}", value.type_str()),
+            );
+            return None;
+        };
+        self.unknown_keys(table, field, &["of", number]);
+        let other =
+            self.string(table, field, "of", true).and_then(|name| self.arm(name, format!("{field}.of")));
+        let x = self.number(table.get(number), format!("{field}.{number}"));
+        Some((other?, x?))
+    }
+
+    fn statement(&mut self, prefix: &str, statement: &Table) -> Option<Expectation> {
+        self.unknown_keys(statement, prefix, &FIELDS);
+        let name = self.string(statement, prefix, "name", false).map(str::to_owned);
+        if name.as_ref().is_some_and(|name| name.trim().is_empty()) {
+            // An empty JUnit test name is no name: leave `name` out to have one made.
+            self.problem(
+                ProblemKind::OutOfRange,
+                format!("{prefix}.name"),
+                "an empty name; give the statement a name, or leave `name` out to have one made from it"
+                    .to_owned(),
+            );
+        }
+        let arm_name = self.string(statement, prefix, "arm", true);
+        let arm = arm_name.and_then(|name| self.arm(name, format!("{prefix}.arm")));
+        let metric_name = self.string(statement, prefix, "metric", true);
+        let metric = metric_name.and_then(|name| self.metric(name, format!("{prefix}.metric")));
+        let given: Vec<&str> = CLAIMS.iter().copied().filter(|key| statement.contains_key(*key)).collect();
+        let claim = match given[..] {
+            [key] => self.claim(prefix, key, &statement[key]),
+            [] => {
+                self.problem(
+                    ProblemKind::Missing,
+                    prefix.to_owned(),
+                    format!("say what the statement claims: give one of {}", CLAIMS.join(", ")),
+                );
+                None
+            }
+            [_, second, ..] => {
+                self.problem(
+                    ProblemKind::Inconsistent,
+                    format!("{prefix}.{second}"),
+                    format!("one claim per statement: this one gives {}", given.join(" and ")),
+                );
+                None
+            }
+        };
+        let (arm, metric, claim) = (arm?, metric?, claim?);
+        if claim.other() == Some(arm) {
+            self.problem(
+                ProblemKind::Inconsistent,
+                format!("{prefix}.arm"),
+                format!("{:?} is compared with itself", self.config.arms[arm].name),
+            );
+            return None;
+        }
+        let name = name.unwrap_or_else(|| describe(self.config, arm, metric, &claim));
+        Some(Expectation { name, arm, metric, claim })
+    }
+
+    fn metric(&mut self, name: &str, field: String) -> Option<TrialMetric> {
+        let observed = self.config.trial_metrics();
+        let metric = TrialMetric::from_name(name).filter(|metric| observed.contains(metric));
+        if metric.is_none() {
+            let known: Vec<&str> = observed.iter().map(|m| m.name()).collect();
+            let hint = did_you_mean(name, known.iter().copied())
+                .map_or(String::new(), |near| format!("; did you mean {near:?}?"));
+            self.problem(
+                ProblemKind::UnknownValue,
+                field,
+                format!("{name:?} is not a trial metric of this scenario; choose one of {known:?}{hint}"),
+            );
+        }
+        metric
+    }
+
+    fn claim(&mut self, prefix: &str, key: &str, value: &Value) -> Option<Claim> {
+        let field = format!("{prefix}.{key}");
+        match key {
+            "higher_than" | "lower_than" => {
+                let Value::String(other) = value else {
+                    self.problem(
+                        ProblemKind::WrongType,
+                        field,
+                        format!("a {}, expected an arm's name", value.type_str()),
+                    );
+                    return None;
+                };
+                let other = self.arm(other, field)?;
+                Some(if key == "higher_than" { Claim::HigherThan(other) } else { Claim::LowerThan(other) })
+            }
+            "between" => {
+                let bounds = match value {
+                    Value::Array(bounds) if bounds.len() == 2 => bounds,
+                    _ => {
+                        self.problem(
+                            ProblemKind::WrongType,
+                            field,
+                            format!("{value}: give exactly two numbers, [low, high]"),
+                        );
+                        return None;
+                    }
+                };
+                let low = self.number(Some(&bounds[0]), field.clone());
+                let high = self.number(Some(&bounds[1]), field.clone());
+                let (low, high) = (low?, high?);
+                if low <= high {
+                    Some(Claim::Between(low, high))
+                } else {
+                    self.problem(
+                        ProblemKind::Inconsistent,
+                        field,
+                        format!("[{low}, {high}]: the low end is above the high end"),
                     );
                     None
                 }
-            };
-        let observed = config.trial_metrics();
-        let metric = TrialMetric::from_name(&statement.metric).filter(|metric| observed.contains(metric));
-        if metric.is_none() {
-            let known: Vec<&str> = observed.iter().map(|m| m.name()).collect();
-            problem(
-                index,
-                "metric",
-                format!("{:?} is not a trial metric; choose one of {known:?}", statement.metric),
-            );
-        }
-        if let (Some(arm), Some(metric), Some(claim)) = (arm, metric, claim) {
-            let name = statement.name.clone().unwrap_or_else(|| describe(config, arm, metric, &claim));
-            expectations.push(Expectation { name, arm, metric, claim });
+            }
+            "within" => {
+                let (other, relative) = self.versus(value, &field, "relative")?;
+                if relative >= 0.0 {
+                    Some(Claim::Within(other, relative))
+                } else {
+                    self.problem(
+                        ProblemKind::OutOfRange,
+                        format!("{field}.relative"),
+                        format!("{relative} must not be negative"),
+                    );
+                    None
+                }
+            }
+            "at_least" => self.versus(value, &field, "difference").map(|(other, x)| Claim::AtLeast(other, x)),
+            _ => self.versus(value, &field, "difference").map(|(other, x)| Claim::AtMost(other, x)),
         }
     }
-    if problems.is_empty() { Ok(expectations) } else { Err(invalid(problems)) }
 }
 
 /// A statement in words, as its default name.
@@ -217,6 +486,10 @@ fn describe(config: &Config, arm: usize, metric: TrialMetric, claim: &Claim) -> 
         Claim::Within(other, relative) => {
             format!("{}: {} within ±{}% of {}", metric.name(), name(arm), relative * 100.0, name(other))
         }
+        Claim::AtLeast(other, x) => {
+            format!("{}: {} − {} at least {x}", metric.name(), name(arm), name(other))
+        }
+        Claim::AtMost(other, x) => format!("{}: {} − {} at most {x}", metric.name(), name(arm), name(other)),
     }
 }
 
@@ -240,12 +513,12 @@ pub fn evaluate(config: &Config, run: &RunSummary, expectations: &[Expectation])
                             let holds = if higher { d.ci_low > 0.0 } else { d.ci_high < 0.0 };
                             let need = if higher { "above 0" } else { "below 0" };
                             let detail = format!(
-                                "{} − {}: {:+.4} {} (paired 95% CI, {} trials; needs {need})",
+                                "{} − {}: {:+.4} {} (paired 95% CI, {}; needs {need})",
                                 config.arms[arm].name,
                                 config.arms[other].name,
                                 d.mean,
                                 interval(d.ci_low, d.ci_high),
-                                d.n
+                                count(d.n, "trial", "trials")
                             );
                             (holds, detail)
                         }
@@ -255,10 +528,10 @@ pub fn evaluate(config: &Config, run: &RunSummary, expectations: &[Expectation])
                     let s = &run.arms[arm][metric];
                     let holds = (low..=high).contains(&s.mean);
                     let detail = format!(
-                        "mean {:.4} {} (95% CI, {} trials; needs the mean in [{low}, {high}])",
+                        "mean {:.4} {} (95% CI, {}; needs the mean in [{low}, {high}])",
                         s.mean,
                         interval(s.ci_low, s.ci_high),
-                        s.n
+                        count(s.n, "trial", "trials")
                     );
                     (holds, detail)
                 }
@@ -268,11 +541,30 @@ pub fn evaluate(config: &Config, run: &RunSummary, expectations: &[Expectation])
                         let margin = relative * run.arms[other][metric].mean.abs();
                         let holds = d.ci_low >= -margin && d.ci_high <= margin;
                         let detail = format!(
-                            "{} − {}: {:+.4} {} (paired 95% CI; needs it inside ±{margin:.4})",
+                            "{} − {}: {:+.4} {} (paired 95% CI, {}; needs it inside ±{margin:.4})",
                             config.arms[arm].name,
                             config.arms[other].name,
                             d.mean,
-                            interval(d.ci_low, d.ci_high)
+                            interval(d.ci_low, d.ci_high),
+                            count(d.n, "trial", "trials")
+                        );
+                        (holds, detail)
+                    }
+                },
+                Claim::AtLeast(other, x) | Claim::AtMost(other, x) => match paired(other) {
+                    None => (false, "an arm cannot be compared with itself".to_owned()),
+                    Some(d) => {
+                        let at_least = matches!(expectation.claim, Claim::AtLeast(..));
+                        // A NaN end (one trial) fails both comparisons: no interval, no claim.
+                        let holds = if at_least { d.ci_low >= x } else { d.ci_high <= x };
+                        let need = if at_least { "the lower end at least" } else { "the upper end at most" };
+                        let detail = format!(
+                            "{} − {}: {:+.4} {} (paired 95% CI, {}; needs {need} {x})",
+                            config.arms[arm].name,
+                            config.arms[other].name,
+                            d.mean,
+                            interval(d.ci_low, d.ci_high),
+                            count(d.n, "trial", "trials")
                         );
                         (holds, detail)
                     }
@@ -347,6 +639,99 @@ mod tests {
         let typo = text.replace("metric =", "metrc =");
         let error = parse(&typo, Path::new("e.toml"), &config).unwrap_err();
         assert_eq!(error.problems()[0].location.map(|l| l.line), Some(3));
+    }
+
+    fn problems(text: &str) -> Vec<FieldProblem> {
+        parse(text, Path::new("e.toml"), &config()).unwrap_err().problems().to_vec()
+    }
+
+    const ONE: &str = "[[expect]]\narm = \"random, Peter\"\nmetric = \"efficiency_gain\"\n";
+
+    #[test]
+    fn a_file_without_statements_says_so_and_blames_no_field_of_a_statement() {
+        for text in ["", "# nothing yet\n", "expect = []\n"] {
+            let found = problems(text);
+            assert_eq!(found.len(), 1, "{text:?}: {found:?}");
+            assert_eq!(found[0].kind, ProblemKind::Missing, "{text:?}");
+            assert!(found[0].message.contains("no statement"), "{text:?}: {}", found[0].message);
+            assert!(!found[0].field.contains("expect[0]"), "{text:?}: {}", found[0].field);
+        }
+    }
+
+    #[test]
+    fn an_unknown_key_has_its_field_path_and_the_nearest_known_key() {
+        let found = problems(&format!("{ONE}highr_than = \"best, Peter\"\n"));
+        let unknown = found.iter().find(|p| p.kind == ProblemKind::UnknownField).unwrap();
+        assert_eq!(unknown.field, "expect[0].highr_than");
+        assert!(unknown.message.ends_with("did you mean `higher_than`?"), "{}", unknown.message);
+        assert_eq!(unknown.location.map(|l| l.line), Some(4));
+        let found = problems(&format!("{ONE}within = {{ of = \"best, Peter\", relativ = 0.1 }}\n"));
+        assert!(
+            found.iter().any(|p| p.field == "expect[0].within.relativ" && p.message.contains("`relative`"))
+        );
+        let found = problems("[[expect]]\narm = \"x\"\n[other]\n");
+        assert!(found.iter().any(|p| p.field == "other" && p.kind == ProblemKind::UnknownField), "{found:?}");
+    }
+
+    #[test]
+    fn a_bound_that_is_not_a_finite_number_is_named_so() {
+        for bounds in ["[nan, 1]", "[0, inf]", "[-inf, nan]"] {
+            let found = problems(&format!("{ONE}between = {bounds}\n"));
+            assert!(!found.is_empty(), "{bounds}");
+            for problem in &found {
+                assert_eq!(problem.field, "expect[0].between");
+                assert!(problem.message.contains("not a finite number"), "{bounds}: {}", problem.message);
+            }
+        }
+        let found = problems(&format!("{ONE}at_least = {{ of = \"best, Peter\", difference = nan }}\n"));
+        assert!(found[0].field == "expect[0].at_least.difference" && found[0].message.contains("finite"));
+        let found = problems(&format!("{ONE}between = [2, 1]\n"));
+        assert!(found[0].message.contains("low end is above the high end"));
+    }
+
+    #[test]
+    fn two_statements_of_one_name_are_refused_at_both_lines() {
+        let named = "[[expect]]\nname = \"same\"\narm = \"random, Peter\"\nmetric = \"efficiency_gain\"\nhigher_than = \"best, Peter\"\n";
+        let found = problems(&format!("{named}\n{named}"));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].field, "expect[1].name");
+        assert_eq!(found[0].location.map(|l| l.line), Some(8));
+        assert!(found[0].message.contains("expect[0] (line 1)"), "{}", found[0].message);
+        let found = problems(&format!("{ONE}name = \" \"\nhigher_than = \"best, Peter\"\n"));
+        assert!(found[0].field == "expect[0].name" && found[0].message.contains("empty name"), "{found:?}");
+        // Made-up names collide too: the same statement twice.
+        let unnamed = format!("{ONE}higher_than = \"best, Peter\"\n");
+        let found = problems(&format!("{unnamed}{unnamed}"));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].message.contains("also the name of expect[0]"));
+    }
+
+    #[test]
+    fn at_least_and_at_most_parse_with_their_threshold() {
+        let config = config();
+        let text = format!(
+            "{ONE}at_least = {{ of = \"best, Peter\", difference = 5 }}\n{ONE}at_most = {{ of = \"best, Peter\", difference = 20.5 }}\n"
+        );
+        let parsed = parse(&text, Path::new("e.toml"), &config).unwrap();
+        assert_eq!(parsed[0].claim, Claim::AtLeast(4, 5.0));
+        assert_eq!(parsed[1].claim, Claim::AtMost(4, 20.5));
+        assert_eq!(parsed[0].name, "efficiency_gain: random, Peter − best, Peter at least 5");
+        let found = problems(&format!("{ONE}at_most = {{ of = \"random, Peter\", difference = 1 }}\n"));
+        assert!(found[0].message.contains("compared with itself"));
+        let found = problems(&format!("{ONE}at_least = 0.5\n"));
+        assert_eq!(found[0].kind, ProblemKind::WrongType);
+    }
+
+    #[test]
+    fn expectations_files_are_told_from_scenarios_and_find_theirs() {
+        assert!(is_expectations_file(Path::new("ci/x.expect.toml"), ""));
+        assert!(is_expectations_file(Path::new("claims.toml"), ONE));
+        assert!(!is_expectations_file(
+            Path::new("p.toml"),
+            include_str!("../scenarios/peter_principle.toml")
+        ));
+        assert_eq!(scenario_beside(Path::new("ci/x.expect.toml")), Some(PathBuf::from("ci/x.toml")));
+        assert_eq!(scenario_beside(Path::new("claims.toml")), None);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! (`levels[3].positions`, `arms."best, Peter".promotion`), so the same string is
 //! what the user reads and what finds the line and column in the file.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use toml::Spanned;
@@ -28,6 +29,42 @@ pub fn line_column(text: &str, offset: usize) -> Location {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     Location { line, column }
+}
+
+/// Where each line of a text starts, to turn many byte offsets into lines and
+/// columns without reading the text again for each ([`line_column`] does).
+pub struct LineIndex<'t> {
+    text: &'t str,
+    /// The byte offset of each line's start.
+    starts: Vec<usize>,
+    /// Whether each line is ASCII, so that its columns are its bytes.
+    ascii: Vec<bool>,
+}
+
+impl<'t> LineIndex<'t> {
+    /// Indexes `text`.
+    pub fn new(text: &'t str) -> Self {
+        let starts: Vec<usize> =
+            std::iter::once(0).chain(text.match_indices('\n').map(|(index, _)| index + 1)).collect();
+        let ascii = starts
+            .iter()
+            .zip(starts.iter().skip(1).chain(std::iter::once(&text.len())))
+            .map(|(&start, &end)| text.as_bytes()[start..end].is_ascii())
+            .collect();
+        Self { text, starts, ascii }
+    }
+
+    /// The line and column of a byte offset, as [`line_column`] gives them.
+    pub fn location(&self, offset: usize) -> Location {
+        let mut end = offset.min(self.text.len());
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let line = self.starts.partition_point(|&start| start <= end);
+        let start = self.starts[line - 1];
+        let column = if self.ascii[line - 1] { end - start } else { self.text[start..end].chars().count() };
+        Location { line, column: column + 1 }
+    }
 }
 
 /// One step of a field path.
@@ -124,8 +161,7 @@ pub fn span_of(document: &Spanned<DeTable<'_>>, path: &[Segment]) -> Option<Rang
                 if let Some(DeValue::Table(inner)) = value.map(Spanned::get_ref) {
                     table = inner;
                 }
-                let Some((entry_key, entry_value)) = table.iter().find(|(k, _)| k.get_ref().as_ref() == key)
-                else {
+                let Some((entry_key, entry_value)) = table.get_key_value(key.as_str()) else {
                     break;
                 };
                 found = Some(entry_key.span());
@@ -181,128 +217,13 @@ pub fn path_at(document: &Spanned<DeTable<'_>>, span: &Range<usize>) -> Vec<Segm
     path
 }
 
-/// Every span that makes up the entry at `path`: from its key to the end of its
-/// value, and, for a table, each of its own entries and sub-tables (a table written
-/// as `[header]` has its entries elsewhere in the text than its header).
-pub fn entry_spans(document: &Spanned<DeTable<'_>>, path: &[Segment]) -> Option<Vec<Range<usize>>> {
-    fn whole(key: Range<usize>, value: Range<usize>) -> Range<usize> {
-        key.start.min(value.start)..key.end.max(value.end)
-    }
-    fn collect(value: &Spanned<DeValue<'_>>, spans: &mut Vec<Range<usize>>) {
-        match value.get_ref() {
-            DeValue::Table(table) => {
-                for (key, inner) in table.iter() {
-                    spans.push(whole(key.span(), inner.span()));
-                    collect(inner, spans);
-                }
-            }
-            DeValue::Array(array) => {
-                for element in array.iter() {
-                    spans.push(element.span());
-                    collect(element, spans);
-                }
-            }
-            _ => {}
-        }
-    }
-    let (Segment::Key(last), parents) = path.split_last()? else { return None };
-    let mut table = document.get_ref();
-    let mut parents = parents.iter().peekable();
-    while let Some(segment) = parents.next() {
-        let Segment::Key(key) = segment else { return None };
-        let mut value = table.get(key.as_str())?.get_ref();
-        // An array of tables: the next segment picks the element.
-        if let (DeValue::Array(array), Some(Segment::Index(index))) = (value, parents.peek()) {
-            value = array.get(*index)?.get_ref();
-            parents.next();
-        }
-        match value {
-            DeValue::Table(inner) => table = inner,
-            _ => return None,
-        }
-    }
-    let (key, value) = table.get_key_value(last.as_str())?;
-    let mut spans = vec![whole(key.span(), value.span())];
-    collect(value, &mut spans);
-    Some(spans)
-}
-
-/// Widens each span of an entry so that blanking it leaves valid TOML: an entry
-/// that starts its line (`key = value`, `a.b = 1`, a `[table]` header) takes its
-/// whole lines; an entry inside an inline table takes one neighbouring comma.
-pub fn widen_entry_spans(text: &str, spans: &mut [Range<usize>]) {
-    let bytes = text.as_bytes();
-    for span in spans.iter_mut() {
-        let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
-        let before = text[line_start..span.start].trim();
-        if before.is_empty() || before == "[" || before == "[[" {
-            let line_end = text[span.end..].find('\n').map_or(text.len(), |i| span.end + i);
-            *span = line_start..line_end;
-            continue;
-        }
-        // Inside an inline table: take the comma after, else the one before.
-        let mut end = span.end;
-        while end < bytes.len() && bytes[end] == b' ' {
-            end += 1;
-        }
-        if end < bytes.len() && bytes[end] == b',' {
-            span.end = end + 1;
-        } else {
-            let mut start = span.start;
-            while start > 0 && bytes[start - 1] == b' ' {
-                start -= 1;
-            }
-            if start > 0 && bytes[start - 1] == b',' {
-                span.start = start - 1;
-            }
-        }
-    }
-}
-
-/// Overwrites `spans` of `text` in place: with `replacement` padded with spaces to
-/// the same length (or longer, if it cannot fit), or with spaces. Newlines are kept,
-/// so every line keeps its number.
-pub fn overwrite(text: &mut String, spans: &[Range<usize>], replacement: Option<&str>) {
-    let mut bytes = std::mem::take(text).into_bytes();
-    let mut spans: Vec<Range<usize>> = spans.iter().filter(|s| s.end <= bytes.len()).cloned().collect();
-    spans.sort_by_key(|span| std::cmp::Reverse(span.start));
-    for span in spans {
-        let blank: Vec<u8> =
-            bytes[span.clone()].iter().map(|&b| if b == b'\n' { b'\n' } else { b' ' }).collect();
-        let new: Vec<u8> = match replacement {
-            // The placeholder over the start, padded; the newlines of a value that
-            // spanned several lines stay, so later lines keep their numbers.
-            Some(value) => {
-                let first_line = blank.iter().position(|&b| b == b'\n').unwrap_or(blank.len());
-                let mut new = value.as_bytes().to_vec();
-                new.extend(std::iter::repeat_n(b' ', first_line.saturating_sub(value.len())));
-                // A placeholder longer than the first line borrows spaces from the
-                // blanked lines after it, so the total length stays the same.
-                let mut surplus = value.len().saturating_sub(first_line);
-                for &byte in &blank[first_line..] {
-                    if byte == b' ' && surplus > 0 {
-                        surplus -= 1;
-                    } else {
-                        new.push(byte);
-                    }
-                }
-                new
-            }
-            None => blank,
-        };
-        bytes.splice(span, new);
-    }
-    // Only ASCII was written over whole spans, so the text stays valid UTF-8.
-    *text = String::from_utf8(bytes).unwrap_or_default();
-}
-
-/// A literal of the type a serde message expected, to step over a wrong value: for
-/// a name from a list (an enum), the first name listed.
-pub fn placeholder(message: &str) -> Option<String> {
+/// A value of the type a serde message expected, to step over a wrong value: for a
+/// name from a list (an enum), the first name listed.
+pub fn placeholder(message: &str) -> Option<DeValue<'static>> {
     let (_, expected) = message.split_once("expected")?;
     let expected = expected.trim();
     if let Some(first) = expected_names(message).first() {
-        return Some(format!("{first:?}"));
+        return Some(DeValue::String(Cow::Owned((*first).to_owned())));
     }
     let literal = if ["u8", "u16", "u32", "u64", "usize", "i32", "i64", "integer"]
         .iter()
@@ -318,7 +239,35 @@ pub fn placeholder(message: &str) -> Option<String> {
     } else {
         return None;
     };
-    Some(literal.to_owned())
+    DeValue::parse(literal).ok().map(Spanned::into_inner)
+}
+
+/// The value at `path` in `table`, to change it in place.
+pub fn value_mut<'a, 'i>(
+    table: &'a mut DeTable<'i>,
+    path: &[Segment],
+) -> Option<&'a mut Spanned<DeValue<'i>>> {
+    let (Segment::Key(first), rest) = path.split_first()? else { return None };
+    let mut value = table.get_mut(first.as_str())?;
+    for segment in rest {
+        value = match (segment, value.get_mut()) {
+            (Segment::Key(key), DeValue::Table(inner)) => inner.get_mut(key.as_str())?,
+            (Segment::Index(index), DeValue::Array(array)) => array.get_mut(*index)?,
+            _ => return None,
+        };
+    }
+    Some(value)
+}
+
+/// The table at `path` in `table` (`table` itself for an empty path), to change it.
+pub fn table_mut<'a, 'i>(table: &'a mut DeTable<'i>, path: &[Segment]) -> Option<&'a mut DeTable<'i>> {
+    if path.is_empty() {
+        return Some(table);
+    }
+    match value_mut(table, path)?.get_mut() {
+        DeValue::Table(inner) => Some(inner),
+        _ => None,
+    }
 }
 
 /// The path of the table whose own span (its header, or an inline table's braces)
@@ -447,28 +396,30 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_entry_is_blanked_without_moving_anything() {
-        let text = "[simulation]\nsteps = 10\nbaselin = \"x\"\n[polcy]\na = 1\nb = { c = 2 }\n[arms.x]\n";
-        let document = DeTable::parse(text).unwrap();
-        let mut working = text.to_owned();
-        overwrite(&mut working, &entry_spans(&document, &parse_path("simulation.baselin")).unwrap(), None);
-        overwrite(&mut working, &entry_spans(&document, &parse_path("polcy")).unwrap(), None);
-        assert_eq!(working.len(), text.len());
-        assert_eq!(working.lines().count(), text.lines().count());
-        let cleaned = DeTable::parse(&working).unwrap();
-        let keys: Vec<String> = cleaned.get_ref().iter().map(|(k, _)| k.get_ref().to_string()).collect();
-        assert_eq!(keys, vec!["simulation", "arms"]);
-        // The blanked field is gone; asked for, it resolves to its table, line 1.
-        let span = span_of(&cleaned, &parse_path("simulation.baselin")).unwrap();
-        assert_eq!(line_column(&working, span.start).line, 1);
-        // A wrong value is overwritten in place by a placeholder of the same length.
-        let mut working = "steps = \"ten\"\n".to_owned();
-        overwrite(
-            &mut working,
-            std::slice::from_ref(&(8..13)),
-            placeholder("invalid type: string \"ten\", expected u32").as_deref(),
+    fn a_line_index_places_offsets_as_line_column_does() {
+        let text = "a = 1\nnämé = \"x\"\n\n[t]\nb = 2";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(index.location(offset), line_column(text, offset), "offset {offset}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_value_is_replaced_in_place_by_one_of_the_expected_type() {
+        let text = "[simulation]\nsteps = \"ten\"\n";
+        let mut document = DeTable::parse(text).unwrap();
+        let path = parse_path("simulation.steps");
+        let slot = value_mut(document.get_mut(), &path).unwrap();
+        let span = slot.span();
+        let one = placeholder("invalid type: string \"ten\", expected u32").unwrap();
+        *slot = Spanned::new(span.clone(), one);
+        let value = value_mut(document.get_mut(), &path).unwrap();
+        assert_eq!((value.span(), value.get_ref().as_integer().map(|i| i.as_str())), (span, Some("1")));
+        assert!(
+            matches!(placeholder("unknown variant `x`, expected `best` or `worst`"), Some(DeValue::String(name)) if name == "best")
         );
-        assert_eq!(working, "steps = 1    \n");
+        assert!(table_mut(document.get_mut(), &parse_path("simulation")).is_some());
+        assert!(table_mut(document.get_mut(), &path).is_none());
     }
 
     #[test]

@@ -80,10 +80,18 @@ pub enum StepMetric {
     CreditGap,
     /// Total skill of the people who quit during the step, skill points.
     SkillLost,
+    /// Median tenure of everyone employed at the end of the step, years.
+    MedianTenure,
+    /// Share of everyone employed with one year of tenure or less.
+    ShortTenureShare,
+    /// Share of the ICs' total overhead carried by the 5% of ICs carrying most.
+    OverheadTopFivePercentShare,
+    /// Mean over teams of ICs of the largest overhead share of time in the team.
+    MostLoadedShare,
 }
 
 /// Number of step metrics; the length of a [`StepRow`].
-pub const STEP_METRICS: usize = 18;
+pub const STEP_METRICS: usize = 22;
 
 /// The step metrics of the Peter-principle model (a scenario without `[dynamics]`):
 /// the rest are about mechanisms it does not have.
@@ -113,6 +121,10 @@ impl StepMetric {
         Self::OverheadRest,
         Self::CreditGap,
         Self::SkillLost,
+        Self::MedianTenure,
+        Self::ShortTenureShare,
+        Self::OverheadTopFivePercentShare,
+        Self::MostLoadedShare,
     ];
 
     /// The step metrics of a scenario with or without `[dynamics]`.
@@ -141,6 +153,10 @@ impl StepMetric {
             Self::OverheadRest => "overhead_rest",
             Self::CreditGap => "credit_gap",
             Self::SkillLost => "skill_lost",
+            Self::MedianTenure => "median_tenure",
+            Self::ShortTenureShare => "short_tenure_share",
+            Self::OverheadTopFivePercentShare => "overhead_top5_share",
+            Self::MostLoadedShare => "most_loaded_share",
         }
     }
 
@@ -162,6 +178,10 @@ impl StepMetric {
             Self::OverheadTopDecile | Self::OverheadRest => "share of time",
             Self::CreditGap => "share of credit deserved",
             Self::SkillLost => "skill points per step",
+            Self::MedianTenure => "years",
+            Self::ShortTenureShare => "share",
+            Self::OverheadTopFivePercentShare => "share of overhead",
+            Self::MostLoadedShare => "share of time",
         }
     }
 
@@ -183,6 +203,9 @@ impl StepMetric {
             | Self::OverheadRest
             | Self::CreditGap => (1.0, 1e-4),
             Self::SkillLost => (10.0 * positions, 1e-3),
+            // Tenure is bounded by the widest working life a scenario allows.
+            Self::MedianTenure => (150.0, 1e-4),
+            Self::ShortTenureShare | Self::OverheadTopFivePercentShare | Self::MostLoadedShare => (1.0, 1e-4),
         };
         (HEADROOM * bound, resolution)
     }
@@ -232,10 +255,20 @@ pub enum TrialMetric {
     MeanOverheadTopDecile,
     /// Mean overhead share of the other ICs over steps 1..=T.
     MeanOverheadRest,
+    /// Mean over steps 1..=T of the median tenure, years (BLS 2024: 3.9).
+    MedianTenure,
+    /// Mean over steps 1..=T of the share with a year of tenure or less (BLS 2024: 22%).
+    ShortTenureShare,
+    /// Mean over steps 1..=T of the share of overhead the top 5% of ICs carry
+    /// (Cross, Rebele & Grant 2016: 20–35%).
+    OverheadTopFivePercentShare,
+    /// Mean over steps 1..=T of a team's most loaded member's overhead share of time
+    /// (the overhead-and-credit essay: about 30%).
+    MostLoadedShare,
 }
 
 /// Number of trial metrics; the length of a [`TrialRow`].
-pub const TRIAL_METRICS: usize = 18;
+pub const TRIAL_METRICS: usize = 22;
 
 /// The trial metrics of the Peter-principle model.
 const BASIC_TRIAL_METRICS: usize = 7;
@@ -264,6 +297,10 @@ impl TrialMetric {
         Self::MeanCreditGap,
         Self::MeanOverheadTopDecile,
         Self::MeanOverheadRest,
+        Self::MedianTenure,
+        Self::ShortTenureShare,
+        Self::OverheadTopFivePercentShare,
+        Self::MostLoadedShare,
     ];
 
     /// The trial metrics of a scenario with or without `[dynamics]`.
@@ -292,6 +329,10 @@ impl TrialMetric {
             Self::MeanCreditGap => "mean_credit_gap",
             Self::MeanOverheadTopDecile => "mean_overhead_top_decile",
             Self::MeanOverheadRest => "mean_overhead_rest",
+            Self::MedianTenure => "median_tenure",
+            Self::ShortTenureShare => "short_tenure_share",
+            Self::OverheadTopFivePercentShare => "overhead_top5_share",
+            Self::MostLoadedShare => "most_loaded_share",
         }
     }
 
@@ -312,6 +353,10 @@ impl TrialMetric {
             Self::MeanCreditGap => "share of credit deserved",
             Self::MeanOverheadTopDecile | Self::MeanOverheadRest => "share of time",
             Self::SkillLost => "skill points per position per year",
+            Self::MedianTenure => "years",
+            Self::ShortTenureShare => "share",
+            Self::OverheadTopFivePercentShare => "share of overhead",
+            Self::MostLoadedShare => "share of time",
             _ => "per position per year",
         }
     }
@@ -336,6 +381,8 @@ impl TrialMetric {
             Self::MeanProductivity => (MAX_PERFORMANCE, 1e-4),
             Self::CumulativeOutput => (MAX_PERFORMANCE * frame.years(), 1e-3),
             Self::SkillLost => (10.0 * f64::from(frame.steps_per_year), 1e-5),
+            Self::MedianTenure => (150.0, 1e-4),
+            Self::ShortTenureShare | Self::OverheadTopFivePercentShare | Self::MostLoadedShare => (1.0, 1e-4),
         };
         (HEADROOM * bound, resolution)
     }
@@ -376,6 +423,10 @@ pub fn summarise_trial(frame: &Frame, series: &[StepRow]) -> TrialRow {
     row[TrialMetric::MeanCreditGap as usize] = mean(StepMetric::CreditGap);
     row[TrialMetric::MeanOverheadTopDecile as usize] = mean(StepMetric::OverheadTopDecile);
     row[TrialMetric::MeanOverheadRest as usize] = mean(StepMetric::OverheadRest);
+    row[TrialMetric::MedianTenure as usize] = mean(StepMetric::MedianTenure);
+    row[TrialMetric::ShortTenureShare as usize] = mean(StepMetric::ShortTenureShare);
+    row[TrialMetric::OverheadTopFivePercentShare as usize] = mean(StepMetric::OverheadTopFivePercentShare);
+    row[TrialMetric::MostLoadedShare as usize] = mean(StepMetric::MostLoadedShare);
     row
 }
 

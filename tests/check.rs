@@ -66,6 +66,51 @@ fn a_false_expectation_fails_with_its_measured_value() {
     assert_eq!(document.descendants().filter(|n| n.has_tag_name("failure")).count(), 1);
 }
 
+/// CI tells a broken job from a failed claim: an unwritable JUnit report or output
+/// directory exits 3 (the tool failed), a claim that does not hold exits 1.
+#[test]
+fn tool_failures_exit_3_and_failed_claims_exit_1() {
+    let dir = WorkDir::new("check-exit-codes");
+    let holds = dir.write(
+        "holds.expect.toml",
+        "[[expect]]\narm = \"random, Peter\"\nmetric = \"efficiency_gain\"\nhigher_than = \"best, Peter\"\n",
+    );
+    let fails = dir.write(
+        "fails.expect.toml",
+        "[[expect]]\narm = \"best, Peter\"\nmetric = \"efficiency_gain\"\nhigher_than = \"random, Peter\"\n",
+    );
+    // A regular file where a directory must be: unwritable even for root.
+    dir.write("blocker", "not a directory\n");
+    let check = |expect: &std::path::Path, extra: &[&str]| {
+        let mut args = vec!["check", "--trials", "8", "--quiet", "--expect", expect.to_str().unwrap()];
+        let scenario_file = scenario("ci/peter_principle.toml");
+        args.push(&scenario_file);
+        args.extend(extra);
+        dir.run(&args)
+    };
+    let code = |output: &std::process::Output| output.status.code();
+
+    let unwritable_junit = check(&holds, &["--junit", "blocker/report.xml"]);
+    assert_eq!(code(&unwritable_junit), Some(3), "{}", String::from_utf8_lossy(&unwritable_junit.stderr));
+    let stderr = String::from_utf8_lossy(&unwritable_junit.stderr);
+    assert!(stderr.contains("JUnit report") && stderr.contains("blocker"), "{stderr}");
+    // Even when a claim fails, a report that cannot be written is the tool's failure.
+    assert_eq!(code(&check(&fails, &["--junit", "blocker/report.xml"])), Some(3));
+
+    let unwritable_out = check(&holds, &["--out", "blocker"]);
+    assert_eq!(code(&unwritable_out), Some(3), "{}", String::from_utf8_lossy(&unwritable_out.stderr));
+
+    let failed_claim = check(&fails, &["--junit", "report.xml"]);
+    assert_eq!(code(&failed_claim), Some(1), "{}", String::from_utf8_lossy(&failed_claim.stderr));
+    assert!(dir.path.join("report.xml").is_file(), "a failed claim still writes its report");
+    assert_eq!(code(&check(&holds, &[])), Some(0));
+
+    // Both codes are documented where CI authors look.
+    let help = dir.run(&["check", "--help"]);
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("1 an expectation does not hold") && help.contains("3 the tool failed"), "{help}");
+}
+
 /// The essays' claims on the tech_org department hold at the benchmark's own trial
 /// count, and the JUnit report names every one of them as passed.
 #[test]
@@ -130,7 +175,7 @@ fn a_false_claim_about_tech_org_fails_the_check() {
         ),
         "{stdout}"
     );
-    assert!(stdout.contains("0 of 1 expectations hold"), "{stdout}");
+    assert!(stdout.contains("0 of 1 expectation holds"), "{stdout}");
     let xml = fs::read_to_string(&junit).unwrap();
     let document = roxmltree::Document::parse(&xml).unwrap();
     assert_eq!(document.root_element().attribute("failures"), Some("1"));
@@ -366,4 +411,112 @@ fn check_with_junit(
         "--quiet",
     ]);
     (output, junit)
+}
+
+/// `validate` takes the CI directory whole: each `x.expect.toml` is checked against
+/// the scenario `x.toml` beside it, and a problem in one is reported like a
+/// scenario's.
+#[test]
+fn validate_checks_expectations_files_against_their_scenarios() {
+    let dir = WorkDir::new("validate-expect");
+    let ci = scenarios().join("ci");
+    let mut args = vec!["validate".to_owned()];
+    for entry in fs::read_dir(&ci).unwrap() {
+        args.push(entry.unwrap().path().display().to_string());
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let output = dir.run(&args);
+    assert_success(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("peter_principle.expect.toml (8 expectations, of "), "{stdout}");
+
+    // Beside a copy of the scenario, a bad statement is found without running.
+    let scenario_text = fs::read_to_string(ci.join("peter_principle.toml")).unwrap();
+    dir.write("mine.toml", &scenario_text);
+    let bad = dir.write(
+        "mine.expect.toml",
+        "[[expect]]\narm = \"best, Peter\"\nmetric = \"efficiency_gain\"\nat_least = { of = \"random, Petr\", difference = 1 }\n",
+    );
+    let output = dir.run(&["validate", bad.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("mine.expect.toml:4:") && stderr.contains("expect[0].at_least.of"), "{stderr}");
+    assert!(stderr.contains("did you mean \"random, Peter\"?"), "{stderr}");
+
+    // Without a scenario beside it, --scenario names one; without either it is refused.
+    let claims = dir.write(
+        "claims.toml",
+        "[[expect]]\narm = \"best, Peter\"\nmetric = \"efficiency_gain\"\nbetween = [-50, 50]\n",
+    );
+    let output = dir.run(&["validate", claims.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--scenario"));
+    let output = dir.run(&["validate", "--scenario", "mine.toml", claims.to_str().unwrap()]);
+    assert_success(&output);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("(1 expectation, of mine.toml)"));
+}
+
+#[test]
+fn a_missing_expectations_file_is_named_as_one() {
+    let dir = WorkDir::new("check-missing-expect");
+    let output = dir.run(&["check", &scenario("ci/peter_principle.toml"), "--expect", "absent.expect.toml"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot read expectations file absent.expect.toml"), "{stderr}");
+    assert!(!stderr.contains("scenario"), "{stderr}");
+    let output = dir.run(&["validate", "absent.expect.toml"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot read expectations file absent.expect.toml"), "{stderr}");
+}
+
+/// "At least X ahead": the lower end of the paired interval against the threshold,
+/// in the check's line, its exit code and the JUnit report.
+#[test]
+fn at_least_and_at_most_test_the_ends_of_the_paired_interval() {
+    let dir = WorkDir::new("check-at-least");
+    // Random beats best by about 10 points under the Peter hypothesis (README).
+    let expect = dir.write(
+        "gap.expect.toml",
+        "[[expect]]\nname = \"ahead by 2\"\narm = \"random, Peter\"\nmetric = \"efficiency_gain\"\n\
+         at_least = { of = \"best, Peter\", difference = 2 }\n\n\
+         [[expect]]\nname = \"not ahead by 100\"\narm = \"random, Peter\"\nmetric = \"efficiency_gain\"\n\
+         at_most = { of = \"best, Peter\", difference = 100 }\n",
+    );
+    let (output, junit) = check_with_junit(&dir, "ci/peter_principle.toml", &expect, 16);
+    assert_success(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("PASS  ahead by 2: random, Peter − best, Peter: +"), "{stdout}");
+    assert!(stdout.contains("16 trials; needs the lower end at least 2)"), "{stdout}");
+    assert!(stdout.contains("needs the upper end at most 100)"), "{stdout}");
+    let xml = fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("name=\"ahead by 2\"") && xml.contains("failures=\"0\""), "{xml}");
+
+    let too_much = dir.write(
+        "too_much.expect.toml",
+        "[[expect]]\nname = \"ahead by 100\"\narm = \"random, Peter\"\nmetric = \"efficiency_gain\"\n\
+         at_least = { of = \"best, Peter\", difference = 100 }\n\n\
+         [[expect]]\nname = \"at most 2 ahead\"\narm = \"random, Peter\"\nmetric = \"efficiency_gain\"\n\
+         at_most = { of = \"best, Peter\", difference = 2 }\n",
+    );
+    let (output, junit) = check_with_junit(&dir, "ci/peter_principle.toml", &too_much, 16);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("FAIL  ahead by 100") && stdout.contains("FAIL  at most 2 ahead"), "{stdout}");
+    let xml = fs::read_to_string(&junit).unwrap();
+    assert!(xml.contains("failures=\"2\""), "{xml}");
+}
+
+/// A `within` line says how many paired trials its interval rests on.
+#[test]
+fn a_within_line_gives_the_trial_count() {
+    let dir = WorkDir::new("check-within");
+    let expect = dir.write(
+        "within.expect.toml",
+        "[[expect]]\narm = \"random, Peter\"\nmetric = \"final_efficiency\"\nwithin = { of = \"alternate, Peter\", relative = 0.5 }\n",
+    );
+    let (output, _) = check_with_junit(&dir, "ci/peter_principle.toml", &expect, 6);
+    assert_success(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("(paired 95% CI, 6 trials; needs it inside ±"), "{stdout}");
 }

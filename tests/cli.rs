@@ -274,8 +274,17 @@ const EVENT_HEADER: &str = "arm,trial,step,year,event,employee,level,level_name,
                             engagement,performance_quintile,skill_quintile,reason,position,team,manager,entry_step,\
                             entry_year,entry_tenure,censored,performance,team_output_before,team_output_after";
 /// The reasons a quit can be logged with.
-const QUIT_REASONS: [&str; 8] =
-    ["overhead", "credit", "manager", "misfit", "blocked_growth", "market_pull", "push", "baseline"];
+const QUIT_REASONS: [&str; 9] = [
+    "overhead",
+    "credit",
+    "manager",
+    "misfit",
+    "blocked_growth",
+    "market_pull",
+    "push",
+    "poor_match",
+    "baseline",
+];
 /// Trial metrics that only a scenario with `[dynamics]` reports.
 const DYNAMICS_TRIAL_METRICS: [&str; 7] = [
     "voluntary_attrition",
@@ -629,4 +638,107 @@ fn a_lever_of_an_ablated_mechanism_warns_and_runs() {
 
     let stderr = run("intact", &[]);
     assert!(!stderr.contains("has no effect"), "a warning with overhead on:\n{stderr}");
+}
+
+/// One trial is "1 trial", in the run's table, the charts and `validate`; a run of
+/// one trial (how a single trial is replayed) draws its charts, though its
+/// intervals are undefined.
+#[test]
+fn one_trial_is_singular_and_its_charts_draw() {
+    let dir = WorkDir::new("one-trial");
+    let path = scenario("peter_principle.toml");
+    let output = dir.run(&["run", &path, "--trials", "1", "--set", "simulation.steps=10", "--threads", "1"]);
+    assert_success(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("1 trial per arm, 10 steps") && stdout.contains("1 thread)"), "{stdout}");
+    let svg =
+        fs::read_to_string(dir.path.join("output/peter_principle/comparison_efficiency_gain.svg")).unwrap();
+    assert!(svg.contains("95% CI, 1 trial<"), "{svg}");
+    assert!(!svg.contains("1 trials"));
+
+    let one = fs::read_to_string(&path).unwrap().replace("trials = 50", "trials = 1");
+    let file = dir.write("one.toml", &one);
+    let output = dir.run(&["validate", file.to_str().unwrap()]);
+    assert_success(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(", 1 trial)"), "{stdout}");
+}
+
+/// An SVG chart's text is the text itself: no newline before or after it, which
+/// readers would select, copy and search along with it.
+#[test]
+fn svg_text_nodes_carry_no_surrounding_newlines() {
+    let dir = WorkDir::new("svg-text");
+    let output =
+        dir.run(&["run", &scenario("peter_principle.toml"), "--trials", "3", "--set", "simulation.steps=10"]);
+    assert_success(&output);
+    let results = dir.path.join("output/peter_principle");
+    let mut texts = 0;
+    for entry in fs::read_dir(&results).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "svg") {
+            continue;
+        }
+        let svg = fs::read_to_string(&path).unwrap();
+        let document = roxmltree::Document::parse(&svg).expect("the chart is XML");
+        for node in document.descendants().filter(|n| n.has_tag_name("text")) {
+            let text = node.text().unwrap_or_default();
+            assert_eq!(text, text.trim(), "{}: {text:?}", path.display());
+            assert!(!text.is_empty(), "{}: an empty text node", path.display());
+            texts += 1;
+        }
+    }
+    assert!(texts > 20, "only {texts} text nodes");
+}
+
+#[test]
+fn help_help_and_help_of_a_subcommand_work() {
+    let dir = WorkDir::new("help-help");
+    let output = dir.run(&["help", "--help"]);
+    assert_success(&output);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Usage: attrition help [COMMAND]"));
+    let output = dir.run(&["help", "run"]);
+    assert_success(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("Usage: attrition run") && stdout.contains("--sweep"), "{stdout}");
+    let output = dir.run(&["help"]);
+    assert_success(&output);
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Exit codes:"));
+    let output = dir.run(&["help", "runn"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no subcommand \"runn\""));
+}
+
+/// A `--set` that is not `field=value` is named by its position, as a `--set` whose
+/// value does not validate is.
+#[test]
+fn a_malformed_set_is_named_by_its_position() {
+    let dir = WorkDir::new("set-position");
+    let output =
+        dir.run(&["run", &scenario("peter_principle.toml"), "--set", "simulation.steps=4", "--set", "steps"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("error: --set #2 \"steps\" is not of the form field=value"), "{stderr}");
+}
+
+/// `check` tests one run: it has no sweep flags to list or accept, while `run` has
+/// them.
+#[test]
+fn check_offers_no_sweep_flags() {
+    let dir = WorkDir::new("check-help");
+    let check = String::from_utf8_lossy(&dir.run(&["check", "--help"]).stdout).into_owned();
+    assert!(check.contains("--no-sweep") && check.contains("--expect"), "{check}");
+    assert!(!check.contains("--sweep ") && !check.contains("--sweep-trials"), "{check}");
+    let run = String::from_utf8_lossy(&dir.run(&["run", "--help"]).stdout).into_owned();
+    assert!(run.contains("--sweep <FIELD=V1,V2,...>") && run.contains("--sweep-trials"), "{run}");
+    let output = dir.run(&[
+        "check",
+        &scenario("ci/peter_principle.toml"),
+        "--expect",
+        "x.toml",
+        "--sweep",
+        "workforce.dismissal_threshold=3,4",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unexpected argument '--sweep'"));
 }

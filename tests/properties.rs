@@ -1,7 +1,9 @@
 //! Property tests: random valid scenarios (with and without `[dynamics]`, any
 //! mechanisms switched off) never panic and keep the engine's
-//! invariants at every step; mutated scenario text never panics the parser and
-//! always yields a scenario or located errors.
+//! invariants at every step; scenarios with every `[dynamics]` parameter and lever
+//! at the edges of its range never panic and give only finite outputs; mutated
+//! scenario text never panics the parser and always yields a scenario or located
+//! errors.
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -244,5 +246,312 @@ proptest! {
             }
             Err(other) => prop_assert!(false, "unexpected error {other}"),
         }
+    }
+}
+
+/// Every parameter of `[dynamics]` with the range `validate` accepts, as
+/// (table, field, lowest, highest). An open bound `(0, x]` is accepted from 1e-9.
+/// `the_edge_table_is_the_validated_ranges` holds this table to the validation.
+const DYNAMICS_RANGES: &[(&str, &str, f64, f64)] = &[
+    ("output", "engagement_weight", 0.0, 1.0),
+    ("manager", "output_weight", 0.0, 2.0),
+    ("manager", "engagement_weight", 0.0, 2.0),
+    ("misfit", "threshold", 1e-9, 1.0),
+    ("misfit", "engagement_weight", 0.0, 2.0),
+    ("misfit", "hazard_weight", 0.0, 10.0),
+    ("overhead", "load", 0.0, 0.9),
+    ("overhead", "concentration", 0.0, 20.0),
+    ("overhead", "max_share", 1e-9, 1.0),
+    ("overhead", "tolerance", 0.0, 1.0),
+    ("overhead", "engagement_weight", 0.0, 5.0),
+    ("credit", "manager_take", 0.0, 1.0),
+    ("credit", "memory", 1e-9, 10.0),
+    ("credit", "engagement_weight", 0.0, 5.0),
+    ("engagement", "baseline", 0.0, 1.0),
+    ("engagement", "spread", 0.0, 0.5),
+    ("engagement", "adjustment_rate", 1e-9, 100.0),
+    ("engagement", "noise", 0.0, 1.0),
+    ("engagement", "advancement_lift", 0.0, 1.0),
+    ("growth", "interval", 0.0, 50.0),
+    ("growth", "rate", 0.0, 100.0),
+    ("growth", "percentile", 0.0, 1.0),
+    ("growth", "patience", 1e-9, 50.0),
+    ("growth", "engagement_weight", 0.0, 2.0),
+    ("quits", "base_rate", 0.0, 10.0),
+    ("quits", "engagement_sensitivity", 0.0, 50.0),
+    ("quits", "market_pull", 0.0, 10.0),
+    ("quits", "push", 0.0, 10.0),
+];
+
+/// The `[dynamics]` tables that can be switched off.
+const SWITCHABLE: [&str; 7] = ["manager", "misfit", "overhead", "credit", "engagement", "growth", "quits"];
+
+/// A value at an edge of `[low, high]` or inside it, each a third of the time.
+fn edge(low: f64, high: f64) -> BoxedStrategy<f64> {
+    prop_oneof![Just(low), Just(high), low..high].boxed()
+}
+
+/// One arm's levers, each drawn at the edges of its range where the arm uses it.
+#[derive(Debug, Clone)]
+struct EdgeArm {
+    promotion: &'static str,
+    competence: &'static str,
+    allocation: &'static str,
+    /// best_probability, common_sense_change, assessment_validity, skill_floor,
+    /// credit_accuracy.
+    levers: (f64, f64, f64, f64, f64),
+    ic_ceiling: u32,
+}
+
+/// A valid scenario with `[dynamics]` whose every parameter, and every lever of its
+/// arms, lies at an edge of its documented range or inside it.
+#[derive(Debug, Clone)]
+struct EdgeScenario {
+    /// Positions per level, top first; the last level is of individual contributors.
+    levels: [u32; 3],
+    steps: u32,
+    steps_per_year: u32,
+    seed: u64,
+    /// mean, sd, min, max of skill.
+    skill: (f64, f64, f64, f64),
+    whole_years: bool,
+    leadership_correlation: f64,
+    median_tenure: f64,
+    dismissal: Option<f64>,
+    /// Which of [`SWITCHABLE`] are off, one bit each.
+    off: u8,
+    /// In the order of [`DYNAMICS_RANGES`].
+    parameters: Vec<f64>,
+    arms: Vec<EdgeArm>,
+}
+
+impl EdgeScenario {
+    fn toml(&self) -> String {
+        let (mean, sd, min, max) = self.skill;
+        let mut text = format!(
+            "[simulation]\nsteps = {}\nsteps_per_year = {}\ntrials = 2\nseed = {}\n\n\
+             [[levels]]\npositions = {}\n[[levels]]\npositions = {}\n[[levels]]\npositions = {}\nkind = \"ic\"\n\n\
+             [workforce]\nskill = {{ mean = {mean:?}, sd = {sd:?}, min = {min:?}, max = {max:?} }}\n\
+             age = {{ mean = 32.0, sd = 7.0, min = 21.0, max = 60.0 }}\nwhole_years = {}\n\
+             retirement_age = 65.0\nleadership_correlation = {:?}\nmedian_tenure = {:?}\n",
+            self.steps,
+            self.steps_per_year,
+            self.seed,
+            self.levels[0],
+            self.levels[1],
+            self.levels[2],
+            self.whole_years,
+            self.leadership_correlation,
+            self.median_tenure
+        );
+        if let Some(threshold) = self.dismissal {
+            text += &format!("dismissal_threshold = {threshold:?}\n");
+        }
+        text += "\n[dynamics]\n";
+        let tables: Vec<&str> = DYNAMICS_RANGES.iter().map(|&(table, ..)| table).collect();
+        let mut seen = Vec::new();
+        for table in tables {
+            if seen.contains(&table) {
+                continue;
+            }
+            seen.push(table);
+            text += &format!("[dynamics.{table}]\n");
+            if let Some(bit) = SWITCHABLE.iter().position(|&t| t == table) {
+                text += &format!("enabled = {}\n", self.off & (1 << bit) == 0);
+            }
+            for (&(_, field, ..), value) in
+                DYNAMICS_RANGES.iter().zip(&self.parameters).filter(|((t, ..), _)| *t == table)
+            {
+                text += &format!("{field} = {value:?}\n");
+            }
+        }
+        for (index, arm) in self.arms.iter().enumerate() {
+            let (best_probability, change, validity, floor, accuracy) = arm.levers;
+            text += &format!(
+                "\n[arms.arm{index}]\npromotion = \"{}\"\ncompetence = \"{}\"\noverhead_allocation = \"{}\"\n\
+                 credit_accuracy = {accuracy:?}\nic_ceiling = {}\n",
+                arm.promotion, arm.competence, arm.allocation, arm.ic_ceiling
+            );
+            if arm.promotion == "mixed" {
+                text += &format!("best_probability = {best_probability:?}\n");
+            }
+            if arm.competence == "common_sense" {
+                text += &format!("common_sense_change = {change:?}\n");
+            }
+            if matches!(arm.promotion, "leadership_assessed" | "dual_track") {
+                text += &format!("assessment_validity = {validity:?}\nskill_floor = {floor:?}\n");
+            }
+        }
+        text
+    }
+}
+
+fn edge_arms() -> impl Strategy<Value = EdgeArm> {
+    (
+        prop::sample::select(vec![
+            "best",
+            "worst",
+            "random",
+            "alternate",
+            "mixed",
+            "seniority",
+            "leadership_assessed",
+            "dual_track",
+            "external",
+        ]),
+        prop::sample::select(vec!["common_sense", "peter", "readiness"]),
+        prop::sample::select(vec!["competence_weighted", "rotation", "random"]),
+        (edge(0.0, 1.0), edge(0.0, 10.0), edge(0.0, 1.0), edge(0.0, 10.0), edge(0.0, 1.0)),
+        prop_oneof![Just(0u32), Just(20u32), 0u32..20],
+    )
+        .prop_map(|(promotion, competence, allocation, levers, ic_ceiling)| EdgeArm {
+            promotion,
+            competence,
+            allocation,
+            levers,
+            ic_ceiling,
+        })
+}
+
+fn edge_scenarios() -> impl Strategy<Value = EdgeScenario> {
+    let parameters: Vec<BoxedStrategy<f64>> =
+        DYNAMICS_RANGES.iter().map(|&(_, _, low, high)| edge(low, high)).collect();
+    (
+        (prop::sample::select(vec![1u32, 2, 12]), prop::sample::select(vec![1u32, 12, 365]), any::<u64>()),
+        // One person a level; a small department; levels large enough for the
+        // passes that rank a whole level at once (many leavers, many vacancies).
+        prop::sample::select(vec![[1u32, 1, 1], [1, 3, 9], [3, 12, 100]]),
+        // Skill over the whole scale (so a skill, and a competence, of 0 can occur), the
+        // default department's, and a narrow band near the top.
+        prop::sample::select(vec![(5.0, 3.0, 0.0, 10.0), (6.0, 1.5, 2.0, 10.0), (9.95, 0.02, 9.9, 10.0)]),
+        (
+            any::<bool>(),
+            edge(-1.0, 1.0),
+            edge(1e-9, 50.0),
+            prop::option::of(prop_oneof![Just(0.0), 0.0..1.5]),
+        ),
+        any::<u8>(),
+        parameters,
+        prop::collection::vec(edge_arms(), 1..4),
+    )
+        .prop_map(
+            |(
+                (steps, steps_per_year, seed),
+                levels,
+                skill,
+                (whole_years, leadership_correlation, median_tenure, dismissal),
+                off,
+                parameters,
+                arms,
+            )| EdgeScenario {
+                levels,
+                steps: steps * 6,
+                steps_per_year,
+                seed: seed >> 1,
+                skill,
+                whole_years,
+                leadership_correlation,
+                median_tenure,
+                dismissal,
+                off,
+                parameters,
+                arms,
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, .. ProptestConfig::default() })]
+
+    /// No valid scenario panics or produces a number that is not finite, with every
+    /// `[dynamics]` parameter and every lever at the edges of its documented range:
+    /// every trial row, every time-series summary and every comparison is finite.
+    #[test]
+    fn scenarios_at_the_edges_of_every_range_run_and_stay_finite(scenario in edge_scenarios()) {
+        let text = scenario.toml();
+        let config = parse(&text, Path::new("edges.toml"))
+            .unwrap_or_else(|error| panic!("generated scenario is invalid: {error}\n{text}"));
+        let mut bad_rows = Vec::new();
+        let summary = run(
+            &config,
+            RunOptions { threads: Some(1), events: None },
+            &AtomicBool::new(false),
+            |trials| {
+                for outcome in trials {
+                    for (arm, row) in outcome.arms.iter().enumerate() {
+                        if let Some(index) = row.iter().position(|value| !value.is_finite()) {
+                            bad_rows.push(format!("trial {} arm {arm}: metric {index} = {}", outcome.trial, row[index]));
+                        }
+                    }
+                }
+                Ok(())
+            },
+            |_, _| {},
+        );
+        let summary = match summary {
+            Ok(summary) => summary,
+            Err(error) => return Err(TestCaseError::fail(format!("{error}\n{text}"))),
+        };
+        prop_assert!(bad_rows.is_empty(), "{:?}\n{}", bad_rows, text);
+        for arm in 0..config.arms.len() {
+            for step in 0..=config.steps as usize {
+                for &metric in summary.step_metrics {
+                    let value = summary.series(arm, step, metric).mean;
+                    prop_assert!(value.is_finite(), "{:?} at step {} of arm {}: {}\n{}", metric, step, arm, value, text);
+                }
+            }
+            for value in &summary.arms[arm] {
+                prop_assert!(value.mean.is_finite() && value.ci_low.is_finite() && value.ci_high.is_finite(),
+                    "{:?}\n{}", value, text);
+            }
+            for comparison in summary.comparisons[arm].iter().flatten() {
+                prop_assert!(comparison.difference.mean.is_finite(), "{:?}\n{}", comparison, text);
+            }
+        }
+    }
+}
+
+/// The edge table is what `validate` accepts: it names every parameter of every
+/// `[dynamics]` table (read from the parser's list of a table's fields), each bound
+/// is accepted and a value just beyond it refused.
+#[test]
+fn the_edge_table_is_the_validated_ranges() {
+    let base = |dynamics: &str| {
+        format!(
+            "[simulation]\nsteps = 1\nsteps_per_year = 1\ntrials = 1\nseed = 1\n\
+             [[levels]]\npositions = 1\n[[levels]]\npositions = 2\nkind = \"ic\"\n\
+             [workforce]\nskill = {{ mean = 6.0, sd = 1.5, min = 2.0, max = 10.0 }}\n\
+             age = {{ mean = 32.0, sd = 7.0, min = 21.0, max = 60.0 }}\nretirement_age = 65.0\n\
+             [dynamics]\n{dynamics}\n[arms.a]\n"
+        )
+    };
+    let accepts = |table: &str, field: &str, value: f64| {
+        parse(&base(&format!("[dynamics.{table}]\n{field} = {value:?}\n")), Path::new("t.toml")).is_ok()
+    };
+    let mut tables: Vec<&str> = DYNAMICS_RANGES.iter().map(|&(table, ..)| table).collect();
+    tables.dedup();
+    for table in tables {
+        let Err(error) = parse(&base(&format!("[dynamics.{table}]\nnot_a_field = 1\n")), Path::new("t.toml"))
+        else {
+            panic!("an unknown field is accepted");
+        };
+        let message = &error.problems()[0].message;
+        let fields: Vec<&str> = message.split('`').skip(3).step_by(2).collect();
+        assert!(!fields.is_empty(), "{message}");
+        for field in fields.into_iter().filter(|&f| f != "enabled") {
+            assert!(
+                DYNAMICS_RANGES.iter().any(|&(t, f, ..)| t == table && f == field),
+                "dynamics.{table}.{field} is missing from the edge table"
+            );
+        }
+    }
+    for &(table, field, low, high) in DYNAMICS_RANGES {
+        let step = (high - low) * 1e-6;
+        assert!(
+            accepts(table, field, low) && accepts(table, field, high),
+            "{table}.{field}: [{low}, {high}]"
+        );
+        assert!(!accepts(table, field, low - step.max(low)), "{table}.{field} accepts below {low}");
+        assert!(!accepts(table, field, high + step), "{table}.{field} accepts above {high}");
     }
 }

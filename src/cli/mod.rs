@@ -14,12 +14,22 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-/// Exit code of a run that failed after its input was accepted.
+/// Exit code of a run that failed after its input was accepted; for `check`, of an
+/// expectation that does not hold.
 const EXIT_FAILURE: u8 = 1;
 /// Exit code for bad input: a scenario that does not exist or does not validate.
 const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code of `check` when the tool itself failed (the run, its output directory or
+/// the JUnit report), so CI can tell a broken job from a failed claim.
+const EXIT_TOOL_FAILED: u8 = 3;
 /// Exit code after Ctrl-C (128 + SIGINT, as shells report it).
 const EXIT_INTERRUPTED: u8 = 130;
+
+/// The exit codes, as `--help` states them.
+const EXIT_CODES: &str = "Exit codes: 0 success; 1 the run failed (for check: an expectation does not hold); 2 bad \
+input (a scenario, expectations file or flag that is missing, malformed or invalid); 3 (check only) the tool \
+failed: the run, its output directory or the JUnit report, so there is no verdict; 130 interrupted (Ctrl-C or \
+SIGTERM).";
 
 /// attrition: an agent-based Monte Carlo simulator of why organisations lose their
 /// best people.
@@ -29,7 +39,8 @@ const EXIT_INTERRUPTED: u8 = 130;
 /// simulates every arm many times, with the same random draws for trial i of every
 /// arm, and writes CSV files and a manifest to <out>/<scenario name>/.
 #[derive(Debug, Parser)]
-#[command(name = "attrition", version, about, long_about)]
+// clap's own `help` subcommand refuses `help --help`; ours is an ordinary subcommand.
+#[command(name = "attrition", version, about, long_about, after_help = EXIT_CODES, disable_help_subcommand = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -38,16 +49,56 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a scenario and write its results.
-    Run(RunArgs),
+    Run(RunCommand),
     /// Run a scenario and test an expectations file against its results (for CI).
+    #[command(after_help = check::EXIT_CODES)]
     Check(check::CheckArgs),
     /// Measure the engine's speed in agent-steps per second.
     Bench(bench::BenchArgs),
-    /// Check scenario files without running them.
+    /// Check scenario files (and expectations files) without running them.
     Validate(validate::ValidateArgs),
+    /// Print the help of attrition or of one of its subcommands.
+    Help(HelpArgs),
 }
 
-/// Flags shared by `run` and `bench`.
+/// Flags of `help`.
+#[derive(Debug, Args)]
+struct HelpArgs {
+    /// The subcommand to explain, e.g. `run`; none for attrition's own help.
+    command: Option<String>,
+}
+
+/// `attrition help [COMMAND]`: the same text as `--help`.
+fn help(args: &HelpArgs) -> Result<(), Failure> {
+    let mut cli = <Cli as clap::CommandFactory>::command();
+    // Built, so a subcommand's usage line names the program ("attrition check").
+    cli.build();
+    let shown = match &args.command {
+        None => cli.print_long_help(),
+        Some(name) => match cli.find_subcommand_mut(name) {
+            Some(command) => command.print_long_help(),
+            None => {
+                let known: Vec<String> = cli.get_subcommands().map(|c| c.get_name().to_owned()).collect();
+                return Err(Failure::bad_input(anyhow::anyhow!(
+                    "help: there is no subcommand {name:?}; the subcommands are {}",
+                    known.join(", ")
+                )));
+            }
+        },
+    };
+    shown.map_err(Failure::failed)
+}
+
+/// Flags of `run`: those of one run, and a sweep's.
+#[derive(Debug, Args)]
+struct RunCommand {
+    #[command(flatten)]
+    run: RunArgs,
+    #[command(flatten)]
+    sweep: SweepArgs,
+}
+
+/// Flags of one run, shared by `run` and `check`.
 #[derive(Debug, Args)]
 struct RunArgs {
     /// The scenario file, e.g. scenarios/peter_principle.toml.
@@ -77,17 +128,8 @@ struct RunArgs {
     /// `--set 'arms."best, Peter".promotion="random"'` (repeatable; validated like the file).
     #[arg(long, value_name = "FIELD=VALUE")]
     set: Vec<String>,
-    /// Sweep a field over values, e.g. `--sweep workforce.dismissal_threshold=3,4,5`
-    /// or a range from:to:step, e.g. `--sweep policy.best_probability=0:1:0.1` (end
-    /// included); repeatable: the grid of all combinations. Writes sweep.csv,
-    /// sweep_comparison.csv and a chart.
-    #[arg(long, value_name = "FIELD=V1,V2,...")]
-    sweep: Vec<String>,
-    /// With a sweep, also write sweep_trials.csv: one row per point, trial and arm.
-    #[arg(long)]
-    sweep_trials: bool,
     /// Run a scenario that has a [sweep] once, at its own values, instead of sweeping.
-    #[arg(long, conflicts_with = "sweep")]
+    #[arg(long)]
     no_sweep: bool,
     /// Run only trial I of every arm, exactly as trial I of the full run (I as in
     /// trials.csv's `trial` column, 0-based, below the trial count), into
@@ -117,10 +159,24 @@ struct RunArgs {
     events_gzip: bool,
 }
 
+/// The sweep flags, only of `run` (`check` tests one run).
+#[derive(Debug, Args)]
+struct SweepArgs {
+    /// Sweep a field over values, e.g. `--sweep workforce.dismissal_threshold=3,4,5`
+    /// or a range from:to:step, e.g. `--sweep policy.best_probability=0:1:0.1` (end
+    /// included); repeatable: the grid of all combinations. Writes sweep.csv,
+    /// sweep_comparison.csv and a chart.
+    #[arg(long, value_name = "FIELD=V1,V2,...", conflicts_with = "no_sweep")]
+    sweep: Vec<String>,
+    /// With a sweep, also write sweep_trials.csv: one row per point, trial and arm.
+    #[arg(long)]
+    sweep_trials: bool,
+}
+
 impl RunArgs {
-    /// Whether these flags make a run of `config` a sweep.
-    fn sweeps(&self, config: &attrition::config::Config) -> bool {
-        !self.sweep.is_empty() || (!config.sweep.is_empty() && !self.no_sweep)
+    /// Whether the scenario's own `[sweep]` runs (the command line's is `SweepArgs`).
+    fn sweeps_from_file(&self, config: &attrition::config::Config) -> bool {
+        !config.sweep.is_empty() && !self.no_sweep
     }
 
     /// The single run these flags ask for.
@@ -159,6 +215,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::check(&args),
         Command::Bench(args) => bench::bench(&args),
         Command::Validate(args) => validate::validate(&args),
+        Command::Help(args) => help(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -16,7 +16,8 @@ use attrition::runner::{self, EventSelection, RunError, RunOptions, RunSummary};
 use super::guards::{bound_threads, check_memory, check_threads, interrupt_flag};
 use super::progress::Progress;
 use super::scenario::load_config;
-use super::{Failure, RunArgs};
+use super::{Failure, RunCommand};
+use attrition::words::count;
 
 /// What a finished run produced.
 pub struct Report {
@@ -248,12 +249,13 @@ pub fn output_failure(error: OutputError, target: &Path) -> Failure {
 }
 
 /// `attrition run`.
-pub fn run(args: &RunArgs) -> Result<(), Failure> {
+pub fn run(command: &RunCommand) -> Result<(), Failure> {
+    let args = &command.run;
     let (config, text) = load_config(&args.scenario, args.trials, args.seed, &args.set)?;
-    if args.sweeps(&config) {
-        return super::sweep::sweep(args, &config, &text);
+    if !command.sweep.sweep.is_empty() || args.sweeps_from_file(&config) {
+        return super::sweep::sweep(args, &command.sweep, &config, &text);
     }
-    if args.sweep_trials {
+    if command.sweep.sweep_trials {
         return Err(Failure::bad_input(anyhow!(
             "--sweep-trials writes a sweep's per-trial rows, and this run does not sweep (its trials.csv has \
              them)"
@@ -280,8 +282,13 @@ pub fn print_report(config: &Config, report: &Report) {
     let largest = summary.arms.iter().map(|arm| arm[metric].mean.abs()).fold(0.0, f64::max);
     let p = if largest > 0.0 { (2.0 - largest.log10().floor()).clamp(2.0, 6.0) as usize } else { 2 };
     println!(
-        "{} — {} trials per arm, {} steps, seed {} ({:.1} s, {} threads)",
-        config.name, config.trials, config.steps, config.seed, report.elapsed, report.threads
+        "{} — {} per arm, {}, seed {} ({:.1} s, {})",
+        config.name,
+        count(config.trials, "trial", "trials"),
+        count(config.steps, "step", "steps"),
+        config.seed,
+        report.elapsed,
+        count(report.threads as u64, "thread", "threads")
     );
     println!(
         "ranked by {} ({}), mean [95% CI]; difference to baseline \"{}\" paired by trial",
@@ -308,13 +315,15 @@ pub fn print_report(config: &Config, report: &Report) {
             }
             None => ("baseline".to_owned(), String::new()),
         };
-        println!(
+        let row = format!(
             "  {:<name_width$}  {:>24}  {:>24}  {:>8}",
             config.arms[arm].name,
             format!("{:.p$} [{:.p$}, {:.p$}]", own.mean, own.ci_low, own.ci_high),
             difference,
             higher
         );
+        // The baseline's empty `higher` cell would leave trailing blanks.
+        println!("{}", row.trim_end());
     }
     println!("wrote {}:", report.directory.display());
     for file in &report.files {

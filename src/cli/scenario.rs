@@ -19,7 +19,7 @@ pub fn load_config(
     set: &[String],
 ) -> Result<(Config, String), Failure> {
     let overrides = parse_overrides(set)?;
-    let text = std::fs::read_to_string(path)
+    let text = config::read_text(path)
         .map_err(|source| Failure::bad_input(ScenarioError::Read { path: path.to_owned(), source }))?;
     let config = config::parse_with(&text, path, &overrides).map_err(Failure::bad_input)?;
     for warning in &config.warnings {
@@ -28,12 +28,14 @@ pub fn load_config(
     Ok((apply_flags(config, trials, seed)?, text))
 }
 
-/// Parses `--set` flags.
+/// Parses `--set` flags; a malformed one is named by its position, as the
+/// validation's problems name it.
 pub fn parse_overrides(set: &[String]) -> Result<Vec<Override>, Failure> {
     set.iter()
-        .map(|text| {
+        .enumerate()
+        .map(|(index, text)| {
             config::overrides::parse_set(text)
-                .map_err(|message| Failure::bad_input(anyhow!("--set {message}")))
+                .map_err(|message| Failure::bad_input(anyhow!("--set #{} {message}", index + 1)))
         })
         .collect()
 }

@@ -23,10 +23,11 @@ use super::guards::{bound_threads, check_sweep_memory, check_threads, interrupt_
 use super::progress::Progress;
 use super::run::{output_failure, replay_config, results_name, waiting_note};
 use super::scenario::{apply_flags, parse_overrides};
-use super::{Failure, RunArgs};
+use super::{Failure, RunArgs, SweepArgs};
+use attrition::words::count;
 
-/// Runs the sweep of `args.sweep` (or, without flags, the scenario's `[sweep]`).
-pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
+/// Runs the sweep of `--sweep` (or, without flags, the scenario's `[sweep]`).
+pub fn sweep(args: &RunArgs, flags: &SweepArgs, base: &Config, text: &str) -> Result<(), Failure> {
     let started = Instant::now();
     let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     if args.events {
@@ -37,9 +38,10 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
              --no-sweep) and --events"
         )));
     }
-    let from_flags = !args.sweep.is_empty();
+    let from_flags = !flags.sweep.is_empty();
     let axes: Vec<SweepAxis> = if from_flags {
-        args.sweep
+        flags
+            .sweep
             .iter()
             .map(|text| {
                 overrides::parse_sweep(text)
@@ -95,7 +97,7 @@ pub fn sweep(args: &RunArgs, base: &Config, text: &str) -> Result<(), Failure> {
     let total: u64 = points.iter().map(|(_, c)| u64::from(c.trials)).sum();
     let mut done_before = 0;
     let mut results = Vec::with_capacity(points.len());
-    let mut trial_writer = match args.sweep_trials {
+    let mut trial_writer = match flags.sweep_trials {
         true => Some(
             SweepTrialWriter::create(staging.path(sweep_output::SWEEP_TRIALS), base, &fields)
                 .map_err(Failure::failed)?,
@@ -252,11 +254,11 @@ fn print_sweep(
 ) {
     let metric = config.headline;
     println!(
-        "{} sweep — {} points x {} arms, {} trials each ({elapsed:.1} s); {} ({}), mean [95% CI]",
+        "{} sweep — {} x {}, {} each ({elapsed:.1} s); {} ({}), mean [95% CI]",
         config.name,
-        results.len(),
-        config.arms.len(),
-        results.first().map_or(0, |p| p.summary.trials),
+        count(results.len() as u64, "point", "points"),
+        count(config.arms.len() as u64, "arm", "arms"),
+        count(results.first().map_or(0, |p| p.summary.trials), "trial", "trials"),
         metric.name(),
         metric.unit()
     );

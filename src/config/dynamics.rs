@@ -26,6 +26,28 @@ pub struct Dynamics {
     pub growth: Option<Growth>,
     /// Voluntary quits; `None` when switched off.
     pub quits: Option<Quits>,
+    /// Job-match quality; `None` when switched off.
+    pub match_quality: Option<MatchQuality>,
+    /// Career stage; `None` when switched off.
+    pub career_stage: Option<CareerStage>,
+}
+
+/// `[dynamics.match_quality]`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MatchQuality {
+    /// `θ_q`.
+    pub hazard_weight: f64,
+    /// `τ`, years.
+    pub learning_time: f64,
+}
+
+/// `[dynamics.career_stage]`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct CareerStage {
+    /// `θ_a`, per year of age.
+    pub age_weight: f64,
+    /// `a_0`, years.
+    pub pivot_age: f64,
 }
 
 /// `[dynamics.output]`.
@@ -189,7 +211,7 @@ pub(super) fn validate_dynamics(raw: &RawDynamics, problems: &mut Vec<FieldProbl
     };
     let q = &raw.quits;
     let quits = Quits {
-        base_rate: check("quits", "base_rate", q.base_rate, 0.054, 0.0, 10.0),
+        base_rate: check("quits", "base_rate", q.base_rate, 0.12, 0.0, 10.0),
         engagement_sensitivity: check(
             "quits",
             "engagement_sensitivity",
@@ -201,6 +223,16 @@ pub(super) fn validate_dynamics(raw: &RawDynamics, problems: &mut Vec<FieldProbl
         market_pull: check("quits", "market_pull", q.market_pull, 0.4, 0.0, 10.0),
         push: check("quits", "push", q.push, 0.25, 0.0, 10.0),
     };
+    let mq = &raw.match_quality;
+    let match_quality = MatchQuality {
+        hazard_weight: check("match_quality", "hazard_weight", mq.hazard_weight, 1.5, 0.0, 10.0),
+        learning_time: check("match_quality", "learning_time", mq.learning_time, 0.1, 1e-9, 50.0),
+    };
+    let cs = &raw.career_stage;
+    let career_stage = CareerStage {
+        age_weight: check("career_stage", "age_weight", cs.age_weight, 0.03, 0.0, 1.0),
+        pivot_age: check("career_stage", "pivot_age", cs.pivot_age, 25.0, 0.0, 100.0),
+    };
     let on = |enabled: Option<bool>| enabled.unwrap_or(true);
     Dynamics {
         output,
@@ -211,5 +243,7 @@ pub(super) fn validate_dynamics(raw: &RawDynamics, problems: &mut Vec<FieldProbl
         engagement,
         growth: on(g.enabled).then_some(growth),
         quits: on(q.enabled).then_some(quits),
+        match_quality: on(mq.enabled).then_some(match_quality),
+        career_stage: on(cs.enabled).then_some(career_stage),
     }
 }

@@ -1,25 +1,20 @@
 //! Reading a scenario file into a [`Config`], with every problem located.
 //!
-//! The TOML is parsed once into a spanned document. Deserialising it stops at the
-//! first problem serde meets, so unknown fields are collected one by one (each is
-//! removed from the document and deserialisation tried again) until the file either
-//! deserialises or meets a problem that cannot be stepped over (a wrong type, a
-//! missing field). Then [`super::validate`] checks every value and reports every
-//! problem. Each problem carries its category, field path, and line and column.
+//! The TOML is parsed once into a spanned document. [`super::deserialize`] finds
+//! every problem of type and name in it (serde alone stops at the first); then
+//! [`super::validate`] checks every value and reports every problem. Each problem
+//! carries its category, field path, and line and column in the original text.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use toml::Spanned;
 use toml::de::DeTable;
 
+use super::deserialize::deserialize;
 use super::overrides::{self, Override};
 use super::{Config, validate};
-use crate::locate::{
-    self, Location, did_you_mean, line_column, parse_path, path_at, render_path, span_of, toml_key,
-};
-use crate::scenario::RawScenario;
+use crate::locate::{LineIndex, Location, line_column, parse_path, span_of, toml_key};
 
 /// What kind of problem a scenario has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,8 +126,8 @@ impl ScenarioError {
 
 /// Reads, parses and validates a scenario file.
 pub fn load(path: &Path) -> Result<Config, ScenarioError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| ScenarioError::Read { path: path.to_owned(), source })?;
+    let text =
+        super::read_text(path).map_err(|source| ScenarioError::Read { path: path.to_owned(), source })?;
     parse(&text, path)
 }
 
@@ -211,7 +206,8 @@ pub(super) fn point_text(text: &str, overrides: &[Override]) -> Result<String, o
 /// default scenario name.
 pub fn parse(text: &str, path: &Path) -> Result<Config, ScenarioError> {
     let invalid = |problems| ScenarioError::Invalid { path: path.to_owned(), problems };
-    let (_, syntax_errors) = DeTable::parse_recoverable(text);
+    let lines = LineIndex::new(text);
+    let (document, syntax_errors) = DeTable::parse_recoverable(text);
     if !syntax_errors.is_empty() {
         let problems = syntax_errors
             .iter()
@@ -219,76 +215,33 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ScenarioError> {
                 kind: ProblemKind::Syntax,
                 field: String::new(),
                 message: error.message().trim_end().to_owned(),
-                location: error.span().map(|span| line_column(text, span.start)),
+                location: error.span().map(|span| lines.location(span.start)),
             })
             .collect();
         return Err(invalid(problems));
     }
 
-    // Serde stops at the first problem. To report them all, each problem is stepped
-    // over by editing a working copy of the text without moving anything: an unknown
-    // field is blanked out, a value of the wrong type is overwritten by one of the
-    // expected type, padded to the same length. Every later problem is therefore
-    // found at its true line and column.
-    let mut working = text.to_owned();
-    let mut problems = Vec::new();
-    let mut values_replaced = false;
-    let raw = loop {
-        let Ok(document) = DeTable::parse(&working) else { break None };
-        match RawScenario::deserialize(toml::de::Deserializer::from(document.clone())) {
-            Ok(raw) => break Some(raw),
-            Err(error) => {
-                // Positions are read in the original text: the edits keep every byte
-                // where it was.
-                let problem = describe(&error, &document, text);
-                let edit = match problem.kind {
-                    ProblemKind::UnknownField => locate::entry_spans(&document, &parse_path(&problem.field))
-                        .map(|mut spans| {
-                            locate::widen_entry_spans(&working, &mut spans);
-                            (spans, None)
-                        }),
-                    ProblemKind::WrongType | ProblemKind::UnknownValue => error
-                        .span()
-                        .zip(locate::placeholder(error.message()))
-                        .map(|(span, placeholder)| (vec![span], Some(placeholder))),
-                    _ => None,
-                };
-                problems.push(problem);
-                let Some((spans, placeholder)) = edit else { break None };
-                values_replaced |= placeholder.is_some();
-                let before = working.clone();
-                locate::overwrite(&mut working, &spans, placeholder.as_deref());
-                if working == before {
-                    break None;
-                }
-            }
-        }
-    };
-    // Range checks need every value as written: after a replaced value they would
-    // judge the placeholder.
-    let raw = match raw {
-        Some(raw) if !values_replaced => raw,
-        _ => return Err(invalid(problems)),
-    };
+    let found = deserialize(&document, &lines);
+    let Some(raw) = found.raw else { return Err(invalid(found.problems)) };
 
     let default_name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
-    let Ok(document) = DeTable::parse(&working) else { return Err(invalid(problems)) };
     match validate(raw, default_name) {
-        Ok(mut config) if problems.is_empty() => {
+        Ok(mut config) => {
             let warnings = check_sweep(text, path, &config, &document).map_err(invalid)?;
             config.warnings.extend(warnings);
             Ok(config)
         }
-        Ok(_) => Err(invalid(problems)),
-        Err(found) => {
-            problems.extend(found.into_iter().map(|mut problem| {
-                problem.location = span_of(&document, &parse_path(&problem.field))
-                    .map(|span| line_column(text, span.start))
-                    .or(Some(Location { line: 1, column: 1 }));
-                problem
-            }));
-            Err(invalid(problems))
-        }
+        Err(found) => Err(invalid(
+            found
+                .into_iter()
+                .map(|mut problem| {
+                    problem.location = span_of(&document, &parse_path(&problem.field))
+                        .map(|span| lines.location(span.start))
+                        .or(Some(Location { line: 1, column: 1 }));
+                    problem
+                })
+                .collect(),
+        )),
     }
 }
 
@@ -315,37 +268,4 @@ fn check_sweep(
             Err(vec![FieldProblem { kind: problem.kind, field, message: problem.message, location }])
         }
     }
-}
-
-/// Turns a deserialisation error into a located, categorised problem.
-fn describe(error: &toml::de::Error, document: &Spanned<DeTable<'_>>, text: &str) -> FieldProblem {
-    let message = error.message().trim_end();
-    let span = error.span();
-    let field = span.as_ref().map(|span| render_path(&path_at(document, span))).unwrap_or_default();
-    let location = span.as_ref().map(|span| line_column(text, span.start));
-    let suggestion = || {
-        let word = locate::complained_name(message)?;
-        did_you_mean(word, locate::expected_names(message)).map(|m| format!("; did you mean `{m}`?"))
-    };
-    let (kind, message) = if message.starts_with("unknown field") {
-        (ProblemKind::UnknownField, format!("{message}{}", suggestion().unwrap_or_default()))
-    } else if message.starts_with("unknown variant") {
-        (ProblemKind::UnknownValue, format!("{message}{}", suggestion().unwrap_or_default()))
-    } else if message.starts_with("missing field") {
-        // Serde points at the table the field is missing from; at the top level there
-        // is no such table, so the problem belongs to the start of the file.
-        let name = locate::complained_name(message).unwrap_or_default();
-        let table = span.as_ref().and_then(|span| locate::table_at(document, span));
-        let (field, location) = match table {
-            Some(path) if !path.is_empty() => {
-                (format!("{}.{}", render_path(&path), toml_key(name)), location)
-            }
-            _ => (toml_key(name), Some(Location { line: 1, column: 1 })),
-        };
-        return FieldProblem { kind: ProblemKind::Missing, field, message: message.to_owned(), location };
-    } else {
-        // "invalid type", "invalid value", and whatever else serde may say.
-        (ProblemKind::WrongType, message.to_owned())
-    };
-    FieldProblem { kind, field, message, location }
 }

@@ -1,15 +1,18 @@
 //! The validated, immutable configuration of a run: the only place raw values are
 //! checked. The engine takes `&Config` and cannot fail.
 
+mod deserialize;
 mod dynamics;
 mod load;
 pub mod overrides;
+mod read;
 pub mod sweep;
 
 pub use dynamics::{Credit, Dynamics, Engagement, Growth, Manager, Misfit, Output, Overhead, Quits};
 
 pub use load::{FieldProblem, ProblemKind, ScenarioError, load, parse, parse_point, parse_with};
 pub use overrides::Override;
+pub use read::{MAX_INPUT_BYTES, read_text};
 
 use serde::Serialize;
 
@@ -28,6 +31,16 @@ pub const MAX_TRIALS: u32 = 1 << 20;
 pub const MAX_STEPS: u32 = 100_000;
 /// Most positions an organisation may have.
 pub const MAX_POSITIONS: u64 = 10_000_000;
+/// Longest scenario name, in bytes. The name is a directory name, and the hidden
+/// staging, lock and set-aside directories beside it add a host name (up to 64
+/// bytes) and a few dozen more to it: 100 keeps all of them inside the 255 bytes a
+/// file system allows a name.
+pub const MAX_NAME_LEN: usize = 100;
+
+/// Longest burn-in, years: far beyond any relaxation time the mechanisms have
+/// (a workforce turns over within a career), and short enough that 365 steps a
+/// year stay within a `u32` of steps.
+pub const MAX_BURN_IN_YEARS: f64 = 500.0;
 
 /// A validated scenario.
 #[derive(Debug, Clone, Serialize)]
@@ -42,6 +55,8 @@ pub struct Config {
     pub steps: u32,
     /// Steps per simulated year.
     pub steps_per_year: u32,
+    /// Steps simulated before measurement starts (`simulation.burn_in` in steps).
+    pub burn_in_steps: u32,
     /// Trials per arm.
     pub trials: u32,
     /// Master seed.
@@ -214,7 +229,8 @@ impl Config {
 
     /// Agent-steps one full run performs: positions × steps × trials × arms.
     pub fn agent_steps(&self) -> u64 {
-        self.positions() * u64::from(self.steps) * u64::from(self.trials) * self.arms.len() as u64
+        let steps = u64::from(self.steps) + u64::from(self.burn_in_steps);
+        self.positions() * steps * u64::from(self.trials) * self.arms.len() as u64
     }
 
     /// The same configuration with another trial count (the `--trials` flag).
@@ -238,14 +254,9 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
     let mut problems = Vec::new();
 
     let name = raw.name.clone().unwrap_or_else(|| default_name.to_owned());
-    require(
-        &mut problems,
-        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
-        "name",
-        format!(
-            "{name:?} must be non-empty and use only letters, digits, '-' and '_' (it names the output directory)"
-        ),
-    );
+    if let Err(message) = check_name(&name) {
+        problems.push(FieldProblem::new(ProblemKind::OutOfRange, "name", message));
+    }
 
     let headline_name = raw.headline.as_deref().unwrap_or("efficiency_gain");
     let headline_known = TrialMetric::reported(raw.dynamics.is_some());
@@ -274,6 +285,15 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         "simulation.steps_per_year",
         format!("{} is outside 1..=365", sim.steps_per_year),
     );
+    let burn_in = sim.burn_in.unwrap_or(0.0);
+    require(
+        &mut problems,
+        (0.0..=MAX_BURN_IN_YEARS).contains(&burn_in),
+        "simulation.burn_in",
+        format!("{burn_in} years is outside 0–{MAX_BURN_IN_YEARS}"),
+    );
+    let burn_in_steps =
+        (burn_in.clamp(0.0, MAX_BURN_IN_YEARS) * f64::from(sim.steps_per_year)).round() as u32;
     if let Err(message) = check_trials(sim.trials) {
         require(&mut problems, false, "simulation.trials", message);
     }
@@ -472,6 +492,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         headline,
         steps: sim.steps,
         steps_per_year: sim.steps_per_year,
+        burn_in_steps,
         trials: sim.trials,
         seed: sim.seed,
         levels,
@@ -504,6 +525,24 @@ fn require_consistent(problems: &mut Vec<FieldProblem>, ok: bool, field: &str, m
     if !ok {
         problems.push(FieldProblem::new(ProblemKind::Inconsistent, field, message));
     }
+}
+
+/// A scenario name must be one path component that every file system takes, as
+/// the output directory's name.
+fn check_name(name: &str) -> Result<(), String> {
+    if name.len() > MAX_NAME_LEN {
+        let start: String = name.chars().take(20).collect();
+        return Err(format!(
+            "\"{start}...\" is {} bytes long, more than {MAX_NAME_LEN} (it names the output directory)",
+            name.len()
+        ));
+    }
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(format!(
+            "{name:?} must be non-empty and use only letters, digits, '-' and '_' (it names the output directory)"
+        ));
+    }
+    Ok(())
 }
 
 fn check_trials(trials: u32) -> Result<(), String> {
@@ -848,6 +887,19 @@ mod tests {
         assert!(fields.contains(&"workforce.skill.sd"), "{fields:?}");
         assert!(fields.contains(&"levels[1].positions"), "{fields:?}");
         assert!(fields.contains(&"arms.best.best_probability"), "{fields:?}");
+    }
+
+    #[test]
+    fn a_name_longer_than_the_bound_is_refused_and_one_at_it_is_taken() {
+        let named = |name: &str| format!("name = \"{name}\"\n{MINIMAL}");
+        assert_eq!(parse_text(&named(&"n".repeat(MAX_NAME_LEN))).unwrap().name.len(), MAX_NAME_LEN);
+        let error = parse_text(&named(&"n".repeat(MAX_NAME_LEN + 1))).unwrap_err();
+        let [problem] = error.problems() else { panic!("{error}") };
+        assert_eq!((problem.kind, problem.field.as_str()), (ProblemKind::OutOfRange, "name"));
+        assert!(problem.message.contains("101 bytes long"), "{}", problem.message);
+        // The default name, from the file's name, is bounded the same way.
+        let long_file = format!("{}.toml", "f".repeat(MAX_NAME_LEN + 1));
+        assert!(parse(MINIMAL, Path::new(&long_file)).is_err());
     }
 
     #[test]

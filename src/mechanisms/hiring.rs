@@ -31,6 +31,8 @@ pub struct Recruitment {
     mean_tenure: f64,
     /// Years an eligible IC takes to earn a grade (`interval + 1/rate`), if grades exist.
     years_per_grade: Option<f64>,
+    /// Whether hires carry a match quality (`[dynamics.match_quality]` on).
+    match_quality: bool,
 }
 
 impl Recruitment {
@@ -57,6 +59,7 @@ impl Recruitment {
                 .as_ref()
                 .and_then(|d| d.growth)
                 .map(|g| g.interval + if g.rate > 0.0 { 1.0 / g.rate } else { f64::INFINITY }),
+            match_quality: config.dynamics.as_ref().is_some_and(|d| d.match_quality.is_some()),
         }
     }
 
@@ -75,6 +78,9 @@ impl Recruitment {
         let engagement =
             (self.engagement_mean + self.engagement_spread * standard_normal(traits)).clamp(0.0, 1.0);
         let quit_threshold = standard_exponential(traits);
+        // Drawn last, and only with the mechanism on, so that switching it off
+        // leaves every other trait's draw where it was.
+        let match_quality = if self.match_quality { standard_normal(traits) } else { 0.0 };
         Person {
             skill,
             age: age * self.steps_per_year,
@@ -86,6 +92,7 @@ impl Recruitment {
             time_in_role: 0.0,
             grade: 0,
             quit_threshold,
+            match_quality,
         }
     }
 

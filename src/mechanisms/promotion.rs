@@ -382,6 +382,7 @@ mod tests {
         for column in [&mut workforce.effectiveness, &mut workforce.hazard, &mut workforce.quit_threshold] {
             column.resize(n, 0.0);
         }
+        workforce.match_quality.resize(n, 0.0);
         workforce.occupied = vec![false; n];
         workforce.id = vec![0; n];
         workforce.grade = vec![0; n];

@@ -10,7 +10,9 @@ use rand::Rng;
 use crate::config::{Arm, Config, Dynamics};
 use crate::lanes;
 use crate::mechanisms::engagement::{self, PressureWeights, Situation};
-use crate::mechanisms::performance::{self, effectiveness, engagement_factor, manager_multiplier};
+use crate::mechanisms::performance::{
+    self, effectiveness, engagement_factor, manager_multiplier, relative_factor,
+};
 use crate::mechanisms::quits::{self, HazardWeights};
 use crate::mechanisms::{credit, growth, overhead};
 use crate::model::events::{EventKind, EventLog, Ranks};
@@ -70,6 +72,8 @@ pub struct Observed {
     pub engagement: f64,
     /// Mean effectiveness of the managers.
     pub manager_effectiveness: f64,
+    /// The calibration targets' observables at the end of the step.
+    pub targets: crate::model::targets::Targets,
 }
 
 impl Behaviour {
@@ -165,7 +169,13 @@ impl Behaviour {
                     let situation = self.settled_situation(workforce, org, scratch, position);
                     let pressures = self.pressure_weights.of(&situation);
                     let z = scratch.standing[position];
-                    let reason = quits::dominant_reason(&self.dynamics, &pressures, z, situation.misfit);
+                    // The tenure of the settling pass whose hazard the quit crossed.
+                    let tenure = (scratch.settled_at - workforce.hired[position]) * self.step_years;
+                    let poor_match = self
+                        .hazard_weights
+                        .map_or(0.0, |w| w.poor_match(workforce.match_quality[position], tenure));
+                    let reason =
+                        quits::dominant_reason(&self.dynamics, &pressures, z, situation.misfit, poor_match);
                     log.record(workforce, step, EventKind::Quit, position, level, ranks, Some(reason));
                 }
             }
@@ -294,7 +304,7 @@ impl Behaviour {
         let (effectiveness_of, performance) =
             (&mut workforce.effectiveness[..n], &mut workforce.performance[..n]);
         for p in 0..n {
-            let factor = engagement_factor(weight, engagement[p]) / baseline_factor;
+            let factor = relative_factor(engagement_factor(weight, engagement[p]), baseline_factor);
             let eff = effectiveness(arm.competence, skill[p], self.skill_max, leadership[p], factor);
             effectiveness_of[p] = if occupied[p] { eff } else { effectiveness_of[p] };
             performance[p] = if occupied[p] { 10.0 * eff } else { performance[p] };
@@ -426,10 +436,15 @@ impl Behaviour {
         let n = scratch.standing.len();
         let (standing, misfit) = (&scratch.standing[..n], &scratch.misfit[..n]);
         let (engagement, occupied) = (&workforce.engagement[..n], &workforce.occupied[..n]);
+        let (hired, born, quality) =
+            (&workforce.hired[..n], &workforce.born[..n], &workforce.match_quality[..n]);
+        let (now, step_years) = (workforce.now, self.step_years);
         let hazard = &mut workforce.hazard[..n];
         for p in 0..n {
-            let step_hazard =
-                self.base_hazard * numeric::exp(weights.log_excess(engagement[p], standing[p], misfit[p]));
+            let (tenure, age) = ((now - hired[p]) * step_years, (now - born[p]) * step_years);
+            let log_excess = weights.log_excess(engagement[p], standing[p], misfit[p])
+                + weights.log_stage(quality[p], tenure, age);
+            let step_hazard = self.base_hazard * numeric::exp(log_excess);
             hazard[p] = if occupied[p] { hazard[p] + step_hazard } else { hazard[p] };
         }
     }

@@ -23,6 +23,7 @@ pub mod behaviour;
 pub mod events;
 pub mod quintiles;
 pub mod scratch;
+pub mod targets;
 pub mod workforce;
 
 use crate::config::{Arm, Config, Promotion};
@@ -50,8 +51,8 @@ pub struct World<'c> {
     /// `responsibility / (max skill · Σ responsibility · positions)` per level, times 100,
     /// so the efficiency is one weighted sum.
     efficiency_weights: Vec<f64>,
-    /// See [`World::measurement_start`]: 0, the initial state, until a burn-in
-    /// sets it (the one place it is decided).
+    /// See [`World::measurement_start`]: the burn-in's steps, 0 (the initial
+    /// state) without one. Decided here only.
     measurement_start: u32,
 }
 
@@ -75,7 +76,7 @@ impl<'c> World<'c> {
             recruitment: Recruitment::new(config),
             behaviour: Behaviour::new(config),
             efficiency_weights,
-            measurement_start: 0,
+            measurement_start: config.burn_in_steps,
         }
     }
 
@@ -127,7 +128,7 @@ impl<'c> World<'c> {
         row[StepMetric::Dismissals as usize] = f64::from(flows.departures.dismissals);
         row[StepMetric::Efficiency as usize] = self.efficiency(workforce);
         row[StepMetric::TopQuintileRetained as usize] =
-            f64::from(workforce.initial_top_remaining) / workforce.initial_top.len().div_ceil(5) as f64;
+            f64::from(workforce.initial_top_remaining) / f64::from(workforce.initial_top_size.max(1));
         if self.behaviour.is_some() {
             self.observe_behaviour(workforce, &flows.observed, &mut row);
         }
@@ -149,6 +150,11 @@ impl<'c> World<'c> {
         row[StepMetric::OverheadTopDecile as usize] = observed.overhead_top_decile;
         row[StepMetric::OverheadRest as usize] = observed.overhead_rest;
         row[StepMetric::CreditGap as usize] = observed.credit_gap / ic_headcount;
+        let targets = &observed.targets;
+        row[StepMetric::MedianTenure as usize] = targets.median_tenure;
+        row[StepMetric::ShortTenureShare as usize] = targets.short_tenure_share;
+        row[StepMetric::OverheadTopFivePercentShare as usize] = targets.overhead_top5_share;
+        row[StepMetric::MostLoadedShare as usize] = targets.most_loaded_share;
     }
 }
 
@@ -248,6 +254,8 @@ impl<'w, 'c> Trial<'w, 'c> {
                 false,
                 &mut observed,
             );
+            observed.targets =
+                targets::observe(trial.workforce, org, world.steps_per_year(), &mut scratch.targets);
             trial.workforce.scratch = scratch;
             trial.initial = observed;
         }
@@ -263,6 +271,25 @@ impl<'w, 'c> Trial<'w, 'c> {
     /// The observation of the state before the first step (step 0).
     pub fn observe_start(&self) -> StepRow {
         self.world.observe(self.workforce, Flows { observed: self.initial, ..Flows::default() })
+    }
+
+    /// Runs the burn-in ([`World::measurement_start`] steps, observed by nobody)
+    /// and returns the observation measurement starts from (step 0 of the series):
+    /// the state at its end, with its last step's flows, so that flow series are
+    /// stationary from step 0 too. The retention cohort is the top fifth of the
+    /// workforce at that point. Without a burn-in, the initial state's observation.
+    pub fn burn_in(&mut self) -> StepRow {
+        let steps = self.world.measurement_start();
+        if steps == 0 {
+            return self.observe_start();
+        }
+        let mut last = [0.0; STEP_METRICS];
+        for _ in 0..steps {
+            last = self.step();
+        }
+        self.workforce.mark_initial_top_quintile();
+        last[StepMetric::TopQuintileRetained as usize] = 1.0;
+        last
     }
 
     /// Advances one step and returns its observation.
@@ -313,6 +340,8 @@ impl<'w, 'c> Trial<'w, 'c> {
             );
             behaviour.produce(self.workforce, org, arm, &mut scratch, &mut streams.overhead, observed, false);
             behaviour.settle(self.workforce, org, &mut scratch, &mut streams.engagement, true, observed);
+            observed.targets =
+                targets::observe(self.workforce, org, world.steps_per_year(), &mut scratch.targets);
         }
         self.log.observe_teams(self.workforce, step);
         if step == world.measurement_start() {
@@ -461,7 +490,7 @@ pub fn run_arm(
 ) {
     debug_assert_eq!(series.len(), world.config.steps as usize + 1);
     let mut trial = Trial::start(world, arm, trial_seed, initial, workforce, events);
-    series[0] = trial.observe_start();
+    series[0] = trial.burn_in();
     for row in &mut series[1..] {
         *row = trial.step();
     }
@@ -552,6 +581,11 @@ mod tests {
                 let mut workforce = Workforce::vacant(&world.org);
                 let mut events = Vec::new();
                 let mut state = Trial::start(&world, arm, trial, &initial, &mut workforce, Some(&mut events));
+                state.burn_in();
+                state
+                    .workforce
+                    .check_invariants(&world.org, (skill.min, skill.max), max_age)
+                    .unwrap_or_else(|e| panic!("{} after the burn-in: {e}", arm.name));
                 let mut quits = 0.0;
                 for step in 1..=config.steps {
                     let row = state.step();
@@ -653,6 +687,40 @@ mod tests {
         let (top_share, best_in_team) = (top_share / samples, best_in_team / samples);
         assert!((0.20..=0.35).contains(&top_share), "top 5% carry {top_share:.3}");
         assert!((0.25..=0.40).contains(&best_in_team), "a team's most loaded: {best_in_team:.3}");
+    }
+
+    /// A burn-in only moves where measurement starts: the series after a burn-in of
+    /// `b` steps is the series of a run without one from step `b` on, draw for draw,
+    /// except the retention of the top fifth, whose cohort is the top fifth of the
+    /// workforce at the end of the burn-in (all retained at step 0).
+    #[test]
+    fn a_burn_in_measures_the_same_trial_from_its_end() {
+        let text = include_str!("../../scenarios/tech_org.toml");
+        let with = |burn_in: &str, steps: &str| {
+            let text = text.replace("burn_in = 40", &format!("burn_in = {burn_in}"));
+            parse(&text.replace("steps = 60", &format!("steps = {steps}")), Path::new("t.toml")).unwrap()
+        };
+        let (burnt, cold) = (with("2", "12"), with("0", "36"));
+        assert_eq!(burnt.burn_in_steps, 24);
+        let series = |config: &Config| {
+            let world = World::new(config);
+            let mut initial = Workforce::vacant(&world.org);
+            world.draw_initial_workforce(4, &mut initial);
+            let mut workforce = Workforce::vacant(&world.org);
+            let mut series = vec![[0.0; STEP_METRICS]; config.steps as usize + 1];
+            run_arm(&world, &config.arms[0], 4, &initial, &mut workforce, &mut series, None);
+            (series, workforce)
+        };
+        let ((burnt_series, workforce), (cold_series, _)) = (series(&burnt), series(&cold));
+        let retained = StepMetric::TopQuintileRetained as usize;
+        for (k, row) in burnt_series.iter().enumerate() {
+            let mut expected = cold_series[24 + k];
+            expected[retained] = row[retained];
+            assert_eq!(*row, expected, "step {k}");
+        }
+        assert_eq!(burnt_series[0][retained], 1.0, "the cohort is marked at the end of the burn-in");
+        assert!(burnt_series[12][retained] < 1.0 && burnt_series[12][retained] > cold_series[36][retained]);
+        assert_eq!(u64::from(workforce.initial_top_size), burnt.positions().div_ceil(5));
     }
 
     #[test]

@@ -70,6 +70,8 @@ pub struct Scratch {
     pub(super) settled_at: f64,
     /// A skill a little below the last cut of the top IC decile (a guess for the next step).
     pub(super) overhead_cut: f64,
+    /// Working memory of the calibration targets' observables.
+    pub(super) targets: Vec<f64>,
 }
 
 impl Scratch {

@@ -58,13 +58,18 @@ pub struct Workforce {
     /// distribution, as a Bernoulli draw of `1 − exp(−λ·dt)` every step, and needs
     /// no draw per step.
     pub quit_threshold: Vec<f64>,
+    /// Latent match quality with the job, standard normal, drawn at hire (0 with
+    /// `[dynamics.match_quality]` off); kept on promotion.
+    pub match_quality: Vec<f64>,
     /// Per level, its vacant positions; the next one filled is the last.
     pub open: Vec<Vec<usize>>,
     /// The id the next hire receives.
     pub next_id: u64,
-    /// By employee id, for the initial workforce (ids `0..positions`): whether the
-    /// employee was in the top quintile by skill at the start.
+    /// By employee id, for everyone employed when measurement starts: whether the
+    /// employee was in the top quintile by skill then (the retention cohort).
     pub initial_top: Vec<bool>,
+    /// The size of that cohort.
+    pub initial_top_size: u32,
     /// How many of the initial top quintile are still employed.
     pub initial_top_remaining: u32,
     /// Scratch space for the positions whose holders leave in a step, kept to
@@ -103,9 +108,11 @@ impl Workforce {
             effectiveness: vec![0.0; positions],
             hazard: vec![0.0; positions],
             quit_threshold: vec![f64::INFINITY; positions],
+            match_quality: vec![0.0; positions],
             open: (0..org.levels()).map(|level| org.level(level).rev().collect()).collect(),
             next_id: 0,
             initial_top: vec![false; positions],
+            initial_top_size: 0,
             initial_top_remaining: 0,
             leavers: Vec::with_capacity(positions),
             ranking: Default::default(),
@@ -126,6 +133,7 @@ impl Workforce {
         self.now = 0.0;
         self.next_id = 0;
         self.initial_top.fill(false);
+        self.initial_top_size = 0;
         self.initial_top_remaining = 0;
     }
 
@@ -159,11 +167,13 @@ impl Workforce {
         self.effectiveness[position] = 0.0;
         self.hazard[position] = 0.0;
         self.quit_threshold[position] = person.quit_threshold;
+        self.match_quality[position] = person.match_quality;
     }
 
-    /// Marks the initial top quintile by skill: the `ceil(positions / 5)` most
-    /// skilled of the initial workforce (ties by id, which has probability zero with
-    /// continuous skills). Called once, after the initial workforce is drawn.
+    /// Marks the initial top quintile by skill: the `ceil(headcount / 5)` most
+    /// skilled of the workforce when measurement starts (ties by id, which has
+    /// probability zero with continuous skills). Called once, after the initial
+    /// workforce is drawn, and again at the end of a burn-in.
     pub fn mark_initial_top_quintile(&mut self) {
         let mut ranked: Vec<(f64, u64)> = self
             .occupied
@@ -175,10 +185,13 @@ impl Workforce {
             .collect();
         ranked.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let top = ranked.len().div_ceil(5);
-        self.initial_top.iter_mut().for_each(|flag| *flag = false);
+        // After a burn-in, ids run past the number of positions.
+        self.initial_top.clear();
+        self.initial_top.resize(self.next_id as usize, false);
         for &(_, id) in &ranked[..top] {
             self.initial_top[id as usize] = true;
         }
+        self.initial_top_size = top as u32;
         self.initial_top_remaining = top as u32;
     }
 
@@ -224,6 +237,7 @@ impl Workforce {
         self.effectiveness[to] = self.effectiveness[from];
         self.hazard[to] = self.hazard[from];
         self.quit_threshold[to] = self.quit_threshold[from];
+        self.match_quality[to] = self.match_quality[from];
         self.vacate(from, from_level);
     }
 
@@ -266,11 +280,13 @@ impl Workforce {
         self.effectiveness.copy_from_slice(&other.effectiveness);
         self.hazard.copy_from_slice(&other.hazard);
         self.quit_threshold.copy_from_slice(&other.quit_threshold);
+        self.match_quality.copy_from_slice(&other.match_quality);
         for (open, other_open) in self.open.iter_mut().zip(&other.open) {
             open.clone_from(other_open);
         }
         self.next_id = other.next_id;
-        self.initial_top.copy_from_slice(&other.initial_top);
+        self.initial_top.clone_from(&other.initial_top);
+        self.initial_top_size = other.initial_top_size;
         self.initial_top_remaining = other.initial_top_remaining;
     }
 
@@ -379,6 +395,8 @@ pub struct Person {
     pub grade: u8,
     /// Cumulative quit hazard at which they quit.
     pub quit_threshold: f64,
+    /// Latent match quality with the job, standard normal (0 with match quality off).
+    pub match_quality: f64,
 }
 
 impl Person {
@@ -395,6 +413,7 @@ impl Person {
             time_in_role: 0.0,
             grade: 0,
             quit_threshold: f64::INFINITY,
+            match_quality: 0.0,
         }
     }
 }

@@ -16,6 +16,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::metrics::{StepMetric, TrialMetric};
 use crate::runner::RunSummary;
+use crate::words::count;
 
 use super::OutputError;
 
@@ -67,8 +68,30 @@ fn draw_both(
     let png = directory.join(format!("{stem}.png"));
     draw_png(BitMapBackend::new(&png, SIZE).into_drawing_area()).map_err(chart_error(&png))?;
     let svg = directory.join(format!("{stem}.svg"));
-    draw_svg(SVGBackend::new(&svg, SIZE).into_drawing_area()).map_err(chart_error(&svg))?;
+    let mut text = String::new();
+    draw_svg(SVGBackend::with_string(&mut text, SIZE).into_drawing_area()).map_err(chart_error(&svg))?;
+    std::fs::write(&svg, tidy_text_nodes(&text)).map_err(super::io_error("writing", &svg))?;
     Ok(vec![png, svg])
+}
+
+/// plotters writes each `<text>` element's content between a newline after the
+/// opening tag and one before the closing tag; SVG keeps that whitespace in the
+/// text's content (what a reader selects, copies or searches), so it is removed.
+fn tidy_text_nodes(svg: &str) -> String {
+    let mut tidy = String::with_capacity(svg.len());
+    let mut rest = svg;
+    while let Some(start) = rest.find("<text") {
+        let Some(open_end) = rest[start..].find('>').map(|i| start + i + 1) else { break };
+        let Some(close) = rest[open_end..].find("</text>").map(|i| open_end + i) else { break };
+        tidy.push_str(&rest[..open_end]);
+        tidy.push_str(rest[open_end..close].trim_matches('\n'));
+        rest = &rest[close..];
+        // Past the closing tag, so the next search starts after this element.
+        tidy.push_str("</text>");
+        rest = &rest["</text>".len()..];
+    }
+    tidy.push_str(rest);
+    tidy
 }
 
 /// The step metrics worth a chart: those whose mean moves at all over the run.
@@ -164,7 +187,12 @@ fn draw_timeseries<DB: DrawingBackend>(
     let y_range = padded_range(all);
     let mut chart = ChartBuilder::on(&area)
         .caption(
-            format!("{} — {}: mean over {} trials, 95% CI", config.name, metric.name(), run.trials),
+            format!(
+                "{} — {}: mean over {}, 95% CI",
+                config.name,
+                metric.name(),
+                count(run.trials, "trial", "trials")
+            ),
             (FONT, 26),
         )
         .margin(20)
@@ -245,17 +273,18 @@ fn draw_comparison<DB: DrawingBackend>(
             Some((arm, low, d.mean, high))
         })
         .collect();
-    let x_range = padded_range(compared.iter().flat_map(|&(_, lo, _, hi)| [lo, hi, 0.0]));
+    // The means too: without intervals (one trial) they alone set the range.
+    let x_range = padded_range(compared.iter().flat_map(|&(_, lo, mean, hi)| [lo, mean, hi, 0.0]));
     let rows = compared.len();
     let names: Vec<&str> = compared.iter().map(|&(arm, ..)| config.arms[arm].name.as_str()).collect();
     let mut chart = ChartBuilder::on(&area)
         .caption(
             format!(
-                "{} — {} vs \"{}\": paired difference, 95% CI, {} trials",
+                "{} — {} vs \"{}\": paired difference, 95% CI, {}",
                 config.name,
                 metric.name(),
                 config.arms[config.baseline].name,
-                run.trials
+                count(run.trials, "trial", "trials")
             ),
             (FONT, 24),
         )
@@ -291,16 +320,10 @@ fn draw_comparison<DB: DrawingBackend>(
     for (index, &(arm, low, mean, high)) in compared.iter().enumerate() {
         let row = rows - 1 - index;
         let colour = arm_colour(arm);
-        chart
-            .draw_series(std::iter::once(ErrorBar::new_horizontal(
-                row as f64,
-                low,
-                mean,
-                high,
-                colour.stroke_width(3),
-                16,
-            )))
-            .map_err(text)?;
+        // One trial has no interval (NaN), and plotters overflows mapping NaN.
+        let interval = (low.is_finite() && high.is_finite())
+            .then(|| ErrorBar::new_horizontal(row as f64, low, mean, high, colour.stroke_width(3), 16));
+        chart.draw_series(interval).map_err(text)?;
         chart
             .draw_series(std::iter::once(Circle::new((mean, row as f64), 6, colour.filled())))
             .map_err(text)?;
@@ -363,11 +386,11 @@ fn draw_sweep<DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(&area)
         .caption(
             format!(
-                "{} — {} against {}: mean over {} trials, 95% CI",
+                "{} — {} against {}: mean over {}, 95% CI",
                 config.name,
                 metric.name(),
                 fields[0],
-                points.first().map_or(0, |p| p.summary.trials)
+                count(points.first().map_or(0, |p| p.summary.trials), "trial", "trials")
             ),
             (FONT, 24),
         )

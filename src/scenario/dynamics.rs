@@ -35,6 +35,12 @@ pub struct RawDynamics {
     /// Voluntary quits.
     #[serde(default)]
     pub quits: RawQuits,
+    /// Job-match quality, learned with tenure (Jovanovic 1979).
+    #[serde(default)]
+    pub match_quality: RawMatchQuality,
+    /// Career stage: outside options narrow with age.
+    #[serde(default)]
+    pub career_stage: RawCareerStage,
 }
 
 /// `[dynamics.output]`: an individual contributor's output is
@@ -233,4 +239,49 @@ pub struct RawQuits {
     /// mean: weak performers leave before they are pushed. Range [0, 10]. Default
     /// 0.25 (Jackofsky 1984, Academy of Management Review 9(1); Trevor et al. 1997).
     pub push: Option<f64>,
+}
+
+/// `[dynamics.match_quality]`: every hire has a latent match quality `q ~ N(0, 1)`
+/// with the job, unknown at hire and learned from experience (Jovanovic 1979,
+/// "Job matching and the theory of turnover", J. Political Economy 87(5)). With
+/// signals of noise variance `τ` per year, the expected posterior mean after `t`
+/// years of tenure is `m = q · t / (t + τ)`, and it adds `−θ_q · m` to the log
+/// quit hazard: a poor match is revealed within months and leaves early, a good one
+/// stays, so the hazard of a cohort falls with tenure by selection. The quality is
+/// drawn at hire from the hiring-traits stream and kept on promotion. Off: no term,
+/// no draw.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMatchQuality {
+    /// Switch. Default true.
+    pub enabled: Option<bool>,
+    /// `θ_q`, log quit hazard per standard deviation of revealed match quality.
+    /// Range [0, 10]. Default 1.5 (chosen with `τ` so that the hazard falls across
+    /// tenure bands as in Griffeth, Hom & Gaertner 2000, tenure −.20 with quitting,
+    /// and the share at one year or less approaches BLS 2024's 22%; no published
+    /// anchor for the coefficient itself).
+    pub hazard_weight: Option<f64>,
+    /// `τ`, the years of tenure after which half of the match quality is known
+    /// (the signals' noise variance relative to the prior's). Range (0, 50].
+    /// Default 0.1 (no published anchor; early separations in Jovanovic's model and in
+    /// turnover data are concentrated in the first year).
+    pub learning_time: Option<f64>,
+}
+
+/// `[dynamics.career_stage]`: outside options and the appetite for moving narrow
+/// with age, multiplying the quit hazard by `exp(−θ_a · (age − a_0))`, age in years.
+/// Off: no term.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCareerStage {
+    /// Switch. Default true.
+    pub enabled: Option<bool>,
+    /// `θ_a`, log quit hazard lost per year of age. Range [0, 1]. Default 0.03
+    /// (a 45-year-old quits at 0.55 times a 25-year-old's hazard, other things equal;
+    /// order of magnitude from Ng & Feldman 2009, age and voluntary turnover −.14;
+    /// no published anchor for the coefficient itself).
+    pub age_weight: Option<f64>,
+    /// `a_0`, the age at which the term is 1 (multiplier 1). Range [0, 100]. Default
+    /// 25 (the youngest band of the calibration targets).
+    pub pivot_age: Option<f64>,
 }

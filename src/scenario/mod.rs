@@ -68,6 +68,13 @@ pub struct RawSimulation {
     pub seed: u64,
     /// Name of the arm the others are compared with. Default: the first arm.
     pub baseline: Option<String>,
+    /// Years simulated before anything is measured, so that metrics, time series,
+    /// the retention cohort and the event log start from the model's steady state
+    /// rather than from the drawn initial workforce. Rounded to whole steps.
+    /// Range 0–500 years; default 0 (measure from the initial state, as the
+    /// Peter-principle literature does). docs/model.md §7.10 says how the bundled
+    /// scenarios' length was chosen.
+    pub burn_in: Option<f64>,
 }
 
 /// `[[levels]]`: one level of the hierarchy.
