@@ -474,7 +474,7 @@ proptest! {
         let mut bad_rows = Vec::new();
         let summary = run(
             &config,
-            RunOptions { threads: Some(1), events: None },
+            RunOptions { threads: Some(1), ..RunOptions::default() },
             &AtomicBool::new(false),
             |trials| {
                 for outcome in trials {
