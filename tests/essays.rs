@@ -87,30 +87,35 @@ fn promoting_the_best_lowers_productivity_unless_leadership_follows_skill() {
     };
     let orthogonal = gap(&[]);
     assert_positive(&orthogonal, "productivity, leadership assessed − best, correlation 0");
-    // With leadership following skill the gap narrows by more than half; what is
-    // left comes from overhead, which lowers the measured performance of the most
-    // capable, so that `best` no longer promotes the most skilled.
+    // With leadership following skill the gap narrows but stays open: overhead
+    // lowers the measured performance of the most capable, so `best` no longer
+    // promotes the most skilled. (At the start-up transient it narrowed by more than
+    // half; at the steady state by about 44%: the README says the claim weakened.)
     let aligned = gap(&["workforce.leadership_correlation=1.0"]);
+    assert_positive(&aligned, "productivity, leadership assessed − best, correlation 1");
     assert!(
-        aligned.ci_high < orthogonal.mean / 2.0,
-        "correlation 1: {:.4} [{:.4}, {:.4}] against {:.4} at correlation 0",
+        aligned.ci_high < orthogonal.ci_low,
+        "correlation 1: {:.4} [{:.4}, {:.4}] against {:.4} [{:.4}, {:.4}] at correlation 0",
         aligned.mean,
         aligned.ci_low,
         aligned.ci_high,
-        orthogonal.mean
+        orthogonal.mean,
+        orthogonal.ci_low,
+        orthogonal.ci_high
     );
-    // Without overhead, performance ranks by skill and the gap closes entirely.
+    // Without overhead, performance ranks by skill: at correlation 0 the gap stays,
+    // at correlation 1 it reverses, `best` picking the truest leaders, which the
+    // noisy assessment cannot.
     let off = "dynamics.overhead.enabled=false";
     let orthogonal = gap(&[off]);
     assert_positive(&orthogonal, "the same without overhead, correlation 0");
     let aligned = gap(&[off, "workforce.leadership_correlation=1.0"]);
     assert!(
-        aligned.ci_high < orthogonal.mean / 10.0,
-        "without overhead, correlation 1: {:.4} [{:.4}, {:.4}] against {:.4}",
+        aligned.ci_high < 0.0,
+        "without overhead, correlation 1: {:.4} [{:.4}, {:.4}] should be below zero",
         aligned.mean,
         aligned.ci_low,
-        aligned.ci_high,
-        orthogonal.mean
+        aligned.ci_high
     );
 }
 

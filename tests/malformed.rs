@@ -676,8 +676,8 @@ fn positions_after_a_stepped_over_value_are_the_original_ones() {
     let line_of = |text: &str, needle: &str| text.lines().position(|line| line == needle).unwrap() + 1;
 
     let text = tech_org.replacen("whole_years = false", "whole_years = 0", 1).replacen(
-        "# base_rate = 0.054",
-        "q = 1\nenabled = 1",
+        "[dynamics.quits]\n",
+        "[dynamics.quits]\nq = 1\nenabled = 1\n",
         1,
     );
     let (years, q) = (line_of(&text, "whole_years = 0"), line_of(&text, "q = 1"));

@@ -29,7 +29,7 @@ pub struct ValidateArgs {
 pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
     let mut invalid = 0;
     for path in &args.files {
-        let outcome = match std::fs::read_to_string(path) {
+        let outcome = match attrition::config::read_text(path) {
             Ok(text) if expect::is_expectations_file(path, &text) => {
                 validate_expectations(path, &text, args.scenario.as_deref())
             }
