@@ -31,12 +31,22 @@ struct Shape {
     arms: Vec<(u8, f64, bool, f64)>,
     seed: u64,
     /// With a bottom level of individual contributors: `[dynamics]`, each of its
-    /// seven switchable mechanisms off where its bit is set.
-    dynamics: Option<u8>,
+    /// switchable mechanisms off where its bit is set.
+    dynamics: Option<u16>,
 }
 
 /// The switchable mechanisms of `[dynamics]`.
-const MECHANISMS: [&str; 7] = ["manager", "misfit", "overhead", "credit", "engagement", "growth", "quits"];
+const MECHANISMS: [&str; 9] = [
+    "manager",
+    "misfit",
+    "overhead",
+    "credit",
+    "engagement",
+    "growth",
+    "quits",
+    "match_quality",
+    "career_stage",
+];
 
 impl Shape {
     fn toml(&self) -> String {
@@ -116,7 +126,7 @@ fn shapes() -> impl Strategy<Value = Shape> {
         prop::option::of(0.0f64..6.0),
         (1u32..25, prop::sample::select(vec![1u32, 12])),
         prop::collection::vec((0u8..9, 0.0f64..=1.0, any::<bool>(), 0.0f64..2.0), 1..4),
-        (any::<u64>(), prop::option::of(any::<u8>())),
+        (any::<u64>(), prop::option::of(any::<u16>())),
     )
         .prop_map(
             |(
@@ -281,10 +291,24 @@ const DYNAMICS_RANGES: &[(&str, &str, f64, f64)] = &[
     ("quits", "engagement_sensitivity", 0.0, 50.0),
     ("quits", "market_pull", 0.0, 10.0),
     ("quits", "push", 0.0, 10.0),
+    ("match_quality", "hazard_weight", 0.0, 10.0),
+    ("match_quality", "learning_time", 1e-9, 50.0),
+    ("career_stage", "age_weight", 0.0, 1.0),
+    ("career_stage", "pivot_age", 0.0, 100.0),
 ];
 
 /// The `[dynamics]` tables that can be switched off.
-const SWITCHABLE: [&str; 7] = ["manager", "misfit", "overhead", "credit", "engagement", "growth", "quits"];
+const SWITCHABLE: [&str; 9] = [
+    "manager",
+    "misfit",
+    "overhead",
+    "credit",
+    "engagement",
+    "growth",
+    "quits",
+    "match_quality",
+    "career_stage",
+];
 
 /// A value at an edge of `[low, high]` or inside it, each a third of the time.
 fn edge(low: f64, high: f64) -> BoxedStrategy<f64> {
@@ -312,6 +336,9 @@ struct EdgeScenario {
     steps: u32,
     steps_per_year: u32,
     seed: u64,
+    /// Years run before measurement (0 or 1): the burn-in's hand-over of the clock
+    /// and the cohorts is at the edges too.
+    burn_in: f64,
     /// mean, sd, min, max of skill.
     skill: (f64, f64, f64, f64),
     whole_years: bool,
@@ -319,7 +346,7 @@ struct EdgeScenario {
     median_tenure: f64,
     dismissal: Option<f64>,
     /// Which of [`SWITCHABLE`] are off, one bit each.
-    off: u8,
+    off: u16,
     /// In the order of [`DYNAMICS_RANGES`].
     parameters: Vec<f64>,
     arms: Vec<EdgeArm>,
@@ -329,7 +356,7 @@ impl EdgeScenario {
     fn toml(&self) -> String {
         let (mean, sd, min, max) = self.skill;
         let mut text = format!(
-            "[simulation]\nsteps = {}\nsteps_per_year = {}\ntrials = 2\nseed = {}\n\n\
+            "[simulation]\nsteps = {}\nsteps_per_year = {}\ntrials = 2\nseed = {}\nburn_in = {:?}\n\n\
              [[levels]]\npositions = {}\n[[levels]]\npositions = {}\n[[levels]]\npositions = {}\nkind = \"ic\"\n\n\
              [workforce]\nskill = {{ mean = {mean:?}, sd = {sd:?}, min = {min:?}, max = {max:?} }}\n\
              age = {{ mean = 32.0, sd = 7.0, min = 21.0, max = 60.0 }}\nwhole_years = {}\n\
@@ -337,6 +364,7 @@ impl EdgeScenario {
             self.steps,
             self.steps_per_year,
             self.seed,
+            self.burn_in,
             self.levels[0],
             self.levels[1],
             self.levels[2],
@@ -430,7 +458,7 @@ fn edge_scenarios() -> impl Strategy<Value = EdgeScenario> {
             edge(1e-9, 50.0),
             prop::option::of(prop_oneof![Just(0.0), 0.0..1.5]),
         ),
-        any::<u8>(),
+        any::<u16>(),
         parameters,
         prop::collection::vec(edge_arms(), 1..4),
     )
@@ -448,6 +476,7 @@ fn edge_scenarios() -> impl Strategy<Value = EdgeScenario> {
                 steps: steps * 6,
                 steps_per_year,
                 seed: seed >> 1,
+                burn_in: (seed & 1) as f64,
                 skill,
                 whole_years,
                 leadership_correlation,
@@ -530,6 +559,16 @@ fn the_edge_table_is_the_validated_ranges() {
     };
     let mut tables: Vec<&str> = DYNAMICS_RANGES.iter().map(|&(table, ..)| table).collect();
     tables.dedup();
+    // Every table of `[dynamics]` is in the edge table (a new mechanism must be).
+    let Err(error) = parse(&base("[dynamics.not_a_table]\n"), Path::new("t.toml")) else {
+        panic!("an unknown table is accepted");
+    };
+    let message = &error.problems()[0].message;
+    let known: Vec<&str> = message.split('`').skip(3).step_by(2).collect();
+    assert!(!known.is_empty(), "{message}");
+    for table in known {
+        assert!(tables.contains(&table), "dynamics.{table} is missing from the edge table ({message})");
+    }
     for table in tables {
         let Err(error) = parse(&base(&format!("[dynamics.{table}]\nnot_a_field = 1\n")), Path::new("t.toml"))
         else {
