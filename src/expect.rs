@@ -37,6 +37,7 @@ use crate::config::{Config, FieldProblem, ProblemKind, ScenarioError};
 use crate::locate::{did_you_mean, line_column, parse_path, span_of};
 use crate::metrics::TrialMetric;
 use crate::runner::RunSummary;
+use crate::stats::Summary;
 use crate::words::count;
 
 /// The fields of a statement.
@@ -504,26 +505,26 @@ pub fn evaluate(config: &Config, run: &RunSummary, expectations: &[Expectation])
                 run.pairs[arm][other].as_ref().map(|metrics| metrics[metric].difference.clone())
             };
             let interval = |low: f64, high: f64| format!("[{low:.4}, {high:.4}]");
-            let (holds, detail) = match expectation.claim {
-                Claim::HigherThan(other) | Claim::LowerThan(other) => {
-                    let higher = matches!(expectation.claim, Claim::HigherThan(_));
-                    match paired(other) {
-                        None => (false, "an arm cannot be compared with itself".to_owned()),
-                        Some(d) => {
-                            let holds = if higher { d.ci_low > 0.0 } else { d.ci_high < 0.0 };
-                            let need = if higher { "above 0" } else { "below 0" };
-                            let detail = format!(
-                                "{} − {}: {:+.4} {} (paired 95% CI, {}; needs {need})",
-                                config.arms[arm].name,
-                                config.arms[other].name,
-                                d.mean,
-                                interval(d.ci_low, d.ci_high),
-                                count(d.n, "trial", "trials")
-                            );
-                            (holds, detail)
-                        }
+            // A paired claim: whether the interval of arm − other meets it, and what
+            // it needs. A NaN end (one trial) fails every comparison: no interval, no claim.
+            let judge_pair =
+                |other: usize, holds: &dyn Fn(&Summary) -> bool, need: String| match paired(other) {
+                    None => (false, "an arm cannot be compared with itself".to_owned()),
+                    Some(d) => {
+                        let detail = format!(
+                            "{} − {}: {:+.4} {} (paired 95% CI, {}; needs {need})",
+                            config.arms[arm].name,
+                            config.arms[other].name,
+                            d.mean,
+                            interval(d.ci_low, d.ci_high),
+                            count(d.n, "trial", "trials")
+                        );
+                        (holds(&d), detail)
                     }
-                }
+                };
+            let (holds, detail) = match expectation.claim {
+                Claim::HigherThan(other) => judge_pair(other, &|d| d.ci_low > 0.0, "above 0".to_owned()),
+                Claim::LowerThan(other) => judge_pair(other, &|d| d.ci_high < 0.0, "below 0".to_owned()),
                 Claim::Between(low, high) => {
                     let s = &run.arms[arm][metric];
                     let holds = (low..=high).contains(&s.mean);
@@ -535,40 +536,17 @@ pub fn evaluate(config: &Config, run: &RunSummary, expectations: &[Expectation])
                     );
                     (holds, detail)
                 }
-                Claim::Within(other, relative) => match paired(other) {
-                    None => (false, "an arm cannot be compared with itself".to_owned()),
-                    Some(d) => {
-                        let margin = relative * run.arms[other][metric].mean.abs();
-                        let holds = d.ci_low >= -margin && d.ci_high <= margin;
-                        let detail = format!(
-                            "{} − {}: {:+.4} {} (paired 95% CI, {}; needs it inside ±{margin:.4})",
-                            config.arms[arm].name,
-                            config.arms[other].name,
-                            d.mean,
-                            interval(d.ci_low, d.ci_high),
-                            count(d.n, "trial", "trials")
-                        );
-                        (holds, detail)
-                    }
-                },
-                Claim::AtLeast(other, x) | Claim::AtMost(other, x) => match paired(other) {
-                    None => (false, "an arm cannot be compared with itself".to_owned()),
-                    Some(d) => {
-                        let at_least = matches!(expectation.claim, Claim::AtLeast(..));
-                        // A NaN end (one trial) fails both comparisons: no interval, no claim.
-                        let holds = if at_least { d.ci_low >= x } else { d.ci_high <= x };
-                        let need = if at_least { "the lower end at least" } else { "the upper end at most" };
-                        let detail = format!(
-                            "{} − {}: {:+.4} {} (paired 95% CI, {}; needs {need} {x})",
-                            config.arms[arm].name,
-                            config.arms[other].name,
-                            d.mean,
-                            interval(d.ci_low, d.ci_high),
-                            count(d.n, "trial", "trials")
-                        );
-                        (holds, detail)
-                    }
-                },
+                Claim::Within(other, relative) => {
+                    let margin = relative * run.arms[other][metric].mean.abs();
+                    let holds = move |d: &Summary| d.ci_low >= -margin && d.ci_high <= margin;
+                    judge_pair(other, &holds, format!("it inside ±{margin:.4}"))
+                }
+                Claim::AtLeast(other, x) => {
+                    judge_pair(other, &|d| d.ci_low >= x, format!("the lower end at least {x}"))
+                }
+                Claim::AtMost(other, x) => {
+                    judge_pair(other, &|d| d.ci_high <= x, format!("the upper end at most {x}"))
+                }
             };
             Verdict { name: expectation.name.clone(), holds, detail }
         })
