@@ -132,7 +132,7 @@ pub enum RunError {
         message: String,
     },
     /// The caller asked the run to stop (Ctrl-C).
-    #[error("interrupted after {completed} of {total} trials")]
+    #[error("interrupted after {completed} of {}", crate::words::count(*total, "trial", "trials"))]
     Interrupted {
         /// Trials finished and handed to the caller.
         completed: u64,
@@ -962,5 +962,13 @@ mod tests {
         let stop = AtomicBool::new(true);
         let result = run(&config, RunOptions::default(), &stop, |_| Ok(()), |_, _| {});
         assert!(matches!(result, Err(RunError::Interrupted { completed: 0, total: 8 })));
+    }
+
+    #[test]
+    fn an_interrupted_single_trial_is_one_trial() {
+        let one = RunError::Interrupted { completed: 0, total: 1 };
+        assert_eq!(one.to_string(), "interrupted after 0 of 1 trial");
+        let many = RunError::Interrupted { completed: 3, total: 8 };
+        assert_eq!(many.to_string(), "interrupted after 3 of 8 trials");
     }
 }
