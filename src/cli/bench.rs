@@ -75,7 +75,8 @@ pub struct BenchArgs {
     /// Threads for each measured run (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
-    /// Runs of each workload (1 to 100); the median time is reported.
+    /// Runs of each workload (1 to 100), each in its own process; the median time
+    /// is reported.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
     repeat: u32,
     /// Print one JSON record (schema version, program version, commit, CPU model,
@@ -108,9 +109,17 @@ fn positive_ratio(text: &str) -> Result<f64, String> {
 /// A workload this run will measure.
 struct Planned {
     name: String,
+    /// How a child process of this program is told to run it.
+    source: Source,
     config: Config,
     scenario_file: PathBuf,
     text: String,
+}
+
+/// Where a planned workload comes from.
+enum Source {
+    Scenario(PathBuf),
+    Standard(&'static str),
 }
 
 /// Runs the workloads and reports their throughput.
@@ -128,11 +137,11 @@ pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
         }
         None => None,
     };
-    let results = if args.scenario.is_none() && args.workload.is_none() {
-        bench_all(args, &planned)?
-    } else {
-        let p = &planned[0];
-        vec![measure(p, args, !args.json)?]
+    // The global thread pool is sized once per process, and each peak memory
+    // should be its own: several runs each get a process.
+    let results = match planned.as_slice() {
+        [single] if args.repeat == 1 => vec![measure(single, args.threads, !args.json)?],
+        _ => planned.iter().map(|workload| measure_in_children(workload, args)).collect::<Result<_, _>>()?,
     };
     let mut record = BenchRecord::new(results);
     let Some(old) = old else {
@@ -160,7 +169,13 @@ fn plan(args: &BenchArgs) -> Result<Vec<Planned>, Failure> {
     match (&args.scenario, &args.workload) {
         (Some(path), _) => {
             let (config, text) = load_config(path, args.trials, None, &args.set)?;
-            Ok(vec![Planned { name: config.name.clone(), config, scenario_file: path.clone(), text }])
+            Ok(vec![Planned {
+                name: config.name.clone(),
+                source: Source::Scenario(path.clone()),
+                config,
+                scenario_file: path.clone(),
+                text,
+            }])
         }
         (None, Some(name)) => {
             let workload = WORKLOADS.iter().find(|w| w.name == name).ok_or_else(|| {
@@ -188,6 +203,7 @@ fn standard(workload: &Workload, args: &BenchArgs) -> Result<Planned, Failure> {
         .map_err(|p| Failure::bad_input(anyhow!("--trials: {}", p[0].message)))?;
     Ok(Planned {
         name: workload.name.to_owned(),
+        source: Source::Standard(workload.name),
         config,
         scenario_file: path,
         text: workload.text.to_owned(),
@@ -206,19 +222,14 @@ fn print(record: &BenchRecord, json: bool) {
     }
 }
 
-/// Runs one workload `--repeat` times, each writing its output to a fresh temporary
-/// directory.
-fn measure(planned: &Planned, args: &BenchArgs, show_progress: bool) -> Result<WorkloadResult, Failure> {
+/// Runs one workload once in this process.
+fn measure(
+    planned: &Planned,
+    threads: Option<usize>,
+    show_progress: bool,
+) -> Result<WorkloadResult, Failure> {
     let config = &planned.config;
-    let mut seconds_each = Vec::new();
-    let mut threads = 0;
-    for _ in 0..args.repeat {
-        let report =
-            execute_once(config, &planned.scenario_file, &planned.text, args.threads, show_progress)?;
-        seconds_each.push(report.elapsed);
-        threads = report.threads;
-    }
-    let seconds = median(&seconds_each);
+    let report = execute_once(config, &planned.scenario_file, &planned.text, threads, show_progress)?;
     let agent_steps = config.agent_steps();
     Ok(WorkloadResult {
         workload: planned.name.clone(),
@@ -227,13 +238,13 @@ fn measure(planned: &Planned, args: &BenchArgs, show_progress: bool) -> Result<W
         steps: config.steps,
         trials: config.trials,
         arms: config.arms.len(),
-        threads,
-        repetitions: seconds_each.len(),
-        seconds_each,
-        seconds,
+        threads: report.threads,
+        repetitions: 1,
+        seconds_each: vec![report.elapsed],
+        seconds: report.elapsed,
         agent_steps,
-        agent_steps_per_second: agent_steps as f64 / seconds,
-        trials_per_second: f64::from(config.trials) / seconds,
+        agent_steps_per_second: agent_steps as f64 / report.elapsed,
+        trials_per_second: f64::from(config.trials) / report.elapsed,
         peak_memory_bytes: peak_memory_bytes(),
     })
 }
@@ -276,20 +287,29 @@ fn median(values: &[f64]) -> f64 {
     if sorted.len() % 2 == 0 { (sorted[middle - 1] + sorted[middle]) / 2.0 } else { sorted[middle] }
 }
 
-/// Every standard workload, each in a child process of this program.
-fn bench_all(args: &BenchArgs, planned: &[Planned]) -> Result<Vec<WorkloadResult>, Failure> {
+/// Runs one workload `--repeat` times, each in a child process of this program,
+/// and reports the median time and the highest peak memory.
+fn measure_in_children(planned: &Planned, args: &BenchArgs) -> Result<WorkloadResult, Failure> {
     let program =
         std::env::current_exe().map_err(|e| Failure::failed(anyhow!("cannot find this program: {e}")))?;
-    let mut results = Vec::new();
-    for workload in planned {
-        let name = &workload.name;
+    let name = &planned.name;
+    let mut runs = Vec::new();
+    for _ in 0..args.repeat {
         let mut command = Command::new(&program);
-        command.args(["bench", "--workload", name, "--json", "--repeat", &args.repeat.to_string()]);
+        command.arg("bench");
+        match &planned.source {
+            Source::Scenario(path) => command.arg(path),
+            Source::Standard(workload) => command.args(["--workload", workload]),
+        };
+        command.arg("--json");
         if let Some(threads) = args.threads {
             command.args(["--threads", &threads.to_string()]);
         }
         if let Some(trials) = args.trials {
             command.args(["--trials", &trials.to_string()]);
+        }
+        for set in &args.set {
+            command.args(["--set", set]);
         }
         let output = command.output().map_err(|e| Failure::failed(anyhow!("cannot run {name}: {e}")))?;
         if !output.status.success() {
@@ -300,9 +320,25 @@ fn bench_all(args: &BenchArgs, planned: &[Planned]) -> Result<Vec<WorkloadResult
         }
         let child: BenchRecord = serde_json::from_slice(&output.stdout)
             .map_err(|e| Failure::failed(anyhow!("workload {name} printed no result: {e}")))?;
-        results.extend(child.workloads);
+        runs.extend(child.workloads);
     }
-    Ok(results)
+    combine(runs).ok_or_else(|| Failure::failed(anyhow!("workload {name} was not measured")))
+}
+
+/// One result from several runs of the same workload: the median time, and the
+/// highest peak memory.
+fn combine(runs: Vec<WorkloadResult>) -> Option<WorkloadResult> {
+    let seconds_each: Vec<f64> = runs.iter().flat_map(|run| run.seconds_each.iter().copied()).collect();
+    let peak_memory_bytes = runs.iter().filter_map(|run| run.peak_memory_bytes).max();
+    let mut result = runs.into_iter().next()?;
+    let seconds = median(&seconds_each);
+    result.repetitions = seconds_each.len();
+    result.seconds = seconds;
+    result.seconds_each = seconds_each;
+    result.agent_steps_per_second = result.agent_steps as f64 / seconds;
+    result.trials_per_second = f64::from(result.trials) / seconds;
+    result.peak_memory_bytes = peak_memory_bytes;
+    Some(result)
 }
 
 fn print_table(results: &[WorkloadResult]) {
@@ -347,7 +383,38 @@ fn peak_memory_bytes() -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::median;
+    use super::{combine, median, record::WorkloadResult};
+
+    fn run(seconds: f64, peak: Option<u64>) -> WorkloadResult {
+        WorkloadResult {
+            workload: "w".to_owned(),
+            scenario: "w".to_owned(),
+            positions: 10,
+            steps: 10,
+            trials: 4,
+            arms: 1,
+            threads: 1,
+            repetitions: 1,
+            seconds_each: vec![seconds],
+            seconds,
+            agent_steps: 400,
+            agent_steps_per_second: 400.0 / seconds,
+            trials_per_second: 4.0 / seconds,
+            peak_memory_bytes: peak,
+        }
+    }
+
+    #[test]
+    fn repeated_runs_report_the_median_time_and_the_highest_peak() {
+        let combined = combine(vec![run(2.0, Some(5)), run(8.0, Some(9)), run(4.0, None)]).unwrap();
+        assert_eq!(combined.repetitions, 3);
+        assert_eq!(combined.seconds_each, [2.0, 8.0, 4.0]);
+        assert_eq!(combined.seconds, 4.0);
+        assert_eq!(combined.agent_steps_per_second, 100.0);
+        assert_eq!(combined.trials_per_second, 1.0);
+        assert_eq!(combined.peak_memory_bytes, Some(9));
+        assert!(combine(Vec::new()).is_none());
+    }
 
     #[test]
     fn the_median_ignores_one_slow_run() {
