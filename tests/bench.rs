@@ -100,15 +100,22 @@ fn compare_prints_a_ratio_per_standard_workload() {
 }
 
 /// With --json the comparison is in the record: old is the old file's rate, and the
-/// ratio is new over old.
+/// ratio is new over old. A record of another processor is compared, with a warning.
 #[test]
 fn compare_with_json_records_new_over_old() {
     let dir = WorkDir::new("bench-compare-json");
-    let old = small_bench(&dir, &["--json"]);
-    let old_rate = record(&old)["workloads"][0]["agent_steps_per_second"].as_f64().unwrap();
-    let old_path = dir.write("old.json", &String::from_utf8_lossy(&old.stdout));
+    let mut old = record(&small_bench(&dir, &["--json"]));
+    let old_rate = old["workloads"][0]["agent_steps_per_second"].as_f64().unwrap();
+    old["cpu_model"] = "Another Processor 9000".into();
+    let old_path = dir.write("old.json", &old.to_string());
 
-    let new = record(&small_bench(&dir, &["--json", "--compare", old_path.to_str().unwrap()]));
+    let output = small_bench(&dir, &["--json", "--compare", old_path.to_str().unwrap()]);
+    assert!(
+        stderr(&output).contains("warning: the CPU model differs: Another Processor 9000"),
+        "{}",
+        stderr(&output)
+    );
+    let new = record(&output);
     let comparison = new["comparison"].as_array().expect("a comparison");
     assert_eq!(comparison.len(), 1);
     let row = &comparison[0];
