@@ -1,15 +1,20 @@
 //! `attrition bench`: the engine's speed on standard workloads, in agent-steps per
 //! second (positions × steps × trials × arms / wall seconds), for the whole run
-//! including writing every output file.
+//! including writing every output file. `--json` prints a [`BenchRecord`];
+//! `--compare OLD.json` sets this run's rates against one.
 
-use std::path::PathBuf;
+mod compare;
+mod record;
+
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::anyhow;
 use clap::Args;
-use serde_json::{Value, json};
 
 use attrition::config::{self, Config};
+
+use record::{BenchRecord, WorkloadResult};
 
 use super::Failure;
 use super::run::{Job, execute};
@@ -46,6 +51,12 @@ const WORKLOADS: [Workload; 3] = [
     },
 ];
 
+/// The exit codes of `bench`, as `--help` states them.
+pub const EXIT_CODES: &str = "Exit codes: 0 success; 1 a run failed, or with --fail-below a workload ran below \
+that ratio of the old record's rate; 2 bad input: a scenario or flag that is invalid, or an old record that \
+cannot be compared with (unreadable, not JSON, another schema version, a workload this run does not measure or \
+of other work); 130 interrupted.";
+
 /// Flags of `bench`.
 #[derive(Debug, Args)]
 pub struct BenchArgs {
@@ -64,9 +75,22 @@ pub struct BenchArgs {
     /// Threads for each measured run (default: all cores).
     #[arg(long)]
     threads: Option<usize>,
-    /// Print one JSON object instead of a table.
+    /// Runs of each workload (1 to 100), each in its own process; the median time
+    /// is reported.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    repeat: u32,
+    /// Print one JSON record (schema version, program version, commit, CPU model,
+    /// cores, threads and each workload's rate) instead of a table.
     #[arg(long)]
     json: bool,
+    /// Compare each workload's agent-steps per second with a record written by
+    /// `bench --json`, printing new/old per workload. The old record's workloads must
+    /// all be in this run, with the same work (same --trials and --set).
+    #[arg(long, value_name = "OLD.json")]
+    compare: Option<PathBuf>,
+    /// With --compare: exit 1 when any workload's new/old ratio is below R (e.g. 0.9).
+    #[arg(long, value_name = "R", requires = "compare", value_parser = positive_ratio)]
+    fail_below: Option<f64>,
     /// Override a field of the scenario or workload, as for `run` (repeatable):
     /// e.g. `--workload tech_org --set dynamics.quits.enabled=false` measures
     /// what voluntary quits cost. Needs a scenario or --workload.
@@ -74,51 +98,165 @@ pub struct BenchArgs {
     set: Vec<String>,
 }
 
+/// A `--fail-below` ratio: a positive finite number.
+fn positive_ratio(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(ratio) if ratio.is_finite() && ratio > 0.0 => Ok(ratio),
+        _ => Err(format!("{text:?} is not a positive number")),
+    }
+}
+
+/// A workload this run will measure.
+struct Planned {
+    name: String,
+    /// How a child process of this program is told to run it.
+    source: Source,
+    config: Config,
+    scenario_file: PathBuf,
+    text: String,
+}
+
+/// Where a planned workload comes from.
+enum Source {
+    Scenario(PathBuf),
+    Standard(&'static str),
+}
+
 /// Runs the workloads and reports their throughput.
 pub fn bench(args: &BenchArgs) -> Result<(), Failure> {
-    if args.scenario.is_none() && args.workload.is_none() {
-        if !args.set.is_empty() {
-            return Err(Failure::bad_input(anyhow!("--set needs a scenario or --workload")));
+    let planned = plan(args)?;
+    let old = match &args.compare {
+        Some(path) => {
+            let old = record::read(path).map_err(Failure::bad_input)?;
+            let work: Vec<(String, u64)> =
+                planned.iter().map(|p| (p.name.clone(), p.config.agent_steps())).collect();
+            compare::check_comparable(&old, &work).map_err(|mismatch| {
+                Failure::bad_input(anyhow!("cannot compare with {}: {mismatch}", path.display()))
+            })?;
+            Some(old)
         }
-        return bench_all(args);
+        None => None,
+    };
+    // The global thread pool is sized once per process, and each peak memory
+    // should be its own: several runs each get a process.
+    let results = match planned.as_slice() {
+        [single] if args.repeat == 1 => vec![measure(single, args.threads, !args.json)?],
+        _ => planned.iter().map(|workload| measure_in_children(workload, args)).collect::<Result<_, _>>()?,
+    };
+    let mut record = BenchRecord::new(results);
+    let Some(old) = old else {
+        print(&record, args.json);
+        return Ok(());
+    };
+    for warning in compare::warnings(&old, &record) {
+        eprintln!("warning: {warning}: the ratios compare machines as well as code");
     }
-    let (config, scenario_file, text) = match (&args.scenario, &args.workload) {
+    let ratios = compare::ratios(&old, &record.workloads);
+    let slow = args.fail_below.map(|threshold| (threshold, compare::below(&ratios, threshold)));
+    record.comparison = Some(ratios);
+    print(&record, args.json);
+    match slow {
+        Some((threshold, slow)) if !slow.is_empty() => {
+            Err(Failure::failed(anyhow!("below {threshold} of the old record's rate: {}", slow.join(", "))))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The workloads the flags ask for, parsed, so that a comparison is checked before
+/// anything runs.
+fn plan(args: &BenchArgs) -> Result<Vec<Planned>, Failure> {
+    match (&args.scenario, &args.workload) {
         (Some(path), _) => {
             let (config, text) = load_config(path, args.trials, None, &args.set)?;
-            (config, path.clone(), text)
+            Ok(vec![Planned {
+                name: config.name.clone(),
+                source: Source::Scenario(path.clone()),
+                config,
+                scenario_file: path.clone(),
+                text,
+            }])
         }
         (None, Some(name)) => {
             let workload = WORKLOADS.iter().find(|w| w.name == name).ok_or_else(|| {
                 let names: Vec<&str> = WORKLOADS.iter().map(|w| w.name).collect();
                 Failure::bad_input(anyhow!("no workload {name:?}; the workloads are {names:?}"))
             })?;
-            let path = PathBuf::from(workload.file);
-            let overrides = parse_overrides(&args.set)?;
-            let config = config::parse_with(workload.text, &path, &overrides)
-                .map_err(Failure::bad_input)?
-                .with_trials(args.trials.unwrap_or(workload.trials))
-                .map_err(|p| Failure::bad_input(anyhow!("--trials: {}", p[0].message)))?;
-            (config, path, workload.text.to_owned())
+            Ok(vec![standard(workload, args)?])
         }
-        (None, None) => unreachable!("handled above"),
-    };
-    let measurement = measure(&config, &scenario_file, &text, args.threads, !args.json)?;
-    if args.json {
-        println!("{measurement}");
-    } else {
-        print_table(&[measurement]);
+        (None, None) => {
+            if !args.set.is_empty() {
+                return Err(Failure::bad_input(anyhow!("--set needs a scenario or --workload")));
+            }
+            WORKLOADS.iter().map(|workload| standard(workload, args)).collect()
+        }
     }
-    Ok(())
 }
 
-/// Runs one configuration, writing its output to a fresh temporary directory.
+/// A standard workload with the flags' trials and overrides.
+fn standard(workload: &Workload, args: &BenchArgs) -> Result<Planned, Failure> {
+    let path = PathBuf::from(workload.file);
+    let overrides = parse_overrides(&args.set)?;
+    let config = config::parse_with(workload.text, &path, &overrides)
+        .map_err(Failure::bad_input)?
+        .with_trials(args.trials.unwrap_or(workload.trials))
+        .map_err(|p| Failure::bad_input(anyhow!("--trials: {}", p[0].message)))?;
+    Ok(Planned {
+        name: workload.name.to_owned(),
+        source: Source::Standard(workload.name),
+        config,
+        scenario_file: path,
+        text: workload.text.to_owned(),
+    })
+}
+
+fn print(record: &BenchRecord, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string(record).expect("a bench record serialises"));
+        return;
+    }
+    print_table(&record.workloads);
+    if let Some(ratios) = &record.comparison {
+        println!();
+        compare::print_table(ratios);
+    }
+}
+
+/// Runs one workload once in this process.
 fn measure(
+    planned: &Planned,
+    threads: Option<usize>,
+    show_progress: bool,
+) -> Result<WorkloadResult, Failure> {
+    let config = &planned.config;
+    let report = execute_once(config, &planned.scenario_file, &planned.text, threads, show_progress)?;
+    let agent_steps = config.agent_steps();
+    Ok(WorkloadResult {
+        workload: planned.name.clone(),
+        scenario: config.name.clone(),
+        positions: config.positions(),
+        steps: config.steps,
+        trials: config.trials,
+        arms: config.arms.len(),
+        threads: report.threads,
+        repetitions: 1,
+        seconds_each: vec![report.elapsed],
+        seconds: report.elapsed,
+        agent_steps,
+        agent_steps_per_second: agent_steps as f64 / report.elapsed,
+        trials_per_second: f64::from(config.trials) / report.elapsed,
+        peak_memory_bytes: peak_memory_bytes(),
+    })
+}
+
+/// One whole run into a fresh temporary directory.
+fn execute_once(
     config: &Config,
-    scenario_file: &std::path::Path,
+    scenario_file: &Path,
     text: &str,
     threads: Option<usize>,
     show_progress: bool,
-) -> Result<Value, Failure> {
+) -> Result<super::run::Report, Failure> {
     // A private directory (0700) of unpredictable name, created atomically, so
     // nothing planted in the shared temporary directory can be followed; removed
     // (without following links) when `out` drops.
@@ -126,7 +264,7 @@ fn measure(
         .prefix("attrition-bench-")
         .tempdir()
         .map_err(|e| Failure::failed(anyhow!("cannot create a temporary directory: {e}")))?;
-    let report = execute(&Job {
+    execute(&Job {
         config,
         scenario_file,
         scenario_text: text,
@@ -137,62 +275,73 @@ fn measure(
         max_memory: None,
         events: None,
         replay_trial: None,
-    })?;
-    let agent_steps = config.agent_steps();
-    Ok(json!({
-        "scenario": config.name,
-        "positions": config.positions(),
-        "steps": config.steps,
-        "trials": config.trials,
-        "arms": config.arms.len(),
-        "threads": report.threads,
-        "seconds": report.elapsed,
-        "agent_steps": agent_steps,
-        "agent_steps_per_second": agent_steps as f64 / report.elapsed,
-        "trials_per_second": f64::from(config.trials) / report.elapsed,
-        "peak_memory_bytes": peak_memory_bytes(),
-    }))
+    })
 }
 
-/// Every standard workload, each in a child process of this program.
-fn bench_all(args: &BenchArgs) -> Result<(), Failure> {
+/// The middle value (the mean of the middle two for an even count): one slow run
+/// on a busy machine does not move it.
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let middle = sorted.len() / 2;
+    if sorted.len().is_multiple_of(2) { (sorted[middle - 1] + sorted[middle]) / 2.0 } else { sorted[middle] }
+}
+
+/// Runs one workload `--repeat` times, each in a child process of this program,
+/// and reports the median time and the highest peak memory.
+fn measure_in_children(planned: &Planned, args: &BenchArgs) -> Result<WorkloadResult, Failure> {
     let program =
         std::env::current_exe().map_err(|e| Failure::failed(anyhow!("cannot find this program: {e}")))?;
-    let mut results = Vec::new();
-    for workload in &WORKLOADS {
+    let name = &planned.name;
+    let mut runs = Vec::new();
+    for _ in 0..args.repeat {
         let mut command = Command::new(&program);
-        command.args(["bench", "--workload", workload.name, "--json"]);
+        command.arg("bench");
+        match &planned.source {
+            Source::Scenario(path) => command.arg(path),
+            Source::Standard(workload) => command.args(["--workload", workload]),
+        };
+        command.arg("--json");
         if let Some(threads) = args.threads {
             command.args(["--threads", &threads.to_string()]);
         }
         if let Some(trials) = args.trials {
             command.args(["--trials", &trials.to_string()]);
         }
-        let output =
-            command.output().map_err(|e| Failure::failed(anyhow!("cannot run {}: {e}", workload.name)))?;
+        for set in &args.set {
+            command.args(["--set", set]);
+        }
+        let output = command.output().map_err(|e| Failure::failed(anyhow!("cannot run {name}: {e}")))?;
         if !output.status.success() {
             return Err(Failure::failed(anyhow!(
-                "workload {} failed: {}",
-                workload.name,
+                "workload {name} failed: {}",
                 String::from_utf8_lossy(&output.stderr)
             )));
         }
-        let result: Value = serde_json::from_slice(&output.stdout)
-            .map_err(|e| Failure::failed(anyhow!("workload {} printed no result: {e}", workload.name)))?;
-        results.push(result);
+        let child: BenchRecord = serde_json::from_slice(&output.stdout)
+            .map_err(|e| Failure::failed(anyhow!("workload {name} printed no result: {e}")))?;
+        runs.extend(child.workloads);
     }
-    if args.json {
-        println!(
-            "{}",
-            json!({ "program": "attrition", "version": env!("CARGO_PKG_VERSION"), "workloads": results })
-        );
-    } else {
-        print_table(&results);
-    }
-    Ok(())
+    combine(runs).ok_or_else(|| Failure::failed(anyhow!("workload {name} was not measured")))
 }
 
-fn print_table(results: &[Value]) {
+/// One result from several runs of the same workload: the median time, and the
+/// highest peak memory.
+fn combine(runs: Vec<WorkloadResult>) -> Option<WorkloadResult> {
+    let seconds_each: Vec<f64> = runs.iter().flat_map(|run| run.seconds_each.iter().copied()).collect();
+    let peak_memory_bytes = runs.iter().filter_map(|run| run.peak_memory_bytes).max();
+    let mut result = runs.into_iter().next()?;
+    let seconds = median(&seconds_each);
+    result.repetitions = seconds_each.len();
+    result.seconds = seconds;
+    result.seconds_each = seconds_each;
+    result.agent_steps_per_second = result.agent_steps as f64 / seconds;
+    result.trials_per_second = f64::from(result.trials) / seconds;
+    result.peak_memory_bytes = peak_memory_bytes;
+    Some(result)
+}
+
+fn print_table(results: &[WorkloadResult]) {
     println!(
         "{:<18} {:>9} {:>6} {:>7} {:>5} {:>14} {:>8} {:>18} {:>10} {:>9}",
         "workload",
@@ -207,19 +356,19 @@ fn print_table(results: &[Value]) {
         "peak MiB"
     );
     for r in results {
-        let number = |key: &str| r[key].as_f64().unwrap_or(f64::NAN);
+        let peak_mib = r.peak_memory_bytes.map_or(f64::NAN, |bytes| bytes as f64 / 1048576.0);
         println!(
             "{:<18} {:>9} {:>6} {:>7} {:>5} {:>14} {:>8.2} {:>16.1} M {:>10.1} {:>9.0}",
-            r["scenario"].as_str().unwrap_or("?"),
-            number("positions"),
-            number("steps"),
-            number("trials"),
-            number("arms"),
-            number("agent_steps"),
-            number("seconds"),
-            number("agent_steps_per_second") / 1e6,
-            number("trials_per_second"),
-            number("peak_memory_bytes") / 1048576.0
+            r.workload,
+            r.positions,
+            r.steps,
+            r.trials,
+            r.arms,
+            r.agent_steps,
+            r.seconds,
+            r.agent_steps_per_second / 1e6,
+            r.trials_per_second,
+            peak_mib
         );
     }
 }
@@ -230,4 +379,47 @@ fn peak_memory_bytes() -> Option<u64> {
     let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{combine, median, record::WorkloadResult};
+
+    fn run(seconds: f64, peak: Option<u64>) -> WorkloadResult {
+        WorkloadResult {
+            workload: "w".to_owned(),
+            scenario: "w".to_owned(),
+            positions: 10,
+            steps: 10,
+            trials: 4,
+            arms: 1,
+            threads: 1,
+            repetitions: 1,
+            seconds_each: vec![seconds],
+            seconds,
+            agent_steps: 400,
+            agent_steps_per_second: 400.0 / seconds,
+            trials_per_second: 4.0 / seconds,
+            peak_memory_bytes: peak,
+        }
+    }
+
+    #[test]
+    fn repeated_runs_report_the_median_time_and_the_highest_peak() {
+        let combined = combine(vec![run(2.0, Some(5)), run(8.0, Some(9)), run(4.0, None)]).unwrap();
+        assert_eq!(combined.repetitions, 3);
+        assert_eq!(combined.seconds_each, [2.0, 8.0, 4.0]);
+        assert_eq!(combined.seconds, 4.0);
+        assert_eq!(combined.agent_steps_per_second, 100.0);
+        assert_eq!(combined.trials_per_second, 1.0);
+        assert_eq!(combined.peak_memory_bytes, Some(9));
+        assert!(combine(Vec::new()).is_none());
+    }
+
+    #[test]
+    fn the_median_ignores_one_slow_run() {
+        assert_eq!(median(&[1.0]), 1.0);
+        assert_eq!(median(&[1.0, 9.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 100.0]), 3.0);
+    }
 }

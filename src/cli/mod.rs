@@ -54,6 +54,7 @@ enum Command {
     #[command(after_help = check::EXIT_CODES)]
     Check(check::CheckArgs),
     /// Measure the engine's speed in agent-steps per second.
+    #[command(after_help = bench::EXIT_CODES)]
     Bench(bench::BenchArgs),
     /// Check scenario files (and expectations files) without running them.
     Validate(validate::ValidateArgs),
