@@ -264,7 +264,8 @@ fn a_latin_hypercube_is_stratified_deterministic_and_rerunnable() {
 fn a_design_of_one_field_is_charted_and_ranges_are_checked() {
     let dir = WorkDir::new("design-one");
     let peter = scenario("peter_principle.toml");
-    let file = dir.write("one.csv", "workforce.dismissal_threshold\n4.5\n3.5\n");
+    // A sampler may repeat a point: allowed, and said.
+    let file = dir.write("one.csv", "workforce.dismissal_threshold\n4.5\n3.5\n4.5\n");
     let ran = dir.run(&[
         "run",
         &peter,
@@ -277,6 +278,7 @@ fn a_design_of_one_field_is_charted_and_ranges_are_checked() {
         "--quiet",
     ]);
     assert_success(&ran);
+    assert!(stderr(&ran).contains("rows on lines 2 and 4 are the same point"), "{}", stderr(&ran));
     assert!(dir.path.join("output/peter_principle/sweep_efficiency_gain.png").exists());
 
     for (flags, why) in [

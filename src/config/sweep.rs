@@ -299,9 +299,8 @@ pub(super) fn validate_points(
     let mut warnings: Vec<String> = Vec::new();
     for (index, assignment) in assignments.into_iter().enumerate() {
         let problem = |axis, kind, message| SweepProblem { axis, point: Some(index), kind, message };
-        let config = point_config(text, path, fields, &assignment, set)
+        let mut config = point_config(text, path, fields, &assignment, set)
             .map_err(|(axis, kind, message)| problem(axis, kind, message))?;
-        let mut config = config;
         let point = describe(&assignment);
         let point_arms: Vec<&str> = config.arms.iter().map(|arm| arm.name.as_str()).collect();
         if point_arms != arm_names {

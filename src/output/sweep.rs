@@ -287,3 +287,21 @@ impl ReferenceReader {
         Ok(rows)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cell_keeps_every_digit_a_value_needs() {
+        // Short values as the other tables write them...
+        assert_eq!(cell(&toml::Value::Float(0.3)), "0.3");
+        assert_eq!(cell(&toml::Value::Float(4.0)), "4");
+        // ...but a drawn value is not rounded to six digits, which would make two
+        // points of a design look alike.
+        let drawn = 3.115_518_037_537_645;
+        assert_eq!(cell(&toml::Value::Float(drawn)).parse::<f64>(), Ok(drawn));
+        assert_ne!(cell(&toml::Value::Float(3.123_456_7)), cell(&toml::Value::Float(3.123_457_1)));
+        assert_eq!(cell(&toml::Value::String("best".into())), "best");
+    }
+}
