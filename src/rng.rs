@@ -66,6 +66,9 @@ pub enum Stream {
     Engagement = 8,
     /// Grade advancements.
     Growth = 9,
+    /// The points of a Latin-hypercube design (`--design-lhs`), drawn once per run
+    /// from the master seed, never inside a trial.
+    Design = 10,
 }
 
 /// The generator of one stream of one trial.

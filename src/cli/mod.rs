@@ -172,6 +172,32 @@ struct SweepArgs {
     /// With a sweep, also write sweep_trials.csv: one row per point, trial and arm.
     #[arg(long)]
     sweep_trials: bool,
+    /// Run one point per row of a design table: a CSV whose header names field paths
+    /// (any field --set takes) and whose cells are their values, e.g. from SALib or R.
+    /// Every row is validated first; writes the sweep's files and design.csv.
+    #[arg(long, value_name = "POINTS.csv", conflicts_with_all = ["no_sweep", "sweep", "design_lhs"])]
+    design: Option<PathBuf>,
+    /// Run a Latin hypercube of N points (1 to 10000) over the --range intervals,
+    /// drawn from the master seed; written to design.csv for re-running with --design.
+    #[arg(
+        long,
+        value_name = "N",
+        requires = "range",
+        conflicts_with_all = ["no_sweep", "sweep"],
+        value_parser = clap::value_parser!(u64).range(1..=10_000)
+    )]
+    design_lhs: Option<u64>,
+    /// A dimension of --design-lhs: a field and the interval its values span, e.g.
+    /// `--range policy.best_probability=0:1` (repeatable; floats).
+    #[arg(long, value_name = "FIELD=LOW:HIGH", requires = "design_lhs")]
+    range: Vec<String>,
+}
+
+impl SweepArgs {
+    /// Whether these flags ask for points (a grid or a design) of their own.
+    fn asks_for_points(&self) -> bool {
+        !self.sweep.is_empty() || self.design.is_some() || self.design_lhs.is_some()
+    }
 }
 
 impl RunArgs {

@@ -252,7 +252,7 @@ pub fn output_failure(error: OutputError, target: &Path) -> Failure {
 pub fn run(command: &RunCommand) -> Result<(), Failure> {
     let args = &command.run;
     let (config, text) = load_config(&args.scenario, args.trials, args.seed, &args.set)?;
-    if !command.sweep.sweep.is_empty() || args.sweeps_from_file(&config) {
+    if command.sweep.asks_for_points() || args.sweeps_from_file(&config) {
         return super::sweep::sweep(args, &command.sweep, &config, &text);
     }
     if command.sweep.sweep_trials {

@@ -2,15 +2,16 @@
 //! every arm at every point, with the same trial seeds throughout (common random
 //! numbers across points as well as arms).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::anyhow;
 
+use attrition::config::design::{self, Design, DesignProblem, LhsRange};
 use attrition::config::overrides::{self, render_value};
-use attrition::config::sweep::describe;
-use attrition::config::{self, Config, SweepAxis};
+use attrition::config::sweep::{Plan, describe};
+use attrition::config::{self, Config, Override, SweepAxis};
 use attrition::locate::toml_key;
 use attrition::metrics::{TRIAL_METRICS, TrialMetric};
 use attrition::output::manifest::{self, RunRecord};
@@ -26,7 +27,8 @@ use super::scenario::{apply_flags, parse_overrides};
 use super::{Failure, RunArgs, SweepArgs};
 use attrition::words::count;
 
-/// Runs the sweep of `--sweep` (or, without flags, the scenario's `[sweep]`).
+/// Runs the sweep of `--sweep`, `--design` or `--design-lhs` (or, without flags,
+/// the scenario's `[sweep]`).
 pub fn sweep(args: &RunArgs, flags: &SweepArgs, base: &Config, text: &str) -> Result<(), Failure> {
     let started = Instant::now();
     let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
@@ -38,34 +40,12 @@ pub fn sweep(args: &RunArgs, flags: &SweepArgs, base: &Config, text: &str) -> Re
              --no-sweep) and --events"
         )));
     }
-    let from_flags = !flags.sweep.is_empty();
-    let axes: Vec<SweepAxis> = if from_flags {
-        flags
-            .sweep
-            .iter()
-            .map(|text| {
-                overrides::parse_sweep(text)
-                    .map(|(field, values)| SweepAxis { field, values })
-                    .map_err(|message| Failure::bad_input(anyhow!("--sweep {message}")))
-            })
-            .collect::<Result<_, _>>()?
-    } else {
-        base.sweep.clone()
-    };
     let set = parse_overrides(&args.set)?;
-
-    // Validate every point before running any, so a bad value fails at once.
-    let plan = config::sweep::plan(text, &args.scenario, &axes, &set, base).map_err(|problem| {
-        let culprit = match (problem.axis, from_flags) {
-            (Some(index), true) => format!("--sweep {}", axes[index].field),
-            (Some(index), false) => {
-                format!("{}: sweep.{}", args.scenario.display(), toml_key(&axes[index].field))
-            }
-            (None, true) => "--sweep".to_owned(),
-            (None, false) => format!("{}: [sweep]", args.scenario.display()),
-        };
-        Failure::bad_input(anyhow!("{culprit}: {}: {}", problem.kind.name(), problem.message))
-    })?;
+    let design = design_of(flags, base)?;
+    let (plan, axes) = match &design {
+        Some((design, file)) => (plan_design(args, design, file.as_deref(), &set, base, text)?, Vec::new()),
+        None => plan_grid(args, flags, &set, base, text)?,
+    };
     // The file's own warnings (its [sweep]'s included) were printed when it was loaded.
     for warning in plan.warnings.iter().filter(|warning| !base.warnings.contains(warning)) {
         eprintln!("warning: {warning}");
@@ -82,11 +62,15 @@ pub fn sweep(args: &RunArgs, flags: &SweepArgs, base: &Config, text: &str) -> Re
     let configs: Vec<&Config> = points.iter().map(|(_, config)| config).collect();
     check_sweep_memory(&configs, threads, args.max_memory)?;
     bound_threads(args.threads)?;
-    // The manifest records the sweep that ran, from the file or the command line.
+    // The manifest records the sweep that ran, from the file or the command line; a
+    // design is recorded by its design.csv instead.
     let mut base = base.clone();
     base.sweep = axes.clone();
     let base = &base;
-    let fields: Vec<String> = axes.iter().map(|axis| axis.field.clone()).collect();
+    let fields: Vec<String> = match &design {
+        Some((design, _)) => design.fields.clone(),
+        None => axes.iter().map(|axis| axis.field.clone()).collect(),
+    };
 
     let target = args.out.join(results_name(&base.name, args.replay_trial));
     let stop = interrupt_flag();
@@ -218,8 +202,22 @@ pub fn sweep(args: &RunArgs, flags: &SweepArgs, base: &Config, text: &str) -> Re
         writer.finish().map_err(Failure::failed)?;
         written.push(sweep_output::SWEEP_TRIALS.to_owned());
     }
-    let chart_files = charts::write_sweep(&staging.path(""), base, &fields, &results, base.headline)
-        .map_err(Failure::failed)?;
+    if let Some((design, _)) = &design {
+        sweep_output::write_design(&staging.path(sweep_output::DESIGN), design).map_err(Failure::failed)?;
+        written.push(sweep_output::DESIGN.to_owned());
+    }
+    let chart_files = match (&design, fields.len()) {
+        (None, _) => charts::write_sweep(&staging.path(""), base, &fields, &results, base.headline),
+        // The chart draws a line along the first field per value of the others, which
+        // a design's scattered points do not have; one field is drawn in its order.
+        (Some(_), 1) => {
+            let mut ordered = results.clone();
+            ordered.sort_by(|a, b| number(&a.values[0]).total_cmp(&number(&b.values[0])));
+            charts::write_sweep(&staging.path(""), base, &fields, &ordered, base.headline)
+        }
+        (Some(_), _) => Ok(Vec::new()),
+    }
+    .map_err(Failure::failed)?;
     written.extend(chart_files.iter().filter_map(|p| p.file_name()?.to_str().map(String::from)));
     let elapsed = started.elapsed().as_secs_f64();
     let record = RunRecord {
@@ -238,6 +236,110 @@ pub fn sweep(args: &RunArgs, flags: &SweepArgs, base: &Config, text: &str) -> Re
         print_sweep(base, &fields, &results, &directory, &paths, elapsed);
     }
     Ok(())
+}
+
+/// A value's place on a chart's axis (names, which have none, first).
+fn number(value: &toml::Value) -> f64 {
+    value.as_float().or(value.as_integer().map(|i| i as f64)).unwrap_or(f64::NEG_INFINITY)
+}
+
+/// The grid of `--sweep` (or, without flags, the scenario's `[sweep]`), checked
+/// point by point; and its axes.
+fn plan_grid(
+    args: &RunArgs,
+    flags: &SweepArgs,
+    set: &[Override],
+    base: &Config,
+    text: &str,
+) -> Result<(Plan, Vec<SweepAxis>), Failure> {
+    let from_flags = !flags.sweep.is_empty();
+    let axes: Vec<SweepAxis> = if from_flags {
+        flags
+            .sweep
+            .iter()
+            .map(|text| {
+                overrides::parse_sweep(text)
+                    .map(|(field, values)| SweepAxis { field, values })
+                    .map_err(|message| Failure::bad_input(anyhow!("--sweep {message}")))
+            })
+            .collect::<Result<_, _>>()?
+    } else {
+        base.sweep.clone()
+    };
+    // Validate every point before running any, so a bad value fails at once.
+    let plan = config::sweep::plan(text, &args.scenario, &axes, set, base).map_err(|problem| {
+        let culprit = match (problem.axis, from_flags) {
+            (Some(index), true) => format!("--sweep {}", axes[index].field),
+            (Some(index), false) => {
+                format!("{}: sweep.{}", args.scenario.display(), toml_key(&axes[index].field))
+            }
+            (None, true) => "--sweep".to_owned(),
+            (None, false) => format!("{}: [sweep]", args.scenario.display()),
+        };
+        Failure::bad_input(anyhow!("{culprit}: {}: {}", problem.kind.name(), problem.message))
+    })?;
+    Ok((plan, axes))
+}
+
+/// The design of `--design` (read from its file, which is named) or of
+/// `--design-lhs` (drawn from the master seed), if either is given.
+fn design_of(flags: &SweepArgs, base: &Config) -> Result<Option<(Design, Option<PathBuf>)>, Failure> {
+    if let Some(file) = &flags.design {
+        let text = config::read_text(file)
+            .map_err(|error| Failure::bad_input(anyhow!("--design {}: {error}", file.display())))?;
+        let design = design::read_table(&text)
+            .map_err(|problem| Failure::bad_input(located(&problem, &problem_fields(&text), Some(file))))?;
+        return Ok(Some((design, Some(file.clone()))));
+    }
+    let Some(points) = flags.design_lhs else { return Ok(None) };
+    let ranges: Vec<LhsRange> = flags
+        .range
+        .iter()
+        .map(|text| {
+            design::parse_range(text).map_err(|message| Failure::bad_input(anyhow!("--range {message}")))
+        })
+        .collect::<Result<_, _>>()?;
+    for (index, range) in ranges.iter().enumerate() {
+        if ranges[..index].iter().any(|earlier| earlier.field == range.field) {
+            return Err(Failure::bad_input(anyhow!("--range {}: the field has two ranges", range.field)));
+        }
+    }
+    Ok(Some((design::latin_hypercube(points as usize, &ranges, base.seed), None)))
+}
+
+/// The header's fields, to name a column of a table that did not read.
+fn problem_fields(text: &str) -> Vec<String> {
+    let header = text.strip_prefix('\u{feff}').unwrap_or(text).lines().next().unwrap_or_default();
+    header.split(',').map(|field| field.trim().trim_matches('"').to_owned()).collect()
+}
+
+/// A design's problem placed where it is: the file, line and column (with its
+/// field) of a table; the `--range` of a Latin hypercube.
+fn located(problem: &DesignProblem, fields: &[String], file: Option<&Path>) -> anyhow::Error {
+    let field = problem.column.and_then(|column| fields.get(column).map(|field| (column, field)));
+    let place = match (file, problem.line, field) {
+        (Some(file), Some(line), Some((column, field))) => {
+            format!("{}:{line}: column {} ({field})", file.display(), column + 1)
+        }
+        (Some(file), Some(line), None) => format!("{}:{line}", file.display()),
+        (Some(file), None, _) => format!("--design {}", file.display()),
+        (None, _, Some((_, field))) => format!("--range {field}"),
+        (None, _, None) => "--design-lhs".to_owned(),
+    };
+    anyhow!("{place}: {}: {}", problem.kind.name(), problem.message)
+}
+
+/// Checks every row of a design before any runs.
+fn plan_design(
+    args: &RunArgs,
+    design: &Design,
+    file: Option<&Path>,
+    set: &[Override],
+    base: &Config,
+    text: &str,
+) -> Result<Plan, Failure> {
+    design::plan(text, &args.scenario, design, set, base)
+        .map_err(|problem| Failure::bad_input(located(&problem, &design.fields, file)))
 }
 
 /// The reference point's per-trial rows while the sweep runs (removed before the

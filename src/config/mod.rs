@@ -2,6 +2,7 @@
 //! checked. The engine takes `&Config` and cannot fail.
 
 mod deserialize;
+pub mod design;
 mod dynamics;
 mod load;
 pub mod overrides;

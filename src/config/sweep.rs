@@ -187,6 +187,8 @@ pub struct Plan {
 pub struct SweepProblem {
     /// Index of the swept field at fault, when one is.
     pub axis: Option<usize>,
+    /// Index of the point at fault (in the order points run), when one is.
+    pub point: Option<usize>,
     /// The category.
     pub kind: ProblemKind,
     /// Why, naming the point and the value.
@@ -235,7 +237,7 @@ pub fn plan(
     set: &[Override],
     base: &Config,
 ) -> Result<Plan, SweepProblem> {
-    let problem = |axis, kind, message| SweepProblem { axis, kind, message };
+    let problem = |axis, kind, message| SweepProblem { axis, point: None, kind, message };
     let normal = |field: &str| render_path(&parse_path(field));
     let mut size = 1usize;
     for (index, axis) in axes.iter().enumerate() {
@@ -275,37 +277,35 @@ pub fn plan(
         })?;
     }
 
+    let fields: Vec<String> = axes.iter().map(|axis| axis.field.clone()).collect();
+    let (points, mut warnings) = validate_points(text, path, &fields, grid(axes), set, base)?;
+    check_reach(axes, &points, &mut warnings)?;
+    Ok(Plan { points, warnings })
+}
+
+/// Validates every point (each an assignment of `fields`, in their order, on top
+/// of `set`): each must validate and have `base`'s arms. The grid and a design
+/// table both make their points here, so both are checked alike.
+pub(super) fn validate_points(
+    text: &str,
+    path: &Path,
+    fields: &[String],
+    assignments: Vec<Vec<Override>>,
+    set: &[Override],
+    base: &Config,
+) -> Result<(Vec<GridPoint>, Vec<String>), SweepProblem> {
     let arm_names: Vec<&str> = base.arms.iter().map(|arm| arm.name.as_str()).collect();
-    let mut points = Vec::with_capacity(size);
+    let mut points = Vec::with_capacity(assignments.len());
     let mut warnings: Vec<String> = Vec::new();
-    for assignment in grid(axes) {
+    for (index, assignment) in assignments.into_iter().enumerate() {
+        let problem = |axis, kind, message| SweepProblem { axis, point: Some(index), kind, message };
+        let mut config = point_config(text, path, fields, &assignment, set)
+            .map_err(|(axis, kind, message)| problem(axis, kind, message))?;
         let point = describe(&assignment);
-        let mut overrides = set.to_vec();
-        overrides.extend(assignment.iter().cloned());
-        let edited = point_text(text, &overrides).map_err(|error| {
-            let axis = error.index.and_then(|index| index.checked_sub(set.len()));
-            problem(axis, ProblemKind::UnknownField, format!("at {point}: {}", error.message))
-        })?;
-        let mut config = parse(&edited, path).map_err(|error| {
-            let found = error.problems();
-            // The axis whose field the problem is in, else the only axis there is.
-            let axis = found
-                .iter()
-                .find_map(|p| axes.iter().position(|axis| is_within(&p.field, &axis.field)))
-                .or((axes.len() == 1).then_some(0));
-            let reasons: Vec<String> = found
-                .iter()
-                .map(|p| {
-                    if p.field.is_empty() { p.message.clone() } else { format!("{}: {}", p.field, p.message) }
-                })
-                .collect();
-            let kind = found.first().map_or(ProblemKind::Inconsistent, |p| p.kind);
-            problem(axis, kind, format!("at {point}: {}", reasons.join("; ")))
-        })?;
         let point_arms: Vec<&str> = config.arms.iter().map(|arm| arm.name.as_str()).collect();
         if point_arms != arm_names {
             return Err(problem(
-                (axes.len() == 1).then_some(0),
+                (fields.len() == 1).then_some(0),
                 ProblemKind::Inconsistent,
                 format!(
                     "at {point}: the arms are {point_arms:?}, not the scenario's {arm_names:?}; a sweep may \
@@ -321,8 +321,42 @@ pub fn plan(
         config.sweep = Vec::new();
         points.push(GridPoint { assignment, config });
     }
-    check_reach(axes, &points, &mut warnings)?;
-    Ok(Plan { points, warnings })
+    Ok((points, warnings))
+}
+
+/// The validated scenario at one point, or the field at fault (its index in
+/// `fields`), the category and why.
+pub(super) fn point_config(
+    text: &str,
+    path: &Path,
+    fields: &[String],
+    assignment: &[Override],
+    set: &[Override],
+) -> Result<Config, (Option<usize>, ProblemKind, String)> {
+    let point = describe(assignment);
+    let mut overrides = set.to_vec();
+    overrides.extend(assignment.iter().cloned());
+    let edited = point_text(text, &overrides).map_err(|error| {
+        let axis = error.index.and_then(|index| index.checked_sub(set.len()));
+        (axis, ProblemKind::UnknownField, format!("at {point}: {}", error.message))
+    })?;
+    parse(&edited, path).map_err(|error| {
+        let found = error.problems();
+        // The field the problem is in, else the only field there is.
+        let axis = found
+            .iter()
+            .find_map(|p| fields.iter().position(|field| is_within(&p.field, field)))
+            .or((fields.len() == 1).then_some(0));
+        let reasons: Vec<String> =
+            found
+                .iter()
+                .map(|p| {
+                    if p.field.is_empty() { p.message.clone() } else { format!("{}: {}", p.field, p.message) }
+                })
+                .collect();
+        let kind = found.first().map_or(ProblemKind::Inconsistent, |p| p.kind);
+        (axis, kind, format!("at {point}: {}", reasons.join("; ")))
+    })
 }
 
 /// Whether a problem at `field` lies in the swept field `swept` (or is it).
@@ -340,15 +374,6 @@ fn check_reach(
     warnings: &mut Vec<String>,
 ) -> Result<(), SweepProblem> {
     let Some(first) = points.first() else { return Ok(()) };
-    // Everything but the arms, to tell a scenario-wide change from an arm's.
-    let rest = |config: &Config| {
-        let mut value = serde_json::to_value(config).unwrap_or_default();
-        if let Some(object) = value.as_object_mut() {
-            object.remove("arms");
-        }
-        value
-    };
-    let first_rest = rest(&first.config);
     for (index, axis) in axes.iter().enumerate() {
         if axis.values.len() < 2 {
             continue;
@@ -356,38 +381,64 @@ fn check_reach(
         let stride: usize = axes[index + 1..].iter().map(|later| later.values.len()).product();
         let others: Vec<&Config> =
             (1..axis.values.len()).map(|value| &points[value * stride].config).collect();
-        if others.iter().any(|config| rest(config) != first_rest) {
-            continue;
+        judge_reach(index, &axis.field, &first.config, &others, warnings)?;
+    }
+    Ok(())
+}
+
+/// Judges one field from the scenario at the first point (`first`) and at points
+/// that differ from it in that field alone (`others`): an error when no value
+/// changes anything, a warning when a `[policy]` lever misses some arms.
+pub(super) fn judge_reach(
+    index: usize,
+    field: &str,
+    first: &Config,
+    others: &[&Config],
+    warnings: &mut Vec<String>,
+) -> Result<(), SweepProblem> {
+    // Everything but the arms, to tell a scenario-wide change from an arm's.
+    let rest = |config: &Config| {
+        let mut value = serde_json::to_value(config).unwrap_or_default();
+        if let Some(object) = value.as_object_mut() {
+            object.remove("arms");
+            object.remove("warnings");
         }
-        let unreached: Vec<&str> = first
-            .config
-            .arms
-            .iter()
-            .enumerate()
-            .filter(|&(arm, own)| others.iter().all(|config| config.arms[arm] == *own))
-            .map(|(_, own)| own.name.as_str())
-            .collect();
-        let lever = match parse_path(&axis.field).as_slice() {
-            [Segment::Key(table), Segment::Key(lever)] if table == "policy" => Some(lever.clone()),
-            _ => None,
+        value
+    };
+    let first_rest = rest(first);
+    if others.iter().any(|config| rest(config) != first_rest) {
+        return Ok(());
+    }
+    let unreached: Vec<&str> = first
+        .arms
+        .iter()
+        .enumerate()
+        .filter(|&(arm, own)| others.iter().all(|config| config.arms[arm] == *own))
+        .map(|(_, own)| own.name.as_str())
+        .collect();
+    let lever = match parse_path(field).as_slice() {
+        [Segment::Key(table), Segment::Key(lever)] if table == "policy" => Some(lever.clone()),
+        _ => None,
+    };
+    if unreached.len() == first.arms.len() {
+        let why = match &lever {
+            Some(lever) => format!("every arm sets its own {lever} or does not use it"),
+            None => "every value gives the same scenario".to_owned(),
         };
-        if unreached.len() == first.config.arms.len() {
-            let why = match &lever {
-                Some(lever) => format!("every arm sets its own {lever} or does not use it"),
-                None => "every value gives the same scenario".to_owned(),
-            };
-            return Err(SweepProblem {
-                axis: Some(index),
-                kind: ProblemKind::Inconsistent,
-                message: format!("sweeping {} changes nothing: {why}", axis.field),
-            });
-        }
-        if let (Some(lever), false) = (lever, unreached.is_empty()) {
-            warnings.push(format!(
-                "the sweep of {} does not reach the arms {unreached:?}: they set their own {lever} or do not \
-                 use it",
-                axis.field
-            ));
+        return Err(SweepProblem {
+            axis: Some(index),
+            point: None,
+            kind: ProblemKind::Inconsistent,
+            message: format!("sweeping {field} changes nothing: {why}"),
+        });
+    }
+    if let (Some(lever), false) = (lever, unreached.is_empty()) {
+        let warning = format!(
+            "the sweep of {field} does not reach the arms {unreached:?}: they set their own {lever} or do not \
+             use it"
+        );
+        if !warnings.contains(&warning) {
+            warnings.push(warning);
         }
     }
     Ok(())

@@ -20,6 +20,8 @@ pub const SWEEP: &str = "sweep.csv";
 pub const SWEEP_COMPARISON: &str = "sweep_comparison.csv";
 /// The per-trial rows of a sweep (with `--sweep-trials`).
 pub const SWEEP_TRIALS: &str = "sweep_trials.csv";
+/// The design a `--design` or `--design-lhs` sweep ran.
+pub const DESIGN: &str = "design.csv";
 
 /// The results at one point of a sweep.
 #[derive(Debug, Clone)]
@@ -37,13 +39,27 @@ pub struct SweepPoint {
     pub baseline_change: Vec<Option<Vec<Comparison>>>,
 }
 
-/// A swept value as a CSV cell: strings bare, numbers as the other tables write them.
+/// A swept value as a CSV cell: strings bare, numbers as the other tables write
+/// them unless that loses digits (a design's drawn values have all of an f64's),
+/// since two points must not look alike.
 fn cell(value: &toml::Value) -> String {
     match value {
         toml::Value::String(text) => text.clone(),
-        toml::Value::Float(number) => format_number(*number),
+        toml::Value::Float(number) => {
+            let short = format_number(*number);
+            match short.parse::<f64>() {
+                Ok(read) if read == *number => short,
+                _ => format!("{number}"),
+            }
+        }
         other => render_value(other),
     }
+}
+
+/// Writes `design.csv`: the design that ran, one row per point, readable by
+/// `--design` (with a Latin hypercube, the points drawn).
+pub fn write_design(path: &Path, design: &crate::config::design::Design) -> Result<(), OutputError> {
+    std::fs::write(path, design.to_csv()).map_err(io_error("writing", path))
 }
 
 /// Writes `sweep.csv`: a column per swept field, then `arm`, `metric`, `unit` and
@@ -269,5 +285,23 @@ impl ReferenceReader {
             *value = f64::from_bits(read(&mut self.file)?);
         }
         Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cell_keeps_every_digit_a_value_needs() {
+        // Short values as the other tables write them...
+        assert_eq!(cell(&toml::Value::Float(0.3)), "0.3");
+        assert_eq!(cell(&toml::Value::Float(4.0)), "4");
+        // ...but a drawn value is not rounded to six digits, which would make two
+        // points of a design look alike.
+        let drawn = 3.115_518_037_537_645;
+        assert_eq!(cell(&toml::Value::Float(drawn)).parse::<f64>(), Ok(drawn));
+        assert_ne!(cell(&toml::Value::Float(3.123_456_7)), cell(&toml::Value::Float(3.123_457_1)));
+        assert_eq!(cell(&toml::Value::String("best".into())), "best");
     }
 }
