@@ -137,6 +137,8 @@ fn measure(
         max_memory: None,
         events: None,
         replay_trial: None,
+        // The benchmark times a whole run as a user meets it, charts included.
+        outputs: attrition::output::Outputs::All,
     })?;
     let agent_steps = config.agent_steps();
     Ok(json!({
