@@ -275,6 +275,8 @@ fn execute_once(
         max_memory: None,
         events: None,
         replay_trial: None,
+        // The benchmark times a whole run as a user meets it, charts included.
+        outputs: attrition::output::Outputs::All,
     })
 }
 

@@ -3,6 +3,7 @@
 mod bench;
 mod check;
 mod guards;
+mod json;
 mod progress;
 mod run;
 mod scenario;
@@ -12,7 +13,7 @@ mod validate;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Exit code of a run that failed after its input was accepted; for `check`, of an
 /// expectation that does not hold.
@@ -97,6 +98,11 @@ struct RunCommand {
     run: RunArgs,
     #[command(flatten)]
     sweep: SweepArgs,
+    /// Print the run's summary (or the sweep's, point by point) as one JSON document
+    /// on stdout, for a program driving attrition, instead of the table; progress
+    /// and warnings stay on stderr. The schema is in the README.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Flags of one run, shared by `run` and `check`.
@@ -158,6 +164,29 @@ struct RunArgs {
     /// Write the event log gzip-compressed, as events.csv.gz (implies --events).
     #[arg(long)]
     events_gzip: bool,
+    /// Which files to write: `all` (the CSV tables, the charts and the manifest) or
+    /// `csv` (the tables and the manifest, without charts: what a program driving
+    /// many runs reads, at a fraction of a small run's fixed cost).
+    #[arg(long, value_enum, default_value_t = OutputsArg::All)]
+    outputs: OutputsArg,
+}
+
+/// The values of `--outputs`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum OutputsArg {
+    /// The CSV tables and the manifest.
+    Csv,
+    /// The tables, the charts and the manifest.
+    All,
+}
+
+impl From<OutputsArg> for attrition::output::Outputs {
+    fn from(value: OutputsArg) -> Self {
+        match value {
+            OutputsArg::Csv => Self::Csv,
+            OutputsArg::All => Self::All,
+        }
+    }
 }
 
 /// The sweep flags, only of `run` (`check` tests one run).
@@ -219,6 +248,7 @@ impl RunArgs {
             max_memory: self.max_memory,
             events: self.event_request(),
             replay_trial: self.replay_trial,
+            outputs: self.outputs.into(),
         }
     }
 

@@ -10,13 +10,13 @@ use attrition::config::Config;
 use attrition::output::charts;
 use attrition::output::manifest::{self, RunRecord};
 use attrition::output::tables::{self, EventWriter, TrialWriter};
-use attrition::output::{OutputError, OutputKind, Staging};
+use attrition::output::{OutputError, OutputKind, Outputs, Staging};
 use attrition::runner::{self, EventSelection, RunError, RunOptions, RunSummary};
 
 use super::guards::{bound_threads, check_memory, check_threads, interrupt_flag};
 use super::progress::Progress;
 use super::scenario::load_config;
-use super::{Failure, RunCommand};
+use super::{Failure, RunCommand, json};
 use attrition::words::count;
 
 /// What a finished run produced.
@@ -55,6 +55,8 @@ pub struct Job<'a> {
     pub events: Option<EventRequest>,
     /// Run only this trial (by index) of the full run, into its own directory.
     pub replay_trial: Option<u64>,
+    /// The tables only, or the charts too.
+    pub outputs: Outputs,
 }
 
 /// The configuration that replays trial `trial` of `config` alone: one trial,
@@ -133,6 +135,7 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
         max_memory,
         ref events,
         replay_trial,
+        outputs,
     } = *job;
     let replayed;
     let config = match replay_trial {
@@ -205,8 +208,11 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
     write(tables::COMPARISON, tables::write_comparison)?;
 
     stopped()?;
-    let charts =
-        charts::write_all(&staging.path(""), config, &summary, config.headline).map_err(Failure::failed)?;
+    let charts = match outputs.charts() {
+        true => charts::write_all(&staging.path(""), config, &summary, config.headline)
+            .map_err(Failure::failed)?,
+        false => Vec::new(),
+    };
     stopped()?;
     let mut written: Vec<String> =
         [tables::SUMMARY, tables::COMPARISON, tables::TIMESERIES, tables::TRIALS].map(String::from).to_vec();
@@ -253,7 +259,7 @@ pub fn run(command: &RunCommand) -> Result<(), Failure> {
     let args = &command.run;
     let (config, text) = load_config(&args.scenario, args.trials, args.seed, &args.set)?;
     if command.sweep.asks_for_points() || args.sweeps_from_file(&config) {
-        return super::sweep::sweep(args, &command.sweep, &config, &text);
+        return super::sweep::sweep(args, &command.sweep, command.json, &config, &text);
     }
     if command.sweep.sweep_trials {
         return Err(Failure::bad_input(anyhow!(
@@ -262,7 +268,9 @@ pub fn run(command: &RunCommand) -> Result<(), Failure> {
         )));
     }
     let report = execute(&args.job(&config, &text))?;
-    if !args.quiet {
+    if command.json {
+        json::print(&json::run_document(&config, &args.scenario, args.replay_trial, &report))?;
+    } else if !args.quiet {
         print_report(&config, &report);
     }
     Ok(())

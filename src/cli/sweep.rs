@@ -16,7 +16,7 @@ use attrition::locate::toml_key;
 use attrition::metrics::{TRIAL_METRICS, TrialMetric};
 use attrition::output::manifest::{self, RunRecord};
 use attrition::output::sweep::{self as sweep_output, ReferenceRows, SweepPoint, SweepTrialWriter};
-use attrition::output::{OutputError, OutputKind, Staging, charts};
+use attrition::output::{OutputError, OutputKind, Outputs, Staging, charts};
 use attrition::runner::{self, Comparison, RunError, RunOptions};
 use attrition::stats::PairedDifference;
 
@@ -24,12 +24,19 @@ use super::guards::{bound_threads, check_sweep_memory, check_threads, interrupt_
 use super::progress::Progress;
 use super::run::{output_failure, replay_config, results_name, waiting_note};
 use super::scenario::{apply_flags, parse_overrides};
-use super::{Failure, RunArgs, SweepArgs};
+use super::{Failure, RunArgs, SweepArgs, json};
 use attrition::words::count;
 
 /// Runs the sweep of `--sweep`, `--design` or `--design-lhs` (or, without flags,
-/// the scenario's `[sweep]`).
-pub fn sweep(args: &RunArgs, flags: &SweepArgs, base: &Config, text: &str) -> Result<(), Failure> {
+/// the scenario's `[sweep]`); with `json`, prints its summary as one JSON document
+/// instead of the table.
+pub fn sweep(
+    args: &RunArgs,
+    flags: &SweepArgs,
+    json: bool,
+    base: &Config,
+    text: &str,
+) -> Result<(), Failure> {
     let started = Instant::now();
     let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     if args.events {
@@ -207,6 +214,7 @@ pub fn sweep(args: &RunArgs, flags: &SweepArgs, base: &Config, text: &str) -> Re
         written.push(sweep_output::DESIGN.to_owned());
     }
     let chart_files = match (&design, fields.len()) {
+        _ if !Outputs::from(args.outputs).charts() => Ok(Vec::new()),
         (None, _) => charts::write_sweep(&staging.path(""), base, &fields, &results, base.headline),
         // The chart draws a line along the first field per value of the others, which
         // a design's scattered points do not have; one field is drawn in its order.
@@ -232,7 +240,19 @@ pub fn sweep(args: &RunArgs, flags: &SweepArgs, base: &Config, text: &str) -> Re
     };
     let (directory, paths) =
         manifest::seal(staging, written, record).map_err(|error| output_failure(error, &target))?;
-    if !args.quiet {
+    if json {
+        let written = json::Written { directory: &directory, files: &paths, elapsed };
+        let document = json::sweep_document(
+            base,
+            &args.scenario,
+            args.replay_trial,
+            &fields,
+            &reference_label,
+            &results,
+            &written,
+        );
+        json::print(&document)?;
+    } else if !args.quiet {
         print_sweep(base, &fields, &results, &directory, &paths, elapsed);
     }
     Ok(())

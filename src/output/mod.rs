@@ -19,6 +19,24 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// The file whose presence marks a directory as an attrition output directory.
 pub const MANIFEST: &str = "manifest.json";
 
+/// Which files a run writes besides its CSV tables and manifest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Outputs {
+    /// The tables and the manifest only: for a driver that reads the CSV files (or
+    /// the JSON summary), drawing charts was most of a small run's fixed cost.
+    Csv,
+    /// The tables, the charts and the manifest.
+    #[default]
+    All,
+}
+
+impl Outputs {
+    /// Whether the charts are drawn.
+    pub fn charts(self) -> bool {
+        self == Outputs::All
+    }
+}
+
 /// Why output could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
