@@ -296,3 +296,26 @@ fn a_design_of_one_field_is_charted_and_ranges_are_checked() {
     }
     assert!(!dir.path.join("never").exists());
 }
+
+/// `--outputs csv` skips a design's chart as it skips a sweep's.
+#[test]
+fn a_design_with_csv_outputs_draws_no_chart() {
+    let dir = WorkDir::new("design-csv");
+    let peter = scenario("peter_principle.toml");
+    let file = dir.write("one.csv", "workforce.dismissal_threshold\n3.5\n4.5\n");
+    let path = file.display().to_string();
+    let common =
+        ["run", &peter, "--design", &path, "--trials", "2", "--set", "simulation.steps=5", "--quiet"];
+    assert_success(&dir.run(&[&common[..], &["--outputs", "csv"]].concat()));
+    let results = dir.path.join("output/peter_principle");
+    let names: Vec<String> = fs::read_dir(&results)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(names.iter().any(|n| n == "sweep.csv"), "{names:?}");
+    assert!(!names.iter().any(|n| n.ends_with(".png") || n.ends_with(".svg")), "{names:?}");
+    assert_success(&dir.run(&common));
+    let drawn =
+        fs::read_dir(&results).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".png"));
+    assert!(drawn, "the default outputs draw the one-field design's chart");
+}
