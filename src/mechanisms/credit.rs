@@ -1,4 +1,4 @@
-//! Credit attribution and recognition (MODEL.md mechanism 4).
+//! Credit attribution and recognition (docs/model.md §7.10).
 //!
 //! Of an individual contributor's output, the share `credit_accuracy` is credited to
 //! them; the rest goes into the team's pool, of which the manager keeps `take` and

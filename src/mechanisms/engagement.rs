@@ -1,4 +1,4 @@
-//! Engagement (MODEL.md mechanism 5): each step it moves a fraction of the way
+//! Engagement (docs/model.md §7.13): each step it moves a fraction of the way
 //! toward a target set by the stressors and lifts, plus noise.
 //!
 //! `target = e_0 − overhead − credit − manager − misfit − blocked growth`, each term

@@ -1,4 +1,4 @@
-//! Exits: ageing, retirement and dismissal (MODEL.md mechanism 6).
+//! Exits: ageing, retirement and dismissal (docs/model.md §7.1).
 
 use crate::model::workforce::Workforce;
 use crate::org::Org;

@@ -1,4 +1,4 @@
-//! Grade advancement of individual contributors (MODEL.md "Organisation"): not
+//! Grade advancement of individual contributors (docs/model.md §7.6): not
 //! slot-limited, up to the arm's IC ceiling. Blocked growth, its absence, is an
 //! engagement pressure ([`crate::mechanisms::engagement::blocked_growth`]).
 

@@ -1,4 +1,4 @@
-//! External hiring (MODEL.md mechanism 7): a vacancy no one is promoted into is
+//! External hiring (docs/model.md §7.4): a vacancy no one is promoted into is
 //! filled from outside, with traits drawn from the scenario's distributions.
 //!
 //! Skill and age come from one stream and every other trait from another, so the

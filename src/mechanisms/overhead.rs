@@ -1,4 +1,4 @@
-//! Overhead allocation within a team (MODEL.md mechanism 3): firefighting, audits
+//! Overhead allocation within a team (docs/model.md §7.8): firefighting, audits
 //! and ad-hoc presentations take a fraction of the team's time, and the arm's
 //! policy decides who does them.
 

@@ -1,4 +1,4 @@
-//! Output and the manager's effect (MODEL.md mechanisms 1 and 2).
+//! Output and the manager's effect (docs/model.md §7.9 and §7.7).
 //!
 //! An individual contributor's output is
 //! `skill · (1 − overhead) · engagement factor · manager multiplier`; a manager

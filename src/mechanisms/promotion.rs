@@ -1,4 +1,4 @@
-//! Filling a vacancy by promotion (MODEL.md mechanisms 7 and 8): which candidate of
+//! Filling a vacancy by promotion (docs/model.md §7.3 and §7.5): which candidate of
 //! the level below moves up, and how their skill carries into the new role.
 
 use std::ops::Range;

@@ -1,4 +1,4 @@
-//! Voluntary quits (MODEL.md mechanism 6): a hazard that rises as engagement falls
+//! Voluntary quits (docs/model.md §7.2 and §7.14): a hazard that rises as engagement falls
 //! and, for strong performers, with their outside options.
 //!
 //! `λ = λ_0 · exp(θ_e·(e_0 − engagement) + θ_m·max(0, z) + θ_push·max(0, −z)

@@ -650,7 +650,7 @@ mod tests {
         }
     }
 
-    /// The overhead calibration of REFERENCES.md §4: under `competence_weighted`,
+    /// The overhead calibration of docs/references.md §4: under `competence_weighted`,
     /// the 5% of individual contributors who carry the most overhead carry 20–35%
     /// of it (Cross, Rebele & Grant 2016), and a team's top performer spends about
     /// 30% of their time on it (the overhead-and-credit essay).

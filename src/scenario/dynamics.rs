@@ -1,4 +1,4 @@
-//! `[dynamics]`: the behavioural mechanisms of MODEL.md, one table each.
+//! `[dynamics]`: the behavioural mechanisms of docs/model.md §7, one table each.
 //!
 //! Every table is optional and every field in it too: a table left out runs its
 //! mechanism with the documented defaults, and `enabled = false` switches the
@@ -50,7 +50,7 @@ pub struct RawDynamics {
 #[serde(deny_unknown_fields)]
 pub struct RawOutput {
     /// `w`, how much output depends on engagement: a fully disengaged person
-    /// produces `1 − w` of their capacity. Range [0, 1]. Default 0.5 (MODEL.md).
+    /// produces `1 − w` of their capacity. Range [0, 1]. Default 0.5 (docs/model.md).
     pub engagement_weight: Option<f64>,
 }
 
@@ -68,11 +68,11 @@ pub struct RawManager {
     /// `β`, the output multiplier's slope: from the worst (0) to the best (1)
     /// manager, a report's output changes by β. Range [0, 2]. Default 0.3 (Benson,
     /// Li & Shue 2019: a manager promoted for sales rather than managerial traits
-    /// lowers each report's sales by about 7.5%, REFERENCES.md §2).
+    /// lowers each report's sales by about 7.5%, docs/references.md §2).
     pub output_weight: Option<f64>,
     /// `w_manager`, engagement points per unit of manager effectiveness above or
     /// below 0.5. Range [0, 2]. Default 0.4 (Gallup 2015: managers account for at
-    /// least 70% of the variance in engagement across units, REFERENCES.md §3).
+    /// least 70% of the variance in engagement across units, docs/references.md §3).
     pub engagement_weight: Option<f64>,
 }
 
@@ -109,7 +109,7 @@ pub struct RawOverhead {
     /// `competence_weighted` the most loaded member of a team spends about 30% of
     /// their time on overhead (the essay's figure) and the 5% of individual
     /// contributors who carry the most carry 20–35% of it (Cross, Rebele & Grant
-    /// 2016, REFERENCES.md §4); `tests` in `model` hold both.
+    /// 2016, docs/references.md §4); `tests` in `model` hold both.
     pub load: Option<f64>,
     /// `γ`, how steeply `competence_weighted` shares grow with capability
     /// (skill × engagement factor): share ∝ capability^γ. Range [0, 20]. Default 12
@@ -147,7 +147,7 @@ pub struct RawCredit {
     /// `w_credit`, engagement points per unit of recognition shortfall, doubled
     /// for the top performer (`× (1 + performance percentile)`). Range [0, 5].
     /// Default 0.3 (Gallup–Workhuman 2024: well-recognized employees were 45% less
-    /// likely to have left two years later, REFERENCES.md §3).
+    /// likely to have left two years later, docs/references.md §3).
     pub engagement_weight: Option<f64>,
 }
 
@@ -202,7 +202,7 @@ pub struct RawGrowth {
     pub patience: Option<f64>,
     /// `w_growth`, engagement points lost by the top performer at fully blocked
     /// growth. Range [0, 2]. Default 0.4 (meta-analytic correlation of career
-    /// growth with quitting −.28, REFERENCES.md §3).
+    /// growth with quitting −.28, docs/references.md §3).
     pub engagement_weight: Option<f64>,
 }
 
@@ -211,7 +211,7 @@ pub struct RawGrowth {
 /// with `z` the person's performance standardised within their level; a step's quit
 /// probability is `1 − exp(−λ·dt)`. Off: nobody quits.
 ///
-/// MODEL.md's form has one performance term, the market's pull on strong
+/// The design's form has one performance term, the market's pull on strong
 /// performers; this adds a push on weak ones, who leave ahead of being managed out
 /// (Jackofsky 1984; Trevor et al. 1997): the stressors (lost credit, overhead,
 /// blocked growth) all fall on the strong, so without it the bottom of the
@@ -224,12 +224,12 @@ pub struct RawQuits {
     /// `λ_0`, the hazard of a person at baseline engagement and average performance,
     /// per year. Range [0, 10]. Default 0.054, calibrated so that the baseline arm of
     /// `scenarios/tech_org.toml` loses 10–15% a year (Mercer 2023–24: 13.5% US
-    /// voluntary attrition, REFERENCES.md §5).
+    /// voluntary attrition, docs/references.md §5).
     pub base_rate: Option<f64>,
     /// `θ_e`, log hazard per engagement point below the baseline. Range [0, 50].
     /// Default 4 (one standard deviation of engagement, about 0.12, moves the
     /// hazard by about 60%, in line with job satisfaction's −.19 to −.28
-    /// correlation with quitting, REFERENCES.md §3).
+    /// correlation with quitting, docs/references.md §3).
     pub engagement_sensitivity: Option<f64>,
     /// `θ_m`, the market's pull: log hazard per standard deviation of performance
     /// above the level's mean (outside options of strong performers). Range [0, 10].

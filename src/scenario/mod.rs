@@ -31,7 +31,7 @@ pub struct RawScenario {
     pub levels: Vec<RawLevel>,
     /// Who works here: initial and hiring distributions, and the exit rules.
     pub workforce: RawWorkforce,
-    /// The behavioural mechanisms of MODEL.md (output, manager effect, misfit,
+    /// The behavioural mechanisms of docs/model.md §7 (output, manager effect, misfit,
     /// overhead, credit, engagement, growth, voluntary quits). Absent: the pure
     /// Peter-principle model of Pluchino et al. (2010), in which people have only a
     /// skill and an age. Present: every mechanism is on unless its table says
