@@ -59,7 +59,7 @@ pub enum StepMetric {
     TopQuintileRetained,
     /// Voluntary quits during the step.
     VoluntaryQuits,
-    /// Voluntary quits of people in the top performance quintile of their level.
+    /// Voluntary quits of people in the top fifth of their level by skill.
     RegrettedQuits,
     /// IC grade advancements during the step.
     GradeAdvancements,
@@ -70,8 +70,9 @@ pub enum StepMetric {
     Engagement,
     /// Mean effectiveness of the managers, 0–1.
     ManagerEffectiveness,
-    /// Mean overhead share of the top decile of individual contributors by
-    /// performance.
+    /// Mean overhead share of the top decile of individual contributors by skill
+    /// (by performance it would hide the effect: overhead lowers the measured
+    /// output of whoever carries it).
     OverheadTopDecile,
     /// Mean overhead share of the other individual contributors.
     OverheadRest,
