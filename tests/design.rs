@@ -10,17 +10,6 @@ use std::path::Path;
 
 use common::{WorkDir, assert_success, scenario};
 
-type Table = Vec<BTreeMap<String, String>>;
-
-fn read_table(path: &Path) -> Table {
-    let mut reader = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    reader
-        .records()
-        .map(|record| header.iter().cloned().zip(record.unwrap().iter().map(String::from)).collect())
-        .collect()
-}
-
 fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -44,10 +33,10 @@ fn a_design_row_equals_a_run_with_the_same_set_values() {
         dir.run(&["run", &peter, "--design", &design.display().to_string(), "--trials", "3", "--quiet"]);
     assert_success(&ran);
     let results = dir.path.join("output/peter_principle");
-    let swept = read_table(&results.join("sweep.csv"));
+    let swept = common::csv_rows(&results.join("sweep.csv"));
     // More than one field: no chart, as the sweep chart needs a grid.
     assert!(!results.join("sweep_efficiency_gain.png").exists());
-    let rerun = read_table(&results.join("design.csv"));
+    let rerun = common::csv_rows(&results.join("design.csv"));
     assert_eq!(rerun.len(), 3);
     assert_eq!(rerun[1][ARM_FIELD], "worst");
 
@@ -72,7 +61,7 @@ fn a_design_row_equals_a_run_with_the_same_set_values() {
             "--quiet",
         ]);
         assert_success(&single);
-        let summary = read_table(&dir.path.join(&out).join("peter_principle/summary.csv"));
+        let summary = common::csv_rows(&dir.path.join(&out).join("peter_principle/summary.csv"));
         let at_row: Vec<BTreeMap<String, String>> = swept
             .iter()
             .filter(|r| {
@@ -220,7 +209,7 @@ fn a_latin_hypercube_is_stratified_deterministic_and_rerunnable() {
     assert_eq!(design, fs::read_to_string(lhs("b", "11").join("design.csv")).unwrap());
     assert_ne!(design, fs::read_to_string(lhs("c", "12").join("design.csv")).unwrap());
 
-    let rows = read_table(&first.join("design.csv"));
+    let rows = common::csv_rows(&first.join("design.csv"));
     assert_eq!(rows.len(), 5);
     for (field, low, high) in
         [("workforce.dismissal_threshold", 3.0, 5.0), ("workforce.retirement_age", 60.0, 66.0)]

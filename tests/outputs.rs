@@ -61,16 +61,6 @@ fn document(output: &std::process::Output) -> Value {
     serde_json::from_str(&stdout).unwrap_or_else(|error| panic!("stdout is not JSON ({error}):\n{stdout}"))
 }
 
-/// A CSV file's rows as maps from column to cell.
-fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    reader
-        .records()
-        .map(|record| header.iter().cloned().zip(record.unwrap().iter().map(String::from)).collect())
-        .collect()
-}
-
 /// A JSON number as the CSV tables write it; `null` is their `NaN`.
 fn cell(value: &Value) -> String {
     match value {
@@ -156,7 +146,7 @@ fn json_carries_the_tables_numbers_and_is_all_of_stdout() {
     assert!(files.contains(&"output/ci_peter_principle/summary.csv"), "{files:?}");
 
     let arms = json["arms"].as_array().unwrap();
-    let summary = rows(&directory.join("summary.csv"));
+    let summary = common::csv_rows(&directory.join("summary.csv"));
     assert_eq!(
         summary.len(),
         arms.iter().map(|arm| arm["metrics"].as_object().unwrap().len()).sum::<usize>()
@@ -170,7 +160,7 @@ fn json_carries_the_tables_numbers_and_is_all_of_stdout() {
         }
     }
 
-    let comparison = rows(&directory.join("comparison.csv"));
+    let comparison = common::csv_rows(&directory.join("comparison.csv"));
     let baseline = json["baseline"].as_str().unwrap();
     for arm in arms {
         assert_eq!(arm["vs_baseline"].is_null(), arm["name"] == baseline, "only the baseline has none");
@@ -222,7 +212,7 @@ fn a_sweep_is_one_document_with_a_point_per_grid_point() {
     let points = json["points"].as_array().unwrap();
     assert_eq!(points.len(), 3);
 
-    let sweep = rows(&directory.join("sweep.csv"));
+    let sweep = common::csv_rows(&directory.join("sweep.csv"));
     let arm_count = points[0]["arms"].as_array().unwrap().len();
     let metric_count = points[0]["arms"][0]["metrics"].as_object().unwrap().len();
     assert_eq!(sweep.len(), points.len() * arm_count * metric_count);
@@ -246,7 +236,7 @@ fn a_sweep_is_one_document_with_a_point_per_grid_point() {
             assert_eq!(arm["baseline_change"].is_null(), index == 0 || arm["name"] == baseline);
         }
     }
-    let comparison = rows(&directory.join("sweep_comparison.csv"));
+    let comparison = common::csv_rows(&directory.join("sweep_comparison.csv"));
     let row = comparison.iter().find(|row| row["comparison"] == "reference").unwrap();
     let threshold: i64 = row["workforce.dismissal_threshold"].parse().unwrap();
     let point = points.iter().find(|p| p["values"]["workforce.dismissal_threshold"] == threshold).unwrap();

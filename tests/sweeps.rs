@@ -166,17 +166,6 @@ fn a_policy_sweep_names_the_arms_it_does_not_reach() {
     );
 }
 
-type Table = Vec<BTreeMap<String, String>>;
-
-fn read_table(path: &std::path::Path) -> Table {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    reader
-        .records()
-        .map(|record| header.iter().cloned().zip(record.unwrap().iter().map(String::from)).collect())
-        .collect()
-}
-
 fn number(row: &BTreeMap<String, String>, column: &str) -> f64 {
     row[column].parse().unwrap_or_else(|_| panic!("{column} = {:?}", row[column]))
 }
@@ -203,8 +192,8 @@ fn sweep_comparisons_are_paired_trial_by_trial() {
     ]);
     assert_success(&output);
     let results = dir.path.join("output/tech_org");
-    let trials = read_table(&results.join("sweep_trials.csv"));
-    let comparisons = read_table(&results.join("sweep_comparison.csv"));
+    let trials = common::csv_rows(&results.join("sweep_trials.csv"));
+    let comparisons = common::csv_rows(&results.join("sweep_comparison.csv"));
     let field = "dynamics.overhead.load";
     // The range gives three points, rounded to the decimals it was written with.
     let points: Vec<&str> = ["0.1", "0.2", "0.3"].to_vec();
