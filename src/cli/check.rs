@@ -53,11 +53,13 @@ pub fn check(args: &CheckArgs) -> Result<(), Failure> {
         println!("{}  {}: {}", if verdict.holds { "PASS" } else { "FAIL" }, verdict.name, verdict.detail);
     }
     let failed = verdicts.iter().filter(|v| !v.holds).count();
+    // A replay tests its one trial: say so, rather than the full run's count.
+    let replayed = run.replay_trial.map(|trial| format!(", trial {trial} replayed")).unwrap_or_default();
     println!(
-        "{} ({}, {} per arm, seed {})",
+        "{} ({}, {} per arm{replayed}, seed {})",
         tally(verdicts.len() - failed, verdicts.len(), "holds", "hold"),
         config.name,
-        count(config.trials, "trial", "trials"),
+        count(report.summary.trials, "trial", "trials"),
         config.seed
     );
     if let Some(path) = &args.junit {
