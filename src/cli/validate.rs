@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::anyhow;
 use clap::Args;
 
-use attrition::config::Config;
+use attrition::config::{Config, ScenarioError};
 use attrition::expect;
 use attrition::words::count;
 
@@ -29,17 +29,18 @@ pub struct ValidateArgs {
 pub fn validate(args: &ValidateArgs) -> Result<(), Failure> {
     let mut invalid = 0;
     for path in &args.files {
+        // Read once: the text decides whether it is an expectations file or a scenario.
         let outcome = match attrition::config::read_text(path) {
             Ok(text) if expect::is_expectations_file(path, &text) => {
                 validate_expectations(path, &text, args.scenario.as_deref())
             }
+            Ok(text) => attrition::config::parse(&text, path)
+                .map(|config| describe_scenario(path, &config))
+                .map_err(|e| e.to_string()),
             Err(source) if expect::scenario_beside(path).is_some() => {
                 Err(expect::ExpectError::Read { path: path.clone(), source }.to_string())
             }
-            // A scenario, or a file that cannot be read: the loader says which.
-            _ => attrition::config::load(path)
-                .map(|config| describe_scenario(path, &config))
-                .map_err(|e| e.to_string()),
+            Err(source) => Err(ScenarioError::Read { path: path.clone(), source }.to_string()),
         };
         match outcome {
             Ok(line) => println!("{line}"),
