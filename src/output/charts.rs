@@ -147,7 +147,6 @@ pub fn write_all(
     Ok(files)
 }
 
-/// A padded range that holds every value (and is never empty).
 /// An interval's ends as drawn: an end that is not finite (one trial has no
 /// interval) collapses onto the mean, since plotters overflows on infinite
 /// coordinates.
@@ -156,6 +155,7 @@ fn drawn_interval(low: f64, mean: f64, high: f64) -> (f64, f64) {
     (end(low), end(high))
 }
 
+/// A padded range that holds every value (and is never empty).
 fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     let (low, high) = values
         .filter(|v| v.is_finite())
@@ -320,10 +320,16 @@ fn draw_comparison<DB: DrawingBackend>(
     for (index, &(arm, low, mean, high)) in compared.iter().enumerate() {
         let row = rows - 1 - index;
         let colour = arm_colour(arm);
-        // One trial has no interval (NaN), and plotters overflows mapping NaN.
-        let interval = (low.is_finite() && high.is_finite())
-            .then(|| ErrorBar::new_horizontal(row as f64, low, mean, high, colour.stroke_width(3), 16));
-        chart.draw_series(interval).map_err(text)?;
+        chart
+            .draw_series(std::iter::once(ErrorBar::new_horizontal(
+                row as f64,
+                low,
+                mean,
+                high,
+                colour.stroke_width(3),
+                16,
+            )))
+            .map_err(text)?;
         chart
             .draw_series(std::iter::once(Circle::new((mean, row as f64), 6, colour.filled())))
             .map_err(text)?;
