@@ -122,14 +122,12 @@ const TABLES: &[Table] = &[
 
 #[test]
 fn every_results_table_in_the_readme_is_what_its_command_gives() {
-    let readme_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
-    let mut readme = std::fs::read_to_string(&readme_path).unwrap();
-    let write = std::env::var_os("ATTRITION_WRITE_TABLES").is_some_and(|v| v == "1");
+    let (readme_path, mut readme, write) = common::readme();
     let dir = WorkDir::new("readme-tables");
     let mut runs: HashMap<Vec<&str>, Run> = HashMap::new();
     let mut stale = Vec::new();
     for table in TABLES {
-        let (start, end) = marked(&readme, table.name)
+        let (start, end) = common::marked_table(&readme, table.name)
             .unwrap_or_else(|| panic!("README.md has no table marked {:?}", table.name));
         let key = table.args.to_vec();
         if !runs.contains_key(&key) {
@@ -158,15 +156,6 @@ fn every_results_table_in_the_readme_is_what_its_command_gives() {
              {name} in the README:\n{current}\nfrom the run:\n{rendered}"
         );
     }
-}
-
-/// The text between a table's markers: its byte range in the README.
-fn marked(readme: &str, name: &str) -> Option<(usize, usize)> {
-    let open = format!("<!-- table:{name} -->");
-    let close = format!("<!-- /table:{name} -->");
-    let start = readme.find(&open)? + open.len();
-    let end = start + readme[start..].find(&close)?;
-    Some((start, end))
 }
 
 /// One run of the binary: what it printed and the results it wrote.

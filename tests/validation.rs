@@ -13,8 +13,6 @@ use common::{WorkDir, assert_success, scenario};
 
 const BASELINE: &str = "common practice";
 const TRIALS: &str = "100";
-const START: &str = "<!-- table:validation -->";
-const END: &str = "<!-- /table:validation -->";
 
 /// A target: the trial metric, what it is, the accepted band, the source, and how
 /// a value is shown.
@@ -103,7 +101,7 @@ fn the_readme_validation_table_is_current_and_its_targets_are_met() {
     let tech_org = scenario("tech_org.toml");
     assert_success(&dir.run(&["run", "-q", "--out", "out", "--trials", TRIALS, &tech_org]));
     let results = dir.path.join("out/tech_org");
-    let mut table = format!("{START}\n| target | source | simulated [95% CI] | pass |\n|---|---|---|---|\n");
+    let mut table = String::from("\n| target | source | simulated [95% CI] | pass |\n|---|---|---|---|\n");
     let mut unexpected = Vec::new();
     for t in &TARGETS {
         let (mean, low, high) = summary(&results, t.metric);
@@ -122,15 +120,13 @@ fn the_readme_validation_table_is_current_and_its_targets_are_met() {
             if pass { "yes" } else { "**no**" }
         );
     }
-    table += END;
 
-    let readme_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
-    let readme = std::fs::read_to_string(&readme_path).unwrap();
-    let (start, end) = (readme.find(START).expect("README has the table's start marker"), readme.find(END));
-    let end = end.expect("README has the table's end marker") + END.len();
-    if std::env::var_os("ATTRITION_WRITE_TABLES").is_some_and(|v| v == "1") {
-        let updated = format!("{}{table}{}", &readme[..start], &readme[end..]);
-        std::fs::write(&readme_path, updated).unwrap();
+    let (readme_path, mut readme, write) = common::readme();
+    let (start, end) =
+        common::marked_table(&readme, "validation").expect("README has the validation table's markers");
+    if write {
+        readme.replace_range(start..end, &table);
+        std::fs::write(&readme_path, readme).unwrap();
     } else {
         assert_eq!(
             &readme[start..end],

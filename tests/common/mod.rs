@@ -74,3 +74,22 @@ pub fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> 
         .map(|record| header.iter().cloned().zip(record.unwrap().iter().map(String::from)).collect())
         .collect()
 }
+
+/// The README, and whether `ATTRITION_WRITE_TABLES=1` asks the table tests to
+/// rewrite it rather than check it.
+pub fn readme() -> (PathBuf, String, bool) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let write = std::env::var_os("ATTRITION_WRITE_TABLES").is_some_and(|v| v == "1");
+    (path, text, write)
+}
+
+/// The text between a README table's markers, `<!-- table:NAME -->` and
+/// `<!-- /table:NAME -->`: its byte range.
+pub fn marked_table(readme: &str, name: &str) -> Option<(usize, usize)> {
+    let open = format!("<!-- table:{name} -->");
+    let close = format!("<!-- /table:{name} -->");
+    let start = readme.find(&open)? + open.len();
+    let end = start + readme[start..].find(&close)?;
+    Some((start, end))
+}
