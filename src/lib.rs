@@ -11,6 +11,7 @@
 
 pub mod config;
 pub mod expect;
+pub mod experiment;
 pub mod lanes;
 pub mod locate;
 pub mod mechanisms;
