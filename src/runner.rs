@@ -917,6 +917,33 @@ mod tests {
         }
     }
 
+    /// The totals of a run's trials split into parts, merged in any order, are the
+    /// totals of the whole run: a run is the merge of its shards.
+    #[test]
+    fn the_merged_totals_of_parts_of_a_run_are_the_whole_run() {
+        let stop = AtomicBool::new(false);
+        let totals = |trials: u32, first_trial: u64| {
+            let options = RunOptions { threads: Some(2), first_trial, ..RunOptions::default() };
+            accumulate(&small_peter(trials), options, &stop, |_| Ok(()), |_, _| {}).unwrap()
+        };
+        let whole = totals(20, 0);
+        let parts = [totals(7, 0), totals(1, 7), totals(12, 8)];
+        for order in [[0, 1, 2], [2, 0, 1], [1, 2, 0]] {
+            let mut merged = RunTotals::empty(&small_peter(20));
+            for index in order {
+                merged.merge(&parts[index]);
+            }
+            assert_eq!(merged, whole);
+        }
+        // And they differ from a run of other trials, so the comparison has teeth.
+        let mut shifted = RunTotals::empty(&small_peter(20));
+        shifted.merge(&totals(20, 1));
+        assert_ne!(shifted, whole);
+        let mut bytes = Vec::new();
+        whole.encode(&mut bytes).unwrap();
+        assert_eq!(RunTotals::empty(&small_peter(20)).decode_like(&mut bytes.as_slice()).unwrap(), whole);
+    }
+
     #[test]
     fn a_panic_in_a_trial_names_the_trial_and_its_seed() {
         let outcome = TrialOutcome { trial: 17, seed: 99, arms: Vec::new(), events: Vec::new() };
