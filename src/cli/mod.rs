@@ -1,6 +1,7 @@
 //! The binary's subcommands, one file each.
 
 mod bench;
+mod calibrate;
 mod check;
 mod guards;
 mod json;
@@ -59,6 +60,9 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Check scenario files (and expectations files) without running them.
     Validate(validate::ValidateArgs),
+    /// Fit a scenario's parameters to target moments (simulated method of moments)
+    /// and write the fit and a calibrated scenario.
+    Calibrate(calibrate::CalibrateArgs),
     /// Print the help of attrition or of one of its subcommands.
     Help(HelpArgs),
 }
@@ -272,6 +276,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::check(&args),
         Command::Bench(args) => bench::bench(&args),
         Command::Validate(args) => validate::validate(&args),
+        Command::Calibrate(args) => calibrate::calibrate(&args),
         Command::Help(args) => help(&args),
     };
     match outcome {
