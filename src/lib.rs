@@ -12,6 +12,7 @@
 pub mod calibrate;
 pub mod config;
 pub mod expect;
+pub mod experiment;
 pub mod lanes;
 pub mod locate;
 pub mod mechanisms;

@@ -12,13 +12,12 @@ use attrition::config::design::{self, Design, DesignProblem, LhsRange};
 use attrition::config::overrides::{self, render_value};
 use attrition::config::sweep::{Plan, describe};
 use attrition::config::{self, Config, Override, SweepAxis};
+use attrition::experiment::{self, ExperimentError, Point};
 use attrition::locate::toml_key;
-use attrition::metrics::{TRIAL_METRICS, TrialMetric};
 use attrition::output::manifest::{self, RunRecord};
-use attrition::output::sweep::{self as sweep_output, ReferenceRows, SweepPoint, SweepTrialWriter};
+use attrition::output::sweep::{self as sweep_output, SweepPoint, SweepTrialWriter};
 use attrition::output::{OutputError, OutputKind, Outputs, Staging, charts};
-use attrition::runner::{self, Comparison, RunError, RunOptions};
-use attrition::stats::PairedDifference;
+use attrition::runner::RunError;
 
 use super::guards::{bound_threads, check_sweep_memory, check_threads, interrupt_flag};
 use super::progress::Progress;
@@ -64,9 +63,9 @@ pub fn sweep(
         if let Some(trial) = args.replay_trial {
             config = replay_config(&config, trial)?;
         }
-        points.push((point.assignment, config));
+        points.push(Point { assignment: point.assignment, config });
     }
-    let configs: Vec<&Config> = points.iter().map(|(_, config)| config).collect();
+    let configs: Vec<&Config> = points.iter().map(|point| &point.config).collect();
     check_sweep_memory(&configs, threads, args.max_memory)?;
     bound_threads(args.threads)?;
     // The manifest records the sweep that ran, from the file or the command line; a
@@ -85,9 +84,6 @@ pub fn sweep(
         Staging::begin(&target, OutputKind::Sweep, args.force, &stop, |_| waiting_note(&target, !args.quiet))
             .map_err(|error| output_failure(error, &target))?;
     let mut progress = Progress::new(!args.quiet);
-    let total: u64 = points.iter().map(|(_, c)| u64::from(c.trials)).sum();
-    let mut done_before = 0;
-    let mut results = Vec::with_capacity(points.len());
     let mut trial_writer = match flags.sweep_trials {
         true => Some(
             SweepTrialWriter::create(staging.path(sweep_output::SWEEP_TRIALS), base, &fields)
@@ -95,100 +91,38 @@ pub fn sweep(
         ),
         false => None,
     };
+    let values: Vec<Vec<toml::Value>> =
+        points.iter().map(|point| point.assignment.iter().map(|o| o.value.clone()).collect()).collect();
     // The first point is the reference the others are paired with, trial by trial.
-    let (reference_assignment, reference_config) = &points[0];
-    let reference_label = describe(reference_assignment);
-    let reference_frame = reference_config.frame();
-    let baseline = base.baseline;
-    let mut reference: Option<ReferenceRows> = None;
-    for (assignment, config) in &points {
-        let values: Vec<toml::Value> = assignment.iter().map(|o| o.value.clone()).collect();
-        let frame = config.frame();
-        // Bounds of a difference between two points (whose frames may differ) and of
-        // a difference of two such differences.
-        let bound = |metric: TrialMetric, factor: f64| {
-            let (here, resolution) = metric.accuracy(&frame);
-            let (there, reference_resolution) = metric.accuracy(&reference_frame);
-            PairedDifference::new(factor * (here + there), resolution.min(reference_resolution))
-        };
-        let arms = config.arms.len();
-        let mut versus_reference: Vec<Vec<PairedDifference>> =
-            (0..arms).map(|_| TrialMetric::ALL.iter().map(|&m| bound(m, 1.0)).collect()).collect();
-        let mut baseline_change: Vec<Vec<PairedDifference>> =
-            (0..arms).map(|_| TrialMetric::ALL.iter().map(|&m| bound(m, 2.0)).collect()).collect();
-        // A sweep of one point has nothing to pair with its reference.
-        let mut spill = match &reference {
-            None if points.len() > 1 => {
-                Some(ReferenceRows::create(staging.path(REFERENCE_SPILL), arms).map_err(Failure::failed)?)
-            }
-            _ => None,
-        };
-        let mut reader = reference.as_ref().map(ReferenceRows::read).transpose().map_err(Failure::failed)?;
-        let summary = runner::run(
-            config,
-            RunOptions { threads: args.threads, events: None, first_trial: args.replay_trial.unwrap_or(0) },
-            &stop,
-            |outcomes| {
-                if let Some(writer) = trial_writer.as_mut() {
-                    writer.write(&values, outcomes).map_err(|e| e.to_string())?;
-                }
-                if let Some(spill) = spill.as_mut() {
-                    spill.write(outcomes).map_err(|e| e.to_string())?;
-                }
-                if let Some(reader) = reader.as_mut() {
-                    for outcome in outcomes {
-                        let there = reader.next(outcome.trial).map_err(|e| e.to_string())?;
-                        let here = &outcome.arms;
-                        for arm in 0..arms {
-                            for metric in 0..TRIAL_METRICS {
-                                versus_reference[arm][metric].add(here[arm][metric], there[arm][metric]);
-                                baseline_change[arm][metric].add(
-                                    here[arm][metric] - here[baseline][metric],
-                                    there[arm][metric] - there[baseline][metric],
-                                );
-                            }
-                        }
-                    }
-                }
-                Ok(())
-            },
-            |done, _| progress.update(done_before + done, total),
-        )
-        .map_err(|error| match error {
-            RunError::Interrupted { .. } => Failure::interrupted(anyhow!(
+    let reference_label = describe(&points[0].assignment);
+    let options = experiment::Options {
+        threads: args.threads,
+        first_trial: args.replay_trial.unwrap_or(0),
+        pair_with_reference: true,
+        spill: Some(staging.path(REFERENCE_SPILL)),
+    };
+    let results = experiment::evaluate(
+        &points,
+        &options,
+        &stop,
+        |point, outcomes| match trial_writer.as_mut() {
+            Some(writer) => writer.write(&values[point], outcomes).map_err(|e| e.to_string()),
+            None => Ok(()),
+        },
+        |done, total| progress.update(done, total),
+    )
+    .map_err(|error| match error {
+        ExperimentError::Run { point, source: RunError::Interrupted { .. } } => {
+            Failure::interrupted(anyhow!(
                 "sweep interrupted at {}; nothing was written and any previous results in {} are intact",
-                describe(assignment),
+                describe(&points[point].assignment),
                 target.display()
-            )),
-            other => Failure::failed(other),
-        })?;
-        if let Some(spill) = spill {
-            reference = Some(spill.finish().map_err(Failure::failed)?);
+            ))
         }
-        done_before += u64::from(config.trials);
-        let compared = reader.is_some();
-        let summarise = |differences: &[PairedDifference]| differences.iter().map(Comparison::of).collect();
-        results.push(SweepPoint {
-            values,
-            summary,
-            versus_reference: match compared {
-                true => versus_reference.iter().map(|d| summarise(d)).collect(),
-                false => Vec::new(),
-            },
-            baseline_change: match compared {
-                true => baseline_change
-                    .iter()
-                    .enumerate()
-                    .map(|(arm, d)| (arm != baseline).then(|| summarise(d)))
-                    .collect(),
-                false => Vec::new(),
-            },
-        });
-    }
+        ExperimentError::Run { source, .. } => Failure::failed(source),
+        other => Failure::failed(other),
+    })?;
     progress.finish();
-    if let Some(reference) = reference {
-        reference.remove().map_err(Failure::failed)?;
-    }
     // Ctrl-C after the last point stops the writing too.
     if stop.load(Ordering::SeqCst) {
         return Err(output_failure(OutputError::Interrupted, &target));
@@ -236,7 +170,7 @@ pub fn sweep(
         threads,
         started_at,
         elapsed_seconds: elapsed,
-        agent_steps: points.iter().map(|(_, c)| c.agent_steps()).sum(),
+        agent_steps: points.iter().map(|point| point.config.agent_steps()).sum(),
     };
     let (directory, paths) =
         manifest::seal(staging, written, record).map_err(|error| output_failure(error, &target))?;

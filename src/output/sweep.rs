@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::config::Config;
 use crate::config::overrides::render_value;
 use crate::metrics::{TRIAL_METRICS, TrialRow};
-use crate::runner::{Comparison, RunSummary, TrialOutcome};
+use crate::runner::TrialOutcome;
 
 use super::tables::summary_fields;
 use super::{OutputError, format_number, io_error};
@@ -24,20 +24,7 @@ pub const SWEEP_TRIALS: &str = "sweep_trials.csv";
 pub const DESIGN: &str = "design.csv";
 
 /// The results at one point of a sweep.
-#[derive(Debug, Clone)]
-pub struct SweepPoint {
-    /// The value of each swept field, in axis order.
-    pub values: Vec<toml::Value>,
-    /// The run at this point.
-    pub summary: RunSummary,
-    /// Per arm, per trial metric: the arm here minus the same arm at the reference
-    /// point, trial by trial. Empty at the reference point itself.
-    pub versus_reference: Vec<Vec<Comparison>>,
-    /// Per arm, per trial metric: the arm's difference to the baseline here minus
-    /// that difference at the reference point, trial by trial (does an advantage
-    /// grow or shrink?); `None` for the baseline. Empty at the reference point.
-    pub baseline_change: Vec<Option<Vec<Comparison>>>,
-}
+pub use crate::experiment::PointResult as SweepPoint;
 
 /// A swept value as a CSV cell: strings bare, numbers as the other tables write
 /// them unless that loses digits (a design's drawn values have all of an f64's),

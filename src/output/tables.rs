@@ -12,7 +12,7 @@ use crate::model::events::EventKind;
 use crate::runner::{RunSummary, TrialOutcome};
 use crate::stats::Summary;
 
-use super::{OutputError, format_number, io_error};
+use super::{OutputError, format_number, io_error, push_number};
 
 /// Per-trial rows: `trials.csv`.
 pub const TRIALS: &str = "trials.csv";
@@ -59,6 +59,8 @@ pub struct TrialWriter {
     writer: csv::Writer<BufWriter<File>>,
     arm_names: Vec<String>,
     metrics: &'static [TrialMetric],
+    /// A number being formatted (reused).
+    number: String,
 }
 
 impl TrialWriter {
@@ -70,16 +72,27 @@ impl TrialWriter {
         header.extend(metrics.iter().map(|metric| metric.name()));
         writer.write_record(&header).map_err(csv_error(&path))?;
         let arm_names = config.arms.iter().map(|arm| arm.name.clone()).collect();
-        Ok(Self { path, writer, arm_names, metrics })
+        Ok(Self { path, writer, arm_names, metrics, number: String::new() })
     }
 
     /// Appends a batch of finished trials, arm by arm within each trial.
     pub fn write(&mut self, outcomes: &[TrialOutcome]) -> Result<(), OutputError> {
         for outcome in outcomes {
+            let (trial, seed) = (outcome.trial.to_string(), outcome.seed.to_string());
             for (name, row) in self.arm_names.iter().zip(&outcome.arms) {
-                let mut record = vec![name.clone(), outcome.trial.to_string(), outcome.seed.to_string()];
-                record.extend(self.metrics.iter().map(|&metric| format_number(row[metric as usize])));
-                self.writer.write_record(&record).map_err(csv_error(&self.path))?;
+                let (writer, number) = (&mut self.writer, &mut self.number);
+                (|| {
+                    for field in [name.as_str(), &trial, &seed] {
+                        writer.write_field(field)?;
+                    }
+                    for &metric in self.metrics {
+                        number.clear();
+                        push_number(number, row[metric as usize]);
+                        writer.write_field(number.as_bytes())?;
+                    }
+                    writer.write_record(None::<&[u8]>)
+                })()
+                .map_err(csv_error(&self.path))?;
             }
         }
         Ok(())
@@ -97,18 +110,44 @@ pub fn write_timeseries(path: &Path, config: &Config, run: &RunSummary) -> Resul
     let mut header = vec!["arm", "step", "year", "metric"];
     header.extend(SUMMARY_COLUMNS);
     writer.write_record(&header).map_err(csv_error(path))?;
+    // The largest table: fields are written one by one from reused buffers.
+    let mut number = String::new();
     for (arm_index, arm) in config.arms.iter().enumerate() {
         for step in 0..=config.steps as usize {
+            let step_text = step.to_string();
             let year = format_number(step as f64 * config.step_years());
             for &metric in run.step_metrics {
-                let mut record =
-                    vec![arm.name.clone(), step.to_string(), year.clone(), metric.name().to_owned()];
-                record.extend(summary_fields(run.series(arm_index, step, metric)));
-                writer.write_record(&record).map_err(csv_error(path))?;
+                let summary = run.series(arm_index, step, metric);
+                (|| {
+                    for field in [arm.name.as_str(), &step_text, &year, metric.name()] {
+                        writer.write_field(field)?;
+                    }
+                    write_summary_fields(&mut writer, summary, &mut number)?;
+                    writer.write_record(None::<&[u8]>)
+                })()
+                .map_err(csv_error(path))?;
             }
         }
     }
     writer.flush().map_err(io_error("writing", path))
+}
+
+/// Writes a summary's statistic columns as fields of the record under way, each
+/// number formatted into `number`.
+fn write_summary_fields<W: std::io::Write>(
+    writer: &mut csv::Writer<W>,
+    summary: &Summary,
+    number: &mut String,
+) -> csv::Result<()> {
+    writer.write_field(summary.n.to_string())?;
+    for value in
+        [summary.mean, summary.std_dev, summary.ci_low, summary.ci_high, summary.p5, summary.p50, summary.p95]
+    {
+        number.clear();
+        push_number(number, value);
+        writer.write_field(number.as_bytes())?;
+    }
+    Ok(())
 }
 
 /// Writes `summary.csv`: one row per arm and trial metric.
