@@ -21,7 +21,8 @@ use argmin::solver::neldermead::NelderMead;
 
 use super::targets::{Bound, Moment, Target};
 use crate::config::{self, Config, Override, ScenarioError};
-use crate::runner::{self, RunError, RunOptions, RunSummary};
+use crate::experiment::{self, ExperimentError, Point};
+use crate::runner::RunSummary;
 use crate::stats::Summary;
 
 /// A target's residual above this many of its precisions is one the model does
@@ -141,7 +142,7 @@ pub enum FitError {
     },
     /// A run failed (or was interrupted).
     #[error(transparent)]
-    Run(#[from] RunError),
+    Run(#[from] ExperimentError),
     /// The optimiser failed (a bug).
     #[error("the optimiser failed: {0}")]
     Optimiser(String),
@@ -180,28 +181,32 @@ impl Problem<'_> {
     }
 }
 
-/// Runs every point with the same trial seeds (common random numbers). The one call
-/// into the engine, so that moving to the experiment layer changes only this.
+/// Runs every point with the same trial seeds (common random numbers), through
+/// the experiment layer; `progress` is called as each point finishes.
 fn evaluate(
-    configs: &[Config],
+    configs: Vec<Config>,
     threads: Option<usize>,
     stop: &AtomicBool,
     progress: &mut dyn FnMut(),
-) -> Result<Vec<RunSummary>, RunError> {
-    configs
-        .iter()
-        .map(|config| {
-            let summary = runner::run(
-                config,
-                RunOptions { threads, events: None, first_trial: 0 },
-                stop,
-                |_| Ok(()),
-                |_, _| {},
-            )?;
-            progress();
-            Ok(summary)
-        })
-        .collect()
+) -> Result<Vec<RunSummary>, ExperimentError> {
+    let trials = configs.first().map_or(1, |config| u64::from(config.trials)).max(1);
+    let points: Vec<Point> =
+        configs.into_iter().map(|config| Point { assignment: Vec::new(), config }).collect();
+    let options = experiment::Options { threads, ..experiment::Options::default() };
+    let mut finished = 0;
+    let results = experiment::evaluate(
+        &points,
+        &options,
+        stop,
+        |_, _| Ok(()),
+        |done, _| {
+            while finished < done / trials {
+                finished += 1;
+                progress();
+            }
+        },
+    )?;
+    Ok(results.into_iter().map(|result| result.summary).collect())
 }
 
 /// The simulated moment of a run (of the baseline arm alone).
@@ -265,7 +270,7 @@ impl CostFunction for Objective<'_, '_, '_> {
         let outcome = self
             .problem
             .config(&values)
-            .and_then(|config| Ok(evaluate(&[config], self.options.threads, self.stop, &mut || {})?));
+            .and_then(|config| Ok(evaluate(vec![config], self.options.threads, self.stop, &mut || {})?));
         let summary = match outcome {
             Ok(mut summaries) => summaries.remove(0),
             Err(error) => {
@@ -309,7 +314,7 @@ pub fn fit(
     let state = RefCell::new(SearchState { trace: Vec::new(), best: None, stopped: None, progress });
     let objective = Objective { problem, options, stop, state: &state };
     let solver = NelderMead::new(simplex)
-        .with_sd_tolerance(1e-6)
+        .with_sd_tolerance(1e-4)
         .map_err(|error| FitError::Optimiser(error.to_string()))?;
     let outcome = Executor::new(objective, solver)
         .configure(|state| state.max_iters(u64::from(options.max_evaluations)))
@@ -370,7 +375,7 @@ fn jacobian(
         }
         steps.push(up - down);
     }
-    let runs = evaluate(&points, options.threads, stop, progress)?;
+    let runs = evaluate(points, options.threads, stop, progress)?;
     Ok(problem
         .targets
         .iter()

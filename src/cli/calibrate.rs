@@ -16,7 +16,6 @@ use attrition::config::{self, Config, Override};
 use attrition::locate::{Segment, parse_path};
 use attrition::output::manifest::{self, RunRecord};
 use attrition::output::{OutputError, OutputKind, Outputs, Staging, calibration, calibration_chart};
-use attrition::runner::RunError;
 
 use super::guards::{bound_threads, check_threads, interrupt_flag};
 use super::progress::Progress;
@@ -39,7 +38,7 @@ pub struct CalibrateArgs {
     fit: Vec<String>,
     /// Most evaluations of the distance the search may use (each runs every trial;
     /// the standard errors take two per fitted field more).
-    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(2..=100_000))]
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(2..=100_000))]
     max_evaluations: u32,
     /// Trials per evaluation (overrides simulation.trials).
     #[arg(long)]
@@ -123,7 +122,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
         progress.evaluations(u64::from(done), u64::from(total), best)
     })
     .map_err(|error| match error {
-        FitError::Run(RunError::Interrupted { .. }) => Failure::interrupted(anyhow!(
+        FitError::Run(error) if error.interrupted() => Failure::interrupted(anyhow!(
             "calibration interrupted; nothing was written and any previous results in {} are intact",
             target.display()
         )),
