@@ -317,7 +317,9 @@ pub fn fit(
         .with_sd_tolerance(1e-4)
         .map_err(|error| FitError::Optimiser(error.to_string()))?;
     let outcome = Executor::new(objective, solver)
-        .configure(|state| state.max_iters(u64::from(options.max_evaluations)))
+        // The budget counts evaluations, which the objective enforces; an iteration
+        // takes one or more.
+        .configure(|state| state.max_iters(u64::MAX))
         .timer(false)
         .run()
         .map(|_| ())
