@@ -224,3 +224,102 @@ fn bad_fit_flags_are_refused_before_anything_runs() {
         assert!(!dir.path.join("out").exists(), "--fit {flag} wrote results");
     }
 }
+
+/// The shipped synthetic HR export (made by the engine at known values, README
+/// "Calibration") and the overhead target of the same run.
+fn hr_calibrate(dir: &WorkDir, out: &str, extra: &[&str]) -> std::process::Output {
+    let export = scenario("calibration/recovery.hr_export.csv");
+    let targets = scenario("calibration/recovery.targets.toml");
+    let mut args = vec![
+        "calibrate",
+        RECOVERY_PATH.as_str(),
+        "--hr-export",
+        export.as_str(),
+        "--window",
+        "2020-01-01:2021-12-31",
+        "--targets",
+        targets.as_str(),
+        "--out",
+        out,
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    dir.run(&args)
+}
+
+#[test]
+fn calibrate_recovers_the_values_behind_the_shipped_hr_export_from_two_starts() {
+    let dir = WorkDir::new("calibrate-hr-recovery");
+    for (out, starts) in [
+        ("a", ["dynamics.quits.base_rate=0.12", "dynamics.overhead.load=0.10"]),
+        ("b", ["dynamics.quits.base_rate=0.45", "dynamics.overhead.load=0.05"]),
+    ] {
+        let output =
+            hr_calibrate(&dir, out, &["--max-evaluations", "150", "--set", starts[0], "--set", starts[1]]);
+        assert_success(&output);
+        let results = dir.path.join(out).join("recovery_calibration");
+        let found = parameters(&results);
+        for (field, truth) in
+            [("dynamics.quits.base_rate", TRUE_BASE_RATE), ("dynamics.overhead.load", TRUE_LOAD)]
+        {
+            let (value, se) = found[field];
+            assert!(
+                se.is_finite() && (value - truth).abs() <= 2.0 * se,
+                "{out}: {field} = {value} (se {se}) does not recover {truth}"
+            );
+        }
+        // The export's moments, with their sampling standard errors, are written.
+        let moments = csv_rows(&results.join("hr_moments.csv"));
+        let attrition = moments.iter().find(|row| row["moment"] == "voluntary_attrition").unwrap();
+        assert!(attrition["se"].parse::<f64>().unwrap() > 0.0);
+        assert!(attrition["count"].parse::<u64>().unwrap() > 100);
+    }
+}
+
+#[test]
+fn a_malformed_hr_export_is_refused_with_its_line_and_column() {
+    let dir = WorkDir::new("calibrate-hr-malformed");
+    dir.write(
+        "export.csv",
+        "employee_id,level,hire_date,exit_date,exit_reason\n\
+         E1,engineer,2019-01-01,,\n\
+         E2,engineer,2019-02-30,,\n\
+         E3,janitor,2019-01-01,2018-01-01,voluntary\n",
+    );
+    let output = dir.run(&[
+        "calibrate",
+        RECOVERY_PATH.as_str(),
+        "--hr-export",
+        "export.csv",
+        "--window",
+        "2020-01-01:2021-12-31",
+        "--fit",
+        "dynamics.quits.base_rate=0.02:0.6",
+        "--out",
+        "out",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("export.csv:3: column hire_date: \"2019-02-30\": 2019-02 has no day 30"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("export.csv:4: column level: \"janitor\" is not a level"), "{stderr}");
+    assert!(
+        stderr.contains("export.csv:4: column exit_date: 2018-01-01 is before the hire date"),
+        "{stderr}"
+    );
+    assert!(!dir.path.join("out").exists());
+    let window = dir.run(&[
+        "calibrate",
+        RECOVERY_PATH.as_str(),
+        "--hr-export",
+        "export.csv",
+        "--window",
+        "2021-12-31:2020-01-01",
+        "--fit",
+        "dynamics.quits.base_rate=0.02:0.6",
+    ]);
+    assert_eq!(window.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&window.stderr).contains("--window"), "{window:?}");
+}

@@ -8,4 +8,5 @@
 
 pub mod edit;
 pub mod fit;
+pub mod hr_export;
 pub mod targets;

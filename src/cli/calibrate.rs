@@ -9,9 +9,9 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use anyhow::anyhow;
 use clap::Args;
 
-use attrition::calibrate::edit;
 use attrition::calibrate::fit::{self, Calibration, FitError, Problem};
 use attrition::calibrate::targets::{self, Bound, TargetsFile};
+use attrition::calibrate::{edit, hr_export};
 use attrition::config::{self, Config, Override};
 use attrition::locate::{Segment, parse_path};
 use attrition::output::manifest::{self, RunRecord};
@@ -29,8 +29,16 @@ pub struct CalibrateArgs {
     /// The scenario to calibrate, e.g. scenarios/tech_org.toml.
     scenario: PathBuf,
     /// The targets file: the moments to match (see README, "Calibration").
-    #[arg(long, value_name = "T.toml")]
-    targets: PathBuf,
+    #[arg(long, value_name = "T.toml", required_unless_present = "hr_export")]
+    targets: Option<PathBuf>,
+    /// An organisation's HR export (CSV, one row per employment spell; see README,
+    /// "Calibration"), whose moments over --window become targets, each weighted by
+    /// its sampling standard error.
+    #[arg(long, value_name = "FILE.csv", requires = "window")]
+    hr_export: Option<PathBuf>,
+    /// The HR export's observation window, START:END as YYYY-MM-DD dates.
+    #[arg(long, value_name = "START:END", requires = "hr_export")]
+    window: Option<String>,
     /// The fields to fit, comma-separated, each with its bounds unless the targets
     /// file's [[fit]] gives them: `--fit dynamics.quits.base_rate=0.02:0.5,...`
     /// (repeatable). Without --fit, every [[fit]] of the targets file.
@@ -78,7 +86,20 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
     let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let (base, text) = load_config(&args.scenario, args.trials, args.seed, &args.set)?;
     let set = parse_overrides(&args.set)?;
-    let file = targets::load(&args.targets, &base).map_err(Failure::bad_input)?;
+    let mut file = match &args.targets {
+        Some(path) => targets::load(path, &base).map_err(Failure::bad_input)?,
+        None => TargetsFile::default(),
+    };
+    let measured = match (&args.hr_export, &args.window) {
+        (Some(export), Some(window)) => Some(hr_targets(export, window, &base, &mut file)?),
+        _ => None,
+    };
+    if let (Some(measured), false) = (&measured, args.quiet) {
+        eprintln!("HR export moments (value, sampling se, from how many):");
+        for m in measured {
+            eprintln!("  {:<24} {:>10.4} {:>10.4}  {}", m.moment.name(), m.value, m.standard_error, m.count);
+        }
+    }
     let bounds = bounds(&args.fit, &file)?;
     let start =
         bounds.iter().map(|bound| start_value(&text, &set, &base, bound)).collect::<Result<Vec<_>, _>>()?;
@@ -151,12 +172,18 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
     let _ = reread;
     attrition::output::write_atomically(&staging.path(&calibrated_file), calibrated.as_bytes())
         .map_err(Failure::failed)?;
-    let mut written = vec![
+    let mut written = Vec::new();
+    if let Some(measured) = &measured {
+        calibration::write_hr_moments(&staging.path(calibration::HR_MOMENTS), measured)
+            .map_err(Failure::failed)?;
+        written.push(calibration::HR_MOMENTS.to_owned());
+    }
+    written.extend([
         calibration::FIT.to_owned(),
         calibration::PARAMETERS.to_owned(),
         calibration::EVALUATIONS.to_owned(),
         calibrated_file,
-    ];
+    ]);
     calibration::write_fit(&staging.path(calibration::FIT), &file.targets, &calibration)
         .map_err(Failure::failed)?;
     calibration::write_parameters(&staging.path(calibration::PARAMETERS), &bounds, &calibration)
@@ -193,6 +220,33 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// The moments of an HR export over its window, added to the targets (a moment in
+/// both is refused: which one to match would be a guess).
+fn hr_targets(
+    export: &Path,
+    window: &str,
+    config: &Config,
+    file: &mut TargetsFile,
+) -> Result<Vec<hr_export::Measured>, Failure> {
+    let window =
+        hr_export::parse_window(window).map_err(|why| Failure::bad_input(anyhow!("--window {why}")))?;
+    let spells = hr_export::load(export, config).map_err(Failure::bad_input)?;
+    let measured = hr_export::moments(&spells, window)
+        .map_err(|why| Failure::bad_input(anyhow!("{}: {why}", export.display())))?;
+    let source = format!("HR export {}", export.display());
+    for target in hr_export::as_targets(&measured, config, &source) {
+        if file.targets.iter().any(|t| t.moment == target.moment) {
+            return Err(Failure::bad_input(anyhow!(
+                "{} is both in the targets file and measured in the HR export: remove it from the targets file to \
+                 fit the export's",
+                target.moment.name()
+            )));
+        }
+        file.targets.push(target);
+    }
+    Ok(measured)
 }
 
 /// The fitted fields and their bounds: `--fit`'s, each bounded by the flag or by
@@ -301,9 +355,11 @@ fn calibrated_text(
     fitted: &[Override],
     calibration: &Calibration,
 ) -> Result<String, Failure> {
+    let sources: Vec<String> =
+        args.targets.iter().chain(&args.hr_export).map(|path| path.display().to_string()).collect();
     let mut note = format!(
         "Calibrated by `attrition calibrate` to {} (distance {:.4}; see fit.csv and parameters.csv):\n",
-        args.targets.display(),
+        sources.join(" and "),
         calibration.distance
     );
     for (over, estimate) in fitted.iter().zip(&calibration.estimates) {

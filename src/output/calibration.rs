@@ -7,6 +7,7 @@ use std::io::BufWriter;
 use std::path::Path;
 
 use crate::calibrate::fit::Calibration;
+use crate::calibrate::hr_export::Measured;
 use crate::calibrate::targets::{Bound, Precision, Target};
 
 use super::{OutputError, format_number, io_error};
@@ -15,6 +16,8 @@ use super::{OutputError, format_number, io_error};
 pub const FIT: &str = "fit.csv";
 /// The fitted parameters with their standard errors: `parameters.csv`.
 pub const PARAMETERS: &str = "parameters.csv";
+/// The moments of an HR export with their sampling standard errors: `hr_moments.csv`.
+pub const HR_MOMENTS: &str = "hr_moments.csv";
 /// Every evaluation of the search: `evaluations.csv`.
 pub const EVALUATIONS: &str = "evaluations.csv";
 
@@ -124,6 +127,25 @@ pub fn write_evaluations(
         row.extend(evaluation.values.iter().map(|&v| exact(v)));
         row.push(format_number(evaluation.distance));
         writer.write_record(&row).map_err(&error)?;
+    }
+    writer.flush().map_err(io_error("writing", path))
+}
+
+/// Writes `hr_moments.csv`: each moment measured in the HR export.
+pub fn write_hr_moments(path: &Path, measured: &[Measured]) -> Result<(), OutputError> {
+    let mut writer = create(path)?;
+    let error = csv_error(path);
+    writer.write_record(["moment", "unit", "value", "se", "count"]).map_err(&error)?;
+    for m in measured {
+        writer
+            .write_record([
+                m.moment.name().to_owned(),
+                m.moment.unit().to_owned(),
+                format_number(m.value),
+                format_number(m.standard_error),
+                m.count.to_string(),
+            ])
+            .map_err(&error)?;
     }
     writer.flush().map_err(io_error("writing", path))
 }
