@@ -265,8 +265,18 @@ impl CostFunction for Objective<'_, '_, '_> {
             state.stopped = Some(Ok(()));
             return Err(argmin::core::Error::msg("the evaluation budget is spent"));
         }
-        let values: Vec<f64> =
-            self.problem.bounds.iter().zip(free).map(|(bound, &u)| to_value(bound, u)).collect();
+        // The start itself is evaluated at its own value, not at the map's round trip
+        // of it (a last-digit change that would show in evaluations.csv).
+        let values: Vec<f64> = (0..free.len())
+            .map(|i| {
+                let bound = &self.problem.bounds[i];
+                if free[i] == to_free(bound, self.problem.start[i]) {
+                    self.problem.start[i]
+                } else {
+                    to_value(bound, free[i])
+                }
+            })
+            .collect();
         let outcome = self
             .problem
             .config(&values)
