@@ -5,9 +5,11 @@ mod calibrate;
 mod check;
 mod guards;
 mod json;
+mod merge;
 mod progress;
 mod run;
 mod scenario;
+mod shard;
 mod sweep;
 mod validate;
 
@@ -63,6 +65,8 @@ enum Command {
     /// Fit a scenario's parameters to target moments (simulated method of moments)
     /// and write the fit and a calibrated scenario.
     Calibrate(calibrate::CalibrateArgs),
+    /// Merge the shards of a run (`run --shard I/K`) into the files the whole run writes.
+    Merge(merge::MergeArgs),
     /// Print the help of attrition or of one of its subcommands.
     Help(HelpArgs),
 }
@@ -107,6 +111,18 @@ struct RunCommand {
     /// and warnings stay on stderr. The schema is in the README.
     #[arg(long)]
     json: bool,
+    /// Run only shard I of K (0-based) of the trials, at every point of a sweep,
+    /// into <out>/<scenario name>.shards/shard-<I>-of-<K>.shard, for `attrition
+    /// merge` to fold with the others into exactly the whole run's files; skipped if
+    /// that shard is already complete. Each shard is a contiguous range of trials,
+    /// with the seeds they have in the whole run.
+    #[arg(
+        long,
+        value_name = "I/K",
+        value_parser = shard::parse_spec,
+        conflicts_with_all = ["json", "replay_trial", "events", "events_trials", "events_arm", "events_gzip"]
+    )]
+    shard: Option<shard::ShardSpec>,
 }
 
 /// Flags of one run, shared by `run` and `check`.
@@ -176,7 +192,8 @@ struct RunArgs {
 }
 
 /// The values of `--outputs`.
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 enum OutputsArg {
     /// The CSV tables and the manifest.
     Csv,
@@ -224,6 +241,9 @@ struct SweepArgs {
     /// `--range policy.best_probability=0:1` (repeatable; floats).
     #[arg(long, value_name = "FIELD=LOW:HIGH", requires = "design_lhs")]
     range: Vec<String>,
+    /// The `--design` table's text when it comes from a shard, not from its file.
+    #[arg(skip)]
+    design_text: Option<String>,
 }
 
 impl SweepArgs {
@@ -253,6 +273,7 @@ impl RunArgs {
             events: self.event_request(),
             replay_trial: self.replay_trial,
             outputs: self.outputs.into(),
+            shards: None,
         }
     }
 
@@ -277,6 +298,7 @@ pub fn main() -> ExitCode {
         Command::Bench(args) => bench::bench(&args),
         Command::Validate(args) => validate::validate(&args),
         Command::Calibrate(args) => calibrate::calibrate(&args),
+        Command::Merge(args) => merge::merge(&args),
         Command::Help(args) => help(&args),
     };
     match outcome {
