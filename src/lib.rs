@@ -9,6 +9,7 @@
 //! Results are a function of the scenario and the master seed alone: the same inputs
 //! give byte-identical CSV files for any thread count.
 
+pub mod calibrate;
 pub mod config;
 pub mod expect;
 pub mod experiment;

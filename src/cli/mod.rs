@@ -1,6 +1,7 @@
 //! The binary's subcommands, one file each.
 
 mod bench;
+mod calibrate;
 mod check;
 mod guards;
 mod json;
@@ -61,6 +62,9 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Check scenario files (and expectations files) without running them.
     Validate(validate::ValidateArgs),
+    /// Fit a scenario's parameters to target moments (simulated method of moments)
+    /// and write the fit and a calibrated scenario.
+    Calibrate(calibrate::CalibrateArgs),
     /// Merge the shards of a run (`run --shard I/K`) into the files the whole run writes.
     Merge(merge::MergeArgs),
     /// Print the help of attrition or of one of its subcommands.
@@ -293,6 +297,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::check(&args),
         Command::Bench(args) => bench::bench(&args),
         Command::Validate(args) => validate::validate(&args),
+        Command::Calibrate(args) => calibrate::calibrate(&args),
         Command::Merge(args) => merge::merge(&args),
         Command::Help(args) => help(&args),
     };

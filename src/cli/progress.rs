@@ -32,6 +32,25 @@ impl Progress {
         let _ = stderr.flush();
     }
 
+    /// Redraws the line for `done` of at most `total` evaluations of a fit, with the
+    /// best distance so far.
+    pub fn evaluations(&mut self, done: u64, total: u64, best: f64) {
+        if !self.enabled {
+            return;
+        }
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let each = elapsed / done.max(1) as f64;
+        let width = 30;
+        let filled = (width as u64 * done.min(total) / total.max(1)) as usize;
+        let bar: String = "#".repeat(filled) + &"-".repeat(width - filled);
+        let mut stderr = std::io::stderr().lock();
+        let _ = write!(
+            stderr,
+            "\r[{bar}] {done}/{total} evaluations  best distance {best:.4}  {each:.1}s each  "
+        );
+        let _ = stderr.flush();
+    }
+
     /// Clears the line.
     pub fn finish(&mut self) {
         if self.enabled {

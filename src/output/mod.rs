@@ -5,6 +5,8 @@
 //! interrupted run never leaves a CSV that looks finished and the previous results
 //! stay intact until the new ones are whole.
 
+pub mod calibration;
+pub mod calibration_chart;
 pub mod charts;
 pub mod manifest;
 pub mod sweep;
@@ -109,13 +111,15 @@ pub fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> 
     move |source| OutputError::Io { action, path, source }
 }
 
-/// What a directory of results holds: one run's tables, or a sweep's.
+/// What a directory of results holds: one run's tables, a sweep's, or a calibration's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputKind {
     /// A single run: `summary.csv`, `comparison.csv` and the rest.
     Run,
     /// A parameter sweep: `sweep.csv` and its chart.
     Sweep,
+    /// A calibration: `fit.csv`, the fitted parameters and the calibrated scenario.
+    Calibration,
 }
 
 impl OutputKind {
@@ -124,6 +128,7 @@ impl OutputKind {
         match self {
             OutputKind::Run => "single run",
             OutputKind::Sweep => "sweep",
+            OutputKind::Calibration => "calibration",
         }
     }
 }
@@ -462,8 +467,13 @@ fn check_replaceable(target: &Path, kind: OutputKind) -> Result<(), OutputError>
     let Some(listed) = manifest_files(&target.join(MANIFEST)) else {
         return Err(OutputError::NotOurs(target.to_owned()));
     };
-    let existing =
-        if listed.iter().any(|file| file == sweep::SWEEP) { OutputKind::Sweep } else { OutputKind::Run };
+    let existing = if listed.iter().any(|file| file == sweep::SWEEP) {
+        OutputKind::Sweep
+    } else if listed.iter().any(|file| file == calibration::FIT) {
+        OutputKind::Calibration
+    } else {
+        OutputKind::Run
+    };
     if existing != kind {
         return Err(OutputError::OtherKind { path: target.to_owned(), existing, kind });
     }

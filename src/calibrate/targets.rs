@@ -1,0 +1,610 @@
+//! Targets files for `attrition calibrate`: the moments a fit matches, each with
+//! its value, how precisely it is known and its weight, and the fields it may move
+//! with their bounds.
+//!
+//! ```toml
+//! [[target]]
+//! moment = "voluntary_attrition"   # from the catalogue: a trial metric of the scenario
+//! value = 0.135
+//! se = 0.005                       # or tolerance = 0.01 (exactly one)
+//! weight = 1.0                     # optional, default 1
+//! source = "Mercer 2023-24"        # optional, shown in fit.csv
+//!
+//! [[fit]]
+//! field = "dynamics.quits.base_rate"
+//! low = 0.02
+//! high = 0.5
+//! ```
+//!
+//! Every problem of the file is reported at once, each with its field path, line
+//! and column, as a scenario's are.
+
+use std::path::{Path, PathBuf};
+
+use toml::de::DeTable;
+use toml::{Table, Value};
+
+use crate::config::{Config, FieldProblem, ProblemKind, ScenarioError};
+use crate::locate::{did_you_mean, line_column, parse_path, span_of, toml_key};
+use crate::metrics::TrialMetric;
+
+const TARGET_FIELDS: [&str; 6] = ["moment", "value", "se", "tolerance", "weight", "source"];
+const FIT_FIELDS: [&str; 3] = ["field", "low", "high"];
+
+/// A moment of the catalogue: what the engine measures on the baseline arm after
+/// the burn-in, averaged over trials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moment {
+    /// A trial metric (a column of `trials.csv`), the baseline arm's mean over trials.
+    Trial(TrialMetric),
+}
+
+impl Moment {
+    /// The name in targets files and in `fit.csv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Trial(metric) => metric.name(),
+        }
+    }
+
+    /// The unit, for tables.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Self::Trial(metric) => metric.unit(),
+        }
+    }
+
+    /// Every moment a scenario can be fitted to: its trial metrics.
+    pub fn catalogue(config: &Config) -> Vec<Moment> {
+        config.trial_metrics().iter().map(|&metric| Self::Trial(metric)).collect()
+    }
+}
+
+/// How precisely a target is known: the scale its residual is measured in.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Precision {
+    /// A sampling standard error (of a survey, or of an HR export's rate).
+    StandardError(f64),
+    /// A tolerance: how far off is as bad as one standard error.
+    Tolerance(f64),
+}
+
+impl Precision {
+    /// The scale of the residual, in the moment's units.
+    pub fn scale(self) -> f64 {
+        match self {
+            Self::StandardError(se) | Self::Tolerance(se) => se,
+        }
+    }
+}
+
+/// One validated target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// What is matched.
+    pub moment: Moment,
+    /// The value to match, in the moment's units.
+    pub value: f64,
+    /// How precisely the value is known.
+    pub precision: Precision,
+    /// Relative weight in the distance (positive).
+    pub weight: f64,
+    /// Where the value comes from; empty when not given.
+    pub source: String,
+}
+
+/// A field the fit may move, and its bounds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bound {
+    /// Field path in TOML's dotted-key syntax, as `--set` takes.
+    pub field: String,
+    /// Lowest value tried.
+    pub low: f64,
+    /// Highest value tried.
+    pub high: f64,
+}
+
+/// A validated targets file.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TargetsFile {
+    /// The targets, in file order.
+    pub targets: Vec<Target>,
+    /// The fields to fit with their bounds, in file order (the command line may add
+    /// to them or replace their bounds).
+    pub fit: Vec<Bound>,
+}
+
+/// Why a targets file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetsError {
+    /// The file could not be read.
+    #[error("cannot read targets file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file has problems, every one found listed with its line and column.
+    #[error("targets file {0}")]
+    Invalid(ScenarioError),
+}
+
+impl TargetsError {
+    /// The problems, for a file that could be read.
+    pub fn problems(&self) -> &[FieldProblem] {
+        match self {
+            Self::Read { .. } => &[],
+            Self::Invalid(error) => error.problems(),
+        }
+    }
+}
+
+/// Reads and validates a targets file against the scenario it calibrates.
+pub fn load(path: &Path, config: &Config) -> Result<TargetsFile, TargetsError> {
+    let text = crate::config::read_text(path)
+        .map_err(|source| TargetsError::Read { path: path.to_owned(), source })?;
+    parse(&text, path, config)
+}
+
+/// Parses and validates targets text; `path` names it in errors.
+pub fn parse(text: &str, path: &Path, config: &Config) -> Result<TargetsFile, TargetsError> {
+    let invalid =
+        |problems| TargetsError::Invalid(ScenarioError::Invalid { path: PathBuf::from(path), problems });
+    let document = DeTable::parse(text).map_err(|error| {
+        invalid(vec![FieldProblem {
+            kind: ProblemKind::Syntax,
+            field: String::new(),
+            message: error.message().trim_end().to_owned(),
+            location: error.span().map(|span| line_column(text, span.start)),
+        }])
+    })?;
+    let table: Table = toml::from_str(text).map_err(|error| {
+        invalid(vec![FieldProblem::new(ProblemKind::Syntax, "", error.message().trim_end())])
+    })?;
+    let mut checker = Checker { text, document: &document, config, problems: Vec::new() };
+    let file = checker.file(&table);
+    if checker.problems.is_empty() { Ok(file) } else { Err(invalid(checker.problems)) }
+}
+
+/// Collects the problems of one file, each located by its field path.
+struct Checker<'a> {
+    text: &'a str,
+    document: &'a toml::Spanned<DeTable<'a>>,
+    config: &'a Config,
+    problems: Vec<FieldProblem>,
+}
+
+impl Checker<'_> {
+    fn problem(&mut self, kind: ProblemKind, field: String, message: String) {
+        // An absent field is placed at its table.
+        let mut path = parse_path(&field);
+        let mut span = span_of(self.document, &path);
+        while span.is_none() && !path.is_empty() {
+            path.pop();
+            span = span_of(self.document, &path);
+        }
+        // A problem of the whole file is placed at its start.
+        let location = Some(line_column(self.text, span.map_or(0, |span| span.start)));
+        self.problems.push(FieldProblem { kind, field, message, location });
+    }
+
+    fn unknown_keys(&mut self, table: &Table, prefix: &str, known: &[&str]) {
+        for key in table.keys().filter(|key| !known.contains(&key.as_str())) {
+            let field = if prefix.is_empty() { toml_key(key) } else { format!("{prefix}.{}", toml_key(key)) };
+            let hint = did_you_mean(key, known.iter().copied())
+                .map_or(String::new(), |near| format!("; did you mean `{near}`?"));
+            let expected = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+            self.problem(
+                ProblemKind::UnknownField,
+                field,
+                format!("unknown field `{key}`, expected one of {expected}{hint}"),
+            );
+        }
+    }
+
+    /// The tables of an array of tables `[[key]]`.
+    fn tables<'v>(&mut self, table: &'v Table, key: &str) -> Vec<(String, &'v Table)> {
+        let items = match table.get(key) {
+            Some(Value::Array(items)) => items.as_slice(),
+            Some(other) => {
+                self.problem(
+                    ProblemKind::WrongType,
+                    key.to_owned(),
+                    format!("a {}, expected [[{key}]] tables", other.type_str()),
+                );
+                return Vec::new();
+            }
+            None => &[],
+        };
+        let mut tables = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            let field = format!("{key}[{index}]");
+            match item {
+                Value::Table(item) => tables.push((field, item)),
+                other => self.problem(
+                    ProblemKind::WrongType,
+                    field,
+                    format!("a {}, expected a table ([[{key}]])", other.type_str()),
+                ),
+            }
+        }
+        tables
+    }
+
+    fn file(&mut self, table: &Table) -> TargetsFile {
+        self.unknown_keys(table, "", &["target", "fit"]);
+        let targets = self.tables(table, "target");
+        if targets.is_empty() && !matches!(table.get("target"), Some(v) if !v.is_array()) {
+            self.problem(
+                ProblemKind::Missing,
+                "target".to_owned(),
+                "the file holds no target: write one [[target]] table per moment to match".to_owned(),
+            );
+        }
+        let mut file = TargetsFile::default();
+        let mut fields: Vec<(String, String)> = Vec::new();
+        for (field, target) in targets {
+            if let Some(target) = self.target(&field, target) {
+                if let Some((first, _)) = fields.iter().find(|(_, moment)| moment == target.moment.name()) {
+                    self.problem(
+                        ProblemKind::Inconsistent,
+                        format!("{field}.moment"),
+                        format!(
+                            "{:?} is also the moment of {first}: give each moment one target",
+                            target.moment.name()
+                        ),
+                    );
+                    continue;
+                }
+                fields.push((field, target.moment.name().to_owned()));
+                file.targets.push(target);
+            }
+        }
+        for (field, bound) in self.tables(table, "fit") {
+            if let Some(bound) = self.bound(&field, bound) {
+                if let Some(first) = file.fit.iter().position(|b| b.field == bound.field) {
+                    self.problem(
+                        ProblemKind::Inconsistent,
+                        format!("{field}.field"),
+                        format!("{:?} is also fitted by fit[{first}]: fit each field once", bound.field),
+                    );
+                    continue;
+                }
+                file.fit.push(bound);
+            }
+        }
+        file
+    }
+
+    fn string<'v>(&mut self, table: &'v Table, field: String, required: bool) -> Option<&'v str> {
+        let key = field.rsplit('.').next().unwrap_or_default().to_owned();
+        match table.get(&key) {
+            Some(Value::String(text)) => Some(text),
+            Some(other) => {
+                self.problem(
+                    ProblemKind::WrongType,
+                    field,
+                    format!("a {}, expected a string", other.type_str()),
+                );
+                None
+            }
+            None => {
+                if required {
+                    self.problem(ProblemKind::Missing, field, format!("missing field `{key}`"));
+                }
+                None
+            }
+        }
+    }
+
+    /// A finite number, if present (or a problem if required).
+    fn number(&mut self, table: &Table, field: String, required: bool) -> Option<f64> {
+        let key = field.rsplit('.').next().unwrap_or_default().to_owned();
+        let number = match table.get(&key) {
+            Some(Value::Float(number)) => *number,
+            Some(Value::Integer(number)) => *number as f64,
+            Some(other) => {
+                self.problem(
+                    ProblemKind::WrongType,
+                    field,
+                    format!("a {}, expected a number", other.type_str()),
+                );
+                return None;
+            }
+            None => {
+                if required {
+                    self.problem(ProblemKind::Missing, field, format!("missing field `{key}`"));
+                }
+                return None;
+            }
+        };
+        if number.is_finite() {
+            Some(number)
+        } else {
+            self.problem(ProblemKind::OutOfRange, field, format!("{number} is not a finite number"));
+            None
+        }
+    }
+
+    /// A number that must be above zero, if present.
+    fn positive(&mut self, table: &Table, field: String, why: &str) -> Option<f64> {
+        let number = self.number(table, field.clone(), false)?;
+        if number > 0.0 {
+            Some(number)
+        } else {
+            self.problem(ProblemKind::OutOfRange, field, format!("{number} must be above 0: {why}"));
+            None
+        }
+    }
+
+    fn target(&mut self, prefix: &str, target: &Table) -> Option<Target> {
+        self.unknown_keys(target, prefix, &TARGET_FIELDS);
+        let moment = self
+            .string(target, format!("{prefix}.moment"), true)
+            .and_then(|name| self.moment(name, format!("{prefix}.moment")));
+        let value = self.number(target, format!("{prefix}.value"), true);
+        let se = self.positive(target, format!("{prefix}.se"), "a standard error measures the residual");
+        let tolerance =
+            self.positive(target, format!("{prefix}.tolerance"), "a tolerance measures the residual");
+        let precision = match (target.contains_key("se"), target.contains_key("tolerance")) {
+            (true, true) => {
+                self.problem(
+                    ProblemKind::Inconsistent,
+                    format!("{prefix}.tolerance"),
+                    "give either `se` or `tolerance`, not both".to_owned(),
+                );
+                None
+            }
+            (false, false) => {
+                self.problem(
+                    ProblemKind::Missing,
+                    prefix.to_owned(),
+                    "say how precisely the value is known: give `se` (a standard error) or `tolerance`"
+                        .to_owned(),
+                );
+                None
+            }
+            (true, false) => se.map(Precision::StandardError),
+            (false, true) => tolerance.map(Precision::Tolerance),
+        };
+        let weight = match target.contains_key("weight") {
+            true => self.positive(
+                target,
+                format!("{prefix}.weight"),
+                "a target of no weight is no target (remove it)",
+            ),
+            false => Some(1.0),
+        };
+        let source = self.string(target, format!("{prefix}.source"), false).unwrap_or_default().to_owned();
+        let (moment, value, precision, weight) = (moment?, value?, precision?, weight?);
+        let Moment::Trial(metric) = moment;
+        let (bound, _) = metric.accuracy(&self.config.frame());
+        if value.abs() > bound {
+            self.problem(
+                ProblemKind::OutOfRange,
+                format!("{prefix}.value"),
+                format!("{value} is beyond anything {} can be in this scenario (±{bound})", metric.name()),
+            );
+            return None;
+        }
+        Some(Target { moment, value, precision, weight, source })
+    }
+
+    fn moment(&mut self, name: &str, field: String) -> Option<Moment> {
+        let catalogue = Moment::catalogue(self.config);
+        let found = catalogue.iter().copied().find(|moment| moment.name() == name);
+        if found.is_none() {
+            let known: Vec<&str> = catalogue.iter().map(|m| m.name()).collect();
+            let hint = did_you_mean(name, known.iter().copied())
+                .map_or(String::new(), |near| format!("; did you mean {near:?}?"));
+            let why = match TrialMetric::from_name(name) {
+                Some(_) => "is not measured in a scenario without [dynamics]".to_owned(),
+                None => "is not a moment of the catalogue".to_owned(),
+            };
+            self.problem(
+                ProblemKind::UnknownValue,
+                field,
+                format!("{name:?} {why}; choose one of {known:?}{hint}"),
+            );
+        }
+        found
+    }
+
+    fn bound(&mut self, prefix: &str, bound: &Table) -> Option<Bound> {
+        self.unknown_keys(bound, prefix, &FIT_FIELDS);
+        let field = self.string(bound, format!("{prefix}.field"), true).map(str::to_owned);
+        if let Some(name) = &field
+            && let Err(message) = crate::config::overrides::parse_set(&format!("{name}=0"))
+        {
+            self.problem(ProblemKind::UnknownValue, format!("{prefix}.field"), message);
+            return None;
+        }
+        let low = self.number(bound, format!("{prefix}.low"), true);
+        let high = self.number(bound, format!("{prefix}.high"), true);
+        let (field, low, high) = (field?, low?, high?);
+        if low >= high {
+            self.problem(
+                ProblemKind::Inconsistent,
+                format!("{prefix}.high"),
+                format!("[{low}, {high}]: the high bound must be above the low one"),
+            );
+            return None;
+        }
+        Some(Bound { field, low, high })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config() -> Config {
+        crate::config::parse(
+            &format!(
+                "{}\n[dynamics]\n",
+                crate::config::MINIMAL.replace("positions = 3", "positions = 3\nkind = \"ic\"")
+            ),
+            Path::new("m.toml"),
+        )
+        .unwrap()
+    }
+
+    const GOOD: &str = r#"
+[[target]]
+moment = "voluntary_attrition"
+value = 0.135
+se = 0.005
+source = "Mercer"
+
+[[target]]
+moment = "median_tenure"
+value = 3.9
+tolerance = 0.4
+weight = 2
+
+[[fit]]
+field = "dynamics.quits.base_rate"
+low = 0.01
+high = 0.5
+"#;
+
+    #[test]
+    fn a_good_file_reads() {
+        let file = parse(GOOD, Path::new("t.toml"), &config()).unwrap();
+        assert_eq!(file.targets.len(), 2);
+        assert_eq!(file.targets[0].precision, Precision::StandardError(0.005));
+        assert_eq!(file.targets[0].weight, 1.0);
+        assert_eq!(file.targets[1].precision.scale(), 0.4);
+        assert_eq!(file.targets[1].weight, 2.0);
+        assert_eq!(file.fit, vec![Bound { field: "dynamics.quits.base_rate".into(), low: 0.01, high: 0.5 }]);
+    }
+
+    /// Each malformed file, the field its problem names, and a word of why.
+    #[test]
+    fn malformed_files_are_located() {
+        let cases: &[(&str, &str, &str, &str)] = &[
+            ("syntax", "[[target]\n", "", "syntax"),
+            ("no target", "[[fit]]\nfield = \"a.b\"\nlow = 0\nhigh = 1\n", "target", "no target"),
+            ("unknown top key", "extra = 1\n", "extra", "unknown field"),
+            ("target not tables", "target = 3\n", "target", "expected [[target]]"),
+            (
+                "unknown target key",
+                "[[target]]\nmoment = \"mean_engagement\"\nvalue = 0.5\nse = 0.1\nsee = 1\n",
+                "target[0].see",
+                "did you mean `se`",
+            ),
+            ("missing moment", "[[target]]\nvalue = 0.5\nse = 0.1\n", "target[0].moment", "missing"),
+            (
+                "unknown moment",
+                "[[target]]\nmoment = \"voluntary_attriton\"\nvalue = 0.5\nse = 0.1\n",
+                "target[0].moment",
+                "did you mean \"voluntary_attrition\"",
+            ),
+            (
+                "moment not a string",
+                "[[target]]\nmoment = 3\nvalue = 0.5\nse = 0.1\n",
+                "target[0].moment",
+                "expected a string",
+            ),
+            (
+                "missing value",
+                "[[target]]\nmoment = \"mean_engagement\"\nse = 0.1\n",
+                "target[0].value",
+                "missing",
+            ),
+            (
+                "value a string",
+                "[[target]]\nmoment = \"mean_engagement\"\nvalue = \"0.5\"\nse = 0.1\n",
+                "target[0].value",
+                "expected a number",
+            ),
+            (
+                "value not finite",
+                "[[target]]\nmoment = \"mean_engagement\"\nvalue = nan\nse = 0.1\n",
+                "target[0].value",
+                "finite",
+            ),
+            (
+                "value beyond the moment",
+                "[[target]]\nmoment = \"mean_engagement\"\nvalue = 5\nse = 0.1\n",
+                "target[0].value",
+                "beyond",
+            ),
+            ("no precision", "[[target]]\nmoment = \"mean_engagement\"\nvalue = 0.5\n", "target[0]", "`se`"),
+            (
+                "both precisions",
+                "[[target]]\nmoment = \"mean_engagement\"\nvalue = 0.5\nse = 0.1\ntolerance = 0.1\n",
+                "target[0].tolerance",
+                "not both",
+            ),
+            (
+                "zero se",
+                "[[target]]\nmoment = \"mean_engagement\"\nvalue = 0.5\nse = 0\n",
+                "target[0].se",
+                "above 0",
+            ),
+            (
+                "negative tolerance",
+                "[[target]]\nmoment = \"mean_engagement\"\nvalue = 0.5\ntolerance = -1\n",
+                "target[0].tolerance",
+                "above 0",
+            ),
+            (
+                "zero weight",
+                "[[target]]\nmoment = \"mean_engagement\"\nvalue = 0.5\nse = 0.1\nweight = 0\n",
+                "target[0].weight",
+                "no weight",
+            ),
+            (
+                "repeated moment",
+                "[[target]]\nmoment = \"mean_engagement\"\nvalue = 0.5\nse = 0.1\n[[target]]\nmoment = \"mean_engagement\"\nvalue = 0.6\nse = 0.1\n",
+                "target[1].moment",
+                "also the moment",
+            ),
+            (
+                "fit without field",
+                "[[target]]\nmoment = \"mean_engagement\"\nvalue = 0.5\nse = 0.1\n[[fit]]\nlow = 0\nhigh = 1\n",
+                "fit[0].field",
+                "missing",
+            ),
+            (
+                "fit bounds reversed",
+                "[[target]]\nmoment = \"mean_engagement\"\nvalue = 0.5\nse = 0.1\n[[fit]]\nfield = \"dynamics.quits.base_rate\"\nlow = 1\nhigh = 0.5\n",
+                "fit[0].high",
+                "above the low",
+            ),
+            (
+                "fit the sweep",
+                "[[target]]\nmoment = \"mean_engagement\"\nvalue = 0.5\nse = 0.1\n[[fit]]\nfield = \"sweep.x\"\nlow = 0\nhigh = 1\n",
+                "fit[0].field",
+                "sweep",
+            ),
+            (
+                "fit twice",
+                "[[target]]\nmoment = \"mean_engagement\"\nvalue = 0.5\nse = 0.1\n[[fit]]\nfield = \"a.b\"\nlow = 0\nhigh = 1\n[[fit]]\nfield = \"a.b\"\nlow = 0\nhigh = 2\n",
+                "fit[1].field",
+                "fit each field once",
+            ),
+        ];
+        for (what, text, field, why) in cases {
+            let error = parse(text, Path::new("t.toml"), &config()).expect_err(what);
+            let problems = error.problems();
+            let problem = problems
+                .iter()
+                .find(|p| p.field == *field)
+                .unwrap_or_else(|| panic!("{what}: no problem at {field:?} in {problems:?}"));
+            let shown = problem.to_string();
+            assert!(shown.contains(why), "{what}: {shown:?} does not say {why:?}");
+            assert!(problem.location.is_some(), "{what}: {shown:?} has no line and column");
+        }
+    }
+
+    #[test]
+    fn a_behavioural_moment_is_refused_without_dynamics() {
+        let peter = crate::config::parse(crate::config::MINIMAL, Path::new("m.toml")).unwrap();
+        let text = "[[target]]\nmoment = \"mean_engagement\"\nvalue = 0.5\nse = 0.1\n";
+        let error = parse(text, Path::new("t.toml"), &peter).unwrap_err();
+        assert!(error.to_string().contains("without [dynamics]"), "{error}");
+    }
+}

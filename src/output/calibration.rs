@@ -1,0 +1,151 @@
+//! The files of a calibration (`attrition calibrate`): the fit table, the fitted
+//! parameters and the search's trace. Every column is documented in the README
+//! ("Calibration").
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::Path;
+
+use crate::calibrate::fit::Calibration;
+use crate::calibrate::hr_export::Measured;
+use crate::calibrate::targets::{Bound, Precision, Target};
+
+use super::{OutputError, format_number, io_error};
+
+/// Each target against the model at the fit: `fit.csv`.
+pub const FIT: &str = "fit.csv";
+/// The fitted parameters with their standard errors: `parameters.csv`.
+pub const PARAMETERS: &str = "parameters.csv";
+/// The moments of an HR export with their sampling standard errors: `hr_moments.csv`.
+pub const HR_MOMENTS: &str = "hr_moments.csv";
+/// Every evaluation of the search: `evaluations.csv`.
+pub const EVALUATIONS: &str = "evaluations.csv";
+
+fn create(path: &Path) -> Result<csv::Writer<BufWriter<File>>, OutputError> {
+    let file = File::create(path).map_err(io_error("creating", path))?;
+    Ok(csv::Writer::from_writer(BufWriter::new(file)))
+}
+
+fn csv_error(path: &Path) -> impl Fn(csv::Error) -> OutputError + '_ {
+    move |source| OutputError::Csv { path: path.to_owned(), source }
+}
+
+/// A parameter's value with every digit the calibrated scenario has, so the table
+/// and the file agree exactly.
+fn exact(value: f64) -> String {
+    if value.is_finite() { format!("{value}") } else { "NaN".to_owned() }
+}
+
+/// Writes `fit.csv`: one row per target.
+pub fn write_fit(path: &Path, targets: &[Target], calibration: &Calibration) -> Result<(), OutputError> {
+    let mut writer = create(path)?;
+    let error = csv_error(path);
+    writer
+        .write_record([
+            "moment",
+            "unit",
+            "target",
+            "precision",
+            "precision_kind",
+            "weight",
+            "simulated",
+            "ci_low",
+            "ci_high",
+            "trials",
+            "residual",
+            "contribution",
+            "reached",
+            "source",
+        ])
+        .map_err(&error)?;
+    for (target, fit) in targets.iter().zip(&calibration.fitted) {
+        let kind = match target.precision {
+            Precision::StandardError(_) => "se",
+            Precision::Tolerance(_) => "tolerance",
+        };
+        writer
+            .write_record([
+                target.moment.name().to_owned(),
+                target.moment.unit().to_owned(),
+                format_number(target.value),
+                format_number(target.precision.scale()),
+                kind.to_owned(),
+                format_number(target.weight),
+                format_number(fit.simulated.mean),
+                format_number(fit.simulated.ci_low),
+                format_number(fit.simulated.ci_high),
+                fit.simulated.n.to_string(),
+                format_number(fit.residual),
+                format_number(fit.contribution),
+                (fit.residual.abs() <= crate::calibrate::fit::UNREACHED).to_string(),
+                target.source.clone(),
+            ])
+            .map_err(&error)?;
+    }
+    writer.flush().map_err(io_error("writing", path))
+}
+
+/// Writes `parameters.csv`: one row per fitted field.
+pub fn write_parameters(path: &Path, bounds: &[Bound], calibration: &Calibration) -> Result<(), OutputError> {
+    let mut writer = create(path)?;
+    let error = csv_error(path);
+    writer
+        .write_record(["field", "low", "high", "start", "value", "se", "identified", "at_bound", "note"])
+        .map_err(&error)?;
+    for (bound, estimate) in bounds.iter().zip(&calibration.estimates) {
+        writer
+            .write_record([
+                bound.field.clone(),
+                exact(bound.low),
+                exact(bound.high),
+                exact(estimate.start),
+                exact(estimate.value),
+                format_number(estimate.standard_error),
+                estimate.unidentified.is_none().to_string(),
+                estimate.at_bound.to_string(),
+                estimate.unidentified.clone().unwrap_or_default(),
+            ])
+            .map_err(&error)?;
+    }
+    writer.flush().map_err(io_error("writing", path))
+}
+
+/// Writes `evaluations.csv`: one row per evaluation of the search, in order.
+pub fn write_evaluations(
+    path: &Path,
+    bounds: &[Bound],
+    calibration: &Calibration,
+) -> Result<(), OutputError> {
+    let mut writer = create(path)?;
+    let error = csv_error(path);
+    let mut header = vec!["evaluation".to_owned()];
+    header.extend(bounds.iter().map(|b| b.field.clone()));
+    header.push("distance".to_owned());
+    writer.write_record(&header).map_err(&error)?;
+    for (index, evaluation) in calibration.trace.iter().enumerate() {
+        let mut row = vec![(index + 1).to_string()];
+        row.extend(evaluation.values.iter().map(|&v| exact(v)));
+        row.push(format_number(evaluation.distance));
+        writer.write_record(&row).map_err(&error)?;
+    }
+    writer.flush().map_err(io_error("writing", path))
+}
+
+/// Writes `hr_moments.csv`: each moment measured in the HR export.
+pub fn write_hr_moments(path: &Path, measured: &[Measured]) -> Result<(), OutputError> {
+    let mut writer = create(path)?;
+    let error = csv_error(path);
+    writer.write_record(["moment", "unit", "value", "se", "count"]).map_err(&error)?;
+    for m in measured {
+        writer
+            .write_record([
+                m.moment.name().to_owned(),
+                m.moment.unit().to_owned(),
+                format_number(m.value),
+                format_number(m.standard_error),
+                m.count.to_string(),
+            ])
+            .map_err(&error)?;
+    }
+    writer.flush().map_err(io_error("writing", path))
+}

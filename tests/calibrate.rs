@@ -1,0 +1,325 @@
+//! `attrition calibrate` end to end, on the small `scenarios/calibration/recovery.toml`:
+//! it recovers parameters it knows from two starts, its calibrated scenario does not
+//! depend on the thread count and runs as it is, and what it cannot do (a target out
+//! of reach, a parameter the targets do not move, a malformed targets file) is said.
+
+mod common;
+
+use std::path::Path;
+
+use common::{WorkDir, assert_success, csv_rows, scenario};
+
+const RECOVERY: &str = "calibration/recovery.toml";
+/// The values the synthetic targets are made at.
+const TRUE_BASE_RATE: f64 = 0.22;
+const TRUE_LOAD: f64 = 0.16;
+
+/// The baseline's mean of `metric` in a run's summary.csv.
+fn mean(results: &Path, metric: &str) -> f64 {
+    let rows = csv_rows(&results.join("summary.csv"));
+    let row = rows.iter().find(|row| row["metric"] == metric).unwrap_or_else(|| panic!("no {metric}"));
+    row["mean"].parse().unwrap()
+}
+
+/// A targets file for `recovery` made by the engine itself at the true values:
+/// voluntary attrition (moved by the base rate) and the other ICs' overhead
+/// (moved by the load), each with a stated tolerance.
+fn synthetic_targets(dir: &WorkDir) -> std::path::PathBuf {
+    let output = dir.run(&[
+        "run",
+        &scenario(RECOVERY),
+        "--set",
+        &format!("dynamics.quits.base_rate={TRUE_BASE_RATE}"),
+        "--set",
+        &format!("dynamics.overhead.load={TRUE_LOAD}"),
+        "--outputs",
+        "csv",
+        "--out",
+        "truth",
+        "-q",
+    ]);
+    assert_success(&output);
+    let results = dir.path.join("truth/recovery");
+    let attrition = mean(&results, "voluntary_attrition");
+    let overhead = mean(&results, "mean_overhead_rest");
+    dir.write(
+        "recovery.targets.toml",
+        &format!(
+            "[[target]]\nmoment = \"voluntary_attrition\"\nvalue = {attrition}\ntolerance = 0.005\n\n\
+             [[target]]\nmoment = \"mean_overhead_rest\"\nvalue = {overhead}\ntolerance = 0.002\n\n\
+             [[fit]]\nfield = \"dynamics.quits.base_rate\"\nlow = 0.02\nhigh = 0.6\n\n\
+             [[fit]]\nfield = \"dynamics.overhead.load\"\nlow = 0.02\nhigh = 0.4\n"
+        ),
+    )
+}
+
+fn calibrate(dir: &WorkDir, out: &str, extra: &[&str]) -> std::process::Output {
+    let mut args =
+        vec!["calibrate", RECOVERY_PATH.as_str(), "--targets", "recovery.targets.toml", "--out", out, "-q"];
+    args.extend_from_slice(extra);
+    dir.run(&args)
+}
+
+static RECOVERY_PATH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| scenario(RECOVERY));
+
+/// field → (value, se), from parameters.csv.
+fn parameters(results: &Path) -> std::collections::BTreeMap<String, (f64, f64)> {
+    csv_rows(&results.join("parameters.csv"))
+        .into_iter()
+        .map(|row| (row["field"].clone(), (row["value"].parse().unwrap(), row["se"].parse().unwrap())))
+        .collect()
+}
+
+#[test]
+fn calibrate_recovers_known_parameters_from_two_starts() {
+    let dir = WorkDir::new("calibrate-recovery");
+    synthetic_targets(&dir);
+    let from_file = calibrate(&dir, "a", &["--max-evaluations", "150"]);
+    assert_success(&from_file);
+    let elsewhere = calibrate(
+        &dir,
+        "b",
+        &[
+            "--max-evaluations",
+            "80",
+            "--set",
+            "dynamics.quits.base_rate=0.45",
+            "--set",
+            "dynamics.overhead.load=0.05",
+        ],
+    );
+    assert_success(&elsewhere);
+    for out in ["a", "b"] {
+        let found = parameters(&dir.path.join(out).join("recovery_calibration"));
+        for (field, truth) in
+            [("dynamics.quits.base_rate", TRUE_BASE_RATE), ("dynamics.overhead.load", TRUE_LOAD)]
+        {
+            let (value, se) = found[field];
+            assert!(se.is_finite() && se > 0.0, "{out}: {field} has no standard error ({se})");
+            // Within two reported standard errors (a 95% interval).
+            assert!(
+                (value - truth).abs() <= 2.0 * se,
+                "{out}: {field} = {value} (se {se}) does not recover {truth}"
+            );
+        }
+        let fit = csv_rows(&dir.path.join(out).join("recovery_calibration/fit.csv"));
+        assert!(fit.iter().all(|row| row["reached"] == "true"), "{out}: {fit:?}");
+    }
+}
+
+#[test]
+fn the_calibrated_scenario_is_the_same_for_one_and_two_threads_and_runs_as_it_is() {
+    let dir = WorkDir::new("calibrate-threads");
+    synthetic_targets(&dir);
+    let mut files = Vec::new();
+    for threads in ["1", "2"] {
+        let output = calibrate(&dir, threads, &["--max-evaluations", "20", "--threads", threads]);
+        assert_success(&output);
+        let results = dir.path.join(threads).join("recovery_calibration");
+        files.push((
+            std::fs::read(results.join("recovery.calibrated.toml")).unwrap(),
+            std::fs::read(results.join("fit.csv")).unwrap(),
+            std::fs::read(results.join("evaluations.csv")).unwrap(),
+        ));
+    }
+    assert!(files[0] == files[1], "the thread count changed the calibration");
+    let calibrated = dir.path.join("1/recovery_calibration/recovery.calibrated.toml");
+    let text = std::fs::read_to_string(&calibrated).unwrap();
+    assert!(text.contains("# the value calibrate starts from"), "the file's comments are kept:\n{text}");
+    let fitted = parameters(&dir.path.join("1/recovery_calibration"));
+    let table: toml::Table = toml::from_str(&text).unwrap();
+    assert_eq!(
+        table["dynamics"]["quits"]["base_rate"].as_float(),
+        Some(fitted["dynamics.quits.base_rate"].0)
+    );
+    let output = dir.run(&["run", calibrated.to_str().unwrap(), "--out", "run", "--outputs", "csv", "-q"]);
+    assert_success(&output);
+}
+
+#[test]
+fn a_target_out_of_reach_is_reported() {
+    let dir = WorkDir::new("calibrate-unreached");
+    dir.write(
+        "recovery.targets.toml",
+        "[[target]]\nmoment = \"voluntary_attrition\"\nvalue = 0.9\nse = 0.01\n\n\
+         [[target]]\nmoment = \"mean_overhead_rest\"\nvalue = 0.08\nse = 0.005\n",
+    );
+    let output =
+        calibrate(&dir, "out", &["--fit", "dynamics.overhead.load=0.02:0.4", "--max-evaluations", "12"]);
+    assert_success(&output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("does not reach voluntary_attrition"), "{stderr}");
+    let fit = csv_rows(&dir.path.join("out/recovery_calibration/fit.csv"));
+    let row = fit.iter().find(|row| row["moment"] == "voluntary_attrition").unwrap();
+    assert_eq!(row["reached"], "false");
+    assert!(row["residual"].parse::<f64>().unwrap().abs() > 3.0, "{row:?}");
+}
+
+#[test]
+fn a_parameter_the_targets_do_not_move_is_not_identified() {
+    let dir = WorkDir::new("calibrate-unidentified");
+    dir.write(
+        "recovery.targets.toml",
+        "[[target]]\nmoment = \"mean_overhead_rest\"\nvalue = 0.08\nse = 0.005\n",
+    );
+    // Growth switched off: its rate changes nothing.
+    let output = calibrate(
+        &dir,
+        "out",
+        &[
+            "--set",
+            "dynamics.growth.enabled=false",
+            "--set",
+            "dynamics.growth.rate=0.5",
+            "--fit",
+            "dynamics.overhead.load=0.02:0.4,dynamics.growth.rate=0.1:0.9",
+            "--max-evaluations",
+            "12",
+        ],
+    );
+    assert_success(&output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("dynamics.growth.rate is not identified"), "{stderr}");
+    let found = csv_rows(&dir.path.join("out/recovery_calibration/parameters.csv"));
+    let growth = found.iter().find(|row| row["field"] == "dynamics.growth.rate").unwrap();
+    assert_eq!(growth["identified"], "false");
+    assert_eq!(growth["se"], "NaN");
+}
+
+#[test]
+fn a_malformed_targets_file_is_located_and_nothing_is_written() {
+    let dir = WorkDir::new("calibrate-malformed");
+    dir.write(
+        "recovery.targets.toml",
+        "[[target]]\nmoment = \"voluntary_attriton\"\nvalue = 0.1\nse = 0.01\n\n[[target]]\nmoment = \"mean_engagement\"\nvalue = 0.5\n",
+    );
+    let output = calibrate(&dir, "out", &["--fit", "dynamics.overhead.load=0.02:0.4"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("recovery.targets.toml:2:1: unknown value: target[0].moment"), "{stderr}");
+    assert!(stderr.contains("did you mean \"voluntary_attrition\""), "{stderr}");
+    assert!(stderr.contains("recovery.targets.toml:6:1: missing field: target[1]"), "{stderr}");
+    assert!(!dir.path.join("out").exists(), "nothing is written for bad input");
+}
+
+#[test]
+fn bad_fit_flags_are_refused_before_anything_runs() {
+    let dir = WorkDir::new("calibrate-flags");
+    dir.write(
+        "recovery.targets.toml",
+        "[[target]]\nmoment = \"voluntary_attrition\"\nvalue = 0.1\nse = 0.01\n",
+    );
+    let cases: [(&str, &str); 5] = [
+        ("dynamics.quits.base_rate", "no bounds"),
+        ("dynamics.quits.base_rate=0.5:0.1", "above the low one"),
+        ("dynamics.quits.base_rate=0.3:0.5", "outside its bounds"),
+        ("dynamics.quits.base_rate=-1:0.5", "does not validate"),
+        ("dynamics.quits.base_rat=0:1", "no such numeric field"),
+    ];
+    for (flag, why) in cases {
+        let output = calibrate(&dir, "out", &["--fit", flag]);
+        assert_eq!(output.status.code(), Some(2), "{flag}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(why), "--fit {flag}: {stderr}");
+        assert!(!dir.path.join("out").exists(), "--fit {flag} wrote results");
+    }
+}
+
+/// The shipped synthetic HR export (made by the engine at known values, README
+/// "Calibration") and the overhead target of the same run.
+fn hr_calibrate(dir: &WorkDir, out: &str, extra: &[&str]) -> std::process::Output {
+    let export = scenario("calibration/recovery.hr_export.csv");
+    let targets = scenario("calibration/recovery.targets.toml");
+    let mut args = vec![
+        "calibrate",
+        RECOVERY_PATH.as_str(),
+        "--hr-export",
+        export.as_str(),
+        "--window",
+        "2020-01-01:2021-12-31",
+        "--targets",
+        targets.as_str(),
+        "--out",
+        out,
+        "-q",
+    ];
+    args.extend_from_slice(extra);
+    dir.run(&args)
+}
+
+#[test]
+fn calibrate_recovers_the_values_behind_the_shipped_hr_export_from_two_starts() {
+    let dir = WorkDir::new("calibrate-hr-recovery");
+    for (out, starts) in [
+        ("a", ["dynamics.quits.base_rate=0.12", "dynamics.overhead.load=0.10"]),
+        ("b", ["dynamics.quits.base_rate=0.45", "dynamics.overhead.load=0.05"]),
+    ] {
+        let output =
+            hr_calibrate(&dir, out, &["--max-evaluations", "150", "--set", starts[0], "--set", starts[1]]);
+        assert_success(&output);
+        let results = dir.path.join(out).join("recovery_calibration");
+        let found = parameters(&results);
+        for (field, truth) in
+            [("dynamics.quits.base_rate", TRUE_BASE_RATE), ("dynamics.overhead.load", TRUE_LOAD)]
+        {
+            let (value, se) = found[field];
+            assert!(
+                se.is_finite() && (value - truth).abs() <= 2.0 * se,
+                "{out}: {field} = {value} (se {se}) does not recover {truth}"
+            );
+        }
+        // The export's moments, with their sampling standard errors, are written.
+        let moments = csv_rows(&results.join("hr_moments.csv"));
+        let attrition = moments.iter().find(|row| row["moment"] == "voluntary_attrition").unwrap();
+        assert!(attrition["se"].parse::<f64>().unwrap() > 0.0);
+        assert!(attrition["count"].parse::<u64>().unwrap() > 100);
+    }
+}
+
+#[test]
+fn a_malformed_hr_export_is_refused_with_its_line_and_column() {
+    let dir = WorkDir::new("calibrate-hr-malformed");
+    dir.write(
+        "export.csv",
+        "employee_id,level,hire_date,exit_date,exit_reason\n\
+         E1,engineer,2019-01-01,,\n\
+         E2,engineer,2019-02-30,,\n\
+         E3,janitor,2019-01-01,2018-01-01,voluntary\n",
+    );
+    let output = dir.run(&[
+        "calibrate",
+        RECOVERY_PATH.as_str(),
+        "--hr-export",
+        "export.csv",
+        "--window",
+        "2020-01-01:2021-12-31",
+        "--fit",
+        "dynamics.quits.base_rate=0.02:0.6",
+        "--out",
+        "out",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("export.csv:3: column hire_date: \"2019-02-30\": 2019-02 has no day 30"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("export.csv:4: column level: \"janitor\" is not a level"), "{stderr}");
+    assert!(
+        stderr.contains("export.csv:4: column exit_date: 2018-01-01 is before the hire date"),
+        "{stderr}"
+    );
+    assert!(!dir.path.join("out").exists());
+    let window = dir.run(&[
+        "calibrate",
+        RECOVERY_PATH.as_str(),
+        "--hr-export",
+        "export.csv",
+        "--window",
+        "2021-12-31:2020-01-01",
+        "--fit",
+        "dynamics.quits.base_rate=0.02:0.6",
+    ]);
+    assert_eq!(window.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&window.stderr).contains("--window"), "{window:?}");
+}
