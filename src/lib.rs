@@ -23,5 +23,6 @@ pub mod output;
 pub mod rng;
 pub mod runner;
 pub mod scenario;
+pub mod sensitivity;
 pub mod stats;
 pub mod words;

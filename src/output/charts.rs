@@ -34,7 +34,7 @@ pub const PALETTE: [RGBColor; 8] = [
 ];
 
 const SIZE: (u32, u32) = (1200, 750);
-const FONT: &str = "sans-serif";
+pub(super) const FONT: &str = "sans-serif";
 
 /// The colour of arm `index`.
 pub fn arm_colour(index: usize) -> RGBColor {
@@ -58,7 +58,7 @@ fn chart_error(path: &Path) -> impl Fn(String) -> OutputError + '_ {
 
 /// Draws the same chart into a PNG and an SVG beside each other: `<stem>.png` and
 /// `<stem>.svg` in `directory`.
-fn draw_both(
+pub(super) fn draw_both(
     directory: &Path,
     stem: &str,
     draw_png: impl Fn(DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), String>,
@@ -150,13 +150,13 @@ pub fn write_all(
 /// An interval's ends as drawn: an end that is not finite (one trial has no
 /// interval) collapses onto the mean, since plotters overflows on infinite
 /// coordinates.
-fn drawn_interval(low: f64, mean: f64, high: f64) -> (f64, f64) {
+pub(super) fn drawn_interval(low: f64, mean: f64, high: f64) -> (f64, f64) {
     let end = |v: f64| if v.is_finite() { v } else { mean };
     (end(low), end(high))
 }
 
 /// A padded range that holds every value (and is never empty).
-fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
+pub(super) fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     let (low, high) = values
         .filter(|v| v.is_finite())
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));

@@ -7,6 +7,8 @@
 
 pub mod charts;
 pub mod manifest;
+pub mod sensitivity;
+pub mod sensitivity_charts;
 pub mod sweep;
 pub mod tables;
 
@@ -116,6 +118,8 @@ pub enum OutputKind {
     Run,
     /// A parameter sweep: `sweep.csv` and its chart.
     Sweep,
+    /// A sensitivity analysis: `sensitivity.csv` and its charts.
+    Sensitivity,
 }
 
 impl OutputKind {
@@ -124,6 +128,7 @@ impl OutputKind {
         match self {
             OutputKind::Run => "single run",
             OutputKind::Sweep => "sweep",
+            OutputKind::Sensitivity => "sensitivity analysis",
         }
     }
 }
@@ -462,8 +467,13 @@ fn check_replaceable(target: &Path, kind: OutputKind) -> Result<(), OutputError>
     let Some(listed) = manifest_files(&target.join(MANIFEST)) else {
         return Err(OutputError::NotOurs(target.to_owned()));
     };
-    let existing =
-        if listed.iter().any(|file| file == sweep::SWEEP) { OutputKind::Sweep } else { OutputKind::Run };
+    let existing = if listed.iter().any(|file| file == sweep::SWEEP) {
+        OutputKind::Sweep
+    } else if listed.iter().any(|file| file == sensitivity::SENSITIVITY) {
+        OutputKind::Sensitivity
+    } else {
+        OutputKind::Run
+    };
     if existing != kind {
         return Err(OutputError::OtherKind { path: target.to_owned(), existing, kind });
     }
