@@ -7,6 +7,7 @@ mod json;
 mod progress;
 mod run;
 mod scenario;
+mod sensitivity;
 mod sweep;
 mod validate;
 
@@ -59,6 +60,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Check scenario files (and expectations files) without running them.
     Validate(validate::ValidateArgs),
+    /// Which parameters a scenario's output depends on: one at a time, Morris or Sobol.
+    Sensitivity(sensitivity::SensitivityArgs),
     /// Print the help of attrition or of one of its subcommands.
     Help(HelpArgs),
 }
@@ -272,6 +275,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::check(&args),
         Command::Bench(args) => bench::bench(&args),
         Command::Validate(args) => validate::validate(&args),
+        Command::Sensitivity(args) => sensitivity::sensitivity(&args),
         Command::Help(args) => help(&args),
     };
     match outcome {

@@ -173,20 +173,31 @@ impl<P: FnMut(u64, u64)> Model for ScenarioModel<'_, P> {
         let points = self.points(design)?;
         let mut replicates: Vec<Vec<f64>> = vec![Vec::with_capacity(self.trials as usize); points.len()];
         let output = self.output;
-        experiment::evaluate(
-            &points,
-            &self.options,
-            self.stop,
-            |point, outcomes| {
-                // Chunks arrive in trial order, so replicate r is trial r at every point.
-                replicates[point].extend(outcomes.iter().map(|outcome| output.of(&outcome.arms)));
-                Ok(())
-            },
-            &mut self.progress,
-        )?;
+        let total = points.len() as u64 * u64::from(self.trials);
+        // A batch at a time: the experiment keeps each point's whole summary (its
+        // time series too), which a design of thousands of points need not hold.
+        for (batch, chunk) in points.chunks(POINTS_PER_BATCH).enumerate() {
+            let first = batch * POINTS_PER_BATCH;
+            let done_before = first as u64 * u64::from(self.trials);
+            let progress = &mut self.progress;
+            experiment::evaluate(
+                chunk,
+                &self.options,
+                self.stop,
+                |point, outcomes| {
+                    // Chunks arrive in trial order, so replicate r is trial r at every point.
+                    replicates[first + point].extend(outcomes.iter().map(|outcome| output.of(&outcome.arms)));
+                    Ok(())
+                },
+                |done, _| progress(done_before + done, total),
+            )?;
+        }
         Ok(replicates)
     }
 }
+
+/// Points evaluated together, so memory is bounded by a batch's summaries.
+const POINTS_PER_BATCH: usize = 16;
 
 #[cfg(test)]
 mod tests {
