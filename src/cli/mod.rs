@@ -106,6 +106,11 @@ struct RunCommand {
     /// and warnings stay on stderr. The schema is in the README.
     #[arg(long)]
     json: bool,
+    /// Run until the headline contrast's paired 95% interval has a half-width below
+    /// H (in the headline metric's units): 10 trials, then twice as many each time,
+    /// up to --trials (default: simulation.trials). Reports the trials used.
+    #[arg(long, value_name = "H", conflicts_with_all = ["sweep", "design", "design_lhs", "replay_trial"])]
+    precision: Option<f64>,
 }
 
 /// Flags of one run, shared by `run` and `check`.
