@@ -15,7 +15,7 @@ use crate::config::{Config, Override};
 use crate::metrics::{TRIAL_METRICS, TrialMetric, TrialRow};
 use crate::output::OutputError;
 use crate::output::sweep::{ReferenceReader, ReferenceRows, ReferenceWriter};
-use crate::runner::{self, Comparison, RunError, RunOptions, RunSummary, TrialOutcome};
+use crate::runner::{self, Comparison, RunError, RunOptions, RunSummary, RunTotals, TrialOutcome};
 use crate::stats::PairedDifference;
 
 /// One point of an experiment.
@@ -135,28 +135,117 @@ impl ReferenceSource<'_> {
 }
 
 /// Evaluates every point, in order, each over the same trials (common random
-/// numbers); see the module's documentation.
+/// numbers); see the module's documentation. [`evaluate_totals`], summarised.
+pub fn evaluate(
+    points: &[Point],
+    options: &Options,
+    stop: &AtomicBool,
+    on_trials: impl FnMut(usize, &[TrialOutcome]) -> Result<(), String>,
+    progress: impl FnMut(u64, u64),
+) -> Result<Vec<PointResult>, ExperimentError> {
+    let totals = evaluate_totals(points, options, stop, on_trials, progress)?;
+    Ok(totals.iter().map(PointTotals::summarise).collect())
+}
+
+/// The exact accumulators at one point: its run's and, paired with the reference
+/// point, its differences to it. Like [`RunTotals`], those of a point's trials
+/// split into parts and [merged](PointTotals::merge) are those of all of them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointTotals {
+    /// The value of each assigned field, in assignment order.
+    pub values: Vec<toml::Value>,
+    /// The run at this point.
+    pub run: RunTotals,
+    /// The differences to the reference point; `None` at the reference itself and
+    /// without pairing.
+    pairs: Option<Pairs>,
+    baseline: usize,
+}
+
+impl PointTotals {
+    /// The totals of no trials at every point of an experiment evaluated with
+    /// `options` (the shape [`evaluate_totals`] returns).
+    pub fn empty(points: &[Point], options: &Options) -> Vec<Self> {
+        let pairing = options.pair_with_reference && points.len() > 1;
+        points
+            .iter()
+            .enumerate()
+            .map(|(index, point)| Self {
+                values: point.assignment.iter().map(|o| o.value.clone()).collect(),
+                run: RunTotals::empty(&point.config),
+                pairs: (pairing && index > 0).then(|| Pairs::new(&point.config, &points[0].config)),
+                baseline: point.config.baseline,
+            })
+            .collect()
+    }
+
+    /// Adds the trials `other` holds (other trials at the same point).
+    pub fn merge(&mut self, other: &Self) {
+        self.run.merge(&other.run);
+        if let (Some(pairs), Some(other)) = (self.pairs.as_mut(), other.pairs.as_ref()) {
+            pairs.merge(other);
+        }
+    }
+
+    /// The results at this point.
+    pub fn summarise(&self) -> PointResult {
+        let (versus_reference, baseline_change) = match &self.pairs {
+            Some(pairs) => pairs.summarise(self.baseline),
+            None => (Vec::new(), Vec::new()),
+        };
+        PointResult {
+            values: self.values.clone(),
+            summary: self.run.summarise(),
+            versus_reference,
+            baseline_change,
+        }
+    }
+
+    /// Writes the exact state (the shard file's format, see [`crate::shard`]).
+    pub(crate) fn encode(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        self.run.encode(out)?;
+        if let Some(pairs) = &self.pairs {
+            pairs.all().try_for_each(|d| d.encode(out))?;
+        }
+        Ok(())
+    }
+
+    /// Reads a state written by [`PointTotals::encode`] into totals shaped like these.
+    pub(crate) fn decode_like(&self, input: &mut impl std::io::Read) -> std::io::Result<Self> {
+        let mut read = self.clone();
+        read.run = self.run.decode_like(input)?;
+        if let Some(pairs) = read.pairs.as_mut() {
+            for slot in pairs.all_mut() {
+                *slot = slot.decode_like(input)?;
+            }
+        }
+        Ok(read)
+    }
+}
+
+/// Evaluates every point, in order, each over the same trials (common random
+/// numbers), into their exact accumulators.
 ///
 /// `on_trials(point, outcomes)` receives each point's finished trials in trial
 /// order, a chunk at a time; `progress(done, total)` counts trials over the whole
 /// experiment. Setting `stop` ends the experiment with an interrupted
 /// [`ExperimentError::Run`] once the chunks under way have finished.
-pub fn evaluate(
+pub fn evaluate_totals(
     points: &[Point],
     options: &Options,
     stop: &AtomicBool,
     mut on_trials: impl FnMut(usize, &[TrialOutcome]) -> Result<(), String>,
     mut progress: impl FnMut(u64, u64),
-) -> Result<Vec<PointResult>, ExperimentError> {
+) -> Result<Vec<PointTotals>, ExperimentError> {
     let total: u64 = points.iter().map(|point| u64::from(point.config.trials)).sum();
     let mut done_before = 0;
-    let mut results = Vec::with_capacity(points.len());
+    let mut results = PointTotals::empty(points, options);
     // A single point has nothing to pair with.
     let pairing = options.pair_with_reference && points.len() > 1;
     let mut reference: Option<Reference> = None;
-    for (index, point) in points.iter().enumerate() {
+    for ((index, point), result) in points.iter().enumerate().zip(results.iter_mut()) {
         let config = &point.config;
-        let mut pairs = (pairing && index > 0).then(|| Pairs::new(config, &points[0].config));
+        let mut pairs = result.pairs.take();
         let mut sink = match (index, pairing, &options.spill) {
             (0, true, Some(path)) => {
                 Some(ReferenceSink::Disk(ReferenceRows::create(path.clone(), config.arms.len())?))
@@ -169,7 +258,7 @@ pub fn evaluate(
             Some(Reference::Disk(rows)) => Some(ReferenceSource::Disk(rows.read()?)),
             None => None,
         };
-        let summary = runner::run(
+        let run = runner::accumulate(
             config,
             RunOptions { threads: options.threads, events: None, first_trial: options.first_trial },
             stop,
@@ -192,12 +281,8 @@ pub fn evaluate(
         if let Some(sink) = sink {
             reference = Some(sink.finish()?);
         }
-        let values = point.assignment.iter().map(|o| o.value.clone()).collect();
-        let (versus_reference, baseline_change) = match pairs {
-            Some(pairs) => pairs.summarise(config.baseline),
-            None => (Vec::new(), Vec::new()),
-        };
-        results.push(PointResult { values, summary, versus_reference, baseline_change });
+        result.run = run;
+        result.pairs = pairs;
     }
     if let Some(Reference::Disk(rows)) = reference {
         rows.remove()?;
@@ -206,6 +291,7 @@ pub fn evaluate(
 }
 
 /// A point's paired differences to the reference point.
+#[derive(Debug, Clone, PartialEq)]
 struct Pairs {
     /// Per arm, per trial metric: here minus there.
     versus_reference: Vec<Vec<PairedDifference>>,
@@ -243,8 +329,23 @@ impl Pairs {
         }
     }
 
+    fn merge(&mut self, other: &Self) {
+        for (total, part) in self.all_mut().zip(other.all()) {
+            total.merge(part);
+        }
+    }
+
+    /// Every accumulator, in the shard file's order.
+    fn all(&self) -> impl Iterator<Item = &PairedDifference> {
+        self.versus_reference.iter().flatten().chain(self.baseline_change.iter().flatten())
+    }
+
+    fn all_mut(&mut self) -> impl Iterator<Item = &mut PairedDifference> {
+        self.versus_reference.iter_mut().flatten().chain(self.baseline_change.iter_mut().flatten())
+    }
+
     #[allow(clippy::type_complexity)]
-    fn summarise(self, baseline: usize) -> (Vec<Vec<Comparison>>, Vec<Option<Vec<Comparison>>>) {
+    fn summarise(&self, baseline: usize) -> (Vec<Vec<Comparison>>, Vec<Option<Vec<Comparison>>>) {
         let summarise = |differences: &[PairedDifference]| differences.iter().map(Comparison::of).collect();
         let versus_reference = self.versus_reference.iter().map(|d| summarise(d)).collect();
         let baseline_change = self

@@ -24,5 +24,6 @@ pub mod rng;
 pub mod runner;
 pub mod scenario;
 pub mod sensitivity;
+pub mod shard;
 pub mod stats;
 pub mod words;

@@ -256,19 +256,31 @@ struct ThreadSlot {
     series: Vec<Accumulator>,
 }
 
-/// Runs every trial of every arm of `config`.
+/// Runs every trial of every arm of `config`: [`accumulate`], summarised.
+pub fn run(
+    config: &Config,
+    options: RunOptions,
+    stop: &AtomicBool,
+    on_trials: impl FnMut(&[TrialOutcome]) -> Result<(), String>,
+    progress: impl FnMut(u64, u64),
+) -> Result<RunSummary, RunError> {
+    accumulate(config, options, stop, on_trials, progress).map(|totals| totals.summarise())
+}
+
+/// Runs every trial of every arm of `config`, into the exact accumulators of the
+/// run ([`RunTotals`]).
 ///
 /// `on_trials` receives the finished trials in trial order, a chunk at a time (to
 /// write the per-trial file); `progress(done, total)` is called after each chunk;
 /// setting `stop` makes the run return [`RunError::Interrupted`] once the chunks
 /// under way have finished.
-pub fn run(
+pub fn accumulate(
     config: &Config,
     options: RunOptions,
     stop: &AtomicBool,
     mut on_trials: impl FnMut(&[TrialOutcome]) -> Result<(), String>,
     mut progress: impl FnMut(u64, u64),
-) -> Result<RunSummary, RunError> {
+) -> Result<RunTotals, RunError> {
     let threads = options.threads.unwrap_or(0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -276,7 +288,6 @@ pub fn run(
         .map_err(|error| RunError::ThreadPool { threads, message: error.to_string() })?;
     let world = World::new(config);
     let first_trial = options.first_trial;
-    let arms = config.arms.len();
     let total = u64::from(config.trials);
 
     // Each thread's working memory is allocated when the thread first runs a chunk,
@@ -291,20 +302,8 @@ pub fn run(
     let slots: Vec<Mutex<Option<ThreadSlot>>> =
         (0..pool.current_num_threads()).map(|_| Mutex::new(None)).collect();
 
-    let mut arm_totals: Vec<Vec<Accumulator>> = (0..arms).map(|_| trial_accumulators(config)).collect();
-    // Every ordered pair of arms, every trial metric: a few hundred accumulators.
-    let frame = config.frame();
-    let differences = || -> Vec<PairedDifference> {
-        TrialMetric::ALL
-            .iter()
-            .map(|metric| {
-                let (max_abs, resolution) = metric.accuracy(&frame);
-                PairedDifference::new(2.0 * max_abs, resolution)
-            })
-            .collect()
-    };
-    let mut paired: Vec<Vec<Vec<PairedDifference>>> =
-        (0..arms).map(|_| (0..arms).map(|_| differences()).collect()).collect();
+    let mut totals = RunTotals::empty(config);
+    totals.trials = total;
 
     // Workers take chunks in trial order from a shared counter and send each
     // finished chunk here; this thread puts them back in order and hands them on.
@@ -382,7 +381,7 @@ pub fn run(
             waiting.insert(first, outcomes);
             while let Some(outcomes) = waiting.remove(&done) {
                 for outcome in &outcomes {
-                    fold_trial(outcome, &mut arm_totals, &mut paired);
+                    fold_trial(outcome, &mut totals.arms, &mut totals.paired);
                 }
                 if let Err(message) = on_trials(&outcomes) {
                     failure = Some((done, RunError::Sink(message)));
@@ -403,23 +402,124 @@ pub fn run(
         return Err(RunError::Interrupted { completed: done, total });
     }
 
-    let mut used = slots.into_iter().filter_map(|slot| slot.into_inner().unwrap_or_else(|p| p.into_inner()));
-    let mut series = used.next().expect("at least one thread ran a chunk").series;
-    for slot in used {
-        for (total, part) in series.iter_mut().zip(&slot.series) {
+    for slot in slots.into_iter().filter_map(|slot| slot.into_inner().unwrap_or_else(|p| p.into_inner())) {
+        for (total, part) in totals.series.iter_mut().zip(&slot.series) {
             total.merge(part);
         }
     }
-    let pairs = summarise_pairs(&paired);
-    Ok(RunSummary {
-        trials: total,
-        steps: config.steps,
-        step_metrics: config.step_metrics(),
-        series: series.iter().map(Accumulator::summarise).collect(),
-        arms: arm_totals.iter().map(|metrics| metrics.iter().map(Accumulator::summarise).collect()).collect(),
-        comparisons: pairs.iter().map(|others| others[config.baseline].clone()).collect(),
-        pairs,
-    })
+    Ok(totals)
+}
+
+/// The exact accumulators of a run (or of some of its trials): the time series,
+/// each arm's trial metrics and the paired differences between every two arms.
+/// Every one is exact and order-independent, so the totals of a run's trials split
+/// into parts any way, [merged](RunTotals::merge) in any order, are the totals of
+/// the whole run, bit for bit: a run is the merge of its shards.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunTotals {
+    trials: u64,
+    steps: u32,
+    step_metrics: &'static [StepMetric],
+    baseline: usize,
+    series: Vec<Accumulator>,
+    arms: Vec<Vec<Accumulator>>,
+    /// Per arm, per other arm, per trial metric (the diagonal stays empty).
+    paired: Vec<Vec<Vec<PairedDifference>>>,
+}
+
+impl RunTotals {
+    /// The totals of no trials of `config`.
+    pub fn empty(config: &Config) -> Self {
+        let arms = config.arms.len();
+        let frame = config.frame();
+        let differences = || -> Vec<PairedDifference> {
+            TrialMetric::ALL
+                .iter()
+                .map(|metric| {
+                    let (max_abs, resolution) = metric.accuracy(&frame);
+                    PairedDifference::new(2.0 * max_abs, resolution)
+                })
+                .collect()
+        };
+        Self {
+            trials: 0,
+            steps: config.steps,
+            step_metrics: config.step_metrics(),
+            baseline: config.baseline,
+            series: empty_series(config),
+            arms: (0..arms).map(|_| trial_accumulators(config)).collect(),
+            // Every ordered pair of arms, every trial metric: a few hundred accumulators.
+            paired: (0..arms).map(|_| (0..arms).map(|_| differences()).collect()).collect(),
+        }
+    }
+
+    /// Trials accumulated.
+    pub fn trials(&self) -> u64 {
+        self.trials
+    }
+
+    /// Adds the trials `other` holds (other trials of the same configuration).
+    /// Panics if it was built for another configuration's shape.
+    pub fn merge(&mut self, other: &Self) {
+        assert!(
+            self.steps == other.steps
+                && self.series.len() == other.series.len()
+                && self.arms.len() == other.arms.len(),
+            "merging the totals of different configurations"
+        );
+        self.trials += other.trials;
+        for (total, part) in self.series.iter_mut().zip(&other.series) {
+            total.merge(part);
+        }
+        for (total, part) in self.arms.iter_mut().flatten().zip(other.arms.iter().flatten()) {
+            total.merge(part);
+        }
+        for (total, part) in
+            self.paired.iter_mut().flatten().flatten().zip(other.paired.iter().flatten().flatten())
+        {
+            total.merge(part);
+        }
+    }
+
+    /// The summaries of the run.
+    pub fn summarise(&self) -> RunSummary {
+        let pairs = summarise_pairs(&self.paired);
+        RunSummary {
+            trials: self.trials,
+            steps: self.steps,
+            step_metrics: self.step_metrics,
+            series: self.series.iter().map(Accumulator::summarise).collect(),
+            arms: self
+                .arms
+                .iter()
+                .map(|metrics| metrics.iter().map(Accumulator::summarise).collect())
+                .collect(),
+            comparisons: pairs.iter().map(|others| others[self.baseline].clone()).collect(),
+            pairs,
+        }
+    }
+
+    /// Writes the exact state (the shard file's format, see [`crate::shard`]).
+    pub(crate) fn encode(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        crate::shard::codec::put_u64(out, self.trials)?;
+        self.series.iter().try_for_each(|a| a.encode(out))?;
+        self.arms.iter().flatten().try_for_each(|a| a.encode(out))?;
+        self.paired.iter().flatten().flatten().try_for_each(|d| d.encode(out))
+    }
+
+    /// Reads a state written by [`RunTotals::encode`] into totals shaped like
+    /// these (built by [`RunTotals::empty`] for the same configuration).
+    pub(crate) fn decode_like(&self, input: &mut impl std::io::Read) -> std::io::Result<Self> {
+        let mut read = self.clone();
+        read.trials = crate::shard::codec::get_u64(input)?;
+        for slot in read.series.iter_mut().chain(read.arms.iter_mut().flatten()) {
+            *slot = slot.decode_like(input)?;
+        }
+        for slot in read.paired.iter_mut().flatten().flatten() {
+            *slot = slot.decode_like(input)?;
+        }
+        Ok(read)
+    }
 }
 
 /// Folds one trial's per-arm rows into the per-arm totals and the paired
@@ -815,6 +915,33 @@ mod tests {
             assert_eq!(summary.trials, 1);
             assert_eq!(replayed, [full[index as usize].clone()]);
         }
+    }
+
+    /// The totals of a run's trials split into parts, merged in any order, are the
+    /// totals of the whole run: a run is the merge of its shards.
+    #[test]
+    fn the_merged_totals_of_parts_of_a_run_are_the_whole_run() {
+        let stop = AtomicBool::new(false);
+        let totals = |trials: u32, first_trial: u64| {
+            let options = RunOptions { threads: Some(2), first_trial, ..RunOptions::default() };
+            accumulate(&small_peter(trials), options, &stop, |_| Ok(()), |_, _| {}).unwrap()
+        };
+        let whole = totals(20, 0);
+        let parts = [totals(7, 0), totals(1, 7), totals(12, 8)];
+        for order in [[0, 1, 2], [2, 0, 1], [1, 2, 0]] {
+            let mut merged = RunTotals::empty(&small_peter(20));
+            for index in order {
+                merged.merge(&parts[index]);
+            }
+            assert_eq!(merged, whole);
+        }
+        // And they differ from a run of other trials, so the comparison has teeth.
+        let mut shifted = RunTotals::empty(&small_peter(20));
+        shifted.merge(&totals(20, 1));
+        assert_ne!(shifted, whole);
+        let mut bytes = Vec::new();
+        whole.encode(&mut bytes).unwrap();
+        assert_eq!(RunTotals::empty(&small_peter(20)).decode_like(&mut bytes.as_slice()).unwrap(), whole);
     }
 
     #[test]

@@ -585,6 +585,116 @@ impl PairedDifference {
     }
 }
 
+/// The exact state of the accumulators in a shard file ([`crate::shard`]): each is
+/// written as its integer state and read back into one built for the same metric,
+/// whose scale and resolution the stored ones must match.
+mod state {
+    use std::io::{self, Read, Write};
+
+    use super::{Accumulator, Histogram, Moments, PairedDifference};
+    use crate::shard::codec::{
+        get_f64, get_i64, get_i128, get_u32, get_u64, mismatch, put_f64, put_i64, put_i128, put_u32, put_u64,
+    };
+
+    impl Moments {
+        fn encode(&self, out: &mut impl Write) -> io::Result<()> {
+            put_f64(out, self.max_abs)?;
+            put_u32(out, self.scale_exp as u32)?;
+            put_u64(out, self.n)?;
+            put_i128(out, self.sum)?;
+            put_i128(out, self.sum_sq)
+        }
+
+        fn decode_like(&self, input: &mut impl Read) -> io::Result<Self> {
+            let max_abs = get_f64(input)?;
+            let scale_exp = get_u32(input)? as i32;
+            if max_abs.to_bits() != self.max_abs.to_bits() || scale_exp != self.scale_exp {
+                return Err(mismatch(format!(
+                    "moments bounded by {max_abs}, where the scenario's are bounded by {}",
+                    self.max_abs
+                )));
+            }
+            let n = get_u64(input)?;
+            let (sum, sum_sq) = (get_i128(input)?, get_i128(input)?);
+            Ok(Self { max_abs, scale_exp, n, sum, sum_sq })
+        }
+    }
+
+    impl Histogram {
+        fn encode(&self, out: &mut impl Write) -> io::Result<()> {
+            put_f64(out, self.resolution)?;
+            put_u32(out, self.level)?;
+            put_i64(out, self.offset)?;
+            put_u64(out, self.n)?;
+            put_u32(out, self.counts.len() as u32)?;
+            self.counts.iter().try_for_each(|&count| put_u32(out, count))
+        }
+
+        fn decode_like(&self, input: &mut impl Read) -> io::Result<Self> {
+            let resolution = get_f64(input)?;
+            if resolution.to_bits() != self.resolution.to_bits() {
+                return Err(mismatch(format!(
+                    "a histogram of resolution {resolution}, where the scenario's is {}",
+                    self.resolution
+                )));
+            }
+            let level = get_u32(input)?;
+            let offset = get_i64(input)?;
+            let n = get_u64(input)?;
+            let len = get_u32(input)? as usize;
+            if level > 63 || len > Self::MAX_BINS {
+                return Err(mismatch(format!("a histogram of {len} bins at level {level}")));
+            }
+            let counts =
+                (0..len).map(|_| get_u32(input)).collect::<io::Result<std::collections::VecDeque<u32>>>()?;
+            // The canonical form the merge relies on: the window is the occupied span.
+            let total: u64 = counts.iter().map(|&c| u64::from(c)).sum();
+            let trimmed = counts.front().is_none_or(|&c| c > 0) && counts.back().is_none_or(|&c| c > 0);
+            if total != n || !trimmed {
+                return Err(mismatch("a histogram whose counts do not add up"));
+            }
+            Ok(Self { resolution, level, offset, counts, n })
+        }
+    }
+
+    impl Accumulator {
+        /// Writes the exact state.
+        pub(crate) fn encode(&self, out: &mut impl Write) -> io::Result<()> {
+            self.moments.encode(out)?;
+            self.histogram.encode(out)
+        }
+
+        /// Reads a state written by [`Accumulator::encode`] from an accumulator
+        /// built like this one; an error if it was built otherwise.
+        pub(crate) fn decode_like(&self, input: &mut impl Read) -> io::Result<Self> {
+            Ok(Self {
+                moments: self.moments.decode_like(input)?,
+                histogram: self.histogram.decode_like(input)?,
+            })
+        }
+    }
+
+    impl PairedDifference {
+        /// Writes the exact state.
+        pub(crate) fn encode(&self, out: &mut impl Write) -> io::Result<()> {
+            self.differences.encode(out)?;
+            put_u64(out, self.positive)?;
+            put_u64(out, self.negative)
+        }
+
+        /// Reads a state written by [`PairedDifference::encode`], as
+        /// [`Accumulator::decode_like`] does.
+        pub(crate) fn decode_like(&self, input: &mut impl Read) -> io::Result<Self> {
+            let differences = self.differences.decode_like(input)?;
+            let (positive, negative) = (get_u64(input)?, get_u64(input)?);
+            if positive.saturating_add(negative) > differences.count() {
+                return Err(mismatch("more signed differences than differences"));
+            }
+            Ok(Self { differences, positive, negative })
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -865,5 +975,25 @@ mod tests {
         let s = noisy.summarise();
         assert!(s.ci_low < 2.5 && 2.5 < s.ci_high, "{s:?}");
         assert!(noisy.share_positive() > 0.9 && noisy.positive() + noisy.negative() == 5000);
+    }
+
+    #[test]
+    fn a_state_read_back_is_the_state_written() {
+        let mut rng = Rng(8);
+        let mut paired = PairedDifference::new(100.0, 0.001);
+        (0..5000).for_each(|_| paired.add(10.0 * rng.normal(), rng.normal()));
+        let mut bytes = Vec::new();
+        paired.encode(&mut bytes).unwrap();
+        let empty = PairedDifference::new(100.0, 0.001);
+        let read = empty.decode_like(&mut bytes.as_slice()).unwrap();
+        assert_eq!(read, paired);
+        assert_eq!(format!("{:?}", read.summarise()), format!("{:?}", paired.summarise()));
+        // A state of another metric's shape is refused, not merged.
+        let other = PairedDifference::new(50.0, 0.001);
+        assert!(other.decode_like(&mut bytes.as_slice()).is_err());
+        let coarser = PairedDifference::new(100.0, 0.01);
+        assert!(coarser.decode_like(&mut bytes.as_slice()).is_err());
+        // A truncated state is an error.
+        assert!(empty.decode_like(&mut &bytes[..bytes.len() - 1]).is_err());
     }
 }

@@ -277,6 +277,7 @@ fn execute_once(
         replay_trial: None,
         // The benchmark times a whole run as a user meets it, charts included.
         outputs: attrition::output::Outputs::All,
+        shards: None,
     })
 }
 

@@ -4,10 +4,12 @@ mod bench;
 mod check;
 mod guards;
 mod json;
+mod merge;
 mod progress;
 mod run;
 mod scenario;
 mod sensitivity;
+mod shard;
 mod sweep;
 mod validate;
 
@@ -62,6 +64,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Which parameters a scenario's output depends on: one at a time, Morris or Sobol.
     Sensitivity(sensitivity::SensitivityArgs),
+    /// Merge the shards of a run (`run --shard I/K`) into the files the whole run writes.
+    Merge(merge::MergeArgs),
     /// Print the help of attrition or of one of its subcommands.
     Help(HelpArgs),
 }
@@ -109,8 +113,20 @@ struct RunCommand {
     /// Run until the headline contrast's paired 95% interval has a half-width below
     /// H (in the headline metric's units): 10 trials, then twice as many each time,
     /// up to --trials (default: simulation.trials). Reports the trials used.
-    #[arg(long, value_name = "H", conflicts_with_all = ["sweep", "design", "design_lhs", "replay_trial"])]
+    #[arg(long, value_name = "H", conflicts_with_all = ["sweep", "design", "design_lhs", "replay_trial", "shard"])]
     precision: Option<f64>,
+    /// Run only shard I of K (0-based) of the trials, at every point of a sweep,
+    /// into <out>/<scenario name>.shards/shard-<I>-of-<K>.shard, for `attrition
+    /// merge` to fold with the others into exactly the whole run's files; skipped if
+    /// that shard is already complete. Each shard is a contiguous range of trials,
+    /// with the seeds they have in the whole run.
+    #[arg(
+        long,
+        value_name = "I/K",
+        value_parser = shard::parse_spec,
+        conflicts_with_all = ["json", "replay_trial", "events", "events_trials", "events_arm", "events_gzip"]
+    )]
+    shard: Option<shard::ShardSpec>,
 }
 
 /// Flags of one run, shared by `run` and `check`.
@@ -180,7 +196,8 @@ struct RunArgs {
 }
 
 /// The values of `--outputs`.
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 enum OutputsArg {
     /// The CSV tables and the manifest.
     Csv,
@@ -228,6 +245,9 @@ struct SweepArgs {
     /// `--range policy.best_probability=0:1` (repeatable; floats).
     #[arg(long, value_name = "FIELD=LOW:HIGH", requires = "design_lhs")]
     range: Vec<String>,
+    /// The `--design` table's text when it comes from a shard, not from its file.
+    #[arg(skip)]
+    design_text: Option<String>,
 }
 
 impl SweepArgs {
@@ -257,6 +277,7 @@ impl RunArgs {
             events: self.event_request(),
             replay_trial: self.replay_trial,
             outputs: self.outputs.into(),
+            shards: None,
         }
     }
 
@@ -281,6 +302,7 @@ pub fn main() -> ExitCode {
         Command::Bench(args) => bench::bench(&args),
         Command::Validate(args) => validate::validate(&args),
         Command::Sensitivity(args) => sensitivity::sensitivity(&args),
+        Command::Merge(args) => merge::merge(&args),
         Command::Help(args) => help(&args),
     };
     match outcome {

@@ -7,12 +7,14 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use anyhow::anyhow;
 
 use attrition::config::Config;
+use attrition::experiment::{self, Point};
 use attrition::output::charts;
 use attrition::output::manifest::{self, RunRecord};
 use attrition::output::tables::{self, EventWriter, TrialWriter};
 use attrition::output::{OutputError, OutputKind, Outputs, Staging};
-use attrition::runner::{self, EventSelection, RunError, RunOptions, RunSummary};
+use attrition::runner::{self, EventSelection, RunError, RunOptions, RunSummary, TrialOutcome};
 use attrition::sensitivity::scenario::Output;
+use attrition::shard::{self, ShardFile};
 
 use super::guards::{bound_threads, check_memory, check_threads, interrupt_flag};
 use super::progress::Progress;
@@ -58,6 +60,8 @@ pub struct Job<'a> {
     pub replay_trial: Option<u64>,
     /// The tables only, or the charts too.
     pub outputs: Outputs,
+    /// Merge these shards of the run instead of simulating its trials.
+    pub shards: Option<&'a [ShardFile]>,
 }
 
 /// The configuration that replays trial `trial` of `config` alone: one trial,
@@ -137,6 +141,7 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
         ref events,
         replay_trial,
         outputs,
+        shards,
     } = *job;
     let replayed;
     let config = match replay_trial {
@@ -174,27 +179,39 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
     };
     let mut progress = Progress::new(show_progress);
     let options = RunOptions { threads, events: selection, first_trial: replay_trial.unwrap_or(0) };
-    let result = runner::run(
-        config,
-        options,
-        &stop,
-        |batch| {
-            trial_writer.write(batch).map_err(|error| error.to_string())?;
-            match &mut event_writer {
-                Some(writer) => writer.write(batch).map_err(|error| error.to_string()),
-                None => Ok(()),
-            }
-        },
-        |done, total| progress.update(done, total),
-    );
+    let on_trials = |batch: &[TrialOutcome]| {
+        trial_writer.write(batch).map_err(|error| error.to_string())?;
+        match &mut event_writer {
+            Some(writer) => writer.write(batch).map_err(|error| error.to_string()),
+            None => Ok(()),
+        }
+    };
+    let update = |done, total| progress.update(done, total);
+    let result = match shards {
+        None => runner::run(config, options, &stop, on_trials, update).map_err(|error| match error {
+            RunError::Interrupted { .. } => Failure::interrupted(anyhow!(
+                "{error}; nothing was written and any previous results in {} are intact",
+                target.display()
+            )),
+            other => Failure::failed(other),
+        }),
+        Some(files) => {
+            let mut on_trials = on_trials;
+            let point = [Point { assignment: Vec::new(), config: config.clone() }];
+            shard::merge(
+                files,
+                &point,
+                &experiment::Options::default(),
+                &stop,
+                |_, batch| on_trials(batch),
+                update,
+            )
+            .map(|totals| totals[0].run.summarise())
+            .map_err(|error| super::merge::failure(error, &target))
+        }
+    };
     progress.finish();
-    let summary = result.map_err(|error| match error {
-        RunError::Interrupted { .. } => Failure::interrupted(anyhow!(
-            "{error}; nothing was written and any previous results in {} are intact",
-            target.display()
-        )),
-        other => Failure::failed(other),
-    })?;
+    let summary = result?;
     trial_writer.finish().map_err(Failure::failed)?;
     if let Some(writer) = event_writer {
         writer.finish().map_err(Failure::failed)?;
@@ -259,8 +276,23 @@ pub fn output_failure(error: OutputError, target: &Path) -> Failure {
 pub fn run(command: &RunCommand) -> Result<(), Failure> {
     let args = &command.run;
     let (config, text) = load_config(&args.scenario, args.trials, args.seed, &args.set)?;
-    if command.sweep.asks_for_points() || args.sweeps_from_file(&config) {
-        return super::sweep::sweep(args, &command.sweep, command.json, &config, &text);
+    if let Some(spec) = command.shard {
+        return super::shard::run_shard(command, spec, &config, &text);
+    }
+    run_or_merge(command, &config, &text, None)
+}
+
+/// Runs what `command` asks for, a run or a sweep of `config`, or merges its
+/// `shards`: the same files either way.
+pub fn run_or_merge(
+    command: &RunCommand,
+    config: &Config,
+    text: &str,
+    shards: Option<&[ShardFile]>,
+) -> Result<(), Failure> {
+    let args = &command.run;
+    if command.sweep.asks_for_points() || args.sweeps_from_file(config) {
+        return super::sweep::sweep(args, &command.sweep, command.json, config, text, shards);
     }
     if command.sweep.sweep_trials {
         return Err(Failure::bad_input(anyhow!(
@@ -268,9 +300,11 @@ pub fn run(command: &RunCommand) -> Result<(), Failure> {
              them)"
         )));
     }
+    let precise_config;
     let (config, report) = match command.precision {
-        Some(target) => {
-            let (config, report, half_width) = precise(args, &config, &text, target)?;
+        // Shards are merged as they were run; --precision is refused with --shard.
+        Some(target) if shards.is_none() => {
+            let (batch, report, half_width) = precise(args, config, text, target)?;
             if !args.quiet && !command.json {
                 let verdict = match half_width < target {
                     true => format!("below {target}"),
@@ -278,20 +312,22 @@ pub fn run(command: &RunCommand) -> Result<(), Failure> {
                 };
                 println!(
                     "precision: the headline contrast's 95% half-width is {half_width:.6}, {verdict}, after {}",
-                    count(config.trials, "trial", "trials")
+                    count(batch.trials, "trial", "trials")
                 );
             }
-            (config, report)
+            precise_config = batch;
+            (&precise_config, report)
         }
-        None => {
-            let report = execute(&args.job(&config, &text))?;
-            (config, report)
+        _ => {
+            let mut job = args.job(config, text);
+            job.shards = shards;
+            (config, execute(&job)?)
         }
     };
     if command.json {
-        json::print(&json::run_document(&config, &args.scenario, args.replay_trial, &report))?;
+        json::print(&json::run_document(config, &args.scenario, args.replay_trial, &report))?;
     } else if !args.quiet {
-        print_report(&config, &report);
+        print_report(config, &report);
     }
     Ok(())
 }

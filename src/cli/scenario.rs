@@ -18,14 +18,27 @@ pub fn load_config(
     seed: Option<u64>,
     set: &[String],
 ) -> Result<(Config, String), Failure> {
-    let overrides = parse_overrides(set)?;
     let text = config::read_text(path)
         .map_err(|source| Failure::bad_input(ScenarioError::Read { path: path.to_owned(), source }))?;
-    let config = config::parse_with(&text, path, &overrides).map_err(Failure::bad_input)?;
+    let config = validate_text(path, &text, trials, seed, set)?;
+    Ok((config, text))
+}
+
+/// Validates a scenario's text (read already, or kept in a shard) named `path`,
+/// with the command line's overrides.
+pub fn validate_text(
+    path: &Path,
+    text: &str,
+    trials: Option<u32>,
+    seed: Option<u64>,
+    set: &[String],
+) -> Result<Config, Failure> {
+    let overrides = parse_overrides(set)?;
+    let config = config::parse_with(text, path, &overrides).map_err(Failure::bad_input)?;
     for warning in &config.warnings {
         eprintln!("warning: {}: {warning}", path.display());
     }
-    Ok((apply_flags(config, trials, seed)?, text))
+    apply_flags(config, trials, seed)
 }
 
 /// Parses `--set` flags; a malformed one is named by its position, as the

@@ -12,12 +12,13 @@ use attrition::config::design::{self, Design, DesignProblem, LhsRange};
 use attrition::config::overrides::{self, render_value};
 use attrition::config::sweep::{Plan, describe};
 use attrition::config::{self, Config, Override, SweepAxis};
-use attrition::experiment::{self, ExperimentError, Point};
+use attrition::experiment::{self, ExperimentError, Point, PointTotals};
 use attrition::locate::toml_key;
 use attrition::output::manifest::{self, RunRecord};
 use attrition::output::sweep::{self as sweep_output, SweepPoint, SweepTrialWriter};
 use attrition::output::{OutputError, OutputKind, Outputs, Staging, charts};
 use attrition::runner::RunError;
+use attrition::shard::{self, ShardFile};
 
 use super::guards::{bound_threads, check_sweep_memory, check_threads, interrupt_flag};
 use super::progress::Progress;
@@ -26,18 +27,22 @@ use super::scenario::{apply_flags, parse_overrides};
 use super::{Failure, RunArgs, SweepArgs, json};
 use attrition::words::count;
 
-/// Runs the sweep of `--sweep`, `--design` or `--design-lhs` (or, without flags,
-/// the scenario's `[sweep]`); with `json`, prints its summary as one JSON document
-/// instead of the table.
-pub fn sweep(
-    args: &RunArgs,
-    flags: &SweepArgs,
-    json: bool,
-    base: &Config,
-    text: &str,
-) -> Result<(), Failure> {
-    let started = Instant::now();
-    let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+/// A sweep's points, checked, and what its files are written from.
+pub struct Planned {
+    /// The points, in order; the first is the reference.
+    pub points: Vec<Point>,
+    /// The scenario, recording the sweep that ran (from the file or the command
+    /// line; a design is recorded by its design.csv instead).
+    pub base: Config,
+    /// The swept fields (a design's columns).
+    pub fields: Vec<String>,
+    /// The design, and the file it came from, for `--design` and `--design-lhs`.
+    design: Option<(Design, Option<PathBuf>)>,
+}
+
+/// The points of the sweep of `--sweep`, `--design` or `--design-lhs` (or, without
+/// flags, the scenario's `[sweep]`), every one validated.
+pub fn plan(args: &RunArgs, flags: &SweepArgs, base: &Config, text: &str) -> Result<Planned, Failure> {
     if args.events {
         // One event log per point would be a point's worth of events times the grid;
         // silently writing none would be worse.
@@ -56,7 +61,6 @@ pub fn sweep(
     for warning in plan.warnings.iter().filter(|warning| !base.warnings.contains(warning)) {
         eprintln!("warning: {warning}");
     }
-    let threads = check_threads(args.threads)?;
     let mut points = Vec::with_capacity(plan.points.len());
     for point in plan.points {
         let mut config = apply_flags(point.config, args.trials, args.seed)?;
@@ -65,18 +69,34 @@ pub fn sweep(
         }
         points.push(Point { assignment: point.assignment, config });
     }
-    let configs: Vec<&Config> = points.iter().map(|point| &point.config).collect();
-    check_sweep_memory(&configs, threads, args.max_memory)?;
-    bound_threads(args.threads)?;
-    // The manifest records the sweep that ran, from the file or the command line; a
-    // design is recorded by its design.csv instead.
     let mut base = base.clone();
     base.sweep = axes.clone();
-    let base = &base;
     let fields: Vec<String> = match &design {
         Some((design, _)) => design.fields.clone(),
         None => axes.iter().map(|axis| axis.field.clone()).collect(),
     };
+    Ok(Planned { points, base, fields, design })
+}
+
+/// Runs the sweep of `--sweep`, `--design` or `--design-lhs` (or, without flags,
+/// the scenario's `[sweep]`), or merges its shards (`shards`); with `json`, prints
+/// its summary as one JSON document instead of the table.
+pub fn sweep(
+    args: &RunArgs,
+    flags: &SweepArgs,
+    json: bool,
+    base: &Config,
+    text: &str,
+    shards: Option<&[ShardFile]>,
+) -> Result<(), Failure> {
+    let started = Instant::now();
+    let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let Planned { points, base, fields, design } = plan(args, flags, base, text)?;
+    let base = &base;
+    let threads = check_threads(args.threads)?;
+    let configs: Vec<&Config> = points.iter().map(|point| &point.config).collect();
+    check_sweep_memory(&configs, threads, args.max_memory)?;
+    bound_threads(args.threads)?;
 
     let target = args.out.join(results_name(&base.name, args.replay_trial));
     let stop = interrupt_flag();
@@ -101,27 +121,31 @@ pub fn sweep(
         pair_with_reference: true,
         spill: Some(staging.path(REFERENCE_SPILL)),
     };
-    let results = experiment::evaluate(
-        &points,
-        &options,
-        &stop,
-        |point, outcomes| match trial_writer.as_mut() {
-            Some(writer) => writer.write(&values[point], outcomes).map_err(|e| e.to_string()),
-            None => Ok(()),
-        },
-        |done, total| progress.update(done, total),
-    )
-    .map_err(|error| match error {
-        ExperimentError::Run { point, source: RunError::Interrupted { .. } } => {
-            Failure::interrupted(anyhow!(
-                "sweep interrupted at {}; nothing was written and any previous results in {} are intact",
-                describe(&points[point].assignment),
-                target.display()
-            ))
-        }
-        ExperimentError::Run { source, .. } => Failure::failed(source),
-        other => Failure::failed(other),
-    })?;
+    let on_trials = |point: usize, outcomes: &[_]| match trial_writer.as_mut() {
+        Some(writer) => writer.write(&values[point], outcomes).map_err(|e| e.to_string()),
+        None => Ok(()),
+    };
+    let progress_update = |done, total| progress.update(done, total);
+    let results = match shards {
+        None => experiment::evaluate(&points, &options, &stop, on_trials, progress_update).map_err(|error| {
+            match error {
+                ExperimentError::Run { point, source: RunError::Interrupted { .. } } => {
+                    Failure::interrupted(anyhow!(
+                        "sweep interrupted at {}; nothing was written and any previous results in {} are intact",
+                        describe(&points[point].assignment),
+                        target.display()
+                    ))
+                }
+                ExperimentError::Run { source, .. } => Failure::failed(source),
+                other => Failure::failed(other),
+            }
+        })?,
+        Some(files) => shard::merge(files, &points, &options, &stop, on_trials, progress_update)
+            .map_err(|error| super::merge::failure(error, &target))?
+            .iter()
+            .map(PointTotals::summarise)
+            .collect(),
+    };
     progress.finish();
     // Ctrl-C after the last point stops the writing too.
     if stop.load(Ordering::SeqCst) {
@@ -239,8 +263,7 @@ fn plan_grid(
 /// `--design-lhs` (drawn from the master seed), if either is given.
 fn design_of(flags: &SweepArgs, base: &Config) -> Result<Option<(Design, Option<PathBuf>)>, Failure> {
     if let Some(file) = &flags.design {
-        let text = config::read_text(file)
-            .map_err(|error| Failure::bad_input(anyhow!("--design {}: {error}", file.display())))?;
+        let text = design_text(flags)?.unwrap_or_default();
         let design = design::read_table(&text)
             .map_err(|problem| Failure::bad_input(located(&problem, &problem_fields(&text), Some(file))))?;
         return Ok(Some((design, Some(file.clone()))));
@@ -259,6 +282,17 @@ fn design_of(flags: &SweepArgs, base: &Config) -> Result<Option<(Design, Option<
         }
     }
     Ok(Some((design::latin_hypercube(points as usize, &ranges, base.seed), None)))
+}
+
+/// The text of the `--design` table: as read from its file, or as a shard kept it.
+pub fn design_text(flags: &SweepArgs) -> Result<Option<String>, Failure> {
+    match (&flags.design, &flags.design_text) {
+        (_, Some(text)) => Ok(Some(text.clone())),
+        (Some(file), None) => config::read_text(file)
+            .map(Some)
+            .map_err(|error| Failure::bad_input(anyhow!("--design {}: {error}", file.display()))),
+        (None, None) => Ok(None),
+    }
 }
 
 /// The header's fields, to name a column of a table that did not read.

@@ -96,6 +96,31 @@ impl Recruitment {
         }
     }
 
+    /// Draws skill and age as [`Recruitment::draw`] does, and no other trait (each
+    /// takes its neutral value: median leadership, no assessment error, mean
+    /// engagement, a quit threshold never reached).
+    #[inline]
+    pub fn draw_plain<R: Rng + ?Sized>(&self, people: &mut R) -> Person {
+        let skill = self.skill.sample(people);
+        let mut age = self.age.sample(people);
+        if self.whole_years {
+            age = (age + 0.5) as i64 as f64;
+        }
+        Person {
+            skill,
+            age: age * self.steps_per_year,
+            leadership: 0.5,
+            leadership_score: 0.0,
+            assessment_error: 0.0,
+            engagement: self.engagement_mean,
+            tenure: 0.0,
+            time_in_role: 0.0,
+            grade: 0,
+            quit_threshold: f64::INFINITY,
+            match_quality: 0.0,
+        }
+    }
+
     /// Draws a member of the initial workforce: a hire who has already served an
     /// exponential tenure (the scenario's median, at most the years since the
     /// youngest hiring age) and a uniform part of it, at most one median, in the
@@ -116,7 +141,10 @@ impl Recruitment {
 }
 
 /// Draws a new employee and puts them into `position`, which the caller has taken
-/// off its level's open list.
+/// off its level's open list. Without `with_traits` only skill and age are drawn
+/// (from `people`, exactly as with them), for a model that reads no other trait:
+/// the traits come from a stream of their own, so skipping them changes nothing
+/// else, and drawing them was a sixth of the Peter-principle model's time.
 #[inline]
 pub fn hire<R: Rng + ?Sized>(
     workforce: &mut Workforce,
@@ -124,8 +152,9 @@ pub fn hire<R: Rng + ?Sized>(
     position: usize,
     people: &mut R,
     traits: &mut R,
+    with_traits: bool,
 ) {
-    let person = recruitment.draw(people, traits);
+    let person = if with_traits { recruitment.draw(people, traits) } else { recruitment.draw_plain(people) };
     workforce.hire_person(position, &person);
 }
 

@@ -54,6 +54,10 @@ pub struct World<'c> {
     /// See [`World::measurement_start`]: the burn-in's steps, 0 (the initial
     /// state) without one. Decided here only.
     measurement_start: u32,
+    /// Whether anything reads a hire's traits beyond skill and age: the
+    /// behavioural model, or an arm that assesses leadership (the event log,
+    /// which records them, is a trial's own affair).
+    reads_traits: bool,
 }
 
 impl<'c> World<'c> {
@@ -77,6 +81,11 @@ impl<'c> World<'c> {
             behaviour: Behaviour::new(config),
             efficiency_weights,
             measurement_start: config.burn_in_steps,
+            reads_traits: config.dynamics.is_some()
+                || config
+                    .arms
+                    .iter()
+                    .any(|arm| matches!(arm.promotion, Promotion::LeadershipAssessed { .. })),
         }
     }
 
@@ -414,6 +423,7 @@ impl<'w, 'c> Trial<'w, 'c> {
                             position,
                             &mut streams.hiring,
                             &mut streams.hiring_traits,
+                            world.reads_traits || self.log.is_on(),
                         );
                         flows.hires += 1;
                         if self.log.logs_step(self.step) {
