@@ -24,6 +24,7 @@ pub mod output;
 pub mod rng;
 pub mod runner;
 pub mod scenario;
+pub mod sensitivity;
 pub mod shard;
 pub mod stats;
 pub mod words;

@@ -69,6 +69,11 @@ pub enum Stream {
     /// The points of a Latin-hypercube design (`--design-lhs`), drawn once per run
     /// from the master seed, never inside a trial.
     Design = 10,
+    /// The points of a sensitivity design (Morris trajectories, Sobol's base
+    /// matrices), drawn once per analysis from the master seed.
+    SensitivityDesign = 11,
+    /// The resamples of a sensitivity analysis's bootstrap intervals.
+    Bootstrap = 12,
 }
 
 /// The generator of one stream of one trial.

@@ -161,8 +161,19 @@ pub fn bound_threads(threads: Option<usize>) -> Result<(), Failure> {
     let Some(threads) = threads.filter(|&n| n > 0) else {
         return Ok(());
     };
+    // `run --precision` runs one batch after another in one process: the pool the
+    // first batch started, of the same size, serves the next.
+    // (Asking rayon for its size first would build a default pool.)
+    if POOL_BOUND.load(std::sync::atomic::Ordering::SeqCst) && rayon::current_num_threads() == threads {
+        return Ok(());
+    }
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build_global()
-        .map_err(|error| Failure::failed(anyhow!("could not start {threads} threads: {error}")))
+        .map_err(|error| Failure::failed(anyhow!("could not start {threads} threads: {error}")))?;
+    POOL_BOUND.store(true, std::sync::atomic::Ordering::SeqCst);
+    Ok(())
 }
+
+/// Whether [`bound_threads`] has built the global pool.
+static POOL_BOUND: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);

@@ -91,6 +91,7 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         },
         json: args.json,
         shard: None,
+        precision: None,
     };
     let text = &manifest.scenario_text;
     let run = &command.run;

@@ -9,6 +9,7 @@ mod merge;
 mod progress;
 mod run;
 mod scenario;
+mod sensitivity;
 mod shard;
 mod sweep;
 mod validate;
@@ -65,6 +66,8 @@ enum Command {
     /// Fit a scenario's parameters to target moments (simulated method of moments)
     /// and write the fit and a calibrated scenario.
     Calibrate(calibrate::CalibrateArgs),
+    /// Which parameters a scenario's output depends on: one at a time, Morris or Sobol.
+    Sensitivity(sensitivity::SensitivityArgs),
     /// Merge the shards of a run (`run --shard I/K`) into the files the whole run writes.
     Merge(merge::MergeArgs),
     /// Print the help of attrition or of one of its subcommands.
@@ -111,6 +114,11 @@ struct RunCommand {
     /// and warnings stay on stderr. The schema is in the README.
     #[arg(long)]
     json: bool,
+    /// Run until the headline contrast's paired 95% interval has a half-width below
+    /// H (in the headline metric's units): 10 trials, then twice as many each time,
+    /// up to --trials (default: simulation.trials). Reports the trials used.
+    #[arg(long, value_name = "H", conflicts_with_all = ["sweep", "design", "design_lhs", "replay_trial", "shard"])]
+    precision: Option<f64>,
     /// Run only shard I of K (0-based) of the trials, at every point of a sweep,
     /// into <out>/<scenario name>.shards/shard-<I>-of-<K>.shard, for `attrition
     /// merge` to fold with the others into exactly the whole run's files; skipped if
@@ -298,6 +306,7 @@ pub fn main() -> ExitCode {
         Command::Bench(args) => bench::bench(&args),
         Command::Validate(args) => validate::validate(&args),
         Command::Calibrate(args) => calibrate::calibrate(&args),
+        Command::Sensitivity(args) => sensitivity::sensitivity(&args),
         Command::Merge(args) => merge::merge(&args),
         Command::Help(args) => help(&args),
     };

@@ -13,12 +13,13 @@ use attrition::output::manifest::{self, RunRecord};
 use attrition::output::tables::{self, EventWriter, TrialWriter};
 use attrition::output::{OutputError, OutputKind, Outputs, Staging};
 use attrition::runner::{self, EventSelection, RunError, RunOptions, RunSummary, TrialOutcome};
+use attrition::sensitivity::scenario::Output;
 use attrition::shard::{self, ShardFile};
 
 use super::guards::{bound_threads, check_memory, check_threads, interrupt_flag};
 use super::progress::Progress;
 use super::scenario::load_config;
-use super::{Failure, RunCommand, json};
+use super::{Failure, RunArgs, RunCommand, json};
 use attrition::words::count;
 
 /// What a finished run produced.
@@ -299,15 +300,83 @@ pub fn run_or_merge(
              them)"
         )));
     }
-    let mut job = args.job(config, text);
-    job.shards = shards;
-    let report = execute(&job)?;
+    let precise_config;
+    let (config, report) = match command.precision {
+        // Shards are merged as they were run; --precision is refused with --shard.
+        Some(target) if shards.is_none() => {
+            let (batch, report, half_width) = precise(args, config, text, target)?;
+            if !args.quiet && !command.json {
+                let verdict = match half_width < target {
+                    true => format!("below {target}"),
+                    false => format!("not below {target}: stopped at the --trials cap"),
+                };
+                println!(
+                    "precision: the headline contrast's 95% half-width is {half_width:.6}, {verdict}, after {}",
+                    count(batch.trials, "trial", "trials")
+                );
+            }
+            precise_config = batch;
+            (&precise_config, report)
+        }
+        _ => {
+            let mut job = args.job(config, text);
+            job.shards = shards;
+            (config, execute(&job)?)
+        }
+    };
     if command.json {
         json::print(&json::run_document(config, &args.scenario, args.replay_trial, &report))?;
     } else if !args.quiet {
         print_report(config, &report);
     }
     Ok(())
+}
+
+/// Trials of the first batch of `--precision`.
+const PRECISION_FIRST_BATCH: u32 = 10;
+
+/// `run --precision H`: runs 10 trials, then twice as many, until the headline
+/// contrast's half-width is below `target` or the cap (`--trials`, else the
+/// scenario's trials) is reached. Each batch reruns trials 0 to n − 1, so the count
+/// and the results are a function of the scenario, seed and target alone.
+fn precise(
+    args: &RunArgs,
+    config: &Config,
+    text: &str,
+    target: f64,
+) -> Result<(Config, Report, f64), Failure> {
+    if !(target.is_finite() && target > 0.0) {
+        return Err(Failure::bad_input(anyhow!("--precision {target}: give a half-width above 0")));
+    }
+    let cap = config.trials;
+    let mut trials = PRECISION_FIRST_BATCH.min(cap);
+    loop {
+        let batch = config
+            .clone()
+            .with_trials(trials)
+            .map_err(|problems| Failure::bad_input(anyhow!("--precision: {}", problems[0].message)))?;
+        let report = execute(&args.job(&batch, text))?;
+        let half_width = headline_half_width(&batch, &report.summary);
+        if half_width < target || trials == cap {
+            return Ok((batch, report, half_width));
+        }
+        trials = trials.saturating_mul(2).min(cap);
+    }
+}
+
+/// Half the width of the headline contrast's paired 95% interval (of the headline
+/// metric's mean with one arm); infinite while it has none (one trial).
+pub fn headline_half_width(config: &Config, summary: &RunSummary) -> f64 {
+    let summary_of = match Output::headline(config) {
+        Output::Contrast { arm, versus, metric } => {
+            summary.pairs[arm][versus].as_ref().map(|pair| pair[metric as usize].difference.clone())
+        }
+        Output::Metric { arm, metric } => Some(summary.arms[arm][metric as usize].clone()),
+    };
+    match summary_of {
+        Some(s) if s.ci_high.is_finite() && s.ci_low.is_finite() => (s.ci_high - s.ci_low) / 2.0,
+        _ => f64::INFINITY,
+    }
 }
 
 /// The arms ranked by the headline metric, with intervals and paired differences to

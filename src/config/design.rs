@@ -220,8 +220,9 @@ fn same_row(a: &[Value], b: &[Value]) -> bool {
     a.iter().zip(b).all(|(a, b)| same_value(a, b))
 }
 
-/// One dimension of a Latin hypercube: a field and the interval it spans.
-#[derive(Debug, Clone, PartialEq)]
+/// One dimension of a Latin hypercube (or a parameter of a sensitivity analysis):
+/// a field and the interval it spans.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct LhsRange {
     /// The field path, as `--set` takes it.
     pub field: String,

@@ -74,6 +74,8 @@ pub struct Config {
     pub baseline: usize,
     /// The parameter sweep, if any: each field with the values to run it at.
     pub sweep: Vec<SweepAxis>,
+    /// The parameters of `attrition sensitivity` (`[sensitivity]`), in file order.
+    pub sensitivity: Vec<design::LhsRange>,
     /// Valid but worth saying: levers that have no effect because their mechanism
     /// is switched off (an ablation). The CLI prints them.
     #[serde(skip)]
@@ -484,6 +486,25 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         }
     }
 
+    // The parameters of a sensitivity analysis: a model parameter each, over an
+    // interval that runs upwards. Their values are checked point by point when the
+    // analysis validates its design.
+    let mut sensitivity = Vec::new();
+    for (field, &[low, high]) in raw.sensitivity.iter().flatten() {
+        let path = format!("sensitivity.{}", toml_key(field));
+        if let Err(message) = sweep::check_swept_field(field) {
+            problems.push(FieldProblem::new(ProblemKind::Inconsistent, path, message));
+        } else if !(low.is_finite() && high.is_finite() && low < high) {
+            problems.push(FieldProblem::new(
+                ProblemKind::OutOfRange,
+                path,
+                format!("[{low}, {high}] is not an interval: give [low, high], finite, low below high"),
+            ));
+        } else {
+            sensitivity.push(design::LhsRange { field: field.clone(), low, high });
+        }
+    }
+
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -510,6 +531,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         arms,
         baseline,
         sweep,
+        sensitivity,
         warnings,
     })
 }

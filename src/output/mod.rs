@@ -9,6 +9,8 @@ pub mod calibration;
 pub mod calibration_chart;
 pub mod charts;
 pub mod manifest;
+pub mod sensitivity;
+pub mod sensitivity_charts;
 pub mod sweep;
 pub mod tables;
 
@@ -120,6 +122,8 @@ pub enum OutputKind {
     Sweep,
     /// A calibration: `fit.csv`, the fitted parameters and the calibrated scenario.
     Calibration,
+    /// A sensitivity analysis: `sensitivity.csv` and its charts.
+    Sensitivity,
 }
 
 impl OutputKind {
@@ -129,6 +133,7 @@ impl OutputKind {
             OutputKind::Run => "single run",
             OutputKind::Sweep => "sweep",
             OutputKind::Calibration => "calibration",
+            OutputKind::Sensitivity => "sensitivity analysis",
         }
     }
 }
@@ -471,6 +476,8 @@ fn check_replaceable(target: &Path, kind: OutputKind) -> Result<(), OutputError>
         OutputKind::Sweep
     } else if listed.iter().any(|file| file == calibration::FIT) {
         OutputKind::Calibration
+    } else if listed.iter().any(|file| file == sensitivity::SENSITIVITY) {
+        OutputKind::Sensitivity
     } else {
         OutputKind::Run
     };

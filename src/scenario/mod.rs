@@ -50,6 +50,10 @@ pub struct RawScenario {
     /// (`{ from = 0, to = 1, step = 0.5 }`). Several fields make a grid of all
     /// combinations; every point runs every arm with the same trial seeds.
     pub sweep: Option<IndexMap<String, toml::Value>>,
+    /// Optional parameters of `attrition sensitivity`: field path → the interval
+    /// `[low, high]` it is varied over (`"dynamics.quits.engagement_sensitivity" =
+    /// [2.0, 6.0]`, floats, low below high). Ignored by `run`.
+    pub sensitivity: Option<IndexMap<String, [f64; 2]>>,
 }
 
 /// `[simulation]`: how long, how often, how many times.
