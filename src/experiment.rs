@@ -143,8 +143,11 @@ pub fn evaluate(
     on_trials: impl FnMut(usize, &[TrialOutcome]) -> Result<(), String>,
     progress: impl FnMut(u64, u64),
 ) -> Result<Vec<PointResult>, ExperimentError> {
-    let totals = evaluate_totals(points, options, stop, on_trials, progress)?;
-    Ok(totals.iter().map(PointTotals::summarise).collect())
+    // Each point is summarised as it finishes: its accumulators (arms² pairs, a
+    // cell per arm, step and metric) are not kept for the whole experiment.
+    let mut results = Vec::with_capacity(points.len());
+    evaluate_each(points, options, stop, on_trials, progress, |totals| results.push(totals.summarise()))?;
+    Ok(results)
 }
 
 /// The exact accumulators at one point: its run's and, paired with the reference
@@ -166,17 +169,19 @@ impl PointTotals {
     /// The totals of no trials at every point of an experiment evaluated with
     /// `options` (the shape [`evaluate_totals`] returns).
     pub fn empty(points: &[Point], options: &Options) -> Vec<Self> {
+        (0..points.len()).map(|index| Self::empty_at(points, options, index)).collect()
+    }
+
+    /// The totals of no trials at point `index`.
+    fn empty_at(points: &[Point], options: &Options, index: usize) -> Self {
         let pairing = options.pair_with_reference && points.len() > 1;
-        points
-            .iter()
-            .enumerate()
-            .map(|(index, point)| Self {
-                values: point.assignment.iter().map(|o| o.value.clone()).collect(),
-                run: RunTotals::empty(&point.config),
-                pairs: (pairing && index > 0).then(|| Pairs::new(&point.config, &points[0].config)),
-                baseline: point.config.baseline,
-            })
-            .collect()
+        let point = &points[index];
+        Self {
+            values: point.assignment.iter().map(|o| o.value.clone()).collect(),
+            run: RunTotals::empty(&point.config),
+            pairs: (pairing && index > 0).then(|| Pairs::new(&point.config, &points[0].config)),
+            baseline: point.config.baseline,
+        }
     }
 
     /// Adds the trials `other` holds (other trials at the same point).
@@ -234,16 +239,31 @@ pub fn evaluate_totals(
     points: &[Point],
     options: &Options,
     stop: &AtomicBool,
+    on_trials: impl FnMut(usize, &[TrialOutcome]) -> Result<(), String>,
+    progress: impl FnMut(u64, u64),
+) -> Result<Vec<PointTotals>, ExperimentError> {
+    let mut results = Vec::with_capacity(points.len());
+    evaluate_each(points, options, stop, on_trials, progress, |totals| results.push(totals))?;
+    Ok(results)
+}
+
+/// Evaluates every point in order, handing each point's totals to `finished` as
+/// soon as its trials are done.
+fn evaluate_each(
+    points: &[Point],
+    options: &Options,
+    stop: &AtomicBool,
     mut on_trials: impl FnMut(usize, &[TrialOutcome]) -> Result<(), String>,
     mut progress: impl FnMut(u64, u64),
-) -> Result<Vec<PointTotals>, ExperimentError> {
+    mut finished: impl FnMut(PointTotals),
+) -> Result<(), ExperimentError> {
     let total: u64 = points.iter().map(|point| u64::from(point.config.trials)).sum();
     let mut done_before = 0;
-    let mut results = PointTotals::empty(points, options);
     // A single point has nothing to pair with.
     let pairing = options.pair_with_reference && points.len() > 1;
     let mut reference: Option<Reference> = None;
-    for ((index, point), result) in points.iter().enumerate().zip(results.iter_mut()) {
+    for (index, point) in points.iter().enumerate() {
+        let mut result = PointTotals::empty_at(points, options, index);
         let config = &point.config;
         let mut pairs = result.pairs.take();
         let mut sink = match (index, pairing, &options.spill) {
@@ -283,11 +303,12 @@ pub fn evaluate_totals(
         }
         result.run = run;
         result.pairs = pairs;
+        finished(result);
     }
     if let Some(Reference::Disk(rows)) = reference {
         rows.remove()?;
     }
-    Ok(results)
+    Ok(())
 }
 
 /// A point's paired differences to the reference point.

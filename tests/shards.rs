@@ -323,3 +323,31 @@ fn a_shard_is_refused_what_it_cannot_split() {
     assert!(stderr(&beyond).contains("must be below K"), "{}", stderr(&beyond));
     assert!(!dir.path.join("output").exists(), "nothing was written");
 }
+
+/// A design's shards keep its table: the merge needs neither the table's file nor
+/// the scenario's, and writes the design's files as the whole run does.
+#[test]
+fn the_merged_shards_of_a_design_need_neither_its_table_nor_the_scenario_file() {
+    let dir = WorkDir::new("shards-design");
+    let peter = fs::read_to_string(scenario("ci/peter_principle.toml")).unwrap();
+    dir.write("peter.toml", &peter);
+    dir.write("points.csv", "workforce.dismissal_threshold\n5\n3\n");
+    let run = |out: &str, extra: &[&str]| {
+        let mut args =
+            vec!["run", "peter.toml", "--design", "points.csv", "--trials", "5", "-q", "--out", out];
+        args.extend(["--set", "simulation.steps=40"]);
+        args.extend(extra);
+        dir.run(&args)
+    };
+    assert_success(&run("whole", &[]));
+    for spec in ["1/2", "0/2"] {
+        assert_success(&run("shards", &["--shard", spec]));
+    }
+    fs::remove_file(dir.path.join("points.csv")).unwrap();
+    fs::remove_file(dir.path.join("peter.toml")).unwrap();
+    assert_success(&dir.run(&["merge", "shards/ci_peter_principle.shards", "--out", "merged", "-q"]));
+    let name = "ci_peter_principle";
+    let context = "a design of two points in two shards";
+    assert_same_results(&dir.path.join("whole").join(name), &dir.path.join("merged").join(name), context);
+    assert!(dir.path.join("merged").join(name).join("design.csv").exists());
+}
