@@ -343,14 +343,12 @@ pub fn fit(
     };
     let progress = state.progress;
     let (distance, values, summary) = state.best.expect("the search evaluates its first simplex");
-    let mut evaluations = state.trace.len() as u32;
+    let searched = state.trace.len() as u32;
     let mut curvature = 0;
     let jacobian = jacobian(problem, options, stop, &values, &mut || {
         curvature += 1;
-        progress(evaluations + curvature, distance);
+        progress(searched + curvature, distance);
     })?;
-    evaluations += curvature;
-    let _ = evaluations;
     let config = problem.config(&values)?;
     Ok(summarise(
         problem,

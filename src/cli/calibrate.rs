@@ -17,7 +17,7 @@ use attrition::locate::{Segment, parse_path};
 use attrition::output::manifest::{self, RunRecord};
 use attrition::output::{OutputError, OutputKind, Outputs, Staging, calibration, calibration_chart};
 
-use super::guards::{bound_threads, check_threads, interrupt_flag};
+use super::guards::{bound_threads, check_memory, check_threads, interrupt_flag};
 use super::progress::Progress;
 use super::run::{output_failure, waiting_note};
 use super::scenario::{load_config, parse_overrides};
@@ -128,6 +128,9 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
         }
     }
     let threads = check_threads(args.threads)?;
+    // One evaluation at a time runs; the standard errors' few summaries are small.
+    let first = problem.config(&start).map_err(Failure::bad_input)?;
+    check_memory(&first, threads, None, None)?;
     bound_threads(args.threads)?;
 
     let target = args.out.join(format!("{}_calibration", base.name));
@@ -166,10 +169,9 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
     let calibrated = calibrated_text(args, &text, &set, &fitted, &calibration)?;
     let calibrated_file = calibrated_name(&base.name);
     // What the calibrated file says is what `run` will read: check it before writing.
-    let reread = config::parse(&calibrated, Path::new(&calibrated_file)).map_err(|error| {
+    config::parse(&calibrated, Path::new(&calibrated_file)).map_err(|error| {
         Failure::failed(anyhow!("the calibrated scenario does not validate (a bug): {error}"))
     })?;
-    let _ = reread;
     attrition::output::write_atomically(&staging.path(&calibrated_file), calibrated.as_bytes())
         .map_err(Failure::failed)?;
     let mut written = Vec::new();
