@@ -5,6 +5,7 @@ mod check;
 mod guards;
 mod json;
 mod progress;
+mod report;
 mod run;
 mod scenario;
 mod sweep;
@@ -59,6 +60,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Check scenario files (and expectations files) without running them.
     Validate(validate::ValidateArgs),
+    /// Write report.html, a self-contained page for a client, from a run's results directory.
+    Report(report::ReportArgs),
     /// Print the help of attrition or of one of its subcommands.
     Help(HelpArgs),
 }
@@ -103,6 +106,14 @@ struct RunCommand {
     /// and warnings stay on stderr. The schema is in the README.
     #[arg(long)]
     json: bool,
+    /// Also write report.html into the results directory: one self-contained page
+    /// (the question, the ranked arms, the key charts, the assumptions and how to
+    /// reproduce the run) to send a client. Single runs only.
+    #[arg(long)]
+    report: bool,
+    /// With --report, also print it to report.pdf through headless Chromium.
+    #[arg(long, requires = "report")]
+    pdf: bool,
 }
 
 /// Flags of one run, shared by `run` and `check`.
@@ -272,6 +283,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::check(&args),
         Command::Bench(args) => bench::bench(&args),
         Command::Validate(args) => validate::validate(&args),
+        Command::Report(args) => report::report(&args),
         Command::Help(args) => help(&args),
     };
     match outcome {

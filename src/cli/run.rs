@@ -225,6 +225,7 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
         scenario_file: scenario_file.display().to_string(),
         scenario_text: scenario_text.to_owned(),
         scenario: config,
+        command: std::env::args().collect(),
         replayed_trial: replay_trial,
         threads: threads_used,
         started_at,
@@ -259,6 +260,12 @@ pub fn run(command: &RunCommand) -> Result<(), Failure> {
     let args = &command.run;
     let (config, text) = load_config(&args.scenario, args.trials, args.seed, &args.set)?;
     if command.sweep.asks_for_points() || args.sweeps_from_file(&config) {
+        if command.report {
+            return Err(Failure::bad_input(anyhow!(
+                "--report is made of a single run's results, and this run sweeps; add --no-sweep to report the \
+                 scenario at its own values"
+            )));
+        }
         return super::sweep::sweep(args, &command.sweep, command.json, &config, &text);
     }
     if command.sweep.sweep_trials {
@@ -267,7 +274,10 @@ pub fn run(command: &RunCommand) -> Result<(), Failure> {
              them)"
         )));
     }
-    let report = execute(&args.job(&config, &text))?;
+    let mut report = execute(&args.job(&config, &text))?;
+    if command.report {
+        report.files.extend(super::report::write(&report.directory, command.pdf)?);
+    }
     if command.json {
         json::print(&json::run_document(&config, &args.scenario, args.replay_trial, &report))?;
     } else if !args.quiet {
