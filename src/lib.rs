@@ -21,6 +21,7 @@ pub mod model;
 pub mod numeric;
 pub mod org;
 pub mod output;
+pub mod report;
 pub mod rng;
 pub mod runner;
 pub mod scenario;

@@ -445,3 +445,129 @@ mod tests {
         }
     }
 }
+
+/// Which way a trial metric is good, for the "higher is better" cue of reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// More is better (retention, productivity, engagement).
+    HigherIsBetter,
+    /// Less is better (attrition, skill lost, overhead carried by the best).
+    LowerIsBetter,
+    /// Neither is better in itself (how many are promoted or hired, tenure).
+    Neutral,
+}
+
+impl TrialMetric {
+    /// The direction each metric's doc comment above implies: attrition, lost skill,
+    /// unrecognised credit and overhead concentrated on the best are bad; retention,
+    /// output, engagement and efficiency are good; rates of promotion, hiring,
+    /// retirement and dismissal, and tenure, describe rather than judge.
+    pub fn direction(self) -> Direction {
+        match self {
+            Self::FinalEfficiency
+            | Self::EfficiencyGain
+            | Self::MeanEfficiency
+            | Self::TopQuintileRetained
+            | Self::MeanProductivity
+            | Self::CumulativeOutput
+            | Self::MeanEngagement
+            | Self::MeanManagerEffectiveness => Direction::HigherIsBetter,
+            Self::VoluntaryAttrition
+            | Self::RegrettedAttrition
+            | Self::SkillLost
+            | Self::MeanCreditGap
+            | Self::MeanOverheadTopDecile
+            | Self::OverheadTopFivePercentShare
+            | Self::MostLoadedShare
+            | Self::ShortTenureShare => Direction::LowerIsBetter,
+            Self::PromotionRate
+            | Self::HireRate
+            | Self::RetirementRate
+            | Self::DismissalRate
+            | Self::MeanOverheadRest
+            | Self::MedianTenure => Direction::Neutral,
+        }
+    }
+
+    /// A name for readers who are not modellers, for reports.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::FinalEfficiency => "Final efficiency",
+            Self::EfficiencyGain => "Efficiency gain",
+            Self::MeanEfficiency => "Mean efficiency",
+            Self::PromotionRate => "Promotions per position per year",
+            Self::HireRate => "Hires per position per year",
+            Self::RetirementRate => "Retirements per position per year",
+            Self::DismissalRate => "Dismissals per position per year",
+            Self::VoluntaryAttrition => "Voluntary attrition per year",
+            Self::RegrettedAttrition => "Regretted attrition per year",
+            Self::TopQuintileRetained => "Initial top fifth still employed",
+            Self::MeanProductivity => "Productivity",
+            Self::CumulativeOutput => "Cumulative output",
+            Self::MeanEngagement => "Engagement",
+            Self::SkillLost => "Skill lost to quits per year",
+            Self::MeanManagerEffectiveness => "Manager effectiveness",
+            Self::MeanCreditGap => "Credit gap",
+            Self::MeanOverheadTopDecile => "Overhead on the top tenth",
+            Self::MeanOverheadRest => "Overhead on the others",
+            Self::MedianTenure => "Median tenure",
+            Self::ShortTenureShare => "Share with a year of tenure or less",
+            Self::OverheadTopFivePercentShare => "Overhead share of the top 5%",
+            Self::MostLoadedShare => "Most loaded team member's overhead",
+        }
+    }
+
+    /// The range the metric can take, `(lowest, highest)`, for clipping intervals:
+    /// rates, counts and tenure cannot go below zero, and shares stay within 0–1.
+    /// The efficiency gain is a difference and can take either sign.
+    pub fn bounds(self) -> (Option<f64>, Option<f64>) {
+        match self {
+            Self::EfficiencyGain => (None, None),
+            Self::FinalEfficiency | Self::MeanEfficiency => (Some(0.0), Some(100.0)),
+            Self::TopQuintileRetained
+            | Self::MeanEngagement
+            | Self::MeanManagerEffectiveness
+            | Self::MeanCreditGap
+            | Self::MeanOverheadTopDecile
+            | Self::MeanOverheadRest
+            | Self::ShortTenureShare
+            | Self::OverheadTopFivePercentShare
+            | Self::MostLoadedShare => (Some(0.0), Some(1.0)),
+            _ => (Some(0.0), None),
+        }
+    }
+
+    /// The metrics a behavioural scenario's report shows by default: what happens
+    /// to people, not Pluchino's efficiency, which means little outside the model.
+    pub const PEOPLE_FACING: [TrialMetric; 5] = [
+        Self::RegrettedAttrition,
+        Self::VoluntaryAttrition,
+        Self::TopQuintileRetained,
+        Self::MeanEngagement,
+        Self::MeanProductivity,
+    ];
+}
+
+#[cfg(test)]
+mod direction_tests {
+    use super::*;
+
+    #[test]
+    fn every_share_is_bounded_by_one_and_every_rate_by_zero() {
+        for metric in TrialMetric::ALL {
+            let (low, high) = metric.bounds();
+            if metric.unit().starts_with("share") || metric.unit() == "0-1" {
+                assert_eq!((low, high), (Some(0.0), Some(1.0)), "{}", metric.name());
+            }
+            if metric.unit().starts_with("per ") {
+                assert_eq!(low, Some(0.0), "{}", metric.name());
+            }
+        }
+    }
+
+    #[test]
+    fn attrition_is_bad_and_retention_good() {
+        assert_eq!(TrialMetric::RegrettedAttrition.direction(), Direction::LowerIsBetter);
+        assert_eq!(TrialMetric::TopQuintileRetained.direction(), Direction::HigherIsBetter);
+    }
+}

@@ -202,6 +202,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
         scenario_file: args.scenario.display().to_string(),
         scenario_text: text.clone(),
         scenario: &base,
+        command: std::env::args().collect(),
         replayed_trial: None,
         threads,
         started_at,

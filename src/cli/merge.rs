@@ -92,6 +92,8 @@ pub fn merge(args: &MergeArgs) -> Result<(), Failure> {
         json: args.json,
         shard: None,
         precision: None,
+        report: false,
+        pdf: false,
     };
     let text = &manifest.scenario_text;
     let run = &command.run;

@@ -7,6 +7,7 @@ mod guards;
 mod json;
 mod merge;
 mod progress;
+mod report;
 mod run;
 mod scenario;
 mod sensitivity;
@@ -70,6 +71,8 @@ enum Command {
     Sensitivity(sensitivity::SensitivityArgs),
     /// Merge the shards of a run (`run --shard I/K`) into the files the whole run writes.
     Merge(merge::MergeArgs),
+    /// Write report.html, a self-contained page for a client, from a run's results directory.
+    Report(report::ReportArgs),
     /// Print the help of attrition or of one of its subcommands.
     Help(HelpArgs),
 }
@@ -131,6 +134,14 @@ struct RunCommand {
         conflicts_with_all = ["json", "replay_trial", "events", "events_trials", "events_arm", "events_gzip"]
     )]
     shard: Option<shard::ShardSpec>,
+    /// Also write report.html into the results directory: one self-contained page
+    /// (the question, the ranked arms, the key charts, the assumptions and how to
+    /// reproduce the run) to send a client. Single runs only.
+    #[arg(long)]
+    report: bool,
+    /// With --report, also print it to report.pdf through headless Chromium.
+    #[arg(long, requires = "report")]
+    pdf: bool,
 }
 
 /// Flags of one run, shared by `run` and `check`.
@@ -308,6 +319,7 @@ pub fn main() -> ExitCode {
         Command::Calibrate(args) => calibrate::calibrate(&args),
         Command::Sensitivity(args) => sensitivity::sensitivity(&args),
         Command::Merge(args) => merge::merge(&args),
+        Command::Report(args) => report::report(&args),
         Command::Help(args) => help(&args),
     };
     match outcome {

@@ -243,6 +243,7 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
         scenario_file: scenario_file.display().to_string(),
         scenario_text: scenario_text.to_owned(),
         scenario: config,
+        command: std::env::args().collect(),
         replayed_trial: replay_trial,
         threads: threads_used,
         started_at,
@@ -292,6 +293,12 @@ pub fn run_or_merge(
 ) -> Result<(), Failure> {
     let args = &command.run;
     if command.sweep.asks_for_points() || args.sweeps_from_file(config) {
+        if command.report {
+            return Err(Failure::bad_input(anyhow!(
+                "--report is made of a single run's results, and this run sweeps; add --no-sweep to report the \
+                 scenario at its own values"
+            )));
+        }
         return super::sweep::sweep(args, &command.sweep, command.json, config, text, shards);
     }
     if command.sweep.sweep_trials {
@@ -301,7 +308,7 @@ pub fn run_or_merge(
         )));
     }
     let precise_config;
-    let (config, report) = match command.precision {
+    let (config, mut report) = match command.precision {
         // Shards are merged as they were run; --precision is refused with --shard.
         Some(target) if shards.is_none() => {
             let (batch, report, half_width) = precise(args, config, text, target)?;
@@ -324,6 +331,9 @@ pub fn run_or_merge(
             (config, execute(&job)?)
         }
     };
+    if command.report {
+        report.files.extend(super::report::write(&report.directory, command.pdf)?);
+    }
     if command.json {
         json::print(&json::run_document(config, &args.scenario, args.replay_trial, &report))?;
     } else if !args.quiet {

@@ -263,6 +263,7 @@ fn scenario(args: &SensitivityArgs, path: &std::path::Path) -> Result<(), Failur
         scenario_file: path.display().to_string(),
         scenario_text: text.clone(),
         scenario: &config,
+        command: std::env::args().collect(),
         replayed_trial: None,
         threads,
         started_at,

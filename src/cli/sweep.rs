@@ -190,6 +190,7 @@ pub fn sweep(
         scenario_file: args.scenario.display().to_string(),
         scenario_text: text.to_owned(),
         scenario: base,
+        command: std::env::args().collect(),
         replayed_trial: args.replay_trial,
         threads,
         started_at,

@@ -20,6 +20,10 @@ pub struct Manifest<'a> {
     pub program: &'static str,
     /// The crate version that produced the results.
     pub version: &'static str,
+    /// The git commit the program was built from (`build.rs`), or "unknown".
+    pub commit: &'static str,
+    /// The command line that produced the results, program name first.
+    pub command: Vec<String>,
     /// The scenario file as given on the command line.
     pub scenario_file: String,
     /// The scenario file's text, verbatim, so the run can be repeated from the
@@ -69,6 +73,8 @@ pub struct RunRecord<'a> {
     pub scenario: &'a Config,
     /// The trial of the full run replayed alone, if this run is a replay.
     pub replayed_trial: Option<u64>,
+    /// The command line, program name first.
+    pub command: Vec<String>,
     /// Worker threads used.
     pub threads: usize,
     /// Start of the run, Unix seconds.
@@ -92,6 +98,8 @@ pub fn seal(
     let manifest = Manifest {
         program: "attrition",
         version: env!("CARGO_PKG_VERSION"),
+        commit: env!("ATTRITION_COMMIT"),
+        command: record.command,
         scenario_file: record.scenario_file,
         scenario_text: record.scenario_text,
         scenario: record.scenario,

@@ -113,6 +113,10 @@ pub fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> 
     move |source| OutputError::Io { action, path, source }
 }
 
+/// Files made later from a directory's results (`attrition report`), which the
+/// manifest cannot list and a new run replaces with the rest.
+pub const DERIVED: [&str; 2] = ["report.html", "report.pdf"];
+
 /// What a directory of results holds: one run's tables, a sweep's, or a calibration's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputKind {
@@ -484,7 +488,7 @@ fn check_replaceable(target: &Path, kind: OutputKind) -> Result<(), OutputError>
     if existing != kind {
         return Err(OutputError::OtherKind { path: target.to_owned(), existing, kind });
     }
-    present.retain(|file| file != MANIFEST && !listed.contains(file));
+    present.retain(|file| file != MANIFEST && !DERIVED.contains(&file.as_str()) && !listed.contains(file));
     if !present.is_empty() {
         present.sort();
         return Err(OutputError::Foreign { path: target.to_owned(), files: present });

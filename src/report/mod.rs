@@ -1,0 +1,53 @@
+//! `report.html`: one self-contained page a consultant can send a client, made from
+//! a run's results directory (its manifest and CSV tables, see [`results`]), so a
+//! report made later by `attrition report DIR` and one made by `run --report` are
+//! the same page, and neither can disagree with the CSV files beside it.
+//!
+//! Everything is inline (CSS, SVG charts; system fonts), nothing is fetched.
+
+pub mod chart;
+mod page;
+mod reference;
+pub mod results;
+
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+pub use results::Results;
+
+/// The report's file name within a results directory.
+pub const REPORT: &str = "report.html";
+/// The PDF rendering of the report (`--pdf`).
+pub const REPORT_PDF: &str = "report.pdf";
+
+/// Why a report could not be made.
+#[derive(Debug, Error)]
+pub enum ReportError {
+    /// A file of the results directory is missing or malformed.
+    #[error("reading {}: {why}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// Writing the report failed.
+    #[error(transparent)]
+    Write(#[from] crate::output::OutputError),
+}
+
+/// The report of the results in `directory`, as HTML text.
+pub fn render(directory: &Path) -> Result<String, ReportError> {
+    let results = Results::read(directory)?;
+    Ok(page::page(&results).into_string())
+}
+
+/// Writes `report.html` into `directory` (atomically) from the results there;
+/// returns its path.
+pub fn write(directory: &Path) -> Result<PathBuf, ReportError> {
+    let html = render(directory)?;
+    let path = directory.join(REPORT);
+    crate::output::write_atomically(&path, html.as_bytes())?;
+    Ok(path)
+}

@@ -1,0 +1,485 @@
+//! The report's page: its sections in the order a client reads them.
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use crate::metrics::{Direction, TrialMetric};
+
+use super::chart::{self, Glyphs, Line, Row};
+use super::reference;
+use super::results::Results;
+
+const STYLE: &str = include_str!("report.css");
+
+/// How a metric's numbers are shown: shares and yearly rates as percentages, which
+/// clients read without a unit lesson.
+struct Scale {
+    factor: f64,
+    unit: String,
+    decimals: usize,
+}
+
+fn scale(metric: &str, results: &Results) -> Scale {
+    let known = TrialMetric::from_name(metric);
+    let unit = known.map_or("", TrialMetric::unit);
+    let (factor, unit) = match unit {
+        "share" | "0-1" | "share of time" | "share of overhead" | "share of credit deserved" => {
+            (100.0, "%".to_owned())
+        }
+        "per position per year" => (100.0, "% of positions per year".to_owned()),
+        other => (1.0, other.to_owned()),
+    };
+    let largest = results
+        .summary
+        .iter()
+        .filter(|row| row.metric == metric)
+        .map(|row| (row.mean * factor).abs())
+        .fold(0.0, f64::max);
+    let decimals = if largest > 0.0 { (2.0 - largest.log10().floor()).clamp(1.0, 4.0) as usize } else { 1 };
+    Scale { factor, unit, decimals }
+}
+
+impl Scale {
+    fn show(&self, value: f64) -> String {
+        if value.is_finite() { format!("{:.*}", self.decimals, value * self.factor) } else { "n/a".into() }
+    }
+
+    fn signed(&self, value: f64) -> String {
+        if value.is_finite() { format!("{:+.*}", self.decimals, value * self.factor) } else { "n/a".into() }
+    }
+
+    fn interval(&self, low: f64, high: f64) -> String {
+        if low.is_finite() && high.is_finite() {
+            format!("{} to {}", self.show(low), self.show(high))
+        } else {
+            "needs 2 or more trials".into()
+        }
+    }
+}
+
+fn label(metric: &str) -> String {
+    TrialMetric::from_name(metric).map_or_else(|| metric.replace('_', " "), |m| m.label().to_owned())
+}
+
+fn bounds(metric: &str) -> (Option<f64>, Option<f64>) {
+    TrialMetric::from_name(metric).map_or((None, None), TrialMetric::bounds)
+}
+
+fn direction(metric: &str) -> Direction {
+    TrialMetric::from_name(metric).map_or(Direction::Neutral, TrialMetric::direction)
+}
+
+fn cue(metric: &str) -> &'static str {
+    match direction(metric) {
+        Direction::HigherIsBetter => "higher is better",
+        Direction::LowerIsBetter => "lower is better",
+        Direction::Neutral => "neither direction is better in itself",
+    }
+}
+
+/// A scenario name for a title: `tech_org` reads "Tech org".
+fn title_case(name: &str) -> String {
+    let spaced = name.replace(['_', '-'], " ");
+    let mut chars = spaced.chars();
+    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
+}
+
+/// The arms ranked best first by the headline metric (by the mean, in its good direction).
+fn ranked(results: &Results) -> Vec<usize> {
+    let mean = |arm: usize| results.spread(arm, &results.headline).map_or(f64::NAN, |row| row.mean);
+    let mut order: Vec<usize> = (0..results.arms.len()).collect();
+    match direction(&results.headline) {
+        Direction::LowerIsBetter => order.sort_by(|&a, &b| mean(a).total_cmp(&mean(b))),
+        _ => order.sort_by(|&a, &b| mean(b).total_cmp(&mean(a))),
+    }
+    order
+}
+
+/// The whole page.
+pub fn page(results: &Results) -> Markup {
+    let name = results.text("/scenario/name").unwrap_or("scenario");
+    let title = title_case(name);
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — attrition report" }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                main {
+                    header {
+                        p.kicker { "Simulation report" }
+                        h1 { (title) }
+                        @if let Some(question) = results.text("/scenario/description").filter(|d| !d.trim().is_empty()) {
+                            p.question { (question.trim()) }
+                        }
+                    }
+                    (answer(results))
+                    (compared(results))
+                    (charts(results))
+                    (people_facing(results))
+                    (assumptions(results))
+                    (reading())
+                    (reproducibility(results))
+                }
+            }
+        }
+    }
+}
+
+fn answer(results: &Results) -> Markup {
+    let metric = results.headline.as_str();
+    let scale = scale(metric, results);
+    let baseline = &results.arms[results.baseline];
+    let better = match direction(metric) {
+        Direction::LowerIsBetter => "Trials in which it is lower (better)",
+        Direction::HigherIsBetter => "Trials in which it is higher (better)",
+        Direction::Neutral => "Trials in which it is higher",
+    };
+    html! {
+        section #answer {
+            h2 { "The answer in brief" }
+            p {
+                "Ranked by " strong { (label(metric)) } " (" (scale.unit) "; " (cue(metric)) "), "
+                "each arm compared with the baseline " strong { "“" (baseline) "”" } " trial by trial."
+            }
+            div.table-wrap {
+                table #ranking {
+                    thead { tr {
+                        th { "Rank" } th { "Arm" } th { "Mean" } th { "95% interval of the mean" }
+                        th { "Difference to baseline (95% interval)" } th { (better) } th { "Middle 90% of trials" }
+                    } }
+                    tbody {
+                        @for (rank, arm) in ranked(results).into_iter().enumerate() {
+                            @let own = results.spread(arm, metric);
+                            @let paired = results.paired(arm, metric);
+                            tr.arm-row.baseline[arm == results.baseline] {
+                                td { (rank + 1) }
+                                th scope="row" { (results.arms[arm]) }
+                                td.num { (own.map_or("n/a".into(), |r| scale.show(r.mean))) }
+                                td.num { (own.map_or("n/a".into(), |r| scale.interval(r.ci_low, r.ci_high))) }
+                                @match paired {
+                                    Some(p) => {
+                                        td.num { (scale.signed(p.mean)) " (" (scale.interval(p.ci_low, p.ci_high)) ")" }
+                                        td.num { (format!("{:.0}%", 100.0 * if direction(metric) == Direction::LowerIsBetter { p.share_lower } else { p.share_higher })) }
+                                    }
+                                    None => { td { em { "baseline" } } td { "—" } }
+                                }
+                                td.num { (own.map_or("n/a".into(), |r| format!("{} to {}", scale.show(r.p5), scale.show(r.p95)))) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The levers in which the arms differ, one column per lever.
+fn compared(results: &Results) -> Markup {
+    let arms = results.manifest["scenario"]["arms"].as_array().cloned().unwrap_or_default();
+    let mut levers: Vec<String> = Vec::new();
+    for arm in &arms {
+        for (key, _) in arm.as_object().into_iter().flatten() {
+            if key != "name" && !levers.contains(key) {
+                levers.push(key.clone());
+            }
+        }
+    }
+    levers.retain(|lever| arms.iter().any(|arm| arm[lever] != arms[0][lever]));
+    let show = |value: &serde_json::Value| match value {
+        serde_json::Value::String(text) => text.replace('_', " "),
+        serde_json::Value::Null => "—".to_owned(),
+        other => other.to_string(),
+    };
+    let trials = results.manifest["trials"].as_u64().unwrap_or(0);
+    let steps = results.manifest["scenario"]["steps"].as_f64().unwrap_or(0.0);
+    let per_year = results.manifest["scenario"]["steps_per_year"].as_f64().unwrap_or(1.0);
+    let burn_in = results.manifest["scenario"]["burn_in_steps"].as_f64().unwrap_or(0.0);
+    let positions: u64 = results.manifest["scenario"]["levels"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l["positions"].as_u64())
+        .sum();
+    html! {
+        section #compared {
+            h2 { "What was compared" }
+            p {
+                (results.arms.len()) " arms, each simulated " (trials) " times over " (format!("{:.0}", steps / per_year))
+                " years in an organisation of " (positions) " positions"
+                @if burn_in > 0.0 { ", after " (format!("{:.0}", burn_in / per_year)) " years of warm-up that are not measured" }
+                ". Trial " em { "i" } " of every arm uses the same random draws, so differences between arms come from the arms, not from luck."
+            }
+            @if !levers.is_empty() {
+                div.table-wrap {
+                    table #arms {
+                        thead { tr { th { "Arm" } @for lever in &levers { th { (lever.replace('_', " ")) } } } }
+                        tbody {
+                            @for (index, arm) in arms.iter().enumerate() {
+                                tr.baseline[index == results.baseline] {
+                                    th scope="row" { (arm["name"].as_str().unwrap_or("")) @if index == results.baseline { " (baseline)" } }
+                                    @for lever in &levers { td { (show(&arm[lever])) } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn charts(results: &Results) -> Markup {
+    let metric = results.headline.as_str();
+    let scale = scale(metric, results);
+    let headline_bounds = bounds(metric);
+    let retention: Vec<Line> = (0..results.arms.len())
+        .map(|arm| Line {
+            name: results.arms[arm].clone(),
+            points: results
+                .series(arm, "top_quintile_retained")
+                .into_iter()
+                .map(|row| {
+                    let (low, high) = finite_interval(row.ci_low, row.mean, row.ci_high);
+                    (row.year.unwrap_or(0.0), row.mean * 100.0, low * 100.0, high * 100.0)
+                })
+                .collect(),
+        })
+        .filter(|line| !line.points.is_empty())
+        .collect();
+    let comparison: Vec<Row> = ranked(results)
+        .into_iter()
+        .map(|arm| match results.paired(arm, metric) {
+            Some(p) => Row {
+                name: results.arms[arm].clone(),
+                centre: p.mean * scale.factor,
+                inner: p.ci_low.is_finite().then_some((p.ci_low * scale.factor, p.ci_high * scale.factor)),
+                outer: None,
+                note: None,
+            },
+            None => Row {
+                name: results.arms[arm].clone(),
+                centre: 0.0,
+                inner: None,
+                outer: None,
+                note: Some("baseline".into()),
+            },
+        })
+        .collect();
+    let scaled_bounds =
+        (headline_bounds.0.map(|b| b * scale.factor), headline_bounds.1.map(|b| b * scale.factor));
+    let fan: Vec<Row> = ranked(results)
+        .into_iter()
+        .filter_map(|arm| {
+            let own = results.spread(arm, metric)?;
+            let (low, high) = finite_interval(own.ci_low, own.mean, own.ci_high);
+            Some(Row {
+                name: results.arms[arm].clone(),
+                centre: own.mean * scale.factor,
+                inner: Some((low * scale.factor, high * scale.factor)),
+                outer: Some((own.p5 * scale.factor, own.p95 * scale.factor)),
+                note: (arm == results.baseline).then(|| "baseline".into()),
+            })
+        })
+        .collect();
+    let trials = results.manifest["trials"].as_u64().unwrap_or(0);
+    html! {
+        section #charts {
+            h2 { "Key charts" }
+            @if !retention.is_empty() {
+                figure {
+                    (chart::timeseries("Share of the initial top fifth still employed", "years", "% still employed", &retention, (Some(0.0), Some(100.0))).svg)
+                    figcaption {
+                        "How many of the people who were in the top fifth by skill when measurement started are still employed, year by year "
+                        "(mean over " (trials) " trials; the shaded band is the 95% interval of the mean). Higher is better."
+                    }
+                }
+            }
+            @if results.arms.len() > 1 {
+                figure {
+                    (chart::intervals(
+                        &format!("{}: difference to the baseline", label(metric)),
+                        &format!("difference, {} ({})", scale.unit, cue(metric)),
+                        &comparison,
+                        &Glyphs { centre: "mean difference, paired by trial".into(), inner: "95% interval".into(), outer: None },
+                        (None, None),
+                        true,
+                    ).svg)
+                    figcaption {
+                        "Each arm minus the baseline, trial by trial. An interval that does not cross the dashed zero line is a difference the run resolves; "
+                        (cue(metric)) "."
+                    }
+                }
+            }
+            figure {
+                (chart::intervals(
+                    &format!("{}: the spread of outcomes across trials", label(metric)),
+                    &format!("{} ({})", scale.unit, cue(metric)),
+                    &fan,
+                    &Glyphs { centre: "mean".into(), inner: "95% interval of the mean".into(), outer: Some("middle 90% of trials (p5–p95)".into()) },
+                    scaled_bounds,
+                    headline_bounds.0 == Some(0.0),
+                ).svg)
+                figcaption {
+                    "The wide bar is where 90% of the simulated organisations ended up; the thin line is how precisely the run pins down the mean. "
+                    "One organisation's outcome can land anywhere on the bar."
+                }
+            }
+        }
+    }
+}
+
+/// An interval a single trial lacks collapses onto its mean.
+fn finite_interval(low: f64, mean: f64, high: f64) -> (f64, f64) {
+    (if low.is_finite() { low } else { mean }, if high.is_finite() { high } else { mean })
+}
+
+/// The people-facing outcomes side by side (behavioural scenarios only).
+fn people_facing(results: &Results) -> Markup {
+    if !results.behavioural() {
+        return html! {};
+    }
+    let metrics: Vec<&str> = TrialMetric::PEOPLE_FACING
+        .iter()
+        .map(|m| m.name())
+        .filter(|name| results.metrics().contains(name))
+        .collect();
+    html! {
+        section #outcomes {
+            h2 { "What happens to people" }
+            div.table-wrap {
+                table #people {
+                    thead { tr { th { "Arm" } @for metric in &metrics { th { (label(metric)) br; small { (scale(metric, results).unit) ", " (cue(metric)) } } } } }
+                    tbody {
+                        @for arm in 0..results.arms.len() {
+                            tr.baseline[arm == results.baseline] {
+                                th scope="row" { (results.arms[arm]) }
+                                @for metric in &metrics {
+                                    @let s = scale(metric, results);
+                                    td.num {
+                                        (results.spread(arm, metric).map_or("n/a".into(), |r| s.show(r.mean)))
+                                        @if let Some(p) = results.paired(arm, metric) { br; small { (s.signed(p.mean)) " vs baseline" } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Every field the scenario file sets, flattened to dotted paths, with its meaning
+/// and source from the scenario reference.
+fn assumptions(results: &Results) -> Markup {
+    let text = results.text("/scenario_text").unwrap_or("");
+    let table: toml::Table = toml::from_str(text).unwrap_or_default();
+    let mut rows: Vec<(Vec<String>, String)> = Vec::new();
+    for (key, value) in &table {
+        if ["name", "description", "arms", "sweep", "headline"].contains(&key.as_str()) {
+            continue;
+        }
+        flatten(vec![key.clone()], value, &mut rows);
+    }
+    html! {
+        section #assumptions {
+            h2 { "Assumptions" }
+            p {
+                "Every parameter the scenario file sets; everything else is at the default the scenario reference documents. "
+                "The last column says what the parameter is and, where there is one, the source its value comes from."
+            }
+            div.table-wrap {
+                table #assumption-table {
+                    thead { tr { th { "Parameter" } th { "Value" } th { "Meaning and source" } } }
+                    tbody {
+                        @for (path, value) in &rows {
+                            tr {
+                                td { code { (path.join(".")) } }
+                                td { code { (value) } }
+                                td { (reference::describe(path).unwrap_or_default()) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn flatten(path: Vec<String>, value: &toml::Value, rows: &mut Vec<(Vec<String>, String)>) {
+    match value {
+        toml::Value::Table(table) => {
+            for (key, inner) in table {
+                let mut next = path.clone();
+                next.push(key.clone());
+                flatten(next, inner, rows);
+            }
+        }
+        toml::Value::Array(items) if items.iter().all(toml::Value::is_table) && !items.is_empty() => {
+            for (index, inner) in items.iter().enumerate() {
+                let mut next = path.clone();
+                next.push(index.to_string());
+                flatten(next, inner, rows);
+            }
+        }
+        other => rows.push((path, other.to_string())),
+    }
+}
+
+fn reading() -> Markup {
+    html! {
+        section #reading {
+            h2 { "How to read the numbers" }
+            ul {
+                li { strong { "Common random numbers. " } "Trial " em { "i" } " of every arm starts from the same people and the same draws of chance, so a difference between arms in one trial is the arms' doing. That is why the differences to the baseline are more precise than the arms' own intervals suggest." }
+                li { strong { "The 95% interval of the mean " } "says how precisely this many trials pin down the average outcome. It is not the range of outcomes one organisation can expect: more trials make it narrower, not the world less uncertain." }
+                li { strong { "The middle 90% of trials " } "(p5 to p95) is the spread of outcomes across simulated organisations: what a single organisation might see." }
+                li { strong { "The share of trials an arm is better " } "counts the paired trials in which it beats the baseline; 50% is a coin toss." }
+                li { strong { "A model, not a forecast. " } "The numbers follow from the assumptions below. They compare policies under those assumptions; they do not predict a particular company's figures." }
+            }
+        }
+    }
+}
+
+fn reproducibility(results: &Results) -> Markup {
+    let m = &results.manifest;
+    let command = m["command"]
+        .as_array()
+        .map(|args| args.iter().filter_map(|a| a.as_str()).map(shell_quote).collect::<Vec<_>>().join(" "));
+    let summary_sha = m["files"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|entry| entry["file"] == "summary.csv")
+        .and_then(|entry| entry["sha256"].as_str());
+    html! {
+        section #reproducibility {
+            h2 { "Reproducibility" }
+            p { "The results are a function of the scenario and the seed alone: the same command with the same version gives the same numbers, on any machine and with any number of threads." }
+            dl {
+                dt { "Program" } dd { "attrition " (m["version"].as_str().unwrap_or("?")) }
+                dt { "Commit" } dd { code { (m["commit"].as_str().unwrap_or("not recorded")) } }
+                dt { "Command" } dd { code { (command.unwrap_or_else(|| "not recorded".into())) } }
+                dt { "Scenario file" } dd { code { (m["scenario_file"].as_str().unwrap_or("?")) } }
+                dt { "Scenario SHA-256" } dd { code.hash { (results.scenario_sha256) } }
+                dt { "Seed" } dd { (m["seed"]) }
+                dt { "Trials per arm" } dd { (m["trials"]) }
+                dt { "Run started" } dd { (m["started"].as_str().unwrap_or("?")) }
+                @if let Some(sha) = summary_sha { dt { "summary.csv SHA-256" } dd { code.hash { (sha) } } }
+            }
+        }
+    }
+}
+
+/// An argument as a POSIX shell reads it back.
+fn shell_quote(arg: &str) -> String {
+    if !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,".contains(c)) {
+        arg.to_owned()
+    } else {
+        format!("'{}'", arg.replace('\'', r"'\''"))
+    }
+}

@@ -1,0 +1,215 @@
+//! What a report shows, read back from a results directory: the manifest and the
+//! CSV tables the run wrote, never the model, so a report cannot disagree with them.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::output::MANIFEST;
+use crate::output::tables::{COMPARISON, SUMMARY, TIMESERIES};
+
+use super::ReportError;
+
+/// One row of `summary.csv` (or of `timeseries.csv`, whose step and year it adds):
+/// a statistic over trials.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Spread {
+    /// Arm name.
+    pub arm: String,
+    /// Metric name, as in `trials.csv`.
+    pub metric: String,
+    /// Trials summarised.
+    pub trials: u64,
+    /// Mean over trials.
+    pub mean: f64,
+    /// Lower end of the 95% interval of the mean.
+    pub ci_low: f64,
+    /// Upper end of the 95% interval of the mean.
+    pub ci_high: f64,
+    /// 5th percentile across trials.
+    pub p5: f64,
+    /// Median across trials.
+    pub p50: f64,
+    /// 95th percentile across trials.
+    pub p95: f64,
+    /// The step, for time series rows.
+    #[serde(default)]
+    pub step: Option<u32>,
+    /// The year of the step, for time series rows.
+    #[serde(default)]
+    pub year: Option<f64>,
+}
+
+/// One row of `comparison.csv`: an arm minus the baseline, paired by trial.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Paired {
+    /// Arm name.
+    pub arm: String,
+    /// Metric name.
+    pub metric: String,
+    /// Mean difference.
+    pub mean: f64,
+    /// Lower end of its 95% interval.
+    pub ci_low: f64,
+    /// Upper end of its 95% interval.
+    pub ci_high: f64,
+    /// Share of trials in which the arm is above the baseline.
+    pub share_higher: f64,
+    /// Share of trials in which the arm is below the baseline.
+    pub share_lower: f64,
+}
+
+/// A run's results as its directory holds them.
+#[derive(Debug)]
+pub struct Results {
+    /// The directory read.
+    pub directory: PathBuf,
+    /// The manifest, as written.
+    pub manifest: serde_json::Value,
+    /// Arm names in the scenario's order.
+    pub arms: Vec<String>,
+    /// Index of the baseline arm.
+    pub baseline: usize,
+    /// Name of the headline metric.
+    pub headline: String,
+    /// `summary.csv`.
+    pub summary: Vec<Spread>,
+    /// `comparison.csv`.
+    pub comparison: Vec<Paired>,
+    /// The rows of `timeseries.csv` for the metrics a report charts.
+    pub timeseries: Vec<Spread>,
+    /// SHA-256 of the manifest's `scenario_text`.
+    pub scenario_sha256: String,
+}
+
+/// The step metrics whose time series a report reads.
+pub const CHARTED_SERIES: [&str; 2] = ["top_quintile_retained", "efficiency"];
+
+impl Results {
+    /// Reads a single run's results directory.
+    pub fn read(directory: &Path) -> Result<Self, ReportError> {
+        let manifest_path = directory.join(MANIFEST);
+        let text = fs::read_to_string(&manifest_path).map_err(|source| ReportError::Read {
+            path: manifest_path.clone(),
+            why: format!("{source} (is {} a results directory of attrition run?)", directory.display()),
+        })?;
+        let manifest: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|error| ReportError::Read { path: manifest_path.clone(), why: error.to_string() })?;
+        let malformed = |what: &str| ReportError::Read {
+            path: manifest_path.clone(),
+            why: format!("not an attrition manifest: {what} is missing"),
+        };
+        if manifest["program"] != "attrition" {
+            return Err(malformed("\"program\": \"attrition\""));
+        }
+        let listed = |file: &str| {
+            manifest["files"].as_array().is_some_and(|files| files.iter().any(|entry| entry["file"] == file))
+        };
+        if !listed(SUMMARY) {
+            let what = if listed(crate::output::sweep::SWEEP) {
+                "this is a sweep's directory; a report is made of a single run's (run it with --no-sweep, or report \
+                 one of its points)"
+                    .to_owned()
+            } else {
+                format!("the manifest lists no {SUMMARY}")
+            };
+            return Err(ReportError::Read { path: manifest_path, why: what });
+        }
+        let scenario = &manifest["scenario"];
+        let arms: Vec<String> = scenario["arms"]
+            .as_array()
+            .ok_or_else(|| malformed("scenario.arms"))?
+            .iter()
+            .filter_map(|arm| arm["name"].as_str().map(String::from))
+            .collect();
+        let baseline = scenario["baseline"].as_u64().ok_or_else(|| malformed("scenario.baseline"))? as usize;
+        let headline =
+            scenario["headline"].as_str().ok_or_else(|| malformed("scenario.headline"))?.to_owned();
+        if arms.is_empty() || baseline >= arms.len() {
+            return Err(malformed("an arm"));
+        }
+        let summary: Vec<Spread> = read_csv(&directory.join(SUMMARY), |_| true)?;
+        let comparison: Vec<Paired> = read_csv(&directory.join(COMPARISON), |_| true)?;
+        let timeseries: Vec<Spread> = read_csv(&directory.join(TIMESERIES), |row: &csv::StringRecord| {
+            row.get(3).is_some_and(|metric| CHARTED_SERIES.contains(&metric))
+        })?;
+        let scenario_text = manifest["scenario_text"].as_str().unwrap_or_default();
+        let scenario_sha256 =
+            Sha256::digest(scenario_text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Self {
+            directory: directory.to_owned(),
+            manifest,
+            arms,
+            baseline,
+            headline,
+            summary,
+            comparison,
+            timeseries,
+            scenario_sha256,
+        })
+    }
+
+    /// The summary of `metric` for arm `arm`.
+    pub fn spread(&self, arm: usize, metric: &str) -> Option<&Spread> {
+        self.summary.iter().find(|row| row.arm == self.arms[arm] && row.metric == metric)
+    }
+
+    /// Arm `arm` minus the baseline in `metric`; `None` for the baseline.
+    pub fn paired(&self, arm: usize, metric: &str) -> Option<&Paired> {
+        self.comparison.iter().find(|row| row.arm == self.arms[arm] && row.metric == metric)
+    }
+
+    /// The time series of `metric` for arm `arm`, in step order.
+    pub fn series(&self, arm: usize, metric: &str) -> Vec<&Spread> {
+        let mut rows: Vec<&Spread> =
+            self.timeseries.iter().filter(|row| row.arm == self.arms[arm] && row.metric == metric).collect();
+        rows.sort_by_key(|row| row.step);
+        rows
+    }
+
+    /// The metrics of `summary.csv`, in its order.
+    pub fn metrics(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for row in &self.summary {
+            if !names.contains(&row.metric.as_str()) {
+                names.push(&row.metric);
+            }
+        }
+        names
+    }
+
+    /// A string field of the manifest, or of its resolved scenario.
+    pub fn text(&self, pointer: &str) -> Option<&str> {
+        self.manifest.pointer(pointer).and_then(|value| value.as_str())
+    }
+
+    /// Whether the scenario has `[dynamics]` (the behavioural model).
+    pub fn behavioural(&self) -> bool {
+        !self.manifest["scenario"]["dynamics"].is_null()
+    }
+}
+
+/// Reads the rows of a CSV file that `keep` accepts.
+fn read_csv<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    keep: impl Fn(&csv::StringRecord) -> bool,
+) -> Result<Vec<T>, ReportError> {
+    let failed = |why: String| ReportError::Read { path: path.to_owned(), why };
+    let mut reader = csv::Reader::from_path(path).map_err(|error| failed(error.to_string()))?;
+    let headers = reader.headers().map_err(|error| failed(error.to_string()))?.clone();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|error| failed(error.to_string()))?;
+        if keep(&record) {
+            let line = record.position().map_or(0, |p| p.line());
+            rows.push(
+                record
+                    .deserialize(Some(&headers))
+                    .map_err(|error| failed(format!("line {line}: {error}")))?,
+            );
+        }
+    }
+    Ok(rows)
+}
