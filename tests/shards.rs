@@ -13,7 +13,8 @@ use common::{WorkDir, assert_success, scenario};
 
 /// The manifest fields a merge writes anew: when and how fast it ran, on how many
 /// threads (README, "Shards and merge").
-const MERGE_OWN_FIELDS: [&str; 5] = ["threads", "started", "elapsed_seconds", "agent_steps_per_second", "command"];
+const MERGE_OWN_FIELDS: [&str; 5] =
+    ["threads", "started", "elapsed_seconds", "agent_steps_per_second", "command"];
 
 /// splitmix64, from a seed that differs run to run (the clock) unless
 /// `ATTRITION_SHARD_SEED` gives one; a failure's message names it, to repeat it.
