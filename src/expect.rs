@@ -30,11 +30,11 @@
 
 use std::path::{Path, PathBuf};
 
-use toml::de::DeTable;
 use toml::{Table, Value};
 
+use crate::config::sibling::{self, Problems};
 use crate::config::{Config, FieldProblem, ProblemKind, ScenarioError};
-use crate::locate::{did_you_mean, line_column, parse_path, span_of};
+use crate::locate::did_you_mean;
 use crate::metrics::TrialMetric;
 use crate::runner::RunSummary;
 use crate::stats::Summary;
@@ -156,58 +156,28 @@ pub fn load(path: &Path, config: &Config) -> Result<Vec<Expectation>, ExpectErro
 pub fn parse(text: &str, path: &Path, config: &Config) -> Result<Vec<Expectation>, ExpectError> {
     let invalid =
         |problems| ExpectError::Invalid(ScenarioError::Invalid { path: PathBuf::from(path), problems });
-    let document = DeTable::parse(text).map_err(|error| {
-        invalid(vec![FieldProblem {
-            kind: ProblemKind::Syntax,
-            field: String::new(),
-            message: error.message().trim_end().to_owned(),
-            location: error.span().map(|span| line_column(text, span.start)),
-        }])
-    })?;
-    // The text parsed, so it is a TOML table.
-    let table: Table = toml::from_str(text).map_err(|error| {
-        invalid(vec![FieldProblem::new(ProblemKind::Syntax, "", error.message().trim_end())])
-    })?;
-    let mut checker = Checker { text, document: &document, config, problems: Vec::new() };
+    let (document, table) = sibling::parse(text).map_err(|problem| invalid(vec![problem]))?;
+    let mut checker = Checker { problems: Problems::new(text, &document), config };
     let expectations = checker.file(&table);
-    if checker.problems.is_empty() { Ok(expectations) } else { Err(invalid(checker.problems)) }
+    let found = checker.problems.found;
+    if found.is_empty() { Ok(expectations) } else { Err(invalid(found)) }
 }
 
 /// Collects the problems of one file, each located by its field path.
 struct Checker<'a> {
-    text: &'a str,
-    document: &'a toml::Spanned<DeTable<'a>>,
+    problems: Problems<'a>,
     config: &'a Config,
-    problems: Vec<FieldProblem>,
 }
 
 impl Checker<'_> {
-    fn line_of(&self, field: &str) -> Option<crate::locate::Location> {
-        span_of(self.document, &parse_path(field)).map(|span| line_column(self.text, span.start))
-    }
-
     fn problem(&mut self, kind: ProblemKind, field: String, message: String) {
-        let location = self.line_of(&field);
-        self.problems.push(FieldProblem { kind, field, message, location });
+        let location = self.problems.place(&field);
+        self.problems.push(kind, field, message, location);
     }
 
     /// Unknown keys of a table, each with the nearest known one.
     fn unknown_keys(&mut self, table: &Table, prefix: &str, known: &[&str]) {
-        for key in table.keys().filter(|key| !known.contains(&key.as_str())) {
-            let field = if prefix.is_empty() {
-                crate::locate::toml_key(key)
-            } else {
-                format!("{prefix}.{}", crate::locate::toml_key(key))
-            };
-            let hint = did_you_mean(key, known.iter().copied())
-                .map_or(String::new(), |near| format!("; did you mean `{near}`?"));
-            let expected = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
-            self.problem(
-                ProblemKind::UnknownField,
-                field,
-                format!("unknown field `{key}`, expected one of {expected}{hint}"),
-            );
-        }
+        self.problems.unknown_keys(table, prefix, known, |problems, field| problems.place(field));
     }
 
     fn file(&mut self, table: &Table) -> Vec<Expectation> {
@@ -252,7 +222,8 @@ impl Checker<'_> {
         for (later, (index, expectation)) in expectations.iter().enumerate() {
             if let Some((first, _)) = expectations[..later].iter().find(|(_, e)| e.name == expectation.name) {
                 let first_line = self
-                    .line_of(&format!("expect[{first}]"))
+                    .problems
+                    .place(&format!("expect[{first}]"))
                     .map_or(String::new(), |l| format!(" (line {})", l.line));
                 let given = if statements[*index].get("name").is_some() { "name" } else { "arm" };
                 self.problem(

@@ -21,11 +21,11 @@
 
 use std::path::{Path, PathBuf};
 
-use toml::de::DeTable;
 use toml::{Table, Value};
 
+use crate::config::sibling::{self, Problems};
 use crate::config::{Config, FieldProblem, ProblemKind, ScenarioError};
-use crate::locate::{did_you_mean, line_column, parse_path, span_of, toml_key};
+use crate::locate::did_you_mean;
 use crate::metrics::TrialMetric;
 
 const TARGET_FIELDS: [&str; 6] = ["moment", "value", "se", "tolerance", "weight", "source"];
@@ -151,56 +151,30 @@ pub fn load(path: &Path, config: &Config) -> Result<TargetsFile, TargetsError> {
 pub fn parse(text: &str, path: &Path, config: &Config) -> Result<TargetsFile, TargetsError> {
     let invalid =
         |problems| TargetsError::Invalid(ScenarioError::Invalid { path: PathBuf::from(path), problems });
-    let document = DeTable::parse(text).map_err(|error| {
-        invalid(vec![FieldProblem {
-            kind: ProblemKind::Syntax,
-            field: String::new(),
-            message: error.message().trim_end().to_owned(),
-            location: error.span().map(|span| line_column(text, span.start)),
-        }])
-    })?;
-    let table: Table = toml::from_str(text).map_err(|error| {
-        invalid(vec![FieldProblem::new(ProblemKind::Syntax, "", error.message().trim_end())])
-    })?;
-    let mut checker = Checker { text, document: &document, config, problems: Vec::new() };
+    let (document, table) = sibling::parse(text).map_err(|problem| invalid(vec![problem]))?;
+    let mut checker = Checker { problems: Problems::new(text, &document), config };
     let file = checker.file(&table);
-    if checker.problems.is_empty() { Ok(file) } else { Err(invalid(checker.problems)) }
+    let found = checker.problems.found;
+    if found.is_empty() { Ok(file) } else { Err(invalid(found)) }
 }
 
 /// Collects the problems of one file, each located by its field path.
 struct Checker<'a> {
-    text: &'a str,
-    document: &'a toml::Spanned<DeTable<'a>>,
+    problems: Problems<'a>,
     config: &'a Config,
-    problems: Vec<FieldProblem>,
 }
 
 impl Checker<'_> {
+    /// A problem at `field`, placed where it is written or, if it is absent, at
+    /// the table it belongs in.
     fn problem(&mut self, kind: ProblemKind, field: String, message: String) {
-        // An absent field is placed at its table.
-        let mut path = parse_path(&field);
-        let mut span = span_of(self.document, &path);
-        while span.is_none() && !path.is_empty() {
-            path.pop();
-            span = span_of(self.document, &path);
-        }
-        // A problem of the whole file is placed at its start.
-        let location = Some(line_column(self.text, span.map_or(0, |span| span.start)));
-        self.problems.push(FieldProblem { kind, field, message, location });
+        let location = Some(self.problems.nearest_place(&field));
+        self.problems.push(kind, field, message, location);
     }
 
     fn unknown_keys(&mut self, table: &Table, prefix: &str, known: &[&str]) {
-        for key in table.keys().filter(|key| !known.contains(&key.as_str())) {
-            let field = if prefix.is_empty() { toml_key(key) } else { format!("{prefix}.{}", toml_key(key)) };
-            let hint = did_you_mean(key, known.iter().copied())
-                .map_or(String::new(), |near| format!("; did you mean `{near}`?"));
-            let expected = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
-            self.problem(
-                ProblemKind::UnknownField,
-                field,
-                format!("unknown field `{key}`, expected one of {expected}{hint}"),
-            );
-        }
+        self.problems
+            .unknown_keys(table, prefix, known, |problems, field| Some(problems.nearest_place(field)));
     }
 
     /// The tables of an array of tables `[[key]]`.

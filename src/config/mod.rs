@@ -7,6 +7,7 @@ mod dynamics;
 mod load;
 pub mod overrides;
 mod read;
+pub mod sibling;
 pub mod sweep;
 
 pub use dynamics::{Credit, Dynamics, Engagement, Growth, Manager, Misfit, Output, Overhead, Quits};
