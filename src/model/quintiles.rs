@@ -7,14 +7,11 @@
 
 use std::ops::Range;
 
-/// From this many people of one level on, their quintiles are found in one pass
-/// over the level instead of a pass each. Below it a pass each is as fast or
-/// faster: it is a plain count, which vectorises, where the one pass needs a sort
-/// and a binary search per position. Measured on `tech_org` scaled up: a
-/// 3,561-person version loses about 40 people a step (no faster either way), a
-/// 35,601-person one about 400 (with the one pass, the whole run takes 0.6 of the
-/// time).
-const ONE_PASS_FROM: usize = 64;
+/// From this many people of one level on, their quintiles are found from the
+/// level's four quintile cut points instead of a pass each. Below it a pass each is
+/// as fast or faster: it is a plain count, which vectorises, where the cut points
+/// need a copy of the level and a selection.
+const ONE_PASS_FROM: usize = 8;
 
 /// The quintile, from 0 (bottom fifth) to 4 (top), of a holder with `below` of the
 /// level's `holders` strictly lower, from their mid-rank:
@@ -39,11 +36,9 @@ pub fn quintile(level: &[f64], vacancies: usize, own: f64) -> u8 {
 /// (kept across steps, so a step allocates nothing).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Quintiles {
-    /// The holders' values, ascending.
-    sorted: Vec<f64>,
-    /// Indexed like `sorted` (plus one): first how many of the level's values
-    /// exceed exactly that many of `sorted`, then the running sum of those counts.
-    lower: Vec<usize>,
+    /// A copy of the level's values, partly ordered by the selection of the cut
+    /// points.
+    ordered: Vec<f64>,
     /// The last quintiles found, in the order of the positions asked for.
     found: Vec<u8>,
 }
@@ -52,9 +47,10 @@ impl Quintiles {
     /// Finds the quintile within `level` of the holder of each of `positions`, by
     /// `column`, each exactly as [`quintile`] gives it; [`Quintiles::found`] then
     /// holds them in order. `vacancies` is the number of vacant positions of the
-    /// level. For many positions it is one pass over the level, with a binary search
-    /// among the holders' sorted values for each position: O(level · log positions)
-    /// instead of O(level · positions).
+    /// level. For many positions it selects the level's four cut points once and
+    /// compares each holder with them: O(level + positions) instead of
+    /// O(level · positions), so a large organisation's leavers cost what a small
+    /// one's do per person.
     pub fn find(&mut self, column: &[f64], level: Range<usize>, vacancies: usize, positions: &[usize]) {
         let values = &column[level];
         self.found.clear();
@@ -62,30 +58,42 @@ impl Quintiles {
             self.found.extend(positions.iter().map(|&p| quintile(values, vacancies, column[p])));
             return;
         }
-        self.sorted.clear();
-        self.sorted.extend(positions.iter().map(|&p| column[p]));
-        self.sorted.sort_unstable_by(f64::total_cmp);
-        // A value `v` of the level is lower than a holder's own value `x` exactly when
-        // fewer of the sorted values than those below `x` are at most `v` (`x` itself
-        // is among them). So count the level's values by how many sorted values they
-        // reach, and sum.
-        self.lower.clear();
-        self.lower.resize(self.sorted.len() + 1, 0);
-        for &value in values {
-            self.lower[self.sorted.partition_point(|&x| x <= value)] += 1;
-        }
-        let mut running = 0;
-        for count in &mut self.lower {
-            running += *count;
-            *count = running;
-        }
-        let holders = values.len() - vacancies;
-        for &p in positions {
+        let cuts = self.cut_points(values, vacancies);
+        self.found.extend(positions.iter().map(|&p| {
             let own = column[p];
-            let lower = self.lower[self.sorted.partition_point(|&x| x < own)];
-            let below = lower - if own > 0.0 { vacancies } else { 0 };
-            self.found.push(from_mid_rank(below, holders));
+            cuts.iter().filter(|&&cut| own > cut).count() as u8
+        }));
+    }
+
+    /// The values `c₁ < … ` such that a holder is in quintile `j` or above exactly
+    /// when their value exceeds `c_j`. By [`from_mid_rank`], quintile ≥ `j` when
+    /// `10·below + 5 ≥ 2j·holders`, that is when at least
+    /// `m_j = ⌈(2j·holders − 5) / 10⌉` holders are strictly lower, that is when the
+    /// value exceeds the `m_j`-th smallest holder's (every value does when
+    /// `m_j ≤ 0`).
+    fn cut_points(&mut self, values: &[f64], vacancies: usize) -> [f64; 4] {
+        let holders = values.len() - vacancies;
+        // The holders' values in order are the level's without the vacancies'
+        // zeros, which sit after the negative values, if any.
+        let negative = values.iter().filter(|&&value| value < 0.0).count();
+        let level_index = |m: usize| if m <= negative { m - 1 } else { m - 1 + vacancies };
+        self.ordered.clear();
+        self.ordered.extend_from_slice(values);
+        let mut cuts = [f64::NEG_INFINITY; 4];
+        // Ascending, so each selection works on what lies above the last.
+        let mut from = 0;
+        for (j, cut) in (1..=4).zip(&mut cuts) {
+            let twice = 2 * j * holders;
+            if twice <= 5 {
+                continue;
+            }
+            let m = (twice - 5).div_ceil(10);
+            let index = level_index(m);
+            let (_, nth, _) = self.ordered[from..].select_nth_unstable_by(index - from, f64::total_cmp);
+            *cut = *nth;
+            from = index;
         }
+        cuts
     }
 
     /// The quintiles of the last [`Quintiles::find`], in the order of its positions.
@@ -128,8 +136,9 @@ mod tests {
     use crate::rng::{TrialRng, uniform01};
     use rand::SeedableRng;
 
-    /// One pass for many gives what a pass each gives, with ties, holders at 0 like
-    /// the vacancies, and any number of positions asked for (repeats included).
+    /// The cut points give what a pass each gives, with ties, holders at 0 like the
+    /// vacancies, values below 0, and any number of positions asked for (repeats
+    /// included).
     #[test]
     fn one_pass_gives_the_quintile_of_each() {
         let mut rng = TrialRng::seed_from_u64(7);
@@ -145,6 +154,8 @@ mod tests {
                     _ if u < 0.15 => 0.0,
                     // Coarse values, for ties.
                     _ if u < 0.5 => (u * 20.0).floor() / 2.0,
+                    // Below the vacancies' zeros, in a third of the cases.
+                    _ if u < 0.6 && case % 3 == 0 => -u * 10.0,
                     _ => u * 10.0,
                 };
             }
@@ -155,7 +166,7 @@ mod tests {
             if holders.is_empty() {
                 continue;
             }
-            let asked = (uniform01(&mut rng) * 3.0 * ONE_PASS_FROM as f64) as usize;
+            let asked = (uniform01(&mut rng) * 200.0) as usize;
             let positions: Vec<usize> =
                 (0..asked).map(|_| holders[(uniform01(&mut rng) * holders.len() as f64) as usize]).collect();
             quintiles.find(&column, offset..offset + n, vacancies, &positions);
