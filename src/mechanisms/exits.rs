@@ -41,20 +41,21 @@ pub fn age_and_depart(
     let mut departures = Departures::default();
     for level in 0..org.levels() {
         let positions = org.level(level);
-        // Find the leavers in one pass over dense slices (no bounds checks, one
-        // well-predicted branch per person), then let them go: few leave per step.
+        // Find the leavers in one pass over dense slices with no branch on the data:
+        // every position is written, and the count moves past it only for a leaver
+        // (few leave per step, so a push each would be a mispredicted branch).
         let mut leavers = std::mem::take(&mut workforce.leavers);
+        let occupied = &workforce.occupied[positions.clone()];
+        let born = &workforce.born[positions.clone()][..occupied.len()];
+        let skill = &workforce.skill[positions.clone()][..occupied.len()];
         leavers.clear();
-        let people = workforce.occupied[positions.clone()]
-            .iter()
-            .zip(&workforce.born[positions.clone()])
-            .zip(&workforce.skill[positions.clone()]);
-        for (position, ((&occupied, &born), &skill)) in positions.zip(people) {
-            // Non-short-circuit tests keep the loop free of data-dependent branches.
-            if occupied & ((born < born_by) | (skill < rules.dismissal_threshold)) {
-                leavers.push(position);
-            }
+        leavers.resize(occupied.len(), 0);
+        let mut count = 0;
+        for (offset, ((&occupied, &born), &skill)) in occupied.iter().zip(born).zip(skill).enumerate() {
+            leavers[count] = positions.start + offset;
+            count += usize::from(occupied & ((born < born_by) | (skill < rules.dismissal_threshold)));
         }
+        leavers.truncate(count);
         for &position in &leavers {
             let retired = workforce.born[position] < born_by;
             if retired {
