@@ -48,6 +48,11 @@ pub struct CalibrateArgs {
     /// the standard errors take two per fitted field more).
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(2..=100_000))]
     max_evaluations: u32,
+    /// Searches, each with its own --max-evaluations: the first from the scenario's
+    /// values, the others from a Halton design inside the bounds; the best fit is
+    /// kept (the distance is rough, so one search can stop in a local minimum).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    restarts: u32,
     /// Trials per evaluation (overrides simulation.trials).
     #[arg(long)]
     trials: Option<u32>,
@@ -140,8 +145,12 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
     })
     .map_err(|error| output_failure(error, &target))?;
     let mut progress = Progress::new(!args.quiet);
-    let total = args.max_evaluations + 2 * bounds.len() as u32;
-    let options = fit::Options { threads: args.threads, max_evaluations: args.max_evaluations };
+    let total = args.max_evaluations * args.restarts + 2 * bounds.len() as u32;
+    let options = fit::Options {
+        threads: args.threads,
+        max_evaluations: args.max_evaluations,
+        restarts: args.restarts,
+    };
     let calibration = fit::fit(&problem, options, &stop, &mut |done, best| {
         progress.evaluations(u64::from(done), u64::from(total), best)
     })
@@ -236,7 +245,7 @@ fn hr_targets(
     let window =
         hr_export::parse_window(window).map_err(|why| Failure::bad_input(anyhow!("--window {why}")))?;
     let spells = hr_export::load(export, config).map_err(Failure::bad_input)?;
-    let measured = hr_export::moments(&spells, window)
+    let measured = hr_export::moments(&spells, window, config)
         .map_err(|why| Failure::bad_input(anyhow!("{}: {why}", export.display())))?;
     let source = format!("HR export {}", export.display());
     for target in hr_export::as_targets(&measured, config, &source) {
