@@ -3,12 +3,15 @@
 //! over an observation window, each with its sampling standard error.
 //!
 //! ```csv
-//! employee_id,level,hire_date,exit_date,exit_reason,birth_year,performance_rating
-//! E001,engineer,2019-03-04,2023-06-30,voluntary,1990,3.5
-//! E002,manager,2015-01-12,,,1982,4
+//! employee_id,level,hire_date,exit_date,exit_reason,birth_year,performance_rating,manager_id
+//! E001,engineer,2019-03-04,2022-05-31,promotion,1990,3.5,E002
+//! E001,manager,2022-05-31,2023-06-30,voluntary,1990,4,
+//! E002,manager,2015-01-12,,,1982,4,
 //! ```
 //!
-//! `birth_year` and `performance_rating` are optional columns (and may be blank).
+//! `birth_year`, `performance_rating` and `manager_id` are optional columns (and may
+//! be blank). A `promotion` exit continues the employment in the employee's next
+//! spell, which starts that day at a level above.
 
 use std::fmt;
 use std::path::{Path, PathBuf};

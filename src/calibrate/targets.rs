@@ -4,7 +4,8 @@
 //!
 //! ```toml
 //! [[target]]
-//! moment = "voluntary_attrition"   # from the catalogue: a trial metric of the scenario
+//! moment = "voluntary_attrition"   # from the catalogue: a trial metric of the scenario,
+//!                                  # or a moment of spells ("voluntary_attrition.level.engineer")
 //! value = 0.135
 //! se = 0.005                       # or tolerance = 0.01 (exactly one)
 //! weight = 1.0                     # optional, default 1
@@ -173,6 +174,20 @@ impl TargetsError {
             Self::Read { .. } => &[],
             Self::Invalid(error) => error.problems(),
         }
+    }
+}
+
+/// The scenario a targets file `x.targets.toml` calibrates by its name: `x.toml`
+/// beside it, else in the directory above (`scenarios/calibration/tech_org.targets.toml`
+/// calibrates `scenarios/tech_org.toml`); `None` for another name.
+pub fn scenario_beside(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?.to_str()?;
+    let stem = name.strip_suffix(".targets.toml")?;
+    let beside = path.with_file_name(format!("{stem}.toml"));
+    let above = path.parent().and_then(Path::parent).map(|parent| parent.join(format!("{stem}.toml")));
+    match above {
+        Some(above) if !beside.exists() && above.exists() => Some(above),
+        _ => Some(beside),
     }
 }
 
@@ -416,7 +431,7 @@ impl Checker<'_> {
             self.problem(
                 ProblemKind::UnknownValue,
                 field,
-                format!("{name:?} {why}; choose one of {known:?}{hint}"),
+                format!("{name:?} {why}{hint}; the catalogue: {}", known.join(", ")),
             );
         }
         found
@@ -511,6 +526,24 @@ high = 0.5
                 "[[target]]\nmoment = \"voluntary_attriton\"\nvalue = 0.5\nse = 0.1\n",
                 "target[0].moment",
                 "did you mean \"voluntary_attrition\"",
+            ),
+            (
+                "unknown band",
+                "[[target]]\nmoment = \"voluntary_attrition.tenure.<2\"\nvalue = 0.5\nse = 0.1\n",
+                "target[0].moment",
+                "did you mean \"voluntary_attrition.tenure.<1\"",
+            ),
+            (
+                "misspelt spell moment",
+                "[[target]]\nmoment = \"regreted_share\"\nvalue = 0.5\nse = 0.1\n",
+                "target[0].moment",
+                "did you mean \"regretted_share\"",
+            ),
+            (
+                "a share above one",
+                "[[target]]\nmoment = \"regretted_share\"\nvalue = 1.5\nse = 0.1\n",
+                "target[0].value",
+                "beyond",
             ),
             (
                 "moment not a string",
@@ -609,6 +642,26 @@ high = 0.5
             assert!(shown.contains(why), "{what}: {shown:?} does not say {why:?}");
             assert!(problem.location.is_some(), "{what}: {shown:?} has no line and column");
         }
+    }
+
+    #[test]
+    fn moments_of_spells_are_named_in_the_scenario_s_levels() {
+        let config = config();
+        let bottom = &config.levels[1].name;
+        let text = format!(
+            "[[target]]\nmoment = \"voluntary_attrition.level.{bottom}\"\nvalue = 0.1\nse = 0.01\n\
+             [[target]]\nmoment = \"span_of_control\"\nvalue = 3\ntolerance = 0.5\n"
+        );
+        let file = parse(&text, Path::new("t.toml"), &config).unwrap();
+        assert_eq!(
+            file.targets[0].moment,
+            Moment::spell(SpellMoment::VoluntaryAttrition(super::super::catalogue::Group::Level(1)), &config)
+        );
+        assert_eq!(file.targets[1].moment.unit(), "direct reports");
+        let peter = crate::config::parse(crate::config::MINIMAL, Path::new("m.toml")).unwrap();
+        let error = parse(&text, Path::new("t.toml"), &peter).unwrap_err();
+        assert!(error.to_string().contains("without [dynamics]"), "{error}");
+        assert_eq!(error.problems().len(), 1, "the span is measured without [dynamics]: {error}");
     }
 
     #[test]
