@@ -165,7 +165,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
             "calibration interrupted; nothing was written and any previous results in {} are intact",
             target.display()
         )),
-        FitError::Point { .. } => Failure::bad_input(error),
+        FitError::Point { .. } | FitError::Unmeasured { .. } => Failure::bad_input(error),
         other => Failure::failed(other),
     })?;
     progress.finish();
