@@ -15,7 +15,9 @@ use crate::config::{Config, Override};
 use crate::metrics::{TRIAL_METRICS, TrialMetric, TrialRow};
 use crate::output::OutputError;
 use crate::output::sweep::{ReferenceReader, ReferenceRows, ReferenceWriter};
-use crate::runner::{self, Comparison, RunError, RunOptions, RunSummary, RunTotals, TrialOutcome};
+use crate::runner::{
+    self, Comparison, EventSelection, RunError, RunOptions, RunSummary, RunTotals, TrialOutcome,
+};
 use crate::stats::PairedDifference;
 
 /// One point of an experiment.
@@ -42,6 +44,9 @@ pub struct Options {
     /// with them (a file that must not exist; removed at the end), so memory does
     /// not grow with the trial count; `None` keeps them in memory.
     pub spill: Option<PathBuf>,
+    /// Which trials and arms keep their event log in the outcomes `on_trials`
+    /// receives (calibration measures moments of spells in it); `None` keeps none.
+    pub events: Option<EventSelection>,
 }
 
 /// The results at one point.
@@ -280,7 +285,11 @@ fn evaluate_each(
         };
         let run = runner::accumulate(
             config,
-            RunOptions { threads: options.threads, events: None, first_trial: options.first_trial },
+            RunOptions {
+                threads: options.threads,
+                events: options.events.clone(),
+                first_trial: options.first_trial,
+            },
             stop,
             |outcomes| {
                 on_trials(index, outcomes)?;

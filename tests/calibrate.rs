@@ -225,6 +225,12 @@ fn bad_fit_flags_are_refused_before_anything_runs() {
     }
 }
 
+/// The export's moments the recovery fits: those that do not count the same quits
+/// twice (the standard errors treat the moments as independent; README,
+/// "Recovery"), with the spells' promotion rate and span of control.
+const HR_MOMENTS: &str = "voluntary_attrition,dismissal_rate,retirement_rate,hire_rate,median_tenure,\
+                          short_tenure_share,promotion_rate.level.engineer,span_of_control";
+
 /// The shipped synthetic HR export (made by the engine at known values, README
 /// "Calibration") and the overhead target of the same run.
 fn hr_calibrate(dir: &WorkDir, out: &str, extra: &[&str]) -> std::process::Output {
@@ -254,8 +260,11 @@ fn calibrate_recovers_the_values_behind_the_shipped_hr_export_from_two_starts() 
         ("a", ["dynamics.quits.base_rate=0.12", "dynamics.overhead.load=0.10"]),
         ("b", ["dynamics.quits.base_rate=0.45", "dynamics.overhead.load=0.05"]),
     ] {
-        let output =
-            hr_calibrate(&dir, out, &["--max-evaluations", "150", "--set", starts[0], "--set", starts[1]]);
+        let output = hr_calibrate(
+            &dir,
+            out,
+            &["--max-evaluations", "150", "--hr-moments", HR_MOMENTS, "--set", starts[0], "--set", starts[1]],
+        );
         assert_success(&output);
         let results = dir.path.join(out).join("recovery_calibration");
         let found = parameters(&results);
@@ -273,7 +282,34 @@ fn calibrate_recovers_the_values_behind_the_shipped_hr_export_from_two_starts() 
         let attrition = moments.iter().find(|row| row["moment"] == "voluntary_attrition").unwrap();
         assert!(attrition["se"].parse::<f64>().unwrap() > 0.0);
         assert!(attrition["count"].parse::<u64>().unwrap() > 100);
+        // Every moment of spells is measured (the export has promotions, birth
+        // years, ratings and managers); only those chosen are fitted.
+        for name in [
+            "voluntary_attrition.level.engineer",
+            "voluntary_attrition.tenure.<1",
+            "voluntary_attrition.age.35-45",
+            "promotion_rate.level.lead",
+            "span_of_control",
+            "regretted_share",
+        ] {
+            let row = moments.iter().find(|row| row["moment"] == name).unwrap_or_else(|| panic!("no {name}"));
+            assert!(row["se"].parse::<f64>().unwrap() > 0.0, "{row:?}");
+        }
+        let fitted: Vec<String> =
+            csv_rows(&results.join("fit.csv")).into_iter().map(|row| row["moment"].clone()).collect();
+        assert_eq!(fitted.len(), 1 + HR_MOMENTS.split(',').count(), "{fitted:?}");
+        // The model's span of control is its layout's: 76 positions in teams of 3, 4 and 5.
+        let span =
+            csv_rows(&results.join("fit.csv")).into_iter().find(|row| row["moment"] == "span_of_control");
+        assert_eq!(span.unwrap()["simulated"], "4.76");
     }
+    let wrong = hr_calibrate(&dir, "c", &["--hr-moments", "voluntary_attrition.level.enginer"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr)
+            .contains("did you mean \"voluntary_attrition.level.engineer\""),
+        "{wrong:?}"
+    );
 }
 
 #[test]
@@ -322,4 +358,104 @@ fn a_malformed_hr_export_is_refused_with_its_line_and_column() {
     ]);
     assert_eq!(window.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&window.stderr).contains("--window"), "{window:?}");
+}
+
+/// `--restarts 3`: the first search from the scenario's values, the others from the
+/// Halton design's first points in the bounds; every evaluation is in
+/// evaluations.csv with its search, the fit is the best of all, and nothing depends
+/// on the thread count.
+#[test]
+fn restarts_are_deterministic_independent_of_threads_and_keep_the_best() {
+    let dir = WorkDir::new("calibrate-restarts");
+    synthetic_targets(&dir);
+    let mut files = Vec::new();
+    for threads in ["1", "2"] {
+        let extra = ["--restarts", "3", "--max-evaluations", "6", "--trials", "4", "--threads", threads];
+        assert_success(&calibrate(&dir, threads, &extra));
+        let results = dir.path.join(threads).join("recovery_calibration");
+        files.push(
+            ["recovery.calibrated.toml", "parameters.csv", "evaluations.csv", "fit.csv"]
+                .map(|name| std::fs::read(results.join(name)).unwrap()),
+        );
+    }
+    assert!(files[0] == files[1], "the thread count changed the calibration");
+    let results = dir.path.join("1/recovery_calibration");
+    let rows = csv_rows(&results.join("evaluations.csv"));
+    let number = |row: &std::collections::BTreeMap<String, String>, column: &str| -> f64 {
+        row[column].parse().unwrap()
+    };
+    let restarts: std::collections::BTreeSet<&str> = rows.iter().map(|row| row["restart"].as_str()).collect();
+    assert_eq!(restarts.into_iter().collect::<Vec<_>>(), ["0", "1", "2"]);
+    // Each search starts where it should: the scenario's 0.12 and 0.10, then the
+    // Halton points (1/2, 1/3) and (1/4, 2/3) of the bounds [0.02, 0.6] × [0.02, 0.4].
+    let starts =
+        [(0.12, 0.10), (0.02 + 0.58 / 2.0, 0.02 + 0.38 / 3.0), (0.02 + 0.58 / 4.0, 0.02 + 0.38 * 2.0 / 3.0)];
+    for (restart, (rate, load)) in starts.iter().enumerate() {
+        let first = rows.iter().find(|row| row["restart"] == restart.to_string()).unwrap();
+        assert!((number(first, "dynamics.quits.base_rate") - rate).abs() < 1e-12, "{first:?}");
+        assert!((number(first, "dynamics.overhead.load") - load).abs() < 1e-12, "{first:?}");
+        let used = rows.iter().filter(|row| row["restart"] == restart.to_string()).count();
+        assert!(used <= 6, "search {restart} used {used} of its 6 evaluations");
+    }
+    let best: Vec<_> = rows.iter().filter(|row| row["best"] == "true").collect();
+    assert_eq!(best.len(), 1, "one evaluation is the fit");
+    let lowest = rows.iter().map(|row| number(row, "distance")).fold(f64::INFINITY, f64::min);
+    assert_eq!(number(best[0], "distance"), lowest, "the fit is the best of every search");
+    let fitted = parameters(&results);
+    assert_eq!(fitted["dynamics.quits.base_rate"].0, number(best[0], "dynamics.quits.base_rate"));
+    assert_eq!(fitted["dynamics.overhead.load"].0, number(best[0], "dynamics.overhead.load"));
+}
+
+#[test]
+fn validate_checks_targets_files_against_their_scenario() {
+    let dir = WorkDir::new("calibrate-validate");
+    let shipped = scenario("calibration/tech_org.targets.toml");
+    let output =
+        dir.run(&["validate", shipped.as_str(), scenario("calibration/recovery.targets.toml").as_str()]);
+    assert_success(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("tech_org.targets.toml (5 targets, 3 fitted fields, of"), "{stdout}");
+    let bad = "[[target]]\nmoment = \"voluntary_attrition.level.enginer\"\nvalue = 0.1\nse = 0.01\n\n\
+               [[target]]\nmoment = \"span_of_control\"\nvalue = 4\nse = 0\n";
+    // By its name, beside its scenario, and by --targets with --scenario.
+    std::fs::copy(RECOVERY_PATH.as_str(), dir.path.join("dept.toml")).unwrap();
+    dir.write("dept.targets.toml", bad);
+    dir.write("anything.toml", bad);
+    for args in [
+        vec!["validate", "dept.targets.toml"],
+        vec!["validate", "--targets", "anything.toml", "--scenario", RECOVERY_PATH.as_str()],
+    ] {
+        let output = dir.run(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let file = if args[1] == "--targets" { "anything.toml" } else { "dept.targets.toml" };
+        assert!(stderr.contains(&format!("{file}:2:1: unknown value: target[0].moment")), "{stderr}");
+        assert!(stderr.contains("did you mean \"voluntary_attrition.level.engineer\""), "{stderr}");
+        assert!(stderr.contains(&format!("{file}:9:1: out of range: target[1].se")), "{stderr}");
+    }
+    let orphan = dir.run(&["validate", "--targets", "anything.toml"]);
+    assert_eq!(orphan.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&orphan.stderr).contains("--scenario"), "{orphan:?}");
+}
+
+/// The README's catalogue table names every moment of spells the code knows, and
+/// every band.
+#[test]
+fn the_readme_catalogue_names_every_moment_of_spells() {
+    use attrition::calibrate::catalogue::{AGE_BANDS, SpellMoment, TENURE_BANDS};
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let levels = ["<level>"; 3];
+    for moment in SpellMoment::all(levels.len(), true) {
+        let name = moment.name(&levels);
+        let generic = match name.split_once(".tenure.").or_else(|| name.split_once(".age.")) {
+            Some((measure, _)) => {
+                format!("`{measure}.{}.<band>`", if name.contains(".age.") { "age" } else { "tenure" })
+            }
+            None => format!("`{name}`"),
+        };
+        assert!(readme.contains(&generic), "the README's catalogue lacks {generic}");
+    }
+    for (_, _, band) in TENURE_BANDS.iter().chain(&AGE_BANDS) {
+        assert!(readme.contains(&format!("`{band}`")), "the README's catalogue lacks the band {band}");
+    }
 }

@@ -19,11 +19,12 @@ use std::sync::atomic::AtomicBool;
 use argmin::core::{CostFunction, Executor};
 use argmin::solver::neldermead::NelderMead;
 
+use super::catalogue::{self, SpellMoment};
 use super::targets::{Bound, Moment, Target};
 use crate::config::{self, Config, Override, ScenarioError};
 use crate::experiment::{self, ExperimentError, Point};
-use crate::runner::RunSummary;
-use crate::stats::Summary;
+use crate::runner::EventSelection;
+use crate::stats::{Accumulator, Summary};
 
 /// A target's residual above this many of its precisions is one the model does
 /// not reach at the fit.
@@ -58,7 +59,7 @@ pub struct Problem<'a> {
     pub targets: &'a [Target],
     /// The fitted fields and their bounds.
     pub bounds: &'a [Bound],
-    /// Where the search starts, one value per bound, inside it.
+    /// Where the first search starts, one value per bound, inside it.
     pub start: Vec<f64>,
 }
 
@@ -67,14 +68,18 @@ pub struct Problem<'a> {
 pub struct Options {
     /// Worker threads; `None` lets rayon decide.
     pub threads: Option<usize>,
-    /// Most evaluations of the distance the search may use (the standard errors'
+    /// Most evaluations of the distance each search may use (the standard errors'
     /// `2 × parameters` more come after).
     pub max_evaluations: u32,
+    /// Searches, each from its own start ([`starts`]); at least 1.
+    pub restarts: u32,
 }
 
 /// One evaluation of the distance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
+    /// Which search of the restarts made it (0 is the first).
+    pub restart: u32,
     /// The parameter values, in bound order.
     pub values: Vec<f64>,
     /// The weighted squared distance.
@@ -116,9 +121,14 @@ pub struct Calibration {
     pub fitted: Vec<Fitted>,
     /// The distance at the fit.
     pub distance: f64,
-    /// Every evaluation of the search, in order.
+    /// Every evaluation of every search, in order.
     pub trace: Vec<Evaluation>,
-    /// Whether the search stopped on its budget rather than converging.
+    /// Each search of the restarts, in order.
+    pub restarts: Vec<Restart>,
+    /// Which of them found the fit (the first of equal distances).
+    pub winner: u32,
+    /// Whether the search that found the fit stopped on its budget rather than
+    /// converging.
     pub budget_spent: bool,
     /// Evaluations run for the standard errors.
     pub curvature_evaluations: u32,
@@ -146,6 +156,17 @@ pub enum FitError {
     /// The optimiser failed (a bug).
     #[error("the optimiser failed: {0}")]
     Optimiser(String),
+    /// No trial measured a moment of spells: nobody was ever in its group.
+    #[error(
+        "no trial of {trials} measured {moment}: nobody was at risk in its group (or, for a share or span, \
+         nobody quit or had a manager); remove the target or run more or longer trials"
+    )]
+    Unmeasured {
+        /// The moment.
+        moment: String,
+        /// Trials per evaluation.
+        trials: u32,
+    },
 }
 
 /// The fields and values, for messages: `a=1, b=2`.
@@ -181,24 +202,59 @@ impl Problem<'_> {
     }
 }
 
+/// The simulated moments of one point, one per target, in target order.
+type Simulated = Vec<Summary>;
+
 /// Runs every point with the same trial seeds (common random numbers), through
-/// the experiment layer; `progress` is called as each point finishes.
+/// the experiment layer, and measures each target's moment at each; `progress` is
+/// called as each point finishes. Moments of spells are measured in the baseline
+/// arm's event log, which is kept only when a target needs one.
 fn evaluate(
     configs: Vec<Config>,
+    targets: &[Target],
     threads: Option<usize>,
     stop: &AtomicBool,
     progress: &mut dyn FnMut(),
-) -> Result<Vec<RunSummary>, ExperimentError> {
+) -> Result<Vec<Simulated>, FitError> {
     let trials = configs.first().map_or(1, |config| u64::from(config.trials)).max(1);
+    let spells: Vec<SpellMoment> = targets
+        .iter()
+        .filter_map(|t| match t.moment {
+            Moment::Spell { moment, .. } => Some(moment),
+            Moment::Trial(_) => None,
+        })
+        .collect();
+    let mut measured: Vec<Vec<Accumulator>> = configs
+        .iter()
+        .map(|config| {
+            // Rates are a few hundredths a year and spans a few people: 1e-6 keeps
+            // four significant digits of either in the percentiles.
+            spells.iter().map(|m| Accumulator::new(2.0 * m.bound(config), 1e-6)).collect()
+        })
+        .collect();
     let points: Vec<Point> =
         configs.into_iter().map(|config| Point { assignment: Vec::new(), config }).collect();
-    let options = experiment::Options { threads, ..experiment::Options::default() };
+    let events = (!spells.is_empty()).then(|| EventSelection { first_trials: None, arms: Some(vec![0]) });
+    let options = experiment::Options { threads, events, ..experiment::Options::default() };
     let mut finished = 0;
     let results = experiment::evaluate(
         &points,
         &options,
         stop,
-        |_, _| Ok(()),
+        |point, outcomes| {
+            if spells.is_empty() {
+                return Ok(());
+            }
+            for outcome in outcomes {
+                let values = catalogue::measure(&outcome.events[0], &points[point].config, &spells);
+                for (accumulator, value) in measured[point].iter_mut().zip(values) {
+                    if let Some(value) = value {
+                        accumulator.add(value);
+                    }
+                }
+            }
+            Ok(())
+        },
         |done, _| {
             while finished < done / trials {
                 finished += 1;
@@ -206,22 +262,39 @@ fn evaluate(
             }
         },
     )?;
-    Ok(results.into_iter().map(|result| result.summary).collect())
+    results
+        .into_iter()
+        .zip(&measured)
+        .zip(&points)
+        .map(|((result, spells), point)| {
+            let mut spells = spells.iter();
+            targets
+                .iter()
+                .map(|target| match &target.moment {
+                    Moment::Trial(metric) => Ok(result.summary.arms[0][*metric as usize].clone()),
+                    Moment::Spell { name, .. } => {
+                        let summary = spells.next().expect("one accumulator per spell target").summarise();
+                        if summary.n == 0 {
+                            return Err(FitError::Unmeasured {
+                                moment: name.clone(),
+                                trials: point.config.trials,
+                            });
+                        }
+                        Ok(summary)
+                    }
+                })
+                .collect()
+        })
+        .collect()
 }
 
-/// The simulated moment of a run (of the baseline arm alone).
-fn moment(summary: &RunSummary, moment: Moment) -> &Summary {
-    match moment {
-        Moment::Trial(metric) => &summary.arms[0][metric as usize],
-    }
-}
-
-/// The weighted squared distance of a run from the targets.
-fn distance(targets: &[Target], summary: &RunSummary) -> f64 {
+/// The weighted squared distance of a point's moments from the targets.
+fn distance(targets: &[Target], simulated: &Simulated) -> f64 {
     targets
         .iter()
-        .map(|t| {
-            let residual = (moment(summary, t.moment).mean - t.value) / t.precision.scale();
+        .zip(simulated)
+        .map(|(t, s)| {
+            let residual = (s.mean - t.value) / t.precision.scale();
             t.weight * residual * residual
         })
         .sum()
@@ -244,12 +317,22 @@ struct Objective<'a, 'p, 's> {
     problem: &'a Problem<'p>,
     options: Options,
     stop: &'a AtomicBool,
+    /// Where this search starts.
+    start: &'a [f64],
+    /// Which search of the restarts this is (0 is the first).
+    restart: u32,
     state: &'s RefCell<SearchState<'a>>,
 }
 
 struct SearchState<'a> {
+    /// Every evaluation of every search so far.
     trace: Vec<Evaluation>,
-    best: Option<(f64, Vec<f64>, RunSummary)>,
+    /// Evaluations of the current search.
+    searched: u32,
+    /// The best of every search so far, and which search found it.
+    best: Option<(f64, Vec<f64>, Simulated, u32)>,
+    /// The best of the current search.
+    best_here: f64,
     /// Why the search was cut short: the budget (`None` inside), or an error.
     stopped: Option<Result<(), FitError>>,
     progress: &'a mut dyn FnMut(u32, f64),
@@ -261,7 +344,7 @@ impl CostFunction for Objective<'_, '_, '_> {
 
     fn cost(&self, free: &Vec<f64>) -> Result<f64, argmin::core::Error> {
         let mut state = self.state.borrow_mut();
-        if state.trace.len() >= self.options.max_evaluations as usize {
+        if state.searched >= self.options.max_evaluations {
             state.stopped = Some(Ok(()));
             return Err(argmin::core::Error::msg("the evaluation budget is spent"));
         }
@@ -270,29 +353,30 @@ impl CostFunction for Objective<'_, '_, '_> {
         let values: Vec<f64> = (0..free.len())
             .map(|i| {
                 let bound = &self.problem.bounds[i];
-                if free[i] == to_free(bound, self.problem.start[i]) {
-                    self.problem.start[i]
+                if free[i] == to_free(bound, self.start[i]) {
+                    self.start[i]
                 } else {
                     to_value(bound, free[i])
                 }
             })
             .collect();
-        let outcome = self
-            .problem
-            .config(&values)
-            .and_then(|config| Ok(evaluate(vec![config], self.options.threads, self.stop, &mut || {})?));
-        let summary = match outcome {
-            Ok(mut summaries) => summaries.remove(0),
+        let outcome = self.problem.config(&values).and_then(|config| {
+            evaluate(vec![config], self.problem.targets, self.options.threads, self.stop, &mut || {})
+        });
+        let simulated = match outcome {
+            Ok(mut simulated) => simulated.remove(0),
             Err(error) => {
                 state.stopped = Some(Err(error));
                 return Err(argmin::core::Error::msg("a point failed"));
             }
         };
-        let distance = distance(self.problem.targets, &summary);
-        state.trace.push(Evaluation { values: values.clone(), distance });
-        // The first of equal distances is kept, so the result is the search's own.
-        if state.best.as_ref().is_none_or(|(best, _, _)| distance < *best) {
-            state.best = Some((distance, values, summary));
+        let distance = distance(self.problem.targets, &simulated);
+        state.trace.push(Evaluation { restart: self.restart, values: values.clone(), distance });
+        state.searched += 1;
+        state.best_here = state.best_here.min(distance);
+        // The first of equal distances is kept, so the result is the searches' own.
+        if state.best.as_ref().is_none_or(|(best, ..)| distance < *best) {
+            state.best = Some((distance, values, simulated, self.restart));
         }
         let done = state.trace.len() as u32;
         let best = state.best.as_ref().map_or(f64::NAN, |b| b.0);
@@ -301,48 +385,97 @@ impl CostFunction for Objective<'_, '_, '_> {
     }
 }
 
-/// Fits the problem. `progress(evaluations, best distance)` is called after each
-/// evaluation of the search, then once per evaluation of the standard errors.
+/// The `index`-th point (from 1) of the Halton sequence in `dimensions`
+/// dimensions, bases the first primes: a low-discrepancy design, so the restarts
+/// spread over the box of the bounds, the same for every run.
+fn halton(index: u32, dimensions: usize) -> Vec<f64> {
+    const PRIMES: [u32; 16] = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53];
+    (0..dimensions)
+        .map(|d| {
+            let base = PRIMES[d % PRIMES.len()];
+            // Past 16 dimensions the bases repeat; the index is shifted so the
+            // coordinates do not.
+            let mut i = index + (d / PRIMES.len()) as u32 * 7919;
+            let (mut value, mut scale) = (0.0, 1.0);
+            while i > 0 {
+                scale /= f64::from(base);
+                value += f64::from(i % base) * scale;
+                i /= base;
+            }
+            value
+        })
+        .collect()
+}
+
+/// Where each search starts: the problem's start, then the Halton sequence's
+/// points in the bounds.
+pub fn starts(problem: &Problem<'_>, restarts: u32) -> Vec<Vec<f64>> {
+    let mut starts = vec![problem.start.clone()];
+    for index in 1..restarts.max(1) {
+        let unit = halton(index, problem.bounds.len());
+        starts.push(problem.bounds.iter().zip(unit).map(|(b, u)| b.low + u * (b.high - b.low)).collect());
+    }
+    starts
+}
+
+/// One search of the restarts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Restart {
+    /// Where it started.
+    pub start: Vec<f64>,
+    /// The best distance it found.
+    pub distance: f64,
+    /// Evaluations it used.
+    pub evaluations: u32,
+    /// Whether it stopped on its budget rather than converging.
+    pub budget_spent: bool,
+}
+
+/// Fits the problem: a Nelder–Mead search from each of [`starts`], the best of
+/// them kept. `progress(evaluations, best distance)` is called after each
+/// evaluation of the searches, then once per evaluation of the standard errors.
 pub fn fit(
     problem: &Problem<'_>,
     options: Options,
     stop: &AtomicBool,
     progress: &mut dyn FnMut(u32, f64),
 ) -> Result<Calibration, FitError> {
-    let start: Vec<f64> = problem.bounds.iter().zip(&problem.start).map(|(b, &v)| to_free(b, v)).collect();
-    // The first simplex: the start and one step along each parameter, towards the
-    // wider side of its bounds.
-    let mut simplex = vec![start.clone()];
-    for (index, bound) in problem.bounds.iter().enumerate() {
-        let width = bound.high - bound.low;
-        let value = problem.start[index];
-        let step = if bound.high - value >= value - bound.low { SIMPLEX * width } else { -SIMPLEX * width };
-        let mut vertex = start.clone();
-        vertex[index] = to_free(bound, value + step);
-        simplex.push(vertex);
+    let starts = starts(problem, options.restarts);
+    let state = RefCell::new(SearchState {
+        trace: Vec::new(),
+        searched: 0,
+        best: None,
+        best_here: f64::INFINITY,
+        stopped: None,
+        progress,
+    });
+    let mut restarts = Vec::with_capacity(starts.len());
+    for (index, start) in starts.iter().enumerate() {
+        {
+            let mut state = state.borrow_mut();
+            state.searched = 0;
+            state.best_here = f64::INFINITY;
+            state.stopped = None;
+        }
+        let objective = Objective { problem, options, stop, start, restart: index as u32, state: &state };
+        let outcome = search(problem, start, objective);
+        let mut state = state.borrow_mut();
+        let budget_spent = match (outcome, state.stopped.take()) {
+            (_, Some(Err(error))) => return Err(error),
+            (_, Some(Ok(()))) => true,
+            (Ok(_), None) => false,
+            (Err(error), None) => return Err(FitError::Optimiser(error)),
+        };
+        restarts.push(Restart {
+            start: start.clone(),
+            distance: state.best_here,
+            evaluations: state.searched,
+            budget_spent,
+        });
     }
-    let state = RefCell::new(SearchState { trace: Vec::new(), best: None, stopped: None, progress });
-    let objective = Objective { problem, options, stop, state: &state };
-    let solver = NelderMead::new(simplex)
-        .with_sd_tolerance(1e-4)
-        .map_err(|error| FitError::Optimiser(error.to_string()))?;
-    let outcome = Executor::new(objective, solver)
-        // The budget counts evaluations, which the objective enforces; an iteration
-        // takes one or more.
-        .configure(|state| state.max_iters(u64::MAX))
-        .timer(false)
-        .run()
-        .map(|_| ())
-        .map_err(|error| error.to_string());
     let state = state.into_inner();
-    let budget_spent = match (outcome, state.stopped) {
-        (_, Some(Err(error))) => return Err(error),
-        (_, Some(Ok(()))) => true,
-        (Ok(_), None) => false,
-        (Err(error), None) => return Err(FitError::Optimiser(error)),
-    };
     let progress = state.progress;
-    let (distance, values, summary) = state.best.expect("the search evaluates its first simplex");
+    let (distance, values, simulated, winner) = state.best.expect("every search evaluates its first simplex");
     let searched = state.trace.len() as u32;
     let mut curvature = 0;
     let jacobian = jacobian(problem, options, stop, &values, &mut || {
@@ -354,13 +487,39 @@ pub fn fit(
         problem,
         values,
         distance,
-        &summary,
+        &simulated,
         &jacobian,
         state.trace,
-        budget_spent,
+        restarts,
+        winner,
         curvature,
         config,
     ))
+}
+
+/// One Nelder–Mead search from `start`; the objective records what it evaluates.
+fn search(problem: &Problem<'_>, start: &[f64], objective: Objective<'_, '_, '_>) -> Result<(), String> {
+    let free: Vec<f64> = problem.bounds.iter().zip(start).map(|(b, &v)| to_free(b, v)).collect();
+    // The first simplex: the start and one step along each parameter, towards the
+    // wider side of its bounds.
+    let mut simplex = vec![free.clone()];
+    for (index, bound) in problem.bounds.iter().enumerate() {
+        let width = bound.high - bound.low;
+        let value = start[index];
+        let step = if bound.high - value >= value - bound.low { SIMPLEX * width } else { -SIMPLEX * width };
+        let mut vertex = free.clone();
+        vertex[index] = to_free(bound, value + step);
+        simplex.push(vertex);
+    }
+    let solver = NelderMead::new(simplex).with_sd_tolerance(1e-4).map_err(|error| error.to_string())?;
+    Executor::new(objective, solver)
+        // The budget counts evaluations, which the objective enforces; an iteration
+        // takes one or more.
+        .configure(|state| state.max_iters(u64::MAX))
+        .timer(false)
+        .run()
+        .map(|_| ())
+        .map_err(|error| error.to_string())
 }
 
 /// The moments' derivatives by each parameter at `values` (one row per target),
@@ -385,15 +544,13 @@ fn jacobian(
         }
         steps.push(up - down);
     }
-    let runs = evaluate(points, options.threads, stop, progress)?;
-    Ok(problem
-        .targets
-        .iter()
+    let runs = evaluate(points, problem.targets, options.threads, stop, progress)?;
+    Ok((0..problem.targets.len())
         .map(|target| {
             (0..problem.bounds.len())
                 .map(|index| {
-                    let up = moment(&runs[2 * index], target.moment).mean;
-                    let down = moment(&runs[2 * index + 1], target.moment).mean;
+                    let up = runs[2 * index][target].mean;
+                    let down = runs[2 * index + 1][target].mean;
                     (up - down) / steps[index]
                 })
                 .collect()
@@ -406,19 +563,22 @@ fn summarise(
     problem: &Problem<'_>,
     values: Vec<f64>,
     distance: f64,
-    summary: &RunSummary,
+    simulated: &Simulated,
     jacobian: &[Vec<f64>],
     trace: Vec<Evaluation>,
-    budget_spent: bool,
+    restarts: Vec<Restart>,
+    winner: u32,
     curvature_evaluations: u32,
     config: Config,
 ) -> Calibration {
+    let budget_spent = restarts[winner as usize].budget_spent;
     let mut warnings = Vec::new();
     let fitted: Vec<Fitted> = problem
         .targets
         .iter()
-        .map(|target| {
-            let simulated = moment(summary, target.moment).clone();
+        .zip(simulated)
+        .map(|(target, simulated)| {
+            let simulated = simulated.clone();
             let residual = (simulated.mean - target.value) / target.precision.scale();
             Fitted { simulated, residual, contribution: target.weight * residual * residual }
         })
@@ -502,7 +662,7 @@ fn summarise(
             ));
         }
         estimates.push(Estimate {
-            start: problem.start[index],
+            start: restarts[winner as usize].start[index],
             value: values[index],
             standard_error,
             unidentified,
@@ -511,11 +671,23 @@ fn summarise(
     }
     if budget_spent {
         warnings.push(format!(
-            "the search stopped after its budget of {} evaluations without converging; raise --max-evaluations",
-            trace.len()
+            "the search that found the fit stopped after its budget of {} evaluations without converging; raise \
+             --max-evaluations",
+            restarts[winner as usize].evaluations
         ));
     }
-    Calibration { estimates, fitted, distance, trace, budget_spent, curvature_evaluations, warnings, config }
+    Calibration {
+        estimates,
+        fitted,
+        distance,
+        trace,
+        restarts,
+        winner,
+        budget_spent,
+        curvature_evaluations,
+        warnings,
+        config,
+    }
 }
 
 /// The inverse of a small symmetric matrix by Gauss–Jordan elimination with partial

@@ -3,16 +3,20 @@
 //! over an observation window, each with its sampling standard error.
 //!
 //! ```csv
-//! employee_id,level,hire_date,exit_date,exit_reason,birth_year,performance_rating
-//! E001,engineer,2019-03-04,2023-06-30,voluntary,1990,3.5
-//! E002,manager,2015-01-12,,,1982,4
+//! employee_id,level,hire_date,exit_date,exit_reason,birth_year,performance_rating,manager_id
+//! E001,engineer,2019-03-04,2022-05-31,promotion,1990,3.5,E002
+//! E001,manager,2022-05-31,2023-06-30,voluntary,1990,4,
+//! E002,manager,2015-01-12,,,1982,4,
 //! ```
 //!
-//! `birth_year` and `performance_rating` are optional columns (and may be blank).
+//! `birth_year`, `performance_rating` and `manager_id` are optional columns (and may
+//! be blank). A `promotion` exit continues the employment in the employee's next
+//! spell, which starts that day at a level above.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::catalogue::{AGE_BANDS, Group, SpellMoment, TENURE_BANDS, band, span_of_control};
 use super::targets::{Moment, Precision, Target};
 use crate::config::Config;
 use crate::metrics::TrialMetric;
@@ -20,7 +24,7 @@ use crate::metrics::TrialMetric;
 /// The columns every export has, in any order.
 pub const REQUIRED: [&str; 5] = ["employee_id", "level", "hire_date", "exit_date", "exit_reason"];
 /// The columns an export may have.
-pub const OPTIONAL: [&str; 2] = ["birth_year", "performance_rating"];
+pub const OPTIONAL: [&str; 3] = ["birth_year", "performance_rating", "manager_id"];
 
 /// Days in a mean Gregorian year.
 const YEAR_DAYS: f64 = 365.2425;
@@ -36,6 +40,8 @@ pub enum ExitReason {
     Retirement,
     /// Anything else (death, the end of a contract...): counted in no rate.
     Other,
+    /// A promotion: the employee's next spell starts that day at a level above.
+    Promotion,
 }
 
 /// One employment spell.
@@ -53,6 +59,8 @@ pub struct Spell {
     pub birth_year: Option<i32>,
     /// Performance rating, if given.
     pub rating: Option<f64>,
+    /// The employee's manager (an `employee_id`), if given.
+    pub manager: Option<String>,
 }
 
 /// The observation window: the export is complete for the dates between.
@@ -286,10 +294,13 @@ pub fn parse(text: &str, config: &Config) -> Result<Vec<Spell>, Vec<RowProblem>>
             "dismissal" => Some(Ok(ExitReason::Dismissal)),
             "retirement" => Some(Ok(ExitReason::Retirement)),
             "other" => Some(Ok(ExitReason::Other)),
+            "promotion" => Some(Ok(ExitReason::Promotion)),
             other => {
                 problem(
                     "exit_reason",
-                    format!("{other:?} is not a reason: give voluntary, dismissal, retirement or other"),
+                    format!(
+                        "{other:?} is not a reason: give voluntary, dismissal, retirement, other or promotion"
+                    ),
                 );
                 Some(Err(()))
             }
@@ -357,10 +368,19 @@ pub fn parse(text: &str, config: &Config) -> Result<Vec<Spell>, Vec<RowProblem>>
                 }
             },
         };
-        if let (false, Some(level), Some(hired), Some(exit), Some(birth_year), Some(rating)) =
-            (employee.is_empty(), level, hired, exit, birth_year, rating)
+        let manager = match cell("manager_id") {
+            "" => Some(None),
+            id if id == employee => {
+                problem("manager_id", format!("{id:?} is the employee's own id: nobody manages themselves"));
+                None
+            }
+            id => Some(Some(id.to_owned())),
+        };
+        if let (false, Some(level), Some(hired), Some(exit), Some(birth_year), Some(rating), Some(manager)) =
+            (employee.is_empty(), level, hired, exit, birth_year, rating, manager)
         {
-            let spell = Spell { employee: employee.to_owned(), level, hired, exit, birth_year, rating };
+            let spell =
+                Spell { employee: employee.to_owned(), level, hired, exit, birth_year, rating, manager };
             spells.push((line, spell));
         }
     }
@@ -369,6 +389,24 @@ pub fn parse(text: &str, config: &Config) -> Result<Vec<Spell>, Vec<RowProblem>>
     order.sort_by(|&a, &b| {
         spells[a].1.employee.cmp(&spells[b].1.employee).then(spells[a].1.hired.cmp(&spells[b].1.hired))
     });
+    for (k, &index) in order.iter().enumerate() {
+        let (line, spell) = &spells[index];
+        let Some((promoted, ExitReason::Promotion)) = spell.exit else { continue };
+        let next = order.get(k + 1).map(|&n| &spells[n]).filter(|(_, next)| next.employee == spell.employee);
+        let continues = next.is_some_and(|(_, next)| next.hired == promoted && next.level < spell.level);
+        if !continues {
+            problems.push(RowProblem {
+                line: Some(*line),
+                column: Some("exit_reason".to_owned()),
+                message: format!(
+                    "a promotion ends the spell, but employee {:?} has no spell starting that day ({}) at a level \
+                     above",
+                    spell.employee,
+                    days_to_date(promoted)
+                ),
+            });
+        }
+    }
     for pair in order.windows(2) {
         let (first, second) = (&spells[pair[0]], &spells[pair[1]]);
         if first.1.employee == second.1.employee
@@ -404,24 +442,134 @@ pub struct Measured {
     pub count: u64,
 }
 
-/// The catalogue's moments measured in `spells` over `window`: the yearly rates of
-/// voluntary quits, dismissals, retirements and hires per person-year employed in the
-/// window (Poisson standard errors, `√max(k, 1)` over the exposure), and the median
-/// tenure and the share with a year or less of tenure of those employed on the
-/// window's last day (the median's standard error from its distribution-free 95%
-/// rank interval; the share's binomial, with a half-count correction so a share of 0
-/// or 1 keeps one). `None` when no one is employed in the window.
-pub fn moments(spells: &[Spell], window: Window) -> Result<Vec<Measured>, String> {
+/// The `YYYY-MM-DD` date of a day counted from 1970-01-01 (the inverse of
+/// [`parse_date`]; Howard Hinnant's algorithm).
+pub fn days_to_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Days of `[from, to)` inside `[low, high)`.
+fn overlap(from: f64, to: f64, low: f64, high: f64) -> f64 {
+    (to.min(high) - from.max(low)).max(0.0)
+}
+
+/// A rate: `k` events over `exposure` years, its Poisson standard error
+/// `√max(k, 1) / exposure`.
+fn rate(moment: Moment, k: u64, exposure: f64) -> Measured {
+    Measured {
+        moment,
+        value: k as f64 / exposure,
+        standard_error: (k.max(1) as f64).sqrt() / exposure,
+        count: k,
+    }
+}
+
+/// A share of `k` in `n`, its binomial standard error with a half-count correction
+/// (so a share of 0 or 1 keeps one).
+fn share(moment: Moment, k: usize, n: usize) -> Measured {
+    let corrected = (k as f64 + 0.5) / (n as f64 + 1.0);
+    Measured {
+        moment,
+        value: k as f64 / n as f64,
+        standard_error: (corrected * (1.0 - corrected) / n as f64).sqrt(),
+        count: n as u64,
+    }
+}
+
+/// The quintile (0 bottom, 4 top) of `own` among `values` (which hold it), from
+/// its mid-rank: `⌊5 · (below + equal / 2) / n⌋` with `below` values strictly
+/// lower and `equal` equal to it. Without ties it is the engine's
+/// (`model::quintiles::from_mid_rank`); a block of tied ratings takes the quintile
+/// of its middle, so a top rating most share still counts as the top fifth when its
+/// block's middle is in it.
+pub fn rating_quintile(values: &[f64], own: f64) -> u8 {
+    let below = values.iter().filter(|&&v| v < own).count();
+    let equal = values.iter().filter(|&&v| v == own).count();
+    ((10 * below + 5 * equal) / (2 * values.len().max(1))).min(4) as u8
+}
+
+/// The catalogue's moments measured in `spells` over `window` (README,
+/// "Calibration", has the table):
+///
+/// - the yearly rates of voluntary quits, dismissals, retirements and hires per
+///   person-year employed in the window (a spell that starts by promotion is no
+///   hire), and voluntary quits by level, tenure band and age band per person-year
+///   in the group, and promotions out of each level per person-year at it (Poisson
+///   standard errors, `√max(k, 1)` over the exposure). Tenure counts from the
+///   start of the employment (across promotions); age from the 1st of July of the
+///   birth year, over the spells that give one;
+/// - the median tenure and the share with a year or less of those employed on the
+///   window's last day (the median's standard error from its distribution-free 95%
+///   rank interval; the share's binomial, with a half-count correction);
+/// - the regretted share of the voluntary quits in the window that have a rating:
+///   a quit is regretted when its rating is in the top fifth ([`rating_quintile`])
+///   of the ratings of the spells at its level employed in the window (binomial);
+/// - the headcount-weighted span of control on the window's last day, from
+///   `manager_id`: `Σ s² / Σ s` over the managers employed then with `s` direct
+///   reports employed then (the ratio estimator's standard error).
+///
+/// A moment whose data the export lacks is left out: age bands without birth
+/// years, promotion rates when no spell ends in a promotion, the regretted share
+/// without rated quits, the span without managers, a group nobody is in.
+pub fn moments(spells: &[Spell], window: Window, config: &Config) -> Result<Vec<Measured>, String> {
+    let levels = config.levels.len();
+    // The start of the employment each spell belongs to: a spell that begins the
+    // day the employee's previous one ended in a promotion continues it.
+    let mut order: Vec<usize> = (0..spells.len()).collect();
+    order.sort_by(|&a, &b| {
+        spells[a].employee.cmp(&spells[b].employee).then(spells[a].hired.cmp(&spells[b].hired))
+    });
+    let mut employed_since: Vec<i64> = spells.iter().map(|spell| spell.hired).collect();
+    let mut promoted_into = vec![false; spells.len()];
+    for pair in order.windows(2) {
+        let (first, second) = (&spells[pair[0]], &spells[pair[1]]);
+        if first.employee == second.employee && first.exit == Some((second.hired, ExitReason::Promotion)) {
+            employed_since[pair[1]] = employed_since[pair[0]];
+            promoted_into[pair[1]] = true;
+        }
+    }
+    let birth = |spell: &Spell| {
+        spell
+            .birth_year
+            .map(|year| parse_date(&format!("{year:04}-07-01")).expect("a year's 1st of July") as f64)
+    };
     let mut exposure = 0.0;
     let (mut voluntary, mut dismissals, mut retirements, mut hires) = (0u64, 0u64, 0u64, 0u64);
+    let mut level_days = vec![0.0; levels];
+    let (mut level_quits, mut promotions_out) = (vec![0u64; levels], vec![0u64; levels]);
+    let (mut tenure_days, mut tenure_quits) = ([0.0; TENURE_BANDS.len()], [0u64; TENURE_BANDS.len()]);
+    let (mut age_days, mut age_quits) = ([0.0; AGE_BANDS.len()], [0u64; AGE_BANDS.len()]);
+    let mut ratings: Vec<Vec<f64>> = vec![Vec::new(); levels];
+    let mut rated_quits: Vec<(usize, f64)> = Vec::new();
     let mut tenures = Vec::new();
-    for spell in spells {
+    for (index, spell) in spells.iter().enumerate() {
+        let since = employed_since[index] as f64;
         let from = spell.hired.max(window.start);
         let to = spell.exit.map_or(window.end, |(exited, _)| exited.min(window.end));
         if to > from {
-            exposure += (to - from) as f64 / YEAR_DAYS;
+            let (from, to) = (from as f64, to as f64);
+            exposure += (to - from) / YEAR_DAYS;
+            level_days[spell.level] += to - from;
+            for (days, &(low, high, _)) in tenure_days.iter_mut().zip(&TENURE_BANDS) {
+                *days += overlap(from, to, since + low * YEAR_DAYS, since + high * YEAR_DAYS);
+            }
+            if let Some(born) = birth(spell) {
+                for (days, &(low, high, _)) in age_days.iter_mut().zip(&AGE_BANDS) {
+                    *days += overlap(from, to, born + low * YEAR_DAYS, born + high * YEAR_DAYS);
+                }
+            }
+            ratings[spell.level].extend(spell.rating);
         }
-        if (window.start..=window.end).contains(&spell.hired) {
+        if (window.start..=window.end).contains(&spell.hired) && !promoted_into[index] {
             hires += 1;
         }
         if let Some((exited, reason)) = spell.exit
@@ -429,30 +577,35 @@ pub fn moments(spells: &[Spell], window: Window) -> Result<Vec<Measured>, String
             && exited <= window.end
         {
             match reason {
-                ExitReason::Voluntary => voluntary += 1,
+                ExitReason::Voluntary => {
+                    voluntary += 1;
+                    level_quits[spell.level] += 1;
+                    tenure_quits[band(&TENURE_BANDS, (exited as f64 - since) / YEAR_DAYS)] += 1;
+                    if let Some(born) = birth(spell) {
+                        age_quits[band(&AGE_BANDS, (exited as f64 - born) / YEAR_DAYS)] += 1;
+                    }
+                    if let Some(rating) = spell.rating {
+                        rated_quits.push((spell.level, rating));
+                    }
+                }
                 ExitReason::Dismissal => dismissals += 1,
                 ExitReason::Retirement => retirements += 1,
+                ExitReason::Promotion => promotions_out[spell.level] += 1,
                 ExitReason::Other => {}
             }
         }
         if spell.hired <= window.end && spell.exit.is_none_or(|(exited, _)| exited > window.end) {
-            tenures.push((window.end - spell.hired) as f64 / YEAR_DAYS);
+            tenures.push((window.end - employed_since[index]) as f64 / YEAR_DAYS);
         }
     }
     if exposure <= 0.0 || tenures.is_empty() {
         return Err("nobody in the export is employed during the window".to_owned());
     }
-    let rate = |metric: TrialMetric, k: u64| Measured {
-        moment: Moment::Trial(metric),
-        value: k as f64 / exposure,
-        standard_error: (k.max(1) as f64).sqrt() / exposure,
-        count: k,
-    };
     let mut measured = vec![
-        rate(TrialMetric::VoluntaryAttrition, voluntary),
-        rate(TrialMetric::DismissalRate, dismissals),
-        rate(TrialMetric::RetirementRate, retirements),
-        rate(TrialMetric::HireRate, hires),
+        rate(Moment::Trial(TrialMetric::VoluntaryAttrition), voluntary, exposure),
+        rate(Moment::Trial(TrialMetric::DismissalRate), dismissals, exposure),
+        rate(Moment::Trial(TrialMetric::RetirementRate), retirements, exposure),
+        rate(Moment::Trial(TrialMetric::HireRate), hires, exposure),
     ];
     tenures.sort_by(f64::total_cmp);
     let n = tenures.len();
@@ -468,15 +621,71 @@ pub fn moments(spells: &[Spell], window: Window) -> Result<Vec<Measured>, String
         count: n as u64,
     });
     let short = tenures.iter().filter(|&&t| t <= 1.0).count();
-    let p = short as f64 / n as f64;
-    let corrected = (short as f64 + 0.5) / (n as f64 + 1.0);
-    measured.push(Measured {
-        moment: Moment::Trial(TrialMetric::ShortTenureShare),
-        value: p,
-        standard_error: (corrected * (1.0 - corrected) / n as f64).sqrt(),
-        count: n as u64,
-    });
+    measured.push(share(Moment::Trial(TrialMetric::ShortTenureShare), short, n));
+
+    let spell_rate = |moment: SpellMoment, k: u64, days: f64| {
+        (days > 0.0).then(|| rate(Moment::spell(moment, config), k, days / YEAR_DAYS))
+    };
+    for level in 0..levels {
+        let moment = SpellMoment::VoluntaryAttrition(Group::Level(level));
+        measured.extend(spell_rate(moment, level_quits[level], level_days[level]));
+    }
+    for b in 0..TENURE_BANDS.len() {
+        let moment = SpellMoment::VoluntaryAttrition(Group::Tenure(b));
+        measured.extend(spell_rate(moment, tenure_quits[b], tenure_days[b]));
+    }
+    for b in 0..AGE_BANDS.len() {
+        let moment = SpellMoment::VoluntaryAttrition(Group::Age(b));
+        measured.extend(spell_rate(moment, age_quits[b], age_days[b]));
+    }
+    if spells.iter().any(|spell| matches!(spell.exit, Some((_, ExitReason::Promotion)))) {
+        for level in 1..levels {
+            let moment = SpellMoment::PromotionRate(level);
+            measured.extend(spell_rate(moment, promotions_out[level], level_days[level]));
+        }
+    }
+    if let Some(span) = span_on(spells, window.end, config) {
+        measured.push(span);
+    }
+    if !rated_quits.is_empty() {
+        let regretted = rated_quits
+            .iter()
+            .filter(|&&(level, rating)| rating_quintile(&ratings[level], rating) == 4)
+            .count();
+        measured.push(share(
+            Moment::spell(SpellMoment::RegrettedShare, config),
+            regretted,
+            rated_quits.len(),
+        ));
+    }
     Ok(measured)
+}
+
+/// The headcount-weighted span of control on `day`, with the ratio estimator's
+/// standard error `√(m/(m−1) · Σ (s² − R·s)²) / Σ s` over the `m` managers (never
+/// below `0.5/√m`: a team is counted to the person); `None` without managers.
+fn span_on(spells: &[Spell], day: i64, config: &Config) -> Option<Measured> {
+    let employed = |spell: &&Spell| spell.hired <= day && spell.exit.is_none_or(|(exited, _)| exited > day);
+    let present: std::collections::BTreeSet<&str> =
+        spells.iter().filter(employed).map(|spell| spell.employee.as_str()).collect();
+    let mut reports: std::collections::BTreeMap<&str, u64> = std::collections::BTreeMap::new();
+    for spell in spells.iter().filter(employed) {
+        if let Some(manager) = spell.manager.as_deref().filter(|m| present.contains(m)) {
+            *reports.entry(manager).or_default() += 1;
+        }
+    }
+    let spans: Vec<u64> = reports.into_values().collect();
+    let value = span_of_control(&spans)?;
+    let m = spans.len() as f64;
+    let total: f64 = spans.iter().map(|&s| s as f64).sum();
+    let spread: f64 = spans.iter().map(|&s| (s as f64 * s as f64 - value * s as f64).powi(2)).sum();
+    let se = if spans.len() > 1 { (m / (m - 1.0) * spread).sqrt() / total } else { 0.0 };
+    Some(Measured {
+        moment: Moment::spell(SpellMoment::SpanOfControl, config),
+        value,
+        standard_error: se.max(0.5 / m.sqrt()),
+        count: spans.len() as u64,
+    })
 }
 
 /// The measured moments as targets (weight 1, their standard errors as precisions),
@@ -487,7 +696,7 @@ pub fn as_targets(measured: &[Measured], config: &Config, source: &str) -> Vec<T
         .iter()
         .filter(|m| catalogue.contains(&m.moment))
         .map(|m| Target {
-            moment: m.moment,
+            moment: m.moment.clone(),
             value: m.value,
             precision: Precision::StandardError(m.standard_error),
             weight: 1.0,
@@ -643,6 +852,31 @@ mod tests {
                 "while still employed",
             ),
             ("no spells", header.to_owned(), None, None, "no spells"),
+            (
+                "a promotion to nowhere",
+                row(&format!("E1,{bottom},2020-01-01,2021-01-01,promotion,1990,3")),
+                Some(2),
+                Some("exit_reason"),
+                "a level above",
+            ),
+            (
+                "a promotion down",
+                format!(
+                    "{header}E1,{top},2020-01-01,2021-01-01,promotion,1990,3\nE1,{bottom},2021-01-01,,,1990,3\n"
+                ),
+                Some(2),
+                Some("exit_reason"),
+                "a level above",
+            ),
+            (
+                "one's own manager",
+                format!(
+                    "employee_id,level,hire_date,exit_date,exit_reason,manager_id\nE1,{bottom},2020-01-01,,,E1\n"
+                ),
+                Some(2),
+                Some("manager_id"),
+                "own id",
+            ),
         ];
         assert!(cases.len() >= 15);
         for (what, text, line, column, why) in cases {
@@ -653,6 +887,101 @@ mod tests {
                 .unwrap_or_else(|| panic!("{what}: no problem at {line:?} {column:?} in {problems:?}"));
             assert!(problem.message.contains(why), "{what}: {problem} does not say {why:?}");
         }
+    }
+
+    /// Every moment of spells, on an export counted by hand. Window 2022-01-01 to
+    /// 2023-01-01 (365 days; 2022-03-01 is day 59, 04-01 day 90, 07-01 day 181,
+    /// 10-01 day 273). M manages from 2010; A joins the bottom level in 2021-07,
+    /// is promoted on 2022-07-01 and quits on 2022-10-01; B (in since 2012) quits
+    /// on 2022-04-01; C joins on 2022-03-01 (no birth year); D is in since 2015.
+    #[test]
+    fn moments_of_spells_match_a_hand_count() {
+        let (top, bottom) = level_names();
+        let text = format!(
+            "employee_id,level,hire_date,exit_date,exit_reason,birth_year,performance_rating,manager_id\n\
+             M,{top},2010-01-01,,,1970,4,\n\
+             A,{bottom},2021-07-01,2022-07-01,promotion,2000,3,M\n\
+             A,{top},2022-07-01,2022-10-01,voluntary,2000,5,\n\
+             B,{bottom},2012-01-01,2022-04-01,voluntary,1980,4,M\n\
+             C,{bottom},2022-03-01,,,,2,M\n\
+             D,{bottom},2015-01-01,,,1990,3,M\n"
+        );
+        let spells = parse(&text, &config()).unwrap();
+        let window = parse_window("2022-01-01:2023-01-01").unwrap();
+        let measured = moments(&spells, window, &config()).unwrap();
+        let get = |name: &str| {
+            measured
+                .iter()
+                .find(|m| m.moment.name() == name)
+                .unwrap_or_else(|| panic!("{name} not measured: {measured:?}"))
+        };
+        let absent = |name: &str| assert!(measured.iter().all(|m| m.moment.name() != name), "{name}");
+        let close = |name: &str, expected: f64| {
+            let value = get(name).value;
+            assert!((value - expected).abs() < 1e-12, "{name}: {value}, expected {expected}");
+        };
+        let y = YEAR_DAYS;
+        // Days at risk: the top level M 365 + A 92; the bottom A 181, B 90, C 306, D 365.
+        close(&format!("voluntary_attrition.level.{top}"), y / 457.0);
+        close(&format!("voluntary_attrition.level.{bottom}"), y / 942.0);
+        close(&format!("promotion_rate.level.{bottom}"), y / 942.0);
+        absent(&format!("promotion_rate.level.{top}"));
+        // A's second spell continues the first: no hire, and its tenure counts from 2021.
+        assert_eq!(get("hire_rate").count, 1, "C is the only hire");
+        // Tenure: A passes a year 0.2425 days into the second spell; B is past ten
+        // years, D between five and ten, C under one, M past ten.
+        close("voluntary_attrition.tenure.<1", 0.0);
+        assert!(
+            (get("voluntary_attrition.tenure.<1").standard_error - y / (181.0 + 0.2425 + 306.0)).abs() < 1e-9
+        );
+        close("voluntary_attrition.tenure.1-2", y / 91.7575);
+        absent("voluntary_attrition.tenure.2-5");
+        close("voluntary_attrition.tenure.5-10", 0.0);
+        close("voluntary_attrition.tenure.10+", y / (365.0 + 90.0));
+        // Age from the 1st of July: A 21-22, D 31-32, B 41, M 51; C gives none.
+        close("voluntary_attrition.age.<25", y / 273.0);
+        close("voluntary_attrition.age.25-35", 0.0);
+        close("voluntary_attrition.age.35-45", y / 90.0);
+        close("voluntary_attrition.age.45+", 0.0);
+        assert_eq!(get("voluntary_attrition.age.35-45").count, 1);
+        // Ratings within level: B's 4 is the top fifth of the bottom's 3, 4, 2, 3;
+        // A's 5 beside M's 4 at the top is the 4th quintile (a level of two).
+        close("regretted_share", 0.5);
+        assert!((get("regretted_share").standard_error - (0.25f64 / 2.0).sqrt()).abs() < 1e-12);
+        // On the last day C and D report to M: Σs²/Σs = 4/2, one manager (the floor).
+        close("span_of_control", 2.0);
+        assert_eq!(get("span_of_control").standard_error, 0.5);
+    }
+
+    #[test]
+    fn rating_quintiles_and_the_span_of_two_teams() {
+        // Distinct ratings: the engine's mid-rank quintiles.
+        let five = [1.0, 2.0, 3.0, 4.0, 5.0];
+        assert_eq!(five.map(|r| rating_quintile(&five, r)), [0, 1, 2, 3, 4]);
+        // A tied top block of three in ten takes the quintile of its middle (8.5/10).
+        let tied = [1.0, 2.0, 2.0, 3.0, 3.0, 3.0, 3.0, 5.0, 5.0, 5.0];
+        assert_eq!(rating_quintile(&tied, 5.0), 4);
+        assert_eq!(rating_quintile(&tied, 3.0), 2);
+        // Managers P (2 reports) and Q (6): R = 40/8 = 5; s² − R·s is −6 and 6, so
+        // the standard error is √(2 · 72) / 8.
+        let (_, bottom) = level_names();
+        let mut text = "employee_id,level,hire_date,exit_date,exit_reason,manager_id\n".to_owned();
+        for (i, manager) in ["P", "P", "Q", "Q", "Q", "Q", "Q", "Q"].iter().enumerate() {
+            text.push_str(&format!("E{i},{bottom},2020-01-01,,,{manager}\n"));
+        }
+        for manager in ["P", "Q"] {
+            text.push_str(&format!("{manager},{bottom},2020-01-01,,,\n"));
+        }
+        let spells = parse(&text, &config()).unwrap();
+        let measured = moments(&spells, parse_window("2022-01-01:2023-01-01").unwrap(), &config()).unwrap();
+        let span = measured.iter().find(|m| m.moment.name() == "span_of_control").unwrap();
+        assert_eq!(span.value, 5.0);
+        assert!((span.standard_error - 144f64.sqrt() / 8.0).abs() < 1e-12);
+        assert!(
+            measured.iter().all(|m| !m.moment.name().starts_with("voluntary_attrition.age")),
+            "no birth years"
+        );
+        assert!(measured.iter().all(|m| m.moment.name() != "regretted_share"), "no ratings");
     }
 
     #[test]
@@ -670,7 +999,7 @@ mod tests {
         );
         let spells = parse(&text, &config()).unwrap();
         let window = parse_window("2022-01-01:2023-01-01").unwrap();
-        let measured = moments(&spells, window).unwrap();
+        let measured = moments(&spells, window, &config()).unwrap();
         let get = |metric: TrialMetric| measured.iter().find(|m| m.moment == Moment::Trial(metric)).unwrap();
         // Exposure: A 365 days, B 182, C 183: 730 days = 730/365.2425 years.
         let exposure = 730.0 / YEAR_DAYS;

@@ -6,6 +6,7 @@
 //! common random numbers and estimates their standard errors; [`edit`] writes the
 //! fitted values into the scenario's own text.
 
+pub mod catalogue;
 pub mod edit;
 pub mod fit;
 pub mod hr_export;

@@ -4,7 +4,8 @@
 //!
 //! ```toml
 //! [[target]]
-//! moment = "voluntary_attrition"   # from the catalogue: a trial metric of the scenario
+//! moment = "voluntary_attrition"   # from the catalogue: a trial metric of the scenario,
+//!                                  # or a moment of spells ("voluntary_attrition.level.engineer")
 //! value = 0.135
 //! se = 0.005                       # or tolerance = 0.01 (exactly one)
 //! weight = 1.0                     # optional, default 1
@@ -28,36 +29,72 @@ use crate::config::{Config, FieldProblem, ProblemKind, ScenarioError};
 use crate::locate::did_you_mean;
 use crate::metrics::TrialMetric;
 
+use super::catalogue::SpellMoment;
+
 const TARGET_FIELDS: [&str; 6] = ["moment", "value", "se", "tolerance", "weight", "source"];
 const FIT_FIELDS: [&str; 3] = ["field", "low", "high"];
 
 /// A moment of the catalogue: what the engine measures on the baseline arm after
 /// the burn-in, averaged over trials.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Moment {
     /// A trial metric (a column of `trials.csv`), the baseline arm's mean over trials.
     Trial(TrialMetric),
+    /// A moment of the spells of the event log (by level, tenure or age band, span
+    /// of control, regretted share; see [`catalogue`]), the baseline arm's mean
+    /// over the trials that measure it.
+    Spell {
+        /// Which.
+        moment: SpellMoment,
+        /// Its name in the scenario's level names.
+        name: String,
+    },
 }
 
 impl Moment {
+    /// The spell moment `moment`, named in `config`'s level names.
+    pub fn spell(moment: SpellMoment, config: &Config) -> Self {
+        Self::Spell { moment, name: moment.name(&level_names(config)) }
+    }
+
     /// The name in targets files and in `fit.csv`.
-    pub fn name(self) -> &'static str {
+    pub fn name(&self) -> &str {
         match self {
             Self::Trial(metric) => metric.name(),
+            Self::Spell { name, .. } => name,
         }
     }
 
     /// The unit, for tables.
-    pub fn unit(self) -> &'static str {
+    pub fn unit(&self) -> &'static str {
         match self {
             Self::Trial(metric) => metric.unit(),
+            Self::Spell { moment, .. } => moment.unit(),
         }
     }
 
-    /// Every moment a scenario can be fitted to: its trial metrics.
-    pub fn catalogue(config: &Config) -> Vec<Moment> {
-        config.trial_metrics().iter().map(|&metric| Self::Trial(metric)).collect()
+    /// The largest magnitude it can take in `config`.
+    pub fn bound(&self, config: &Config) -> f64 {
+        match self {
+            Self::Trial(metric) => metric.accuracy(&config.frame()).0,
+            Self::Spell { moment, .. } => moment.bound(config),
+        }
     }
+
+    /// Every moment a scenario can be fitted to: its trial metrics, then the
+    /// moments of spells it measures.
+    pub fn catalogue(config: &Config) -> Vec<Moment> {
+        let trial = config.trial_metrics().iter().map(|&metric| Self::Trial(metric));
+        let spells = SpellMoment::all(config.levels.len(), config.dynamics.is_some())
+            .into_iter()
+            .map(|moment| Self::spell(moment, config));
+        trial.chain(spells).collect()
+    }
+}
+
+/// The scenario's level names, top first.
+pub fn level_names(config: &Config) -> Vec<&str> {
+    config.levels.iter().map(|level| level.name.as_str()).collect()
 }
 
 /// How precisely a target is known: the scale its residual is measured in.
@@ -137,6 +174,20 @@ impl TargetsError {
             Self::Read { .. } => &[],
             Self::Invalid(error) => error.problems(),
         }
+    }
+}
+
+/// The scenario a targets file `x.targets.toml` calibrates by its name: `x.toml`
+/// beside it, else in the directory above (`scenarios/calibration/tech_org.targets.toml`
+/// calibrates `scenarios/tech_org.toml`); `None` for another name.
+pub fn scenario_beside(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?.to_str()?;
+    let stem = name.strip_suffix(".targets.toml")?;
+    let beside = path.with_file_name(format!("{stem}.toml"));
+    let above = path.parent().and_then(Path::parent).map(|parent| parent.join(format!("{stem}.toml")));
+    match above {
+        Some(above) if !beside.exists() && above.exists() => Some(above),
+        _ => Some(beside),
     }
 }
 
@@ -352,13 +403,12 @@ impl Checker<'_> {
         };
         let source = self.string(target, format!("{prefix}.source"), false).unwrap_or_default().to_owned();
         let (moment, value, precision, weight) = (moment?, value?, precision?, weight?);
-        let Moment::Trial(metric) = moment;
-        let (bound, _) = metric.accuracy(&self.config.frame());
+        let bound = moment.bound(self.config);
         if value.abs() > bound {
             self.problem(
                 ProblemKind::OutOfRange,
                 format!("{prefix}.value"),
-                format!("{value} is beyond anything {} can be in this scenario (±{bound})", metric.name()),
+                format!("{value} is beyond anything {} can be in this scenario (±{bound})", moment.name()),
             );
             return None;
         }
@@ -367,19 +417,21 @@ impl Checker<'_> {
 
     fn moment(&mut self, name: &str, field: String) -> Option<Moment> {
         let catalogue = Moment::catalogue(self.config);
-        let found = catalogue.iter().copied().find(|moment| moment.name() == name);
+        let found = catalogue.iter().find(|moment| moment.name() == name).cloned();
         if found.is_none() {
             let known: Vec<&str> = catalogue.iter().map(|m| m.name()).collect();
             let hint = did_you_mean(name, known.iter().copied())
                 .map_or(String::new(), |near| format!("; did you mean {near:?}?"));
-            let why = match TrialMetric::from_name(name) {
-                Some(_) => "is not measured in a scenario without [dynamics]".to_owned(),
-                None => "is not a moment of the catalogue".to_owned(),
+            let levels = level_names(self.config);
+            let behavioural = SpellMoment::all(levels.len(), true).iter().any(|m| m.name(&levels) == name);
+            let why = match (TrialMetric::from_name(name), behavioural) {
+                (Some(_), _) | (_, true) => "is not measured in a scenario without [dynamics]".to_owned(),
+                _ => "is not a moment of the catalogue".to_owned(),
             };
             self.problem(
                 ProblemKind::UnknownValue,
                 field,
-                format!("{name:?} {why}; choose one of {known:?}{hint}"),
+                format!("{name:?} {why}{hint}; the catalogue: {}", known.join(", ")),
             );
         }
         found
@@ -474,6 +526,24 @@ high = 0.5
                 "[[target]]\nmoment = \"voluntary_attriton\"\nvalue = 0.5\nse = 0.1\n",
                 "target[0].moment",
                 "did you mean \"voluntary_attrition\"",
+            ),
+            (
+                "unknown band",
+                "[[target]]\nmoment = \"voluntary_attrition.tenure.<2\"\nvalue = 0.5\nse = 0.1\n",
+                "target[0].moment",
+                "did you mean \"voluntary_attrition.tenure.<1\"",
+            ),
+            (
+                "misspelt spell moment",
+                "[[target]]\nmoment = \"regreted_share\"\nvalue = 0.5\nse = 0.1\n",
+                "target[0].moment",
+                "did you mean \"regretted_share\"",
+            ),
+            (
+                "a share above one",
+                "[[target]]\nmoment = \"regretted_share\"\nvalue = 1.5\nse = 0.1\n",
+                "target[0].value",
+                "beyond",
             ),
             (
                 "moment not a string",
@@ -572,6 +642,26 @@ high = 0.5
             assert!(shown.contains(why), "{what}: {shown:?} does not say {why:?}");
             assert!(problem.location.is_some(), "{what}: {shown:?} has no line and column");
         }
+    }
+
+    #[test]
+    fn moments_of_spells_are_named_in_the_scenario_s_levels() {
+        let config = config();
+        let bottom = &config.levels[1].name;
+        let text = format!(
+            "[[target]]\nmoment = \"voluntary_attrition.level.{bottom}\"\nvalue = 0.1\nse = 0.01\n\
+             [[target]]\nmoment = \"span_of_control\"\nvalue = 3\ntolerance = 0.5\n"
+        );
+        let file = parse(&text, Path::new("t.toml"), &config).unwrap();
+        assert_eq!(
+            file.targets[0].moment,
+            Moment::spell(SpellMoment::VoluntaryAttrition(super::super::catalogue::Group::Level(1)), &config)
+        );
+        assert_eq!(file.targets[1].moment.unit(), "direct reports");
+        let peter = crate::config::parse(crate::config::MINIMAL, Path::new("m.toml")).unwrap();
+        let error = parse(&text, Path::new("t.toml"), &peter).unwrap_err();
+        assert!(error.to_string().contains("without [dynamics]"), "{error}");
+        assert_eq!(error.problems().len(), 1, "the span is measured without [dynamics]: {error}");
     }
 
     #[test]

@@ -39,6 +39,12 @@ pub struct CalibrateArgs {
     /// The HR export's observation window, START:END as YYYY-MM-DD dates.
     #[arg(long, value_name = "START:END", requires = "hr_export")]
     window: Option<String>,
+    /// Which of the HR export's moments become targets, comma-separated (default:
+    /// every one it measures). Moments that count the same quits (overall, by level,
+    /// by tenure, by age) are treated as independent, which overstates what they
+    /// know together.
+    #[arg(long, value_name = "MOMENT,...", requires = "hr_export", value_delimiter = ',')]
+    hr_moments: Vec<String>,
     /// The fields to fit, comma-separated, each with its bounds unless the targets
     /// file's [[fit]] gives them: `--fit dynamics.quits.base_rate=0.02:0.5,...`
     /// (repeatable). Without --fit, every [[fit]] of the targets file.
@@ -48,6 +54,11 @@ pub struct CalibrateArgs {
     /// the standard errors take two per fitted field more).
     #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(2..=100_000))]
     max_evaluations: u32,
+    /// Searches, each with its own --max-evaluations: the first from the scenario's
+    /// values, the others from a Halton design inside the bounds; the best fit is
+    /// kept (the distance is rough, so one search can stop in a local minimum).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    restarts: u32,
     /// Trials per evaluation (overrides simulation.trials).
     #[arg(long)]
     trials: Option<u32>,
@@ -91,7 +102,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
         None => TargetsFile::default(),
     };
     let measured = match (&args.hr_export, &args.window) {
-        (Some(export), Some(window)) => Some(hr_targets(export, window, &base, &mut file)?),
+        (Some(export), Some(window)) => Some(hr_targets(export, window, &args.hr_moments, &base, &mut file)?),
         _ => None,
     };
     if let (Some(measured), false) = (&measured, args.quiet) {
@@ -140,8 +151,12 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
     })
     .map_err(|error| output_failure(error, &target))?;
     let mut progress = Progress::new(!args.quiet);
-    let total = args.max_evaluations + 2 * bounds.len() as u32;
-    let options = fit::Options { threads: args.threads, max_evaluations: args.max_evaluations };
+    let total = args.max_evaluations * args.restarts + 2 * bounds.len() as u32;
+    let options = fit::Options {
+        threads: args.threads,
+        max_evaluations: args.max_evaluations,
+        restarts: args.restarts,
+    };
     let calibration = fit::fit(&problem, options, &stop, &mut |done, best| {
         progress.evaluations(u64::from(done), u64::from(total), best)
     })
@@ -150,7 +165,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
             "calibration interrupted; nothing was written and any previous results in {} are intact",
             target.display()
         )),
-        FitError::Point { .. } => Failure::bad_input(error),
+        FitError::Point { .. } | FitError::Unmeasured { .. } => Failure::bad_input(error),
         other => Failure::failed(other),
     })?;
     progress.finish();
@@ -230,16 +245,39 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
 fn hr_targets(
     export: &Path,
     window: &str,
+    chosen: &[String],
     config: &Config,
     file: &mut TargetsFile,
 ) -> Result<Vec<hr_export::Measured>, Failure> {
     let window =
         hr_export::parse_window(window).map_err(|why| Failure::bad_input(anyhow!("--window {why}")))?;
+    let catalogue = targets::Moment::catalogue(config);
+    for name in chosen {
+        if !catalogue.iter().any(|moment| moment.name() == name.trim()) {
+            let hint = attrition::locate::did_you_mean(name.trim(), catalogue.iter().map(|m| m.name()))
+                .map_or(String::new(), |near| format!("; did you mean {near:?}?"));
+            return Err(Failure::bad_input(anyhow!(
+                "--hr-moments {name}: not a moment of the catalogue this scenario measures{hint}"
+            )));
+        }
+    }
     let spells = hr_export::load(export, config).map_err(Failure::bad_input)?;
-    let measured = hr_export::moments(&spells, window)
+    let measured = hr_export::moments(&spells, window, config)
         .map_err(|why| Failure::bad_input(anyhow!("{}: {why}", export.display())))?;
+    for name in chosen {
+        if !measured.iter().any(|m| m.moment.name() == name.trim()) {
+            return Err(Failure::bad_input(anyhow!(
+                "--hr-moments {name}: the export does not measure it (a column it needs is missing, or nobody is \
+                 in its group during the window)"
+            )));
+        }
+    }
     let source = format!("HR export {}", export.display());
-    for target in hr_export::as_targets(&measured, config, &source) {
+    let targets = hr_export::as_targets(&measured, config, &source);
+    let targets = targets
+        .into_iter()
+        .filter(|t| chosen.is_empty() || chosen.iter().any(|c| c.trim() == t.moment.name()));
+    for target in targets {
         if file.targets.iter().any(|t| t.moment == target.moment) {
             return Err(Failure::bad_input(anyhow!(
                 "{} is both in the targets file and measured in the HR export: remove it from the targets file to \

@@ -192,6 +192,7 @@ pub fn run_shard(command: &RunCommand, spec: ShardSpec, config: &Config, text: &
         first_trial: range.start,
         pair_with_reference: sweeping,
         spill: spill.as_ref().map(|directory| directory.path().join("reference_trials.bin")),
+        events: None,
     };
     let mut progress = Progress::new(!args.quiet);
     let totals = experiment::evaluate_totals(

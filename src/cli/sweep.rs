@@ -120,6 +120,7 @@ pub fn sweep(
         first_trial: args.replay_trial.unwrap_or(0),
         pair_with_reference: true,
         spill: Some(staging.path(REFERENCE_SPILL)),
+        events: None,
     };
     let on_trials = |point: usize, outcomes: &[_]| match trial_writer.as_mut() {
         Some(writer) => writer.write(&values[point], outcomes).map_err(|e| e.to_string()),

@@ -110,7 +110,8 @@ pub fn write_parameters(path: &Path, bounds: &[Bound], calibration: &Calibration
     writer.flush().map_err(io_error("writing", path))
 }
 
-/// Writes `evaluations.csv`: one row per evaluation of the search, in order.
+/// Writes `evaluations.csv`: one row per evaluation of every search, in order, the
+/// search it belongs to (`restart`, from 0) and whether it is the fit (`best`).
 pub fn write_evaluations(
     path: &Path,
     bounds: &[Bound],
@@ -118,14 +119,21 @@ pub fn write_evaluations(
 ) -> Result<(), OutputError> {
     let mut writer = create(path)?;
     let error = csv_error(path);
-    let mut header = vec!["evaluation".to_owned()];
+    let mut header = vec!["evaluation".to_owned(), "restart".to_owned()];
     header.extend(bounds.iter().map(|b| b.field.clone()));
     header.push("distance".to_owned());
+    header.push("best".to_owned());
     writer.write_record(&header).map_err(&error)?;
+    // The fit is the first evaluation of the winning search at the fit's distance.
+    let best = calibration
+        .trace
+        .iter()
+        .position(|e| e.restart == calibration.winner && e.distance == calibration.distance);
     for (index, evaluation) in calibration.trace.iter().enumerate() {
-        let mut row = vec![(index + 1).to_string()];
+        let mut row = vec![(index + 1).to_string(), evaluation.restart.to_string()];
         row.extend(evaluation.values.iter().map(|&v| exact(v)));
         row.push(format_number(evaluation.distance));
+        row.push((best == Some(index)).to_string());
         writer.write_record(&row).map_err(&error)?;
     }
     writer.flush().map_err(io_error("writing", path))
