@@ -38,6 +38,11 @@ pub const NORMAL_REACH: f64 = 3.0;
 /// the terminal table to call its ranking robust.
 pub const ROBUST_SHARE: f64 = 0.95;
 
+/// Fewest draws for a verdict of robustness: with fewer, 100% of them is too few
+/// to tell a robust ranking from luck (19 of 19 would still leave a 5% share of
+/// reversals likely to have gone unseen about a third of the time).
+pub const MIN_DRAWS_FOR_VERDICT: u64 = 20;
+
 /// A parameter's distribution.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -409,20 +414,27 @@ pub struct DifferenceSpread {
 }
 
 impl DifferenceSpread {
-    /// The ranking in words, for the terminal table.
-    pub fn verdict(&self, direction: Direction) -> String {
+    /// The ranking in words, for the terminal table, over `draws` draws.
+    pub fn verdict(&self, direction: Direction, draws: u64) -> String {
         let (good, bad) = match direction {
             Direction::Neutral => ("is higher than", "is lower than"),
             _ => ("beats", "loses to"),
         };
         let percent = |share: f64| format!("{:.0}%", 100.0 * share);
-        if self.share_better >= ROBUST_SHARE {
-            format!("robust: {good} the baseline in {} of parameter draws", percent(self.share_better))
+        let of = format!("of {}", crate::words::count(draws, "parameter draw", "parameter draws"));
+        if draws < MIN_DRAWS_FOR_VERDICT {
+            format!(
+                "too few draws to judge: {good} the baseline in {}, {bad} it in {} {of}",
+                percent(self.share_better),
+                percent(self.share_worse)
+            )
+        } else if self.share_better >= ROBUST_SHARE {
+            format!("robust: {good} the baseline in {} {of}", percent(self.share_better))
         } else if self.share_worse >= ROBUST_SHARE {
-            format!("robust: {bad} the baseline in {} of parameter draws", percent(self.share_worse))
+            format!("robust: {bad} the baseline in {} {of}", percent(self.share_worse))
         } else {
             format!(
-                "NOT robust: {good} the baseline in {}, {bad} it in {} of parameter draws",
+                "NOT robust: {good} the baseline in {}, {bad} it in {} {of}",
                 percent(self.share_better),
                 percent(self.share_worse)
             )
@@ -584,12 +596,100 @@ mod tests {
     #[test]
     fn the_verdict_says_plainly_whether_a_ranking_is_robust() {
         let spread = Spread::of(std::iter::empty());
-        let verdict = |better, worse| {
+        let verdict = |better, worse, draws| {
             DifferenceSpread { spread: spread.clone(), share_better: better, share_worse: worse }
-                .verdict(Direction::LowerIsBetter)
+                .verdict(Direction::LowerIsBetter, draws)
         };
-        assert_eq!(verdict(0.97, 0.03), "robust: beats the baseline in 97% of parameter draws");
-        assert_eq!(verdict(0.0, 1.0), "robust: loses to the baseline in 100% of parameter draws");
-        assert!(verdict(0.6, 0.4).starts_with("NOT robust"), "{}", verdict(0.6, 0.4));
+        assert_eq!(verdict(0.97, 0.03, 100), "robust: beats the baseline in 97% of 100 parameter draws");
+        assert_eq!(verdict(0.0, 1.0, 40), "robust: loses to the baseline in 100% of 40 parameter draws");
+        assert!(verdict(0.6, 0.4, 100).starts_with("NOT robust"), "{}", verdict(0.6, 0.4, 100));
+        assert!(verdict(1.0, 0.0, 4).starts_with("too few draws to judge"), "{}", verdict(1.0, 0.0, 4));
+    }
+
+    use crate::config::{Config, parse, parse_point};
+    use crate::runner::{RunOptions, RunTotals, TrialOutcome, accumulate};
+    use std::path::Path;
+    use std::sync::atomic::AtomicBool;
+
+    /// The short Peter-principle scenario with the dismissal threshold uncertain,
+    /// three trials per draw.
+    fn uncertain_peter(trials: u32) -> Config {
+        let text = include_str!("../scenarios/peter_principle.toml")
+            .replace("steps = 1000", "steps = 60")
+            .replacen("[simulation]\n", "[simulation]\nreplications = 3\n", 1)
+            + "\n[uncertainty]\n\"workforce.dismissal_threshold\" = { uniform = [3.0, 5.0] }\n";
+        parse(&text, Path::new("peter_principle.toml")).unwrap().with_trials(trials).unwrap()
+    }
+
+    fn run(config: &Config, threads: usize, first_trial: u64) -> (RunTotals, Vec<TrialOutcome>) {
+        let mut rows = Vec::new();
+        let options = RunOptions { threads: Some(threads), first_trial, ..RunOptions::default() };
+        let totals = accumulate(
+            config,
+            options,
+            &AtomicBool::new(false),
+            |batch| {
+                rows.extend_from_slice(batch);
+                Ok(())
+            },
+            |_, _| {},
+        )
+        .unwrap();
+        (totals, rows)
+    }
+
+    /// Every arm of trial i ran at trial i's draw: the trial replayed alone as a
+    /// plain scenario with the drawn values set gives the same rows, arm by arm.
+    #[test]
+    fn every_arm_of_a_trial_runs_at_its_draw() {
+        let config = uncertain_peter(12);
+        let uncertainty = config.uncertainty.clone().unwrap();
+        let (_, rows) = run(&config, 2, 0);
+        let base = uncertainty.base.as_deref().unwrap();
+        for trial in [0u64, 4, 5, 11] {
+            let draw = uncertainty.draw_of(trial);
+            assert_eq!(draw, trial / 3);
+            let plain = parse_point(base, Path::new("p.toml"), &uncertainty.overrides(config.seed, draw))
+                .unwrap()
+                .with_trials(1)
+                .unwrap()
+                .with_seed(config.seed);
+            assert!(plain.uncertainty.is_none());
+            let (_, replayed) = run(&plain, 1, trial);
+            assert_eq!(replayed[0], rows[trial as usize], "trial {trial}");
+        }
+        // The draws differ, so the comparison has teeth: the scenario's own value
+        // gives other rows.
+        let fixed = parse_point(base, Path::new("p.toml"), &[]).unwrap().with_trials(12).unwrap();
+        assert_ne!(run(&fixed, 2, 0).1, rows);
+        let values: Vec<f64> = (0..4).map(|draw| uncertainty.values(config.seed, draw)[0]).collect();
+        assert!(values.iter().all(|v| (3.0..5.0).contains(v)), "{values:?}");
+        assert!(values.windows(2).all(|w| w[0] != w[1]), "{values:?}");
+    }
+
+    /// The same seed gives the same draws and totals on any thread count, and the
+    /// totals of parts of the run (a draw split between them) merge into the whole.
+    #[test]
+    fn draws_do_not_depend_on_threads_or_on_how_the_trials_are_split() {
+        let (one, rows_one) = run(&uncertain_peter(10), 1, 0);
+        let (three, rows_three) = run(&uncertain_peter(10), 3, 0);
+        assert_eq!(rows_one, rows_three);
+        assert_eq!(one, three);
+        // Parts 0..4, 4..5, 5..10: draws 1 and 3 straddle them.
+        let parts = [
+            run(&uncertain_peter(4), 2, 0).0,
+            run(&uncertain_peter(1), 1, 4).0,
+            run(&uncertain_peter(5), 2, 5).0,
+        ];
+        let mut merged = RunTotals::empty(&uncertain_peter(10));
+        for part in [&parts[2], &parts[0], &parts[1]] {
+            merged.merge(part);
+        }
+        assert_eq!(merged, one);
+        let mut bytes = Vec::new();
+        one.encode(&mut bytes).unwrap();
+        assert_eq!(RunTotals::empty(&uncertain_peter(10)).decode_like(&mut bytes.as_slice()).unwrap(), one);
+        let summary = one.summarise().uncertainty.unwrap();
+        assert_eq!((summary.draws, summary.replications), (4, 3));
     }
 }

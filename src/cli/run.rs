@@ -523,7 +523,7 @@ fn uncertainty_table(
             config.arms[arm].name,
             format!("{:+.p$} [{:+.p$}, {:+.p$}]", c.mean, c.ci_low, c.ci_high),
             format!("{:+.p$} [{:+.p$}, {:+.p$}]", d.p50, d.p5, d.p95),
-            difference.verdict(spread.metric.direction()),
+            difference.verdict(spread.metric.direction(), spread.draws),
         ));
         if let (Some(parameters), Some(noise)) = (d.parameter_sd, d.monte_carlo_sd) {
             out.push_str(&format!(

@@ -274,6 +274,9 @@ fn check_uncertainty(
     let mut table: toml::Table = toml::from_str(text).map_err(|e| unreadable(e.message().to_owned()))?;
     table.remove("sweep");
     table.remove("uncertainty");
+    if let Some(simulation) = table.get_mut("simulation").and_then(toml::Value::as_table_mut) {
+        simulation.remove("replications");
+    }
     let base = toml::to_string(&table).map_err(|e| unreadable(e.to_string()))?;
     let mut problems = Vec::new();
     for parameter in &uncertainty.parameters {
