@@ -137,7 +137,8 @@ fn a_parameter_the_model_cannot_read_leaves_the_rows_and_the_ranking() {
             .collect();
         // Regretted attrition: lower is better.
         let better = means.iter().filter(|&&m| m < -1e-12).count() as f64 / 6.0;
-        assert!((statistic(arm, "share_better") - better).abs() < 1e-9, "{arm}: {means:?}");
+        // uncertainty.csv writes six significant digits.
+        assert!((statistic(arm, "share_better") - better).abs() < 1e-5, "{arm}: {means:?}");
     }
     // All three levers together lose fewer of the best in every draw.
     assert_eq!(statistic("all three", "share_better"), 1.0);
