@@ -115,7 +115,7 @@ for scenario, arms in claims.items():
         elif share >= 0.95:
             verdict = f"holds in {share:.0%} of draws: robust to these parameters"
         elif share >= 0.5:
-            verdict = f"holds in {share:.0%} of draws: NOT robust, the direction depends on the parameters"
+            verdict = f"holds in {share:.0%} of draws, fails in {1 - share:.0%}: NOT shown robust to these parameters"
         else:
             verdict = f"holds in only {share:.0%} of draws: the parameters reverse it more often than not"
         parts = "n/a (one trial per draw)"
