@@ -155,3 +155,16 @@ fn a_sweep_with_uncertainty_is_refused() {
     assert!(String::from_utf8_lossy(&swept.stderr).contains("a sweep with [uncertainty] is not supported"));
     assert!(!dir.path.join("output").exists());
 }
+
+/// `--set` of a field that `[uncertainty]` draws would be replaced by every draw:
+/// refused, naming the flag.
+#[test]
+fn setting_an_uncertain_field_is_refused() {
+    let dir = WorkDir::new("uncertainty-set");
+    let path = uncertain_tech(&dir, "u.toml", 1, "\"dynamics.overhead.load\" = { uniform = [0.05, 0.3] }\n");
+    let refused = dir.run(&["run", &path, "--set", "dynamics.overhead.load=0.2", "--trials", "2"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("inconsistent: dynamics.overhead.load: --set #1"), "{stderr}");
+    assert!(!dir.path.join("output").exists());
+}

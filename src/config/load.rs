@@ -140,6 +140,33 @@ pub fn parse_with(text: &str, path: &Path, overrides: &[Override]) -> Result<Con
         return Ok(config);
     }
     let mut edited = parse_point(text, path, overrides)?;
+    // A draw would replace the value set: say so rather than ignore the flag.
+    let drawn = |field: &str| {
+        edited
+            .uncertainty
+            .iter()
+            .flat_map(|u| &u.parameters)
+            .any(|p| parse_path(&p.field) == parse_path(field))
+    };
+    let problems: Vec<FieldProblem> = overrides
+        .iter()
+        .enumerate()
+        .filter(|(_, set)| drawn(&set.field))
+        .map(|(index, set)| {
+            FieldProblem::new(
+                ProblemKind::Inconsistent,
+                set.field.clone(),
+                format!(
+                    "--set #{} {set} sets a field that [uncertainty] draws for every trial, which would replace \
+                     it: remove the field from [uncertainty] to fix its value",
+                    index + 1
+                ),
+            )
+        })
+        .collect();
+    if !problems.is_empty() {
+        return Err(ScenarioError::Invalid { path: path.to_owned(), problems });
+    }
     // Overrides edit values, not the sweep: keep the file's.
     edited.sweep = config.sweep;
     Ok(edited)
