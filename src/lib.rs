@@ -28,4 +28,5 @@ pub mod scenario;
 pub mod sensitivity;
 pub mod shard;
 pub mod stats;
+pub mod uncertainty;
 pub mod words;

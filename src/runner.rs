@@ -60,6 +60,8 @@ pub struct RunSummary {
     /// Per arm, per other arm, per trial metric: the arm minus the other, trial by
     /// trial; `None` on the diagonal. Expectations compare any two arms.
     pub pairs: Vec<Vec<Option<Vec<Comparison>>>>,
+    /// With `[uncertainty]`, the headline's spread across parameter draws.
+    pub uncertainty: Option<crate::uncertainty::UncertaintySummary>,
 }
 
 /// A paired difference to the baseline.
@@ -142,6 +144,15 @@ pub enum RunError {
     /// The caller's handler of finished trials failed (e.g. a write error).
     #[error("{0}")]
     Sink(String),
+    /// A trial's parameter draw is not a valid scenario.
+    #[error("trial {trial}: {source}")]
+    ParameterDraw {
+        /// The first trial at that draw in the chunk that found it.
+        trial: u64,
+        /// What validation found.
+        #[source]
+        source: crate::uncertainty::DrawError,
+    },
 }
 
 /// How to run.
@@ -382,6 +393,9 @@ pub fn accumulate(
             while let Some(outcomes) = waiting.remove(&done) {
                 for outcome in &outcomes {
                     fold_trial(outcome, &mut totals.arms, &mut totals.paired);
+                    if let Some(uncertainty) = totals.uncertainty.as_mut() {
+                        uncertainty.add(outcome.trial, &outcome.arms);
+                    }
                 }
                 if let Err(message) = on_trials(&outcomes) {
                     failure = Some((done, RunError::Sink(message)));
@@ -425,6 +439,8 @@ pub struct RunTotals {
     arms: Vec<Vec<Accumulator>>,
     /// Per arm, per other arm, per trial metric (the diagonal stays empty).
     paired: Vec<Vec<Vec<PairedDifference>>>,
+    /// Per parameter draw, with `[uncertainty]`.
+    uncertainty: Option<crate::uncertainty::UncertaintyTotals>,
 }
 
 impl RunTotals {
@@ -450,6 +466,7 @@ impl RunTotals {
             arms: (0..arms).map(|_| trial_accumulators(config)).collect(),
             // Every ordered pair of arms, every trial metric: a few hundred accumulators.
             paired: (0..arms).map(|_| (0..arms).map(|_| differences()).collect()).collect(),
+            uncertainty: crate::uncertainty::UncertaintyTotals::empty(config),
         }
     }
 
@@ -479,6 +496,9 @@ impl RunTotals {
         {
             total.merge(part);
         }
+        if let (Some(total), Some(part)) = (self.uncertainty.as_mut(), other.uncertainty.as_ref()) {
+            total.merge(part);
+        }
     }
 
     /// The summaries of the run.
@@ -496,6 +516,7 @@ impl RunTotals {
                 .collect(),
             comparisons: pairs.iter().map(|others| others[self.baseline].clone()).collect(),
             pairs,
+            uncertainty: self.uncertainty.as_ref().map(crate::uncertainty::UncertaintyTotals::summarise),
         }
     }
 
@@ -504,7 +525,8 @@ impl RunTotals {
         crate::shard::codec::put_u64(out, self.trials)?;
         self.series.iter().try_for_each(|a| a.encode(out))?;
         self.arms.iter().flatten().try_for_each(|a| a.encode(out))?;
-        self.paired.iter().flatten().flatten().try_for_each(|d| d.encode(out))
+        self.paired.iter().flatten().flatten().try_for_each(|d| d.encode(out))?;
+        self.uncertainty.as_ref().map_or(Ok(()), |u| u.encode(out))
     }
 
     /// Reads a state written by [`RunTotals::encode`] into totals shaped like
@@ -517,6 +539,9 @@ impl RunTotals {
         }
         for slot in read.paired.iter_mut().flatten().flatten() {
             *slot = slot.decode_like(input)?;
+        }
+        if let Some(uncertainty) = read.uncertainty.as_mut() {
+            *uncertainty = uncertainty.decode_like(input)?;
         }
         Ok(read)
     }
@@ -733,13 +758,29 @@ fn run_chunk(
         !(config.name == tests::BROKEN_BOOKKEEPING && trials.contains(&16)),
         "injected bookkeeping failure"
     );
+    // With `[uncertainty]`, each trial runs in the world of its parameter draw
+    // (one per distinct draw of the chunk), every arm alike; else all share `world`.
+    let drawn = drawn_configs(config, trials.clone())?;
+    let drawn_worlds: Vec<World<'_>> = drawn.iter().map(|(_, config)| World::new(config)).collect();
+    let world_of = |trial: u64| -> &World<'_> {
+        match &config.uncertainty {
+            Some(uncertainty) => {
+                let draw = uncertainty.draw_of(trial);
+                &drawn_worlds[drawn.iter().position(|&(d, _)| d == draw).expect("every draw of the chunk")]
+            }
+            None => world,
+        }
+    };
     for (outcome, initial) in outcomes.iter().zip(initial.iter_mut()) {
+        let world = world_of(outcome.trial);
         guard(outcome, || world.draw_initial_workforce(outcome.seed, initial))?;
     }
-    for (arm_index, arm) in config.arms.iter().enumerate() {
+    for arm_index in 0..config.arms.len() {
         for ((outcome, initial), buffer) in
             outcomes.iter_mut().zip(initial.iter()).zip(series_buffers.iter_mut())
         {
+            let world = world_of(outcome.trial);
+            let arm = &world.config.arms[arm_index];
             let mut events =
                 keep_events.filter(|selection| selection.keeps(outcome.trial, arm_index)).map(|_| Vec::new());
             let row = guard(outcome, || {
@@ -764,6 +805,23 @@ fn run_chunk(
         }
     }
     Ok(outcomes)
+}
+
+/// The validated scenario of each parameter draw the trials use, in draw order;
+/// empty without `[uncertainty]`.
+fn drawn_configs(config: &Config, trials: std::ops::Range<u64>) -> Result<Vec<(u64, Config)>, RunError> {
+    let Some(uncertainty) = &config.uncertainty else { return Ok(Vec::new()) };
+    let mut drawn: Vec<(u64, Config)> = Vec::new();
+    for trial in trials {
+        let draw = uncertainty.draw_of(trial);
+        if drawn.last().is_none_or(|&(last, _)| last != draw) {
+            let at = uncertainty
+                .config_at(config, draw)
+                .map_err(|source| RunError::ParameterDraw { trial, source })?;
+            drawn.push((draw, at));
+        }
+    }
+    Ok(drawn)
 }
 
 /// Runs `work`, turning a panic into an error that names the trial and its seed.

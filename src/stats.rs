@@ -597,7 +597,8 @@ mod state {
     };
 
     impl Moments {
-        fn encode(&self, out: &mut impl Write) -> io::Result<()> {
+        /// Writes the exact state.
+        pub(crate) fn encode(&self, out: &mut impl Write) -> io::Result<()> {
             put_f64(out, self.max_abs)?;
             put_u32(out, self.scale_exp as u32)?;
             put_u64(out, self.n)?;
@@ -605,7 +606,8 @@ mod state {
             put_i128(out, self.sum_sq)
         }
 
-        fn decode_like(&self, input: &mut impl Read) -> io::Result<Self> {
+        /// Reads a state written by [`Moments::encode`] into one built alike.
+        pub(crate) fn decode_like(&self, input: &mut impl Read) -> io::Result<Self> {
             let max_abs = get_f64(input)?;
             let scale_exp = get_u32(input)? as i32;
             if max_abs.to_bits() != self.max_abs.to_bits() || scale_exp != self.scale_exp {

@@ -743,3 +743,24 @@ fn check_offers_no_sweep_flags() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("unexpected argument '--sweep'"));
 }
+
+/// A reader that has gone away (`attrition run ... | head -1` once head has its
+/// line) ends the terminal report quietly: no panic, the results written.
+#[test]
+fn a_closed_stdout_ends_the_report_without_a_panic() {
+    use std::process::Stdio;
+    let dir = WorkDir::new("closed-stdout");
+    let mut child = dir
+        .command(&["run", &scenario("ci/peter_principle.toml"), "--trials", "2", "--outputs", "csv"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closed before the run ends, so every line of the report meets a closed pipe.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(output.status.success(), "{:?}: {stderr}", output.status);
+    assert!(dir.path.join("output/ci_peter_principle/summary.csv").exists());
+}

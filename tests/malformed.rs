@@ -455,6 +455,110 @@ fn every_malformed_dynamics_scenario_is_refused_precisely() {
     check_cases("malformed-dynamics", VALID_DYNAMICS, DYNAMICS_CASES);
 }
 
+/// `[uncertainty]`: each malformed entry refused at its line with its field; a
+/// distribution reaching outside its field's valid range is refused at load, not
+/// at some trial's draw.
+#[test]
+fn every_malformed_uncertainty_scenario_is_refused_precisely() {
+    let entry = "\"dynamics.overhead.load\" = { uniform = [0.05, 0.2] }\n";
+    let valid = format!("{VALID_DYNAMICS}\n[uncertainty]\n{entry}");
+    let line = VALID_DYNAMICS.lines().count() + 3;
+    let entry_field = "uncertainty.\"dynamics.overhead.load\"";
+    let uniform = "uniform = [0.05, 0.2]";
+    let cases = [
+        case(
+            "unknown field",
+            "overhead.load\" =",
+            "overhead.lod\" =",
+            "unknown field",
+            "uncertainty.\"dynamics.overhead.lod\"",
+            line,
+        ),
+        case(
+            "non-numeric bound",
+            uniform,
+            "uniform = [\"low\", 0.2]",
+            "wrong type",
+            "uncertainty.\"dynamics.overhead.load\".uniform[0]",
+            line,
+        ),
+        case("low above high", uniform, "uniform = [0.2, 0.05]", "out of range", entry_field, line),
+        case("degenerate uniform", uniform, "uniform = [0.1, 0.1]", "out of range", entry_field, line),
+        case("normal below the range", uniform, "normal = [0.1, 0.05]", "out of range", entry_field, line),
+        case(
+            "triangular above the range",
+            uniform,
+            "triangular = [0.1, 0.5, 0.95]",
+            "out of range",
+            entry_field,
+            line,
+        ),
+        case("mode outside", uniform, "triangular = [0.1, 0.5, 0.3]", "out of range", entry_field, line),
+        case("zero sd", uniform, "normal = [0.1, 0.0]", "out of range", entry_field, line),
+        case(
+            "two distributions",
+            uniform,
+            "uniform = [0.05, 0.2], normal = [0.1, 0.01]",
+            "out of range",
+            entry_field,
+            line,
+        ),
+        case(
+            "unknown distribution",
+            uniform,
+            "beta = [1.0, 2.0]",
+            "unknown field",
+            "uncertainty.\"dynamics.overhead.load\".beta",
+            line,
+        ),
+        case(
+            "a simulation field",
+            "\"dynamics.overhead.load\" =",
+            "\"simulation.burn_in\" =",
+            "inconsistent",
+            "uncertainty.\"simulation.burn_in\"",
+            line,
+        ),
+        case(
+            "an integer field",
+            "\"dynamics.overhead.load\" =",
+            "\"levels[1].positions\" =",
+            "wrong type",
+            "uncertainty.\"levels[1].positions\"",
+            line,
+        ),
+        case(
+            "zero replications",
+            "seed = 1\n",
+            "seed = 1\nreplications = 0\n",
+            "out of range",
+            "simulation.replications",
+            9,
+        ),
+        case("empty table", entry, "", "missing field", "uncertainty", line - 1),
+    ];
+    check_cases("malformed-uncertainty", &valid, &cases);
+    // Replications without [uncertainty] say so.
+    check_cases(
+        "malformed-replications",
+        VALID_DYNAMICS,
+        &[case(
+            "replications alone",
+            "seed = 1\n",
+            "seed = 1\nreplications = 2\n",
+            "inconsistent",
+            "simulation.replications",
+            9,
+        )],
+    );
+    // The unknown field gets the nearest suggestion.
+    let dir = WorkDir::new("uncertainty-typo");
+    let path = dir.write("typo.toml", &valid.replacen("overhead.load\" =", "overhead.lod\" =", 1));
+    let output = dir.run(&["validate", path.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("did you mean `load`?"), "{stderr}");
+}
+
 /// A typo in a `[dynamics.*]` table is named with its full path and the field it
 /// probably meant.
 #[test]

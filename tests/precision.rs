@@ -73,6 +73,29 @@ fn an_unreachable_precision_stops_at_the_cap_and_says_so() {
     let stdout = String::from_utf8_lossy(&ran.stdout);
     assert_eq!(reported(&stdout).1, 15);
     assert!(stdout.contains("stopped at the --trials cap"), "{stdout}");
+    // --json reports what --precision reached.
+    let json = dir.run(&[
+        "run",
+        &tech,
+        "--set",
+        "simulation.burn_in=2",
+        "--set",
+        "simulation.steps=12",
+        "--trials",
+        "15",
+        "--precision",
+        "0.0001",
+        "--json",
+        "--out",
+        "json",
+    ]);
+    assert_success(&json);
+    let document: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let precision = &document["precision"];
+    assert_eq!(precision["trials"], 15, "{document}");
+    assert_eq!(precision["target"], 0.0001);
+    assert_eq!(precision["reached"], false);
+    assert!(precision["half_width"].as_f64().unwrap() > 0.0001, "{precision}");
     let refused = dir.run(&["run", &tech, "--precision", "0"]);
     assert_eq!(refused.status.code(), Some(2));
 }

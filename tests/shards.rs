@@ -136,6 +136,34 @@ fn the_merged_shards_of_a_behavioural_scenario_are_the_whole_run() {
     shard_and_merge(&dir, &args, "ci_tech_org", &mut draws, 6);
 }
 
+/// With `[uncertainty]` (two trials per draw, so a shard boundary may split a
+/// draw), the shards' per-draw totals merge into the whole run's uncertainty.csv.
+#[test]
+fn the_merged_shards_of_an_uncertain_scenario_are_the_whole_run() {
+    let dir = WorkDir::new("shards-uncertainty");
+    let mut draws = Draws::new(4);
+    let text = fs::read_to_string(scenario("ci/tech_org.toml")).unwrap().replacen(
+        "[simulation]\n",
+        "[simulation]\nreplications = 2\n",
+        1,
+    ) + "\n[uncertainty]\n\"dynamics.overhead.load\" = { normal = [0.15, 0.03] }\n";
+    let path = dir.write("uncertain.toml", &text).display().to_string();
+    let args = [
+        "run",
+        &path,
+        "--trials",
+        "7",
+        "--outputs",
+        "csv",
+        "--set",
+        "simulation.burn_in=1",
+        "--set",
+        "simulation.steps=6",
+    ];
+    shard_and_merge(&dir, &args, "ci_tech_org", &mut draws, 7);
+    assert!(dir.path.join("merged/ci_tech_org/uncertainty.csv").exists());
+}
+
 #[test]
 fn the_merged_shards_of_a_sweep_are_the_whole_sweep() {
     let dir = WorkDir::new("shards-sweep");

@@ -96,6 +96,13 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let (base, text) = load_config(&args.scenario, args.trials, args.seed, &args.set)?;
+    if base.uncertainty.is_some() {
+        return Err(Failure::bad_input(anyhow!(
+            "{}: calibrate fits parameters at fixed values, and this scenario draws some from [uncertainty]; \
+             calibrate a copy without the [uncertainty] table",
+            args.scenario.display()
+        )));
+    }
     let set = parse_overrides(&args.set)?;
     let mut file = match &args.targets {
         Some(path) => targets::load(path, &base).map_err(Failure::bad_input)?,

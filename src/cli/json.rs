@@ -114,6 +114,25 @@ pub struct RunDocument<'a> {
     header: Header<'a>,
     steps: u32,
     arms: Vec<Arm<'a>>,
+    /// With `--precision`: the target, what was reached and the trials it took.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<Precision>,
+    /// With `[uncertainty]`: the headline's spread across parameter draws, per arm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uncertainty: Option<&'a attrition::uncertainty::UncertaintySummary>,
+}
+
+/// What `run --precision H` reached.
+#[derive(Debug, Serialize)]
+pub struct Precision {
+    /// The half-width asked for, H.
+    pub target: f64,
+    /// The headline contrast's 95% half-width at the end.
+    pub half_width: f64,
+    /// Whether it is below the target (else the `--trials` cap stopped it).
+    pub reached: bool,
+    /// Trials per arm used.
+    pub trials: u32,
 }
 
 /// `--json` of a sweep.
@@ -225,6 +244,8 @@ pub fn run_document<'a>(
         header: header("run", config, report.summary.trials, scenario_file, replay_trial, &written),
         steps: report.summary.steps,
         arms: arms(config, &report.summary),
+        precision: None,
+        uncertainty: report.summary.uncertainty.as_ref(),
     }
 }
 

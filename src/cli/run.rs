@@ -224,6 +224,9 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
     write(tables::TIMESERIES, tables::write_timeseries)?;
     write(tables::SUMMARY, tables::write_summary)?;
     write(tables::COMPARISON, tables::write_comparison)?;
+    if summary.uncertainty.is_some() {
+        write(tables::UNCERTAINTY, tables::write_uncertainty)?;
+    }
 
     stopped()?;
     let charts = match outputs.charts() {
@@ -234,6 +237,9 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
     stopped()?;
     let mut written: Vec<String> =
         [tables::SUMMARY, tables::COMPARISON, tables::TIMESERIES, tables::TRIALS].map(String::from).to_vec();
+    if summary.uncertainty.is_some() {
+        written.push(tables::UNCERTAINTY.to_owned());
+    }
     if let Some(request) = events {
         written.push(request.file_name().to_owned());
     }
@@ -299,6 +305,13 @@ pub fn run_or_merge(
                  scenario at its own values"
             )));
         }
+        if config.uncertainty.is_some() {
+            return Err(Failure::bad_input(anyhow!(
+                "{}: a sweep with [uncertainty] is not supported (its tables have no place for the spread \
+                 across parameter draws); run with --no-sweep, or sweep a copy without [uncertainty]",
+                args.scenario.display()
+            )));
+        }
         return super::sweep::sweep(args, &command.sweep, command.json, config, text, shards);
     }
     if command.sweep.sweep_trials {
@@ -308,6 +321,7 @@ pub fn run_or_merge(
         )));
     }
     let precise_config;
+    let mut precision = None;
     let (config, mut report) = match command.precision {
         // Shards are merged as they were run; --precision is refused with --shard.
         Some(target) if shards.is_none() => {
@@ -317,11 +331,17 @@ pub fn run_or_merge(
                     true => format!("below {target}"),
                     false => format!("not below {target}: stopped at the --trials cap"),
                 };
-                println!(
-                    "precision: the headline contrast's 95% half-width is {half_width:.6}, {verdict}, after {}",
+                write_stdout(&format!(
+                    "precision: the headline contrast's 95% half-width is {half_width:.6}, {verdict}, after {}\n",
                     count(batch.trials, "trial", "trials")
-                );
+                ))?;
             }
+            precision = Some(json::Precision {
+                target,
+                half_width,
+                reached: half_width < target,
+                trials: batch.trials,
+            });
             precise_config = batch;
             (&precise_config, report)
         }
@@ -335,9 +355,11 @@ pub fn run_or_merge(
         report.files.extend(super::report::write(&report.directory, command.pdf)?);
     }
     if command.json {
-        json::print(&json::run_document(config, &args.scenario, args.replay_trial, &report))?;
+        let mut document = json::run_document(config, &args.scenario, args.replay_trial, &report);
+        document.precision = precision;
+        json::print(&document)?;
     } else if !args.quiet {
-        print_report(config, &report);
+        print_report(config, &report)?;
     }
     Ok(())
 }
@@ -391,7 +413,14 @@ pub fn headline_half_width(config: &Config, summary: &RunSummary) -> f64 {
 
 /// The arms ranked by the headline metric, with intervals and paired differences to
 /// the baseline, then the files written.
-pub fn print_report(config: &Config, report: &Report) {
+pub fn print_report(config: &Config, report: &Report) -> Result<(), Failure> {
+    let mut out = String::new();
+    macro_rules! println {
+        ($($arg:tt)*) => {{
+            out.push_str(&format!($($arg)*));
+            out.push('\n');
+        }};
+    }
     let headline = config.headline;
     let metric = headline as usize;
     let summary = &report.summary;
@@ -446,8 +475,81 @@ pub fn print_report(config: &Config, report: &Report) {
         // The baseline's empty `higher` cell would leave trailing blanks.
         println!("{}", row.trim_end());
     }
+    if let Some(spread) = &summary.uncertainty {
+        out.push_str(&uncertainty_table(config, summary, spread, p));
+    }
     println!("wrote {}:", report.directory.display());
     for file in &report.files {
         println!("  {}", file.display());
+    }
+    write_stdout(&out)
+}
+
+/// The spread across parameter draws, beside the Monte Carlo intervals above, and
+/// whether each arm's ranking against the baseline survives it, in words.
+fn uncertainty_table(
+    config: &Config,
+    summary: &RunSummary,
+    spread: &attrition::uncertainty::UncertaintySummary,
+    p: usize,
+) -> String {
+    let Some(uncertainty) = &config.uncertainty else { return String::new() };
+    let metric = spread.metric as usize;
+    let name_width = config.arms.iter().map(|arm| arm.name.len()).max().unwrap_or(3).max(3);
+    let mut out = format!(
+        "parameter uncertainty: {} × {} of {}\n",
+        count(spread.draws, "draw", "draws"),
+        count(spread.replications, "trial", "trials"),
+        uncertainty
+            .parameters
+            .iter()
+            .map(|p| format!("{} ~ {}", p.field, p.distribution.describe()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    out.push_str(&format!(
+        "  {:<name_width$}  {:>24}  {:>26}  ranking\n",
+        "arm", "vs baseline [95% CI]", "across draws [5%, 95%]"
+    ));
+    for (arm, arm_spread) in spread.arms.iter().enumerate() {
+        let (Some(difference), Some(comparisons)) = (&arm_spread.difference, &summary.comparisons[arm])
+        else {
+            continue;
+        };
+        let c = &comparisons[metric].difference;
+        let d = &difference.spread;
+        out.push_str(&format!(
+            "  {:<name_width$}  {:>24}  {:>26}  {}\n",
+            config.arms[arm].name,
+            format!("{:+.p$} [{:+.p$}, {:+.p$}]", c.mean, c.ci_low, c.ci_high),
+            format!("{:+.p$} [{:+.p$}, {:+.p$}]", d.p50, d.p5, d.p95),
+            difference.verdict(spread.metric.direction(), spread.draws),
+        ));
+        if let (Some(parameters), Some(noise)) = (d.parameter_sd, d.monte_carlo_sd) {
+            out.push_str(&format!(
+                "  {:<name_width$}  sd across draws {:.p$}: parameters {:.p$}, Monte Carlo noise of a draw's mean {:.p$}\n",
+                "", d.between_draws_sd, parameters, noise
+            ));
+        }
+    }
+    if spread.replications == 1 {
+        out.push_str(
+            "  (one trial per draw: each draw's value carries its trial's Monte Carlo noise, which widens the \
+             spread and pulls the shares towards 50%; set simulation.replications to separate the two)\n",
+        );
+    }
+    out
+}
+
+/// Writes the terminal output. A reader that went away (`attrition run ... |
+/// head -1`) ends it quietly: the results are written already.
+pub fn write_stdout(text: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Failure::failed(anyhow!("writing to stdout: {error}")))
+        }
+        _ => Ok(()),
     }
 }

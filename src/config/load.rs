@@ -140,6 +140,33 @@ pub fn parse_with(text: &str, path: &Path, overrides: &[Override]) -> Result<Con
         return Ok(config);
     }
     let mut edited = parse_point(text, path, overrides)?;
+    // A draw would replace the value set: say so rather than ignore the flag.
+    let drawn = |field: &str| {
+        edited
+            .uncertainty
+            .iter()
+            .flat_map(|u| &u.parameters)
+            .any(|p| parse_path(&p.field) == parse_path(field))
+    };
+    let problems: Vec<FieldProblem> = overrides
+        .iter()
+        .enumerate()
+        .filter(|(_, set)| drawn(&set.field))
+        .map(|(index, set)| {
+            FieldProblem::new(
+                ProblemKind::Inconsistent,
+                set.field.clone(),
+                format!(
+                    "--set #{} {set} sets a field that [uncertainty] draws for every trial, which would replace \
+                     it: remove the field from [uncertainty] to fix its value",
+                    index + 1
+                ),
+            )
+        })
+        .collect();
+    if !problems.is_empty() {
+        return Err(ScenarioError::Invalid { path: path.to_owned(), problems });
+    }
     // Overrides edit values, not the sweep: keep the file's.
     edited.sweep = config.sweep;
     Ok(edited)
@@ -150,7 +177,19 @@ pub fn parse_with(text: &str, path: &Path, overrides: &[Override]) -> Result<Con
 /// (its position among the `--set` flags, and its text). Does not re-check the file
 /// itself; callers have (see [`parse_with`]).
 pub fn parse_point(text: &str, path: &Path, overrides: &[Override]) -> Result<Config, ScenarioError> {
-    let flag = |index: usize| format!("--set #{} {}", index + 1, overrides[index]);
+    parse_point_as(text, path, overrides, &|index| format!("--set #{} {}", index + 1, overrides[index]))
+}
+
+/// [`parse_point`] for overrides that came from elsewhere than `--set` (a range,
+/// a design, a parameter draw): `source(index)` names where override `index` came
+/// from, in the problems it causes.
+pub fn parse_point_as(
+    text: &str,
+    path: &Path,
+    overrides: &[Override],
+    source: &dyn Fn(usize) -> String,
+) -> Result<Config, ScenarioError> {
+    let flag = source;
     let edited = point_text(text, overrides).map_err(|error| ScenarioError::Invalid {
         path: path.to_owned(),
         problems: vec![FieldProblem::new(
@@ -229,6 +268,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ScenarioError> {
         Ok(mut config) => {
             let warnings = check_sweep(text, path, &config, &document).map_err(invalid)?;
             config.warnings.extend(warnings);
+            check_uncertainty(text, path, &mut config, &document).map_err(invalid)?;
             Ok(config)
         }
         Err(found) => Err(invalid(
@@ -243,6 +283,57 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ScenarioError> {
                 .collect(),
         )),
     }
+}
+
+/// Gives `[uncertainty]` the text its draws are applied to, and checks both ends
+/// of every distribution's support as `--set` would check them (each field alone,
+/// the others at the scenario's values): a distribution that reaches outside its
+/// field's valid range is refused here, placed at its entry, rather than failing
+/// at some trial's draw.
+fn check_uncertainty(
+    text: &str,
+    path: &Path,
+    config: &mut Config,
+    document: &Spanned<DeTable<'_>>,
+) -> Result<(), Vec<FieldProblem>> {
+    let Some(uncertainty) = config.uncertainty.as_mut() else { return Ok(()) };
+    let unreadable = |message: String| vec![FieldProblem::new(ProblemKind::Syntax, "uncertainty", message)];
+    let mut table: toml::Table = toml::from_str(text).map_err(|e| unreadable(e.message().to_owned()))?;
+    table.remove("sweep");
+    table.remove("uncertainty");
+    if let Some(simulation) = table.get_mut("simulation").and_then(toml::Value::as_table_mut) {
+        simulation.remove("replications");
+    }
+    let base = toml::to_string(&table).map_err(|e| unreadable(e.to_string()))?;
+    let mut problems = Vec::new();
+    for parameter in &uncertainty.parameters {
+        let entry = format!("uncertainty.{}", toml_key(&parameter.field));
+        let location = span_of(document, &parse_path(&entry)).map(|span| line_column(text, span.start));
+        let (low, high) = parameter.distribution.support();
+        for (end, value) in [("lower", low), ("upper", high)] {
+            let set = [Override { field: parameter.field.clone(), value: toml::Value::Float(value) }];
+            let source = |_: usize| format!("the {end} end {value} of {}", parameter.distribution.describe());
+            if let Err(error) = parse_point_as(&base, path, &set, &source) {
+                problems.extend(error.problems().iter().map(|problem| FieldProblem {
+                    kind: problem.kind,
+                    field: entry.clone(),
+                    message: match problem.field.as_str() {
+                        "" => problem.message.clone(),
+                        field => format!("{field}: {}", problem.message),
+                    },
+                    location,
+                }));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        // Both ends of an entry usually fail alike (an unknown field): say it once.
+        problems.dedup_by(|a, b| a.field == b.field && a.kind == b.kind && a.kind != ProblemKind::OutOfRange);
+        return Err(problems);
+    }
+    uncertainty.base = Some(base.into());
+    uncertainty.path = path.to_owned();
+    Ok(())
 }
 
 /// Checks the file's own sweep whole ([`super::sweep::plan`]), so a sweep fails at

@@ -12,7 +12,9 @@ pub mod sweep;
 
 pub use dynamics::{Credit, Dynamics, Engagement, Growth, Manager, Misfit, Output, Overhead, Quits};
 
-pub use load::{FieldProblem, ProblemKind, ScenarioError, load, parse, parse_point, parse_with};
+pub use load::{
+    FieldProblem, ProblemKind, ScenarioError, load, parse, parse_point, parse_point_as, parse_with,
+};
 pub use overrides::Override;
 pub use read::{MAX_INPUT_BYTES, read_text};
 
@@ -77,6 +79,9 @@ pub struct Config {
     pub sweep: Vec<SweepAxis>,
     /// The parameters of `attrition sensitivity` (`[sensitivity]`), in file order.
     pub sensitivity: Vec<design::LhsRange>,
+    /// The uncertain parameters (`[uncertainty]`) and the trials per draw;
+    /// `None` runs every trial at the scenario's values.
+    pub uncertainty: Option<crate::uncertainty::Uncertainty>,
     /// Valid but worth saying: levers that have no effect because their mechanism
     /// is switched off (an ablation). The CLI prints them.
     #[serde(skip)]
@@ -506,6 +511,8 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         }
     }
 
+    let uncertainty = validate_uncertainty(&mut problems, &raw);
+
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -533,7 +540,71 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         baseline,
         sweep,
         sensitivity,
+        uncertainty,
         warnings,
+    })
+}
+
+/// `[uncertainty]` and `simulation.replications`: each entry one well-formed
+/// distribution over a model parameter. Whether the values a distribution reaches
+/// are valid for its field is checked by the loader, at both ends of its support.
+fn validate_uncertainty(
+    problems: &mut Vec<FieldProblem>,
+    raw: &RawScenario,
+) -> Option<crate::uncertainty::Uncertainty> {
+    let replications = raw.simulation.replications;
+    if let Some(r) = replications {
+        require(
+            problems,
+            (1..=MAX_TRIALS).contains(&r),
+            "simulation.replications",
+            format!("{r} is outside 1..={MAX_TRIALS}"),
+        );
+    }
+    let Some(entries) = raw.uncertainty.as_ref() else {
+        require_consistent(
+            problems,
+            replications.is_none(),
+            "simulation.replications",
+            "replications are trials per parameter draw: they need an [uncertainty] table".to_owned(),
+        );
+        return None;
+    };
+    let mut parameters = Vec::new();
+    for (field, entry) in entries {
+        let path = format!("uncertainty.{}", toml_key(field));
+        let simulation = matches!(crate::locate::parse_path(field).first(),
+            Some(crate::locate::Segment::Key(key)) if key == "simulation");
+        if let Err(message) = sweep::check_swept_field(field) {
+            problems.push(FieldProblem::new(ProblemKind::Inconsistent, path, message));
+        } else if simulation {
+            problems.push(FieldProblem::new(
+                ProblemKind::Inconsistent,
+                path,
+                "[simulation] sets how the experiment runs, not the model: give a model parameter an uncertainty",
+            ));
+        } else if parameters.iter().any(|p: &crate::uncertainty::UncertainParameter| &p.field == field) {
+            problems.push(FieldProblem::new(ProblemKind::Inconsistent, path, "the field is given twice"));
+        } else {
+            match crate::uncertainty::Distribution::from_raw(entry) {
+                Ok(distribution) => parameters
+                    .push(crate::uncertainty::UncertainParameter { field: field.clone(), distribution }),
+                Err(message) => problems.push(FieldProblem::new(ProblemKind::OutOfRange, path, message)),
+            }
+        }
+    }
+    if entries.is_empty() {
+        problems.push(FieldProblem::new(
+            ProblemKind::Missing,
+            "uncertainty",
+            "an empty [uncertainty] table: give a field and its distribution, or remove the table",
+        ));
+    }
+    Some(crate::uncertainty::Uncertainty {
+        parameters,
+        replications: replications.unwrap_or(1),
+        base: None,
+        path: Default::default(),
     })
 }
 

@@ -22,6 +22,8 @@ pub const TIMESERIES: &str = "timeseries.csv";
 pub const SUMMARY: &str = "summary.csv";
 /// Paired differences to the baseline: `comparison.csv`.
 pub const COMPARISON: &str = "comparison.csv";
+/// The spread across parameter draws (with `[uncertainty]`): `uncertainty.csv`.
+pub const UNCERTAINTY: &str = "uncertainty.csv";
 /// The event log (with `--events`): `events.csv`.
 pub const EVENTS: &str = "events.csv";
 /// The event log compressed (with `--events-gzip`): `events.csv.gz`.
@@ -59,6 +61,8 @@ pub struct TrialWriter {
     writer: csv::Writer<BufWriter<File>>,
     arm_names: Vec<String>,
     metrics: &'static [TrialMetric],
+    /// With `[uncertainty]`, what gives each trial's draw and values (the master seed).
+    draws: Option<(crate::uncertainty::Uncertainty, u64)>,
     /// A number being formatted (reused).
     number: String,
 }
@@ -68,21 +72,39 @@ impl TrialWriter {
     pub fn create(path: PathBuf, config: &Config) -> Result<Self, OutputError> {
         let mut writer = create(&path)?;
         let mut header = vec!["arm", "trial", "seed"];
+        // With [uncertainty], the trial's draw and the values drawn, so a reader
+        // can see that every arm of a trial ran at the same parameters.
+        if let Some(uncertainty) = &config.uncertainty {
+            header.push("draw");
+            header.extend(uncertainty.parameters.iter().map(|p| p.field.as_str()));
+        }
         let metrics = config.trial_metrics();
         header.extend(metrics.iter().map(|metric| metric.name()));
         writer.write_record(&header).map_err(csv_error(&path))?;
         let arm_names = config.arms.iter().map(|arm| arm.name.clone()).collect();
-        Ok(Self { path, writer, arm_names, metrics, number: String::new() })
+        let draws = config.uncertainty.clone().map(|uncertainty| (uncertainty, config.seed));
+        Ok(Self { path, writer, arm_names, metrics, draws, number: String::new() })
     }
 
     /// Appends a batch of finished trials, arm by arm within each trial.
     pub fn write(&mut self, outcomes: &[TrialOutcome]) -> Result<(), OutputError> {
         for outcome in outcomes {
             let (trial, seed) = (outcome.trial.to_string(), outcome.seed.to_string());
+            let drawn: Vec<String> = match &self.draws {
+                Some((uncertainty, master)) => {
+                    let draw = uncertainty.draw_of(outcome.trial);
+                    std::iter::once(draw.to_string())
+                        .chain(uncertainty.values(*master, draw).into_iter().map(format_number))
+                        .collect()
+                }
+                None => Vec::new(),
+            };
             for (name, row) in self.arm_names.iter().zip(&outcome.arms) {
                 let (writer, number) = (&mut self.writer, &mut self.number);
                 (|| {
-                    for field in [name.as_str(), &trial, &seed] {
+                    for field in
+                        [name.as_str(), &trial, &seed].into_iter().chain(drawn.iter().map(String::as_str))
+                    {
                         writer.write_field(field)?;
                     }
                     for &metric in self.metrics {
@@ -188,6 +210,55 @@ pub fn write_comparison(path: &Path, config: &Config, run: &RunSummary) -> Resul
             record.push(format_number(comparison.share_higher));
             record.push(format_number(comparison.share_lower));
             writer.write_record(&record).map_err(csv_error(path))?;
+        }
+    }
+    writer.flush().map_err(io_error("writing", path))
+}
+
+/// Writes `uncertainty.csv` (with `[uncertainty]`): per arm, of its headline
+/// (`value`) and of its paired difference to the baseline (`difference`), one row
+/// per statistic: the Monte Carlo mean and 95% interval over all trials, then the
+/// spread of the draws' means (mean, 5th, 50th and 95th percentiles, their sd and
+/// its parameter and Monte Carlo parts) and, for a difference, the share of draws
+/// favouring the arm and the baseline. An undefined statistic is empty.
+pub fn write_uncertainty(path: &Path, config: &Config, run: &RunSummary) -> Result<(), OutputError> {
+    let Some(spread) = &run.uncertainty else { return Ok(()) };
+    let mut writer = create(path)?;
+    writer
+        .write_record(["arm", "quantity", "metric", "unit", "statistic", "estimate"])
+        .map_err(csv_error(path))?;
+    let metric = spread.metric;
+    let number = |x: Option<f64>| x.filter(|x| x.is_finite()).map(format_number).unwrap_or_default();
+    for (index, (arm, arm_spread)) in config.arms.iter().zip(&spread.arms).enumerate() {
+        let own = &run.arms[index][metric as usize];
+        let mut quantities = vec![("value", own.clone(), &arm_spread.value, None)];
+        if let (Some(difference), Some(comparisons)) = (&arm_spread.difference, &run.comparisons[index]) {
+            let monte_carlo = comparisons[metric as usize].difference.clone();
+            quantities.push(("difference", monte_carlo, &difference.spread, Some(difference)));
+        }
+        for (quantity, monte_carlo, draws, shares) in quantities {
+            let mut rows = vec![
+                ("draws", Some(spread.draws as f64)),
+                ("replications", Some(f64::from(spread.replications))),
+                ("mc_mean", Some(monte_carlo.mean)),
+                ("mc_ci_low", Some(monte_carlo.ci_low)),
+                ("mc_ci_high", Some(monte_carlo.ci_high)),
+                ("draw_mean", Some(draws.mean)),
+                ("draw_p5", Some(draws.p5)),
+                ("draw_p50", Some(draws.p50)),
+                ("draw_p95", Some(draws.p95)),
+                ("between_draws_sd", Some(draws.between_draws_sd)),
+                ("parameter_sd", draws.parameter_sd),
+                ("monte_carlo_sd", draws.monte_carlo_sd),
+            ];
+            if let Some(shares) = shares {
+                rows.push(("share_better", Some(shares.share_better)));
+                rows.push(("share_worse", Some(shares.share_worse)));
+            }
+            for (statistic, value) in rows {
+                let record = [&arm.name, quantity, metric.name(), metric.unit(), statistic, &number(value)];
+                writer.write_record(record).map_err(csv_error(path))?;
+            }
         }
     }
     writer.flush().map_err(io_error("writing", path))

@@ -54,6 +54,28 @@ pub struct RawScenario {
     /// `[low, high]` it is varied over (`"dynamics.quits.engagement_sensitivity" =
     /// [2.0, 6.0]`, floats, low below high). Ignored by `run`.
     pub sensitivity: Option<IndexMap<String, [f64; 2]>>,
+    /// Optional parameter uncertainty: field path → the distribution each trial's
+    /// value is drawn from (`"dynamics.overhead.load" = { uniform = [0.05, 0.2] }`,
+    /// `{ normal = [mean, sd] }` truncated to mean ± 3 sd, or `{ triangular = [low,
+    /// mode, high] }`). `run` draws one parameter set per draw, shared by every arm
+    /// of its trials (`simulation.replications` trials each), and reports the
+    /// spread across draws. Both ends of every distribution's support are
+    /// validated like `--set`, so a distribution that leaves a field's valid range
+    /// is refused. Ignored by `sensitivity` and `calibrate`, which vary or fit
+    /// parameters themselves.
+    pub uncertainty: Option<IndexMap<String, RawDistribution>>,
+}
+
+/// One entry of `[uncertainty]`: exactly one of the three distributions.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDistribution {
+    /// `[low, high]`, low below high: every value in between equally likely.
+    pub uniform: Option<[f64; 2]>,
+    /// `[mean, sd]`, sd above 0: a normal truncated (by redrawing) to mean ± 3 sd.
+    pub normal: Option<[f64; 2]>,
+    /// `[low, mode, high]`, low ≤ mode ≤ high, low below high.
+    pub triangular: Option<[f64; 3]>,
 }
 
 /// `[simulation]`: how long, how often, how many times.
@@ -79,6 +101,11 @@ pub struct RawSimulation {
     /// Peter-principle literature does). docs/model.md §7.10 says how the bundled
     /// scenarios' length was chosen.
     pub burn_in: Option<f64>,
+    /// With `[uncertainty]`: trials per parameter draw. Trial `t` uses draw
+    /// `t / replications`, so the Monte Carlo noise within a draw can be told
+    /// apart from the spread between draws. Range 1..=1,048,576; default 1 (every
+    /// trial its own draw). No published anchor: a choice of the analysis.
+    pub replications: Option<u32>,
 }
 
 /// `[[levels]]`: one level of the hierarchy.

@@ -141,7 +141,16 @@ impl<P: FnMut(u64, u64)> ScenarioModel<'_, P> {
                     source,
                 };
                 let overrides: Vec<Override> = self.fixed.iter().chain(&assignment).cloned().collect();
-                let config = config::parse_point(self.text, self.path, &overrides).map_err(invalid)?;
+                // A value from the design is named as the design's, not as a --set flag.
+                let source = |at: usize| match at.checked_sub(self.fixed.len()) {
+                    None => format!("--set #{} {}", at + 1, overrides[at]),
+                    Some(_) => format!("the design point {}", overrides[at]),
+                };
+                let mut config =
+                    config::parse_point_as(self.text, self.path, &overrides, &source).map_err(invalid)?;
+                // The analysis varies parameters itself, at fixed values: a draw of
+                // [uncertainty] would replace the very values it sets.
+                config.uncertainty = None;
                 let config = config
                     .with_trials(self.trials)
                     .map_err(|problems| {
@@ -190,9 +199,19 @@ impl<P: FnMut(u64, u64)> Model for ScenarioModel<'_, P> {
                     Ok(())
                 },
                 |done, _| progress(done_before + done, total),
-            )?;
+            )
+            .map_err(|error| in_design(error, first))?;
         }
         Ok(replicates)
+    }
+}
+
+/// An error of a batch's experiment, its point counted in the whole design (the
+/// batch starts at point `first`).
+fn in_design(error: ExperimentError, first: usize) -> ExperimentError {
+    match error {
+        ExperimentError::Run { point, source } => ExperimentError::Run { point: first + point, source },
+        other => other,
     }
 }
 
@@ -249,8 +268,21 @@ mod tests {
         let stop = AtomicBool::new(false);
         let fixed = fixed();
         let mut model = model(&stop, &fixed, &["workforce.leadership_correlation"], 1);
-        let error = model.evaluate(&[vec![Some(7.0)]]).unwrap_err();
-        assert!(error.to_string().contains("workforce.leadership_correlation=7.0"), "{error}");
+        let error = model.evaluate(&[vec![Some(0.5)], vec![Some(7.0)]]).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("workforce.leadership_correlation=7.0"), "{message}");
+        // The value came from the design, not from a --set flag.
+        assert!(message.contains("(from the design point workforce.leadership_correlation=7"), "{message}");
+        assert!(!message.contains("--set #"), "{message}");
+        assert!(matches!(error, SensitivityError::Invalid { point: 1, .. }));
+    }
+
+    /// A failure in a later batch names its point in the whole design.
+    #[test]
+    fn a_batch_failure_counts_its_point_in_the_whole_design() {
+        let source = crate::runner::RunError::Sink("full".into());
+        let error = in_design(ExperimentError::Run { point: 3, source }, 2 * POINTS_PER_BATCH);
+        assert!(matches!(error, ExperimentError::Run { point: 35, .. }), "{error:?}");
     }
 
     /// Common random numbers: a lever of a switched-off mechanism moves no trial,
