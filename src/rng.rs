@@ -74,6 +74,9 @@ pub enum Stream {
     SensitivityDesign = 11,
     /// The resamples of a sensitivity analysis's bootstrap intervals.
     Bootstrap = 12,
+    /// Involuntary separations: one draw per position per step, vacancies
+    /// included, so every arm of a trial sees the same numbers at the same chair.
+    Separations = 13,
 }
 
 /// The generator of one stream of one trial.

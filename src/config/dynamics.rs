@@ -30,6 +30,17 @@ pub struct Dynamics {
     pub match_quality: Option<MatchQuality>,
     /// Career stage; `None` when switched off.
     pub career_stage: Option<CareerStage>,
+    /// Involuntary separations; `None` when switched off.
+    pub separations: Option<Separations>,
+}
+
+/// `[dynamics.separations]`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Separations {
+    /// `ρ_0`, per year.
+    pub rate: f64,
+    /// `θ_s`, log rate per sd below the level mean.
+    pub performance_weight: f64,
 }
 
 /// `[dynamics.match_quality]`.
@@ -233,6 +244,11 @@ pub(super) fn validate_dynamics(raw: &RawDynamics, problems: &mut Vec<FieldProbl
         age_weight: check("career_stage", "age_weight", cs.age_weight, 0.03, 0.0, 1.0),
         pivot_age: check("career_stage", "pivot_age", cs.pivot_age, 25.0, 0.0, 100.0),
     };
+    let sp = &raw.separations;
+    let separations = Separations {
+        rate: check("separations", "rate", sp.rate, 0.10, 0.0, 5.0),
+        performance_weight: check("separations", "performance_weight", sp.performance_weight, 0.5, 0.0, 10.0),
+    };
     let on = |enabled: Option<bool>| enabled.unwrap_or(true);
     Dynamics {
         output,
@@ -245,5 +261,6 @@ pub(super) fn validate_dynamics(raw: &RawDynamics, problems: &mut Vec<FieldProbl
         quits: on(q.enabled).then_some(quits),
         match_quality: on(mq.enabled).then_some(match_quality),
         career_stage: on(cs.enabled).then_some(career_stage),
+        separations: on(sp.enabled).then_some(separations),
     }
 }

@@ -41,6 +41,9 @@ pub struct RawDynamics {
     /// Career stage: outside options narrow with age.
     #[serde(default)]
     pub career_stage: RawCareerStage,
+    /// Involuntary separations: layoffs and discharges.
+    #[serde(default)]
+    pub separations: RawSeparations,
 }
 
 /// `[dynamics.output]`: an individual contributor's output is
@@ -284,4 +287,29 @@ pub struct RawCareerStage {
     /// `a_0`, the age at which the term is 1 (multiplier 1). Range [0, 100]. Default
     /// 25 (the youngest band of the calibration targets).
     pub pivot_age: Option<f64>,
+}
+
+/// `[dynamics.separations]`: involuntary separations, the layoffs and discharges
+/// JOLTS counts. Each step every holder is separated with probability
+/// `1 − exp(−ρ · dt)`, where the yearly rate `ρ = ρ_0 · exp(θ_s · max(0, −z))` rises
+/// for those measured below their level's mean (`z`, as in the quit hazard): weak
+/// performers are managed out. Each separation is replaced by a hire, like a quit,
+/// counts among the dismissals, and never as voluntary attrition. Off: nobody is
+/// separated, and nothing is drawn.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSeparations {
+    /// Switch. Default true.
+    pub enabled: Option<bool>,
+    /// `ρ_0`, the yearly rate of a person at or above their level's mean
+    /// performance. Range [0, 5]. Default 0.10, fitted by `attrition calibrate` to
+    /// the validation targets (docs/model.md §7.24); for comparison, JOLTS
+    /// 2023–24 counts layoffs and discharges of 1.0–1.2% of US nonfarm employment a
+    /// month, about 12–14% a year.
+    pub rate: Option<f64>,
+    /// `θ_s`, log separation rate per standard deviation of performance below the
+    /// level's mean. Range [0, 10]. Default 0.5 (one sd below the mean: 1.65 times
+    /// the rate; the direction from the concentration of discharges among low
+    /// performers, no published anchor for the value).
+    pub performance_weight: Option<f64>,
 }
