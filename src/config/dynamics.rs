@@ -191,8 +191,8 @@ pub(super) fn validate_dynamics(raw: &RawDynamics, problems: &mut Vec<FieldProbl
     };
     let o = &raw.overhead;
     let overhead = Overhead {
-        load: check("overhead", "load", o.load, 0.10, 0.0, 0.9),
-        concentration: check("overhead", "concentration", o.concentration, 12.0, 0.0, 20.0),
+        load: check("overhead", "load", o.load, 0.077, 0.0, 0.9),
+        concentration: check("overhead", "concentration", o.concentration, 9.8, 0.0, 20.0),
         max_share: check("overhead", "max_share", o.max_share, 0.8, 1e-9, 1.0),
         tolerance: check("overhead", "tolerance", o.tolerance, 0.15, 0.0, 1.0),
         engagement_weight: check("overhead", "engagement_weight", o.engagement_weight, 1.0, 0.0, 5.0),
@@ -222,7 +222,7 @@ pub(super) fn validate_dynamics(raw: &RawDynamics, problems: &mut Vec<FieldProbl
     };
     let q = &raw.quits;
     let quits = Quits {
-        base_rate: check("quits", "base_rate", q.base_rate, 0.12, 0.0, 10.0),
+        base_rate: check("quits", "base_rate", q.base_rate, 0.116, 0.0, 10.0),
         engagement_sensitivity: check(
             "quits",
             "engagement_sensitivity",
@@ -236,7 +236,7 @@ pub(super) fn validate_dynamics(raw: &RawDynamics, problems: &mut Vec<FieldProbl
     };
     let mq = &raw.match_quality;
     let match_quality = MatchQuality {
-        hazard_weight: check("match_quality", "hazard_weight", mq.hazard_weight, 1.5, 0.0, 10.0),
+        hazard_weight: check("match_quality", "hazard_weight", mq.hazard_weight, 2.2, 0.0, 10.0),
         learning_time: check("match_quality", "learning_time", mq.learning_time, 0.1, 1e-9, 50.0),
     };
     let cs = &raw.career_stage;
@@ -246,7 +246,7 @@ pub(super) fn validate_dynamics(raw: &RawDynamics, problems: &mut Vec<FieldProbl
     };
     let sp = &raw.separations;
     let separations = Separations {
-        rate: check("separations", "rate", sp.rate, 0.10, 0.0, 5.0),
+        rate: check("separations", "rate", sp.rate, 0.068, 0.0, 5.0),
         performance_weight: check("separations", "performance_weight", sp.performance_weight, 0.5, 0.0, 10.0),
     };
     let on = |enabled: Option<bool>| enabled.unwrap_or(true);
