@@ -123,7 +123,7 @@ pub struct RawOverhead {
     /// (nobody works more than full time). Range (0, 1]. Default 0.8.
     pub max_share: Option<f64>,
     /// Overhead share a person tolerates without losing engagement. Range [0, 1].
-    /// Default 0.15 (above the default rota's 10%: a fair share is no stressor).
+    /// Default 0.15 (above the default rota's 7.7%: a fair share is no stressor).
     pub tolerance: Option<f64>,
     /// `w_overhead`, engagement points per unit of overhead share above the
     /// tolerance. Range [0, 5]. Default 1.0 (Cross et al. 2016: the most-sought
