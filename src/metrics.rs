@@ -49,7 +49,8 @@ pub enum StepMetric {
     Promotions,
     /// Retirements during the step.
     Retirements,
-    /// Dismissals during the step.
+    /// Dismissals during the step: skill below the threshold, and the involuntary
+    /// separations (layoffs and discharges) of `[dynamics.separations]`.
     Dismissals,
     /// Pluchino et al.'s global efficiency at the end of the step.
     Efficiency,
@@ -232,7 +233,7 @@ pub enum TrialMetric {
     HireRate,
     /// Retirements per year per position.
     RetirementRate,
-    /// Dismissals per year per position.
+    /// Dismissals per year per position: the involuntary separation rate.
     DismissalRate,
     /// Voluntary quits per year per position: the annual voluntary attrition rate.
     VoluntaryAttrition,

@@ -74,10 +74,13 @@ pub enum Stream {
     SensitivityDesign = 11,
     /// The resamples of a sensitivity analysis's bootstrap intervals.
     Bootstrap = 12,
+    /// Involuntary separations: one draw per position per step, vacancies
+    /// included, so every arm of a trial sees the same numbers at the same chair.
+    Separations = 13,
     /// A parameter draw of `[uncertainty]`, keyed by the master seed and the draw's
     /// index (`trial_seed(master, draw)`), never by a trial's own streams, so every
     /// arm of the draw's trials, on any thread or shard, gets the same values.
-    Parameters = 13,
+    Parameters = 14,
 }
 
 /// The generator of one stream of one trial.

@@ -10,7 +10,7 @@ use std::sync::atomic::AtomicBool;
 use attrition::config::{self, Config, overrides};
 use attrition::mechanisms::quits::QuitReason;
 use attrition::metrics::TrialMetric;
-use attrition::model::events::EventKind;
+use attrition::model::events::{EventKind, Reason};
 use attrition::runner::{self, EventSelection, RunOptions, RunSummary, TrialOutcome};
 use attrition::stats::Summary;
 
@@ -163,7 +163,7 @@ fn quits_by_performance_quintile_are_u_shaped() {
         assert!(excess > 3.0 * se, "quintile {end} against the middle: {by_quintile:?}");
     }
     for reason in [QuitReason::Overhead, QuitReason::Credit, QuitReason::Manager, QuitReason::MarketPull] {
-        assert!(reasons.contains(&reason), "no quit attributed to {reason:?}: {reasons:?}");
+        assert!(reasons.contains(&Reason::Quit(reason)), "no quit attributed to {reason:?}: {reasons:?}");
     }
 }
 

@@ -36,7 +36,7 @@ struct Shape {
 }
 
 /// The switchable mechanisms of `[dynamics]`.
-const MECHANISMS: [&str; 9] = [
+const MECHANISMS: [&str; 10] = [
     "manager",
     "misfit",
     "overhead",
@@ -46,6 +46,7 @@ const MECHANISMS: [&str; 9] = [
     "quits",
     "match_quality",
     "career_stage",
+    "separations",
 ];
 
 impl Shape {
@@ -297,10 +298,12 @@ const DYNAMICS_RANGES: &[(&str, &str, f64, f64)] = &[
     ("match_quality", "learning_time", 1e-9, 50.0),
     ("career_stage", "age_weight", 0.0, 1.0),
     ("career_stage", "pivot_age", 0.0, 100.0),
+    ("separations", "rate", 0.0, 5.0),
+    ("separations", "performance_weight", 0.0, 10.0),
 ];
 
 /// The `[dynamics]` tables that can be switched off.
-const SWITCHABLE: [&str; 9] = [
+const SWITCHABLE: [&str; 10] = [
     "manager",
     "misfit",
     "overhead",
@@ -310,6 +313,7 @@ const SWITCHABLE: [&str; 9] = [
     "quits",
     "match_quality",
     "career_stage",
+    "separations",
 ];
 
 /// A value at an edge of `[low, high]` or inside it, each a third of the time.

@@ -218,3 +218,36 @@ fn without_match_quality_and_career_stage_the_tenure_slope_vanishes() {
     assert!(!h.tenure.falls(), "by tenure band, mechanisms off: {hazards:?}");
     assert!(hazards[4] >= hazards[0], "no fall from the first year to 10+ years: {hazards:?}");
 }
+
+/// The baseline's mean of a trial metric, from `summary.csv`.
+fn baseline_mean(results: &Path, metric: &str) -> f64 {
+    let (header, rows) = records(&results.join("summary.csv"));
+    let (arm, name, mean) = (column(&header, "arm"), column(&header, "metric"), column(&header, "mean"));
+    let row = rows.iter().find(|row| &row[arm] == BASELINE && &row[name] == metric).unwrap();
+    row[mean].parse().unwrap()
+}
+
+/// Involuntary separations are dismissals with a reason, not quits: voluntary
+/// attrition is the logged quits alone, the dismissal rate the logged separations.
+/// The ablation: switched off, nobody is dismissed (`tech_org`'s dismissal threshold
+/// lies below its skill range).
+#[test]
+fn involuntary_separations_are_dismissals_not_quits_and_vanish_when_switched_off() {
+    let dir = WorkDir::new("separations");
+    let trials = 10;
+    let results = run_tech_org(&dir, "on", trials, &["--events-arm", BASELINE]);
+    let (header, rows) = records(&results.join("events.csv"));
+    let (event, reason) = (column(&header, "event"), column(&header, "reason"));
+    let count = |kind: &str| rows.iter().filter(|row| &row[event] == kind).count() as f64;
+    let person_years = 357.0 * 5.0 * f64::from(trials);
+    let (quits, dismissals) = (count("quit"), count("dismissal"));
+    assert!(dismissals > 0.0);
+    assert!((baseline_mean(&results, "voluntary_attrition") - quits / person_years).abs() < 1e-6);
+    assert!((baseline_mean(&results, "dismissal_rate") - dismissals / person_years).abs() < 1e-6);
+    let reasons: std::collections::HashSet<&str> =
+        rows.iter().filter(|row| &row[event] == "dismissal").map(|row| &row[reason]).collect();
+    assert!(reasons.contains("layoff") && reasons.contains("performance"), "{reasons:?}");
+    assert!(reasons.iter().all(|r| ["layoff", "performance"].contains(r)), "{reasons:?}");
+    let off = run_tech_org(&dir, "off", trials, &["--set", "dynamics.separations.enabled=false"]);
+    assert_eq!(baseline_mean(&off, "dismissal_rate"), 0.0, "switched off: no involuntary exits");
+}

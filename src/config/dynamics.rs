@@ -30,6 +30,17 @@ pub struct Dynamics {
     pub match_quality: Option<MatchQuality>,
     /// Career stage; `None` when switched off.
     pub career_stage: Option<CareerStage>,
+    /// Involuntary separations; `None` when switched off.
+    pub separations: Option<Separations>,
+}
+
+/// `[dynamics.separations]`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Separations {
+    /// `ρ_0`, per year.
+    pub rate: f64,
+    /// `θ_s`, log rate per sd below the level mean.
+    pub performance_weight: f64,
 }
 
 /// `[dynamics.match_quality]`.
@@ -180,8 +191,8 @@ pub(super) fn validate_dynamics(raw: &RawDynamics, problems: &mut Vec<FieldProbl
     };
     let o = &raw.overhead;
     let overhead = Overhead {
-        load: check("overhead", "load", o.load, 0.10, 0.0, 0.9),
-        concentration: check("overhead", "concentration", o.concentration, 12.0, 0.0, 20.0),
+        load: check("overhead", "load", o.load, 0.077, 0.0, 0.9),
+        concentration: check("overhead", "concentration", o.concentration, 9.8, 0.0, 20.0),
         max_share: check("overhead", "max_share", o.max_share, 0.8, 1e-9, 1.0),
         tolerance: check("overhead", "tolerance", o.tolerance, 0.15, 0.0, 1.0),
         engagement_weight: check("overhead", "engagement_weight", o.engagement_weight, 1.0, 0.0, 5.0),
@@ -211,7 +222,7 @@ pub(super) fn validate_dynamics(raw: &RawDynamics, problems: &mut Vec<FieldProbl
     };
     let q = &raw.quits;
     let quits = Quits {
-        base_rate: check("quits", "base_rate", q.base_rate, 0.12, 0.0, 10.0),
+        base_rate: check("quits", "base_rate", q.base_rate, 0.116, 0.0, 10.0),
         engagement_sensitivity: check(
             "quits",
             "engagement_sensitivity",
@@ -225,13 +236,18 @@ pub(super) fn validate_dynamics(raw: &RawDynamics, problems: &mut Vec<FieldProbl
     };
     let mq = &raw.match_quality;
     let match_quality = MatchQuality {
-        hazard_weight: check("match_quality", "hazard_weight", mq.hazard_weight, 1.5, 0.0, 10.0),
+        hazard_weight: check("match_quality", "hazard_weight", mq.hazard_weight, 2.2, 0.0, 10.0),
         learning_time: check("match_quality", "learning_time", mq.learning_time, 0.1, 1e-9, 50.0),
     };
     let cs = &raw.career_stage;
     let career_stage = CareerStage {
         age_weight: check("career_stage", "age_weight", cs.age_weight, 0.03, 0.0, 1.0),
         pivot_age: check("career_stage", "pivot_age", cs.pivot_age, 25.0, 0.0, 100.0),
+    };
+    let sp = &raw.separations;
+    let separations = Separations {
+        rate: check("separations", "rate", sp.rate, 0.068, 0.0, 5.0),
+        performance_weight: check("separations", "performance_weight", sp.performance_weight, 0.5, 0.0, 10.0),
     };
     let on = |enabled: Option<bool>| enabled.unwrap_or(true);
     Dynamics {
@@ -245,5 +261,6 @@ pub(super) fn validate_dynamics(raw: &RawDynamics, problems: &mut Vec<FieldProbl
         quits: on(q.enabled).then_some(quits),
         match_quality: on(mq.enabled).then_some(match_quality),
         career_stage: on(cs.enabled).then_some(career_stage),
+        separations: on(sp.enabled).then_some(separations),
     }
 }

@@ -10,7 +10,9 @@ mod read;
 pub mod sibling;
 pub mod sweep;
 
-pub use dynamics::{Credit, Dynamics, Engagement, Growth, Manager, Misfit, Output, Overhead, Quits};
+pub use dynamics::{
+    Credit, Dynamics, Engagement, Growth, Manager, Misfit, Output, Overhead, Quits, Separations,
+};
 
 pub use load::{
     FieldProblem, ProblemKind, ScenarioError, load, parse, parse_point, parse_point_as, parse_with,

@@ -11,3 +11,4 @@ pub mod overhead;
 pub mod performance;
 pub mod promotion;
 pub mod quits;
+pub mod separations;

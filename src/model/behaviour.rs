@@ -14,8 +14,9 @@ use crate::mechanisms::performance::{
     self, effectiveness, engagement_factor, manager_multiplier, relative_factor,
 };
 use crate::mechanisms::quits::{self, HazardWeights};
+use crate::mechanisms::separations::SeparationRule;
 use crate::mechanisms::{credit, growth, overhead};
-use crate::model::events::{EventKind, EventLog, Ranks};
+use crate::model::events::{EventKind, EventLog, Ranks, Reason};
 use crate::model::scratch::{LevelStats, Scratch, Spread};
 use crate::model::workforce::Workforce;
 use crate::numeric::{self, NormalTable};
@@ -47,6 +48,8 @@ pub struct Behaviour {
     pressure_weights: PressureWeights,
     /// The coefficients of the quit hazard, with quits on.
     hazard_weights: Option<HazardWeights>,
+    /// The involuntary separations' rule, with them on.
+    separation_rule: Option<SeparationRule>,
 }
 
 /// What the behavioural phases of a step add to its observation.
@@ -56,6 +59,8 @@ pub struct Observed {
     pub quits: u32,
     /// Of which, regretted: the top fifth of their level by skill.
     pub regretted: u32,
+    /// Involuntary separations (layoffs and discharges), counted as dismissals.
+    pub separations: u32,
     /// Skill of those who quit.
     pub skill_lost: f64,
     /// Grade advancements.
@@ -94,6 +99,7 @@ impl Behaviour {
             normal: NormalTable::new(),
             pressure_weights: PressureWeights::new(&dynamics),
             hazard_weights: HazardWeights::new(&dynamics),
+            separation_rule: dynamics.separations.map(|s| SeparationRule::new(&s, dt)),
             dynamics,
         })
     }
@@ -176,7 +182,64 @@ impl Behaviour {
                         .map_or(0.0, |w| w.poor_match(workforce.match_quality[position], tenure));
                     let reason =
                         quits::dominant_reason(&self.dynamics, &pressures, z, situation.misfit, poor_match);
-                    log.record(workforce, step, EventKind::Quit, position, level, ranks, Some(reason));
+                    log.record(
+                        workforce,
+                        step,
+                        EventKind::Quit,
+                        position,
+                        level,
+                        ranks,
+                        Some(Reason::Quit(reason)),
+                    );
+                }
+            }
+            for &position in &scratch.leavers {
+                workforce.record_exit(position);
+                workforce.vacate(position, level);
+            }
+        }
+    }
+
+    /// Involuntary separations: each holder leaves with the probability their
+    /// standing at the last settling pass gives ([`SeparationRule`]), from one draw
+    /// per position, vacancies included, in position order, so the draws of a step
+    /// are the same in every arm. Counted, attributed and logged (as dismissals)
+    /// before any of a level's leavers is vacated, as quits are.
+    #[allow(clippy::too_many_arguments)]
+    pub fn separate<R: Rng + ?Sized>(
+        &self,
+        workforce: &mut Workforce,
+        org: &Org,
+        scratch: &mut Scratch,
+        step: u32,
+        rng: &mut R,
+        log: &mut EventLog<'_>,
+        observed: &mut Observed,
+    ) {
+        let Some(rule) = &self.separation_rule else { return };
+        for level in 0..org.levels() {
+            scratch.leavers.clear();
+            let positions = org.level(level);
+            let people =
+                workforce.occupied[positions.clone()].iter().zip(&scratch.standing[positions.clone()]);
+            for (position, (&occupied, &z)) in positions.zip(people) {
+                let draw = uniform01(rng);
+                if occupied & (draw < rule.probability(z)) {
+                    scratch.leavers.push(position);
+                }
+            }
+            if scratch.leavers.is_empty() {
+                continue;
+            }
+            if log.is_on() {
+                Ranks::of_each(workforce, org, level, &scratch.leavers, &mut scratch.ranks);
+            }
+            for (i, &position) in scratch.leavers.iter().enumerate() {
+                observed.separations += 1;
+                if log.is_on() {
+                    let reason = Reason::Separation(rule.reason(scratch.standing[position]));
+                    let ranks = Some(scratch.ranks.ranks(i));
+                    log.record(workforce, step, EventKind::Dismissal, position, level, ranks, Some(reason));
                 }
             }
             for &position in &scratch.leavers {

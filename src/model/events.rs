@@ -10,6 +10,7 @@
 //! and the year after ([`TeamOutput`]), for the Benson, Li & Shue (2019) analysis.
 
 use crate::mechanisms::quits::QuitReason;
+use crate::mechanisms::separations::SeparationReason;
 pub use crate::model::quintiles::Ranks;
 use crate::model::quintiles::{self, RankQuintiles};
 use crate::model::scratch::Scratch;
@@ -59,6 +60,26 @@ impl EventKind {
     }
 }
 
+/// Why someone left: a quit's dominant reason, or whether an involuntary
+/// separation was a layoff or for performance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Reason {
+    /// A voluntary quit's dominant reason.
+    Quit(QuitReason),
+    /// An involuntary separation's (logged as a dismissal).
+    Separation(SeparationReason),
+}
+
+impl Reason {
+    /// The name written in the event log.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Quit(reason) => reason.name(),
+            Self::Separation(reason) => reason.name(),
+        }
+    }
+}
+
 /// One event of one arm of one trial.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Event {
@@ -87,8 +108,8 @@ pub struct Event {
     /// Performance and skill quintiles within their level before the event; `None`
     /// for a hire.
     pub ranks: Option<Ranks>,
-    /// The dominant reason of a quit.
-    pub reason: Option<QuitReason>,
+    /// The dominant reason of a quit, or the reason of an involuntary separation.
+    pub reason: Option<Reason>,
     /// Their position (after the event, for a promotion). A manager's position is
     /// also the id of the team they manage.
     pub position: u32,
@@ -239,7 +260,7 @@ impl<'a> EventLog<'a> {
         position: usize,
         level: usize,
         ranks: Option<Ranks>,
-        reason: Option<QuitReason>,
+        reason: Option<Reason>,
     ) {
         if self.logs_step(step) {
             self.push(workforce, step, kind, position, level, ranks, reason);
@@ -256,7 +277,7 @@ impl<'a> EventLog<'a> {
         position: usize,
         level: usize,
         ranks: Option<Ranks>,
-        reason: Option<QuitReason>,
+        reason: Option<Reason>,
     ) {
         debug_assert!(step >= self.measure_from, "an event before the start of measurement");
         let Some(events) = self.events.as_deref_mut() else { return };

@@ -4,7 +4,9 @@
 //! 1. everyone ages one step; whoever is past retirement age retires and whoever is
 //!    below the dismissal threshold is dismissed ([`exits`]);
 //! 2. with `[dynamics]`, everyone's quit hazard accumulates over the step and
-//!    whoever's passes their threshold quits ([`behaviour::Behaviour::quit`]);
+//!    whoever's passes their threshold quits ([`behaviour::Behaviour::quit`]); then
+//!    involuntary separations (layoffs and discharges) take their leavers
+//!    ([`behaviour::Behaviour::separate`]);
 //! 3. vacancies are filled top-down: each vacant position of a level is filled by
 //!    promotion from the level below, chosen by the arm's policy, and the promoted
 //!    person's skill changes by the arm's competence hypothesis; the vacancy this
@@ -134,7 +136,9 @@ impl<'c> World<'c> {
         row[StepMetric::Hires as usize] = f64::from(flows.hires);
         row[StepMetric::Promotions as usize] = f64::from(flows.promotions);
         row[StepMetric::Retirements as usize] = f64::from(flows.departures.retirements);
-        row[StepMetric::Dismissals as usize] = f64::from(flows.departures.dismissals);
+        // Involuntary separations are dismissals too: layoffs and discharges.
+        row[StepMetric::Dismissals as usize] =
+            f64::from(flows.departures.dismissals + flows.observed.separations);
         row[StepMetric::Efficiency as usize] = self.efficiency(workforce);
         row[StepMetric::TopQuintileRetained as usize] =
             f64::from(workforce.initial_top_remaining) / f64::from(workforce.initial_top_size.max(1));
@@ -192,6 +196,7 @@ struct Streams {
     overhead: TrialRng,
     engagement: TrialRng,
     growth: TrialRng,
+    separations: TrialRng,
 }
 
 /// One arm of one trial in progress.
@@ -235,6 +240,7 @@ impl<'w, 'c> Trial<'w, 'c> {
             overhead: stream_rng(trial_seed, Stream::Overhead),
             engagement: stream_rng(trial_seed, Stream::Engagement),
             growth: stream_rng(trial_seed, Stream::Growth),
+            separations: stream_rng(trial_seed, Stream::Separations),
         };
         let log = EventLog::new(events, &world.org, world.config.steps_per_year, world.measurement_start());
         let mut trial = Self { world, arm, workforce, streams, log, step: 0, initial: Observed::default() };
@@ -328,6 +334,15 @@ impl<'w, 'c> Trial<'w, 'c> {
                 &world.org,
                 &mut scratch,
                 step,
+                &mut self.log,
+                &mut flows.observed,
+            );
+            behaviour.separate(
+                self.workforce,
+                &world.org,
+                &mut scratch,
+                step,
+                &mut self.streams.separations,
                 &mut self.log,
                 &mut flows.observed,
             );
@@ -731,6 +746,54 @@ mod tests {
         assert_eq!(burnt_series[0][retained], 1.0, "the cohort is marked at the end of the burn-in");
         assert!(burnt_series[12][retained] < 1.0 && burnt_series[12][retained] > cold_series[36][retained]);
         assert_eq!(u64::from(workforce.initial_top_size), burnt.positions().div_ceil(5));
+    }
+
+    /// Involuntary separations are dismissals, never quits: each is logged as a
+    /// dismissal with its reason, counted in the step's dismissals and replaced by
+    /// a hire; the weak are managed out more than the strong. Switched off (the
+    /// ablation), nobody is separated.
+    #[test]
+    fn involuntary_separations_are_dismissals_and_vanish_when_switched_off() {
+        let run = |enabled: bool| {
+            let text = include_str!("../../scenarios/tech_org.toml")
+                .replace("burn_in = 40", "burn_in = 2")
+                .replace("[policy]", &format!("[dynamics.separations]\nenabled = {enabled}\n\n[policy]"));
+            let config = parse(&text, Path::new("tech_org.toml")).unwrap();
+            let world = World::new(&config);
+            let (mut dismissals, mut quits, mut events) = (0.0, 0.0, Vec::new());
+            for trial in 0..2u64 {
+                let mut initial = Workforce::vacant(&world.org);
+                world.draw_initial_workforce(trial, &mut initial);
+                let mut workforce = Workforce::vacant(&world.org);
+                let mut state =
+                    Trial::start(&world, &config.arms[0], trial, &initial, &mut workforce, Some(&mut events));
+                state.burn_in();
+                for _ in 0..config.steps {
+                    let row = state.step();
+                    dismissals += row[StepMetric::Dismissals as usize];
+                    quits += row[StepMetric::VoluntaryQuits as usize];
+                }
+                state.finish();
+            }
+            (dismissals, quits, events)
+        };
+        let (dismissals, quits, events) = run(true);
+        let separated: Vec<&Event> = events.iter().filter(|e| e.kind == EventKind::Dismissal).collect();
+        assert_eq!(separated.len() as f64, dismissals, "every separation is a logged dismissal");
+        assert_eq!(events.iter().filter(|e| e.kind == EventKind::Quit).count() as f64, quits);
+        let yearly = dismissals / (2.0 * 357.0 * 5.0);
+        assert!((0.05..0.2).contains(&yearly), "about the default rate a year: {yearly}");
+        assert!(separated.iter().all(|e| matches!(e.reason, Some(events::Reason::Separation(_)))));
+        let by_quintile = |q: u8| separated.iter().filter(|e| e.ranks.unwrap().performance == q).count();
+        assert!(
+            by_quintile(0) > by_quintile(4),
+            "the weak are managed out: {} vs {}",
+            by_quintile(0),
+            by_quintile(4)
+        );
+        let (dismissals, _, events) = run(false);
+        assert_eq!(dismissals, 0.0, "switched off: nobody is separated");
+        assert!(events.iter().all(|e| e.kind != EventKind::Dismissal));
     }
 
     #[test]

@@ -41,6 +41,9 @@ pub struct RawDynamics {
     /// Career stage: outside options narrow with age.
     #[serde(default)]
     pub career_stage: RawCareerStage,
+    /// Involuntary separations: layoffs and discharges.
+    #[serde(default)]
+    pub separations: RawSeparations,
 }
 
 /// `[dynamics.output]`: an individual contributor's output is
@@ -105,21 +108,22 @@ pub struct RawOverhead {
     /// Switch. Default true.
     pub enabled: Option<bool>,
     /// `H`, the team's overhead as a fraction of its members' time. Range [0, 0.9].
-    /// Default 0.10, with `concentration` calibrated so that under
+    /// Default 0.077, with `concentration` fitted by `attrition calibrate` (with the
+    /// other validation targets, docs/model.md §7.24) so that under
     /// `competence_weighted` the most loaded member of a team spends about 30% of
     /// their time on overhead (the essay's figure) and the 5% of individual
     /// contributors who carry the most carry 20–35% of it (Cross, Rebele & Grant
-    /// 2016, docs/references.md §4); `tests` in `model` hold both.
+    /// 2016, docs/references.md §4); tests/validation.rs holds both.
     pub load: Option<f64>,
     /// `γ`, how steeply `competence_weighted` shares grow with capability
-    /// (skill × engagement factor): share ∝ capability^γ. Range [0, 20]. Default 12
-    /// (see `load`).
+    /// (skill × engagement factor): share ∝ capability^γ. Range [0, 20]. Default 9.8
+    /// (fitted with `load`, see there).
     pub concentration: Option<f64>,
     /// Most of a person's time overhead can take; load above it is dropped
     /// (nobody works more than full time). Range (0, 1]. Default 0.8.
     pub max_share: Option<f64>,
     /// Overhead share a person tolerates without losing engagement. Range [0, 1].
-    /// Default 0.15 (above the default rota's 10%: a fair share is no stressor).
+    /// Default 0.15 (above the default rota's 7.7%: a fair share is no stressor).
     pub tolerance: Option<f64>,
     /// `w_overhead`, engagement points per unit of overhead share above the
     /// tolerance. Range [0, 5]. Default 1.0 (Cross et al. 2016: the most-sought
@@ -222,9 +226,10 @@ pub struct RawQuits {
     /// Switch. Default true.
     pub enabled: Option<bool>,
     /// `λ_0`, the hazard of a person at baseline engagement and average performance,
-    /// per year. Range [0, 10]. Default 0.054, calibrated so that the baseline arm of
-    /// `scenarios/tech_org.toml` loses 10–15% a year (Mercer 2023–24: 13.5% US
-    /// voluntary attrition, docs/references.md §5).
+    /// per year. Range [0, 10]. Default 0.116, fitted by `attrition calibrate` with
+    /// the other validation targets (docs/model.md §7.24) so that the baseline arm
+    /// of `scenarios/tech_org.toml` loses 13.5% a year at its steady state (Mercer
+    /// 2023–24: 13.5% US voluntary attrition, docs/references.md §5).
     pub base_rate: Option<f64>,
     /// `θ_e`, log hazard per engagement point below the baseline. Range [0, 50].
     /// Default 4 (one standard deviation of engagement, about 0.12, moves the
@@ -256,10 +261,11 @@ pub struct RawMatchQuality {
     /// Switch. Default true.
     pub enabled: Option<bool>,
     /// `θ_q`, log quit hazard per standard deviation of revealed match quality.
-    /// Range [0, 10]. Default 1.5 (chosen with `τ` so that the hazard falls across
-    /// tenure bands as in Griffeth, Hom & Gaertner 2000, tenure −.20 with quitting,
-    /// and the share at one year or less approaches BLS 2024's 22%; no published
-    /// anchor for the coefficient itself).
+    /// Range [0, 10]. Default 2.2, fitted by `attrition calibrate` to the tenure
+    /// targets (BLS 2024: median 3.9 years, 22% at one year or less) with the other
+    /// validation targets; weakly identified (docs/model.md §7.24). The hazard
+    /// falls across tenure bands as in Griffeth, Hom & Gaertner 2000 (tenure −.20
+    /// with quitting); no published anchor for the coefficient itself.
     pub hazard_weight: Option<f64>,
     /// `τ`, the years of tenure after which half of the match quality is known
     /// (the signals' noise variance relative to the prior's). Range (0, 50].
@@ -284,4 +290,29 @@ pub struct RawCareerStage {
     /// `a_0`, the age at which the term is 1 (multiplier 1). Range [0, 100]. Default
     /// 25 (the youngest band of the calibration targets).
     pub pivot_age: Option<f64>,
+}
+
+/// `[dynamics.separations]`: involuntary separations, the layoffs and discharges
+/// JOLTS counts. Each step every holder is separated with probability
+/// `1 − exp(−ρ · dt)`, where the yearly rate `ρ = ρ_0 · exp(θ_s · max(0, −z))` rises
+/// for those measured below their level's mean (`z`, as in the quit hazard): weak
+/// performers are managed out. Each separation is replaced by a hire, like a quit,
+/// counts among the dismissals, and never as voluntary attrition. Off: nobody is
+/// separated, and nothing is drawn.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSeparations {
+    /// Switch. Default true.
+    pub enabled: Option<bool>,
+    /// `ρ_0`, the yearly rate of a person at or above their level's mean
+    /// performance. Range [0, 5]. Default 0.068, fitted by `attrition calibrate` to
+    /// the validation targets (docs/model.md §7.24); weakly identified. For
+    /// comparison, JOLTS 2023–24 counts layoffs and discharges of 1.0–1.2% of US
+    /// nonfarm employment a month, about 12–14% a year.
+    pub rate: Option<f64>,
+    /// `θ_s`, log separation rate per standard deviation of performance below the
+    /// level's mean. Range [0, 10]. Default 0.5 (one sd below the mean: 1.65 times
+    /// the rate; the direction from the concentration of discharges among low
+    /// performers, no published anchor for the value).
+    pub performance_weight: Option<f64>,
 }
