@@ -643,6 +643,17 @@ mod direction_tests {
     use super::*;
 
     #[test]
+    fn a_step_is_named_by_its_length() {
+        assert_eq!(StepMetric::VoluntaryQuits.unit_in_words(12), "people per month");
+        assert_eq!(StepMetric::Promotions.unit_in_words(1), "people per year");
+        assert_eq!(StepMetric::Engagement.unit_in_words(12), "0-1");
+        for metric in StepMetric::ALL {
+            assert!(!metric.unit_in_words(12).contains("step"), "{}", metric.name());
+            assert_eq!(StepMetric::from_name(metric.name()), Some(metric));
+        }
+    }
+
+    #[test]
     fn every_share_is_bounded_by_one_and_every_rate_by_zero() {
         for metric in TrialMetric::ALL {
             let (low, high) = metric.bounds();

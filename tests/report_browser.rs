@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use common::{WorkDir, assert_success, scenario};
@@ -13,11 +13,17 @@ use common::{WorkDir, assert_success, scenario};
 use attrition::report::chromium;
 
 /// Runs the browser headless on `page` with a window `width` wide.
-fn browse(browser: &Path, profile: &Path, width: u32, page: &Path, what: &[String]) -> String {
+fn browse(
+    browser: &Path,
+    profile: &Path,
+    (width, height): (u32, u32),
+    page: &Path,
+    what: &[String],
+) -> String {
     let output = Command::new(browser)
         .args(["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"])
         .arg(format!("--user-data-dir={}", profile.display()))
-        .arg(format!("--window-size={width},900"))
+        .arg(format!("--window-size={width},{height}"))
         .args(what)
         .arg(format!("file://{}", page.display()))
         .output()
@@ -75,7 +81,7 @@ fn the_report_renders_in_a_browser_at_laptop_and_phone_widths() {
     std::fs::create_dir_all(&shots).unwrap();
     let profile = work.path.join("profile");
     for width in [1280u32, 390] {
-        let dom = browse(&browser, &profile, width, &probed, &["--dump-dom".into()]);
+        let dom = browse(&browser, &profile, (width, 900), &probed, &["--dump-dom".into()]);
         let start = dom.find("<pre id=\"probe\">").expect("the probe ran") + "<pre id=\"probe\">".len();
         let end = start + dom[start..].find("</pre>").unwrap();
         let probe: serde_json::Value =
@@ -98,10 +104,11 @@ fn the_report_renders_in_a_browser_at_laptop_and_phone_widths() {
         );
         let shot = shots.join(format!("tech_org-{width}.png"));
         let _ = std::fs::remove_file(&shot);
+        // Tall enough to show the ranking and the first charts (the README's screenshots).
         browse(
             &browser,
             &profile,
-            width,
+            (width, if width < 600 { 2600 } else { 1800 }),
             &directory.join("report.html"),
             &[format!("--screenshot={}", shot.display())],
         );

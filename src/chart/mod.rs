@@ -687,6 +687,8 @@ pub fn interval_chart(spec: &IntervalChart<'_>) -> Scene {
     // chart's edges: a long unit need not be cut to the plot's width.
     let centre = plot.x + plot.width / 2.0;
     let room = 2.0 * (centre - 12.0).min(width - 12.0 - centre);
+    let centre = if spec.x_title.chars().count() as f64 * CHAR_WIDTH <= room { centre } else { width / 2.0 };
+    let room = if centre == width / 2.0 { width - 24.0 } else { room };
     shapes.push(text(
         (centre, base + 22.0 + FONT),
         ellipsise(spec.x_title, (room / CHAR_WIDTH) as usize),

@@ -305,8 +305,8 @@ pub fn comparison_scene(config: &Config, run: &RunSummary, metric: TrialMetric) 
     let label = config.metric_label(metric.name(), metric.label());
     let baseline = config.arms[config.baseline].display_name();
     let title = format!("{}: {label}, each arm minus the baseline", title_case(&config.name));
-    let x_title =
-        format!("difference in {} ({}); {}", in_sentence(label), metric.unit(), metric.direction().cue());
+    // The direction cue is in the subtitle, where it is not cut.
+    let x_title = format!("difference in {} ({})", in_sentence(label), metric.unit());
     let glyphs = chart::Glyphs {
         centre: "mean difference to the baseline, paired by trial".into(),
         inner: "95% interval".into(),

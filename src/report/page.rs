@@ -705,3 +705,36 @@ fn shell_quote(arg: &str) -> String {
         format!("'{}'", arg.replace('\'', r"'\''"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_documented_default_is_read_from_its_comment_when_it_is_a_value() {
+        assert_eq!(
+            documented_default("Range [0, 1]. Default 0.8 (no published figure)").as_deref(),
+            Some("0.8")
+        );
+        assert_eq!(documented_default("How a vacancy is filled. Default `best`.").as_deref(), Some("best"));
+        assert_eq!(
+            documented_default("Range 0–500 years; default 0 (measure from the start)").as_deref(),
+            Some("0")
+        );
+        assert_eq!(documented_default("Short name. Default: the file name without `.toml`."), None);
+        assert_eq!(documented_default("Omit to dismiss nobody."), None);
+        assert!(is_default("0.80", "0.8") && is_default("\"best\"", "best") && !is_default("0.7", "0.8"));
+    }
+
+    #[test]
+    fn a_table_valued_lever_reads_in_words() {
+        let mixed = serde_json::json!({ "mixed": { "best_probability": 0.3 } });
+        assert_eq!(readable(&mixed), "mixed (best probability 0.3)");
+        let assessed = serde_json::json!({ "leadership_assessed": { "validity": 0.4, "skill_floor": 6.0 } });
+        let assessed = readable(&assessed);
+        assert!(assessed.starts_with("leadership assessed ("), "{assessed}");
+        assert!(assessed.contains("validity 0.4") && assessed.contains("skill floor 6.0"), "{assessed}");
+        assert_eq!(readable(&serde_json::json!("competence_weighted")), "competence weighted");
+        assert!(!readable(&mixed).contains('{'));
+    }
+}
