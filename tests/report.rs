@@ -219,3 +219,22 @@ fn a_sweeps_directory_gets_a_report_with_its_own_section() {
         assert!(html.contains(&format!("<td class=\"num\">{value}</td>")), "the point {value}");
     }
 }
+
+#[test]
+fn a_sensitivity_analysis_gets_a_report_of_its_indices() {
+    let work = WorkDir::new("report-sensitivity");
+    let text = read(Path::new(&scenario("ci/tech_org.toml")));
+    let file = work
+        .write("tech.toml", &format!("{text}\n[sensitivity]\n\"dynamics.overhead.load\" = [0.05, 0.2]\n"));
+    let file = file.to_str().unwrap();
+    let short = ["--trials", "2", "--set", "simulation.burn_in=2", "--set", "simulation.steps=12"];
+    let mut args = vec!["sensitivity", file, "--quiet", "--method", "oat"];
+    args.extend(short);
+    assert_success(&work.run(&args));
+    assert_success(&work.run(&["report", "output/ci_tech_org_sensitivity", "--quiet"]));
+    let html = read(&work.path.join("output/ci_tech_org_sensitivity/report.html"));
+    assert!(html.contains("<section id=\"sensitivity\""), "a sensitivity section");
+    assert!(!html.contains("http"), "no URL");
+    let rows = html.matches("<code>dynamics.overhead.load</code>").count();
+    assert!(rows >= 2, "a row per index (low and high): {rows}");
+}
