@@ -10,6 +10,7 @@
 //! give byte-identical CSV files for any thread count.
 
 pub mod calibrate;
+pub mod chart;
 pub mod config;
 pub mod expect;
 pub mod experiment;

@@ -213,6 +213,85 @@ impl StepMetric {
     }
 }
 
+impl StepMetric {
+    /// A name for readers who are not modellers, for chart titles and axes.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Headcount => "Filled positions",
+            Self::Vacancies => "Open positions",
+            Self::Hires => "External hires",
+            Self::Promotions => "Promotions",
+            Self::Retirements => "Retirements",
+            Self::Dismissals => "Dismissals",
+            Self::Efficiency => "Global efficiency (Pluchino et al.)",
+            Self::TopQuintileRetained => "Initial top fifth still employed",
+            Self::VoluntaryQuits => "Voluntary quits",
+            Self::RegrettedQuits => "Regretted quits (top fifth of their level)",
+            Self::GradeAdvancements => "Grade advancements",
+            Self::Productivity => "Productivity",
+            Self::Engagement => "Engagement",
+            Self::ManagerEffectiveness => "Manager effectiveness",
+            Self::OverheadTopDecile => "Overhead on the top tenth",
+            Self::OverheadRest => "Overhead on the others",
+            Self::CreditGap => "Credit gap",
+            Self::SkillLost => "Skill lost to quits",
+            Self::MedianTenure => "Median tenure",
+            Self::ShortTenureShare => "Share with a year of tenure or less",
+            Self::OverheadTopFivePercentShare => "Overhead share of the top 5%",
+            Self::MostLoadedShare => "Most loaded team member's overhead",
+        }
+    }
+
+    /// The unit in a reader's words: a step is named by its length (a month when a
+    /// year has 12), not "per step".
+    pub fn unit_in_words(self, steps_per_year: u32) -> String {
+        let step = match steps_per_year {
+            1 => "year".to_owned(),
+            2 => "half-year".to_owned(),
+            4 => "quarter".to_owned(),
+            12 => "month".to_owned(),
+            52 => "week".to_owned(),
+            365 => "day".to_owned(),
+            n => format!("1/{n} year"),
+        };
+        self.unit().replace("per step", &format!("per {step}"))
+    }
+
+    /// The range the metric can take, `(lowest, highest)`, for clipping bands: every
+    /// step metric is a count, a level or a share, none below zero; shares and 0–1
+    /// scores stay within 1, efficiency within 100%.
+    pub fn bounds(self) -> (Option<f64>, Option<f64>) {
+        match self {
+            Self::Efficiency => (Some(0.0), Some(100.0)),
+            Self::TopQuintileRetained
+            | Self::Engagement
+            | Self::ManagerEffectiveness
+            | Self::OverheadTopDecile
+            | Self::OverheadRest
+            | Self::CreditGap
+            | Self::ShortTenureShare
+            | Self::OverheadTopFivePercentShare
+            | Self::MostLoadedShare => (Some(0.0), Some(1.0)),
+            _ => (Some(0.0), None),
+        }
+    }
+
+    /// The step metric called `name` in `timeseries.csv`.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|metric| metric.name() == name)
+    }
+
+    /// The time series a behavioural scenario charts by default: what happens to
+    /// people, not Pluchino's efficiency, which means little outside the model.
+    pub const PEOPLE_FACING: [StepMetric; 5] = [
+        Self::TopQuintileRetained,
+        Self::RegrettedQuits,
+        Self::VoluntaryQuits,
+        Self::Engagement,
+        Self::Productivity,
+    ];
+}
+
 /// The most a person's performance can be: skill 10 at full focus and engagement
 /// under the best manager with the steepest multiplier (β = 2).
 pub const MAX_PERFORMANCE: f64 = 20.0;
@@ -458,6 +537,17 @@ pub enum Direction {
     Neutral,
 }
 
+impl Direction {
+    /// The cue a comparison chart or table carries.
+    pub fn cue(self) -> &'static str {
+        match self {
+            Self::HigherIsBetter => "higher is better",
+            Self::LowerIsBetter => "lower is better",
+            Self::Neutral => "neither direction is better in itself",
+        }
+    }
+}
+
 impl TrialMetric {
     /// The direction each metric's doc comment above implies: attrition, lost skill,
     /// unrecognised credit and overhead concentrated on the best are bad; retention,
@@ -552,6 +642,17 @@ impl TrialMetric {
 #[cfg(test)]
 mod direction_tests {
     use super::*;
+
+    #[test]
+    fn a_step_is_named_by_its_length() {
+        assert_eq!(StepMetric::VoluntaryQuits.unit_in_words(12), "people per month");
+        assert_eq!(StepMetric::Promotions.unit_in_words(1), "people per year");
+        assert_eq!(StepMetric::Engagement.unit_in_words(12), "0-1");
+        for metric in StepMetric::ALL {
+            assert!(!metric.unit_in_words(12).contains("step"), "{}", metric.name());
+            assert_eq!(StepMetric::from_name(metric.name()), Some(metric));
+        }
+    }
 
     #[test]
     fn every_share_is_bounded_by_one_and_every_rate_by_zero() {

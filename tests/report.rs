@@ -136,3 +136,105 @@ fn pdf_without_chromium_says_what_to_do() {
         "the HTML report is still written"
     );
 }
+
+/// The CI Peter-principle scenario with labels for an arm and the headline, and
+/// the charts it asks for.
+fn labelled_peter(work: &WorkDir, extra: &str) -> std::path::PathBuf {
+    let text = read(Path::new(&scenario("ci/peter_principle.toml")));
+    let text = text.replacen(
+        "[arms.\"best, common sense\"]",
+        "[arms.\"best, common sense\"]\nlabel = \"Promote the best (common sense)\"",
+        1,
+    );
+    // Top-level keys first, the new table last, so neither captures the other's keys.
+    let text = format!("{extra}\n{text}\n[labels]\nefficiency_gain = \"Gain in efficiency\"\n");
+    work.write("labelled.toml", &text)
+}
+
+#[test]
+fn labels_reach_the_terminal_table_the_charts_and_the_report() {
+    let work = WorkDir::new("report-labels");
+    let file = labelled_peter(&work, "charts = [\"headcount\", \"comparison\"]");
+    let output = work.run(&["run", file.to_str().unwrap(), "--trials", "2", "--report"]);
+    assert_success(&output);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("Promote the best (common sense)"), "the arm's label in the table:\n{stdout}");
+    assert!(stdout.contains("ranked by Gain in efficiency"), "the metric's label in the table:\n{stdout}");
+    let directory = work.path.join("output/ci_peter_principle");
+    let charts: Vec<String> = std::fs::read_dir(&directory)
+        .unwrap()
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".svg"))
+        .collect();
+    let mut charts = charts;
+    charts.sort();
+    assert_eq!(
+        charts,
+        ["comparison_efficiency_gain.svg", "timeseries_headcount.svg"],
+        "only the charts asked for"
+    );
+    let comparison = read(&directory.join("comparison_efficiency_gain.svg"));
+    for text in ["Promote the best (common sense)", "Gain in efficiency", "higher is better", "baseline"] {
+        assert!(comparison.contains(text), "the comparison chart shows {text:?}");
+    }
+    let html = read(&directory.join("report.html"));
+    assert!(html.contains("Promote the best (common sense)") && html.contains("Gain in efficiency"));
+}
+
+#[test]
+fn a_misspelt_chart_or_label_is_refused_at_its_line_with_the_nearest_name() {
+    let work = WorkDir::new("report-badlabels");
+    let file = labelled_peter(&work, "charts = [\"headcuont\"]");
+    let output = work.run(&["validate", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("labelled.toml:1:"), "located at line 1: {stderr}");
+    assert!(stderr.contains("charts[0]") && stderr.contains("did you mean \"headcount\""), "{stderr}");
+}
+
+#[test]
+fn a_sweeps_directory_gets_a_report_with_its_own_section() {
+    let work = WorkDir::new("report-sweep");
+    let output = work.run(&[
+        "run",
+        &scenario("ci/peter_principle.toml"),
+        "--trials",
+        "2",
+        "--sweep",
+        "workforce.dismissal_threshold=3,4,5",
+        "--quiet",
+        "--report",
+    ]);
+    assert_success(&output);
+    let html = read(&work.path.join("output/ci_peter_principle/report.html"));
+    assert!(html.contains("<section id=\"sweep\""), "a sweep section");
+    assert!(!html.contains("id=\"answer\""), "no single run's ranking");
+    assert!(!html.contains("http"), "no URL");
+    assert_eq!(html.matches("<svg class=\"chart wide\"").count(), 1, "the sweep's chart");
+    let rows = html.matches("<tr>").count();
+    // Three points, eight arms: a row each, in the sweep's table.
+    assert!(rows >= 24, "{rows} rows");
+    for value in ["3", "4", "5"] {
+        assert!(html.contains(&format!("<td class=\"num\">{value}</td>")), "the point {value}");
+    }
+}
+
+#[test]
+fn a_sensitivity_analysis_gets_a_report_of_its_indices() {
+    let work = WorkDir::new("report-sensitivity");
+    let text = read(Path::new(&scenario("ci/tech_org.toml")));
+    let file = work
+        .write("tech.toml", &format!("{text}\n[sensitivity]\n\"dynamics.overhead.load\" = [0.05, 0.2]\n"));
+    let file = file.to_str().unwrap();
+    let short = ["--trials", "2", "--set", "simulation.burn_in=2", "--set", "simulation.steps=12"];
+    let mut args = vec!["sensitivity", file, "--quiet", "--method", "oat"];
+    args.extend(short);
+    assert_success(&work.run(&args));
+    assert_success(&work.run(&["report", "output/ci_tech_org_sensitivity", "--quiet"]));
+    let html = read(&work.path.join("output/ci_tech_org_sensitivity/report.html"));
+    assert!(html.contains("<section id=\"sensitivity\""), "a sensitivity section");
+    assert!(!html.contains("http"), "no URL");
+    let rows = html.matches("<code>dynamics.overhead.load</code>").count();
+    assert!(rows >= 2, "a row per index (low and high): {rows}");
+}

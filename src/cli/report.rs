@@ -51,23 +51,10 @@ pub fn write(directory: &Path, pdf: bool) -> Result<Vec<PathBuf>, Failure> {
     Ok(files)
 }
 
-/// The Chromium to print with: ATTRITION_CHROMIUM, else the first of the usual
-/// names on PATH.
-pub fn chromium() -> Option<PathBuf> {
-    if let Some(named) = std::env::var_os("ATTRITION_CHROMIUM").filter(|name| !name.is_empty()) {
-        return Some(PathBuf::from(named));
-    }
-    let path = std::env::var_os("PATH")?;
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
-        .find(|candidate| candidate.is_file())
-}
-
 /// Prints `report.html` to `report.pdf` beside it with headless Chromium, through a
 /// temporary file, so a failed print leaves any previous PDF.
 fn print_pdf(html: &Path) -> anyhow::Result<PathBuf> {
-    let browser = chromium().ok_or_else(|| {
+    let browser = report::chromium().ok_or_else(|| {
         anyhow!(
             "--pdf needs headless Chromium, and none was found (looked for chromium, chromium-browser and \
              google-chrome on PATH, and ATTRITION_CHROMIUM); install it (Debian: apt-get install chromium) or open \

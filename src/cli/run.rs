@@ -299,12 +299,6 @@ pub fn run_or_merge(
 ) -> Result<(), Failure> {
     let args = &command.run;
     if command.sweep.asks_for_points() || args.sweeps_from_file(config) {
-        if command.report {
-            return Err(Failure::bad_input(anyhow!(
-                "--report is made of a single run's results, and this run sweeps; add --no-sweep to report the \
-                 scenario at its own values"
-            )));
-        }
         if config.uncertainty.is_some() {
             return Err(Failure::bad_input(anyhow!(
                 "{}: a sweep with [uncertainty] is not supported (its tables have no place for the spread \
@@ -312,7 +306,18 @@ pub fn run_or_merge(
                 args.scenario.display()
             )));
         }
-        return super::sweep::sweep(args, &command.sweep, command.json, config, text, shards);
+        super::sweep::sweep(args, &command.sweep, command.json, config, text, shards)?;
+        if command.report {
+            // A sweep's report has its own section, made from the sweep's directory.
+            let directory = args.out.join(results_name(&config.name, args.replay_trial));
+            let files = super::report::write(&directory, command.pdf)?;
+            if !args.quiet && !command.json {
+                for file in files {
+                    println!("wrote {}", file.display());
+                }
+            }
+        }
+        return Ok(());
     }
     if command.sweep.sweep_trials {
         return Err(Failure::bad_input(anyhow!(
@@ -426,7 +431,8 @@ pub fn print_report(config: &Config, report: &Report) -> Result<(), Failure> {
     let summary = &report.summary;
     let mut order: Vec<usize> = (0..config.arms.len()).collect();
     order.sort_by(|&a, &b| summary.arms[b][metric].mean.total_cmp(&summary.arms[a][metric].mean));
-    let name_width = config.arms.iter().map(|arm| arm.name.len()).max().unwrap_or(3).max(3);
+    let name_width =
+        config.arms.iter().map(|arm| arm.display_name().chars().count()).max().unwrap_or(3).max(3);
     // About three significant digits for the largest mean: rates of a few
     // hundredths need more decimals than efficiencies of tens of percent.
     let largest = summary.arms.iter().map(|arm| arm[metric].mean.abs()).fold(0.0, f64::max);
@@ -442,9 +448,10 @@ pub fn print_report(config: &Config, report: &Report) -> Result<(), Failure> {
     );
     println!(
         "ranked by {} ({}), mean [95% CI]; difference to baseline \"{}\" paired by trial",
-        headline.name(),
+        // A scenario's own label for the headline, else its CSV name.
+        config.metric_label(headline.name(), headline.name()),
         headline.unit(),
-        config.arms[config.baseline].name
+        config.arms[config.baseline].display_name()
     );
     println!(
         "  {:<name_width$}  {:>24}  {:>24}  {:>8}",
@@ -467,7 +474,7 @@ pub fn print_report(config: &Config, report: &Report) -> Result<(), Failure> {
         };
         let row = format!(
             "  {:<name_width$}  {:>24}  {:>24}  {:>8}",
-            config.arms[arm].name,
+            config.arms[arm].display_name(),
             format!("{:.p$} [{:.p$}, {:.p$}]", own.mean, own.ci_low, own.ci_high),
             difference,
             higher

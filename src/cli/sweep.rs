@@ -360,7 +360,7 @@ fn print_sweep(
         println!("  {}", label.join(", "));
         for (arm, summaries) in config.arms.iter().zip(&point.summary.arms) {
             let s = &summaries[metric as usize];
-            println!("    {:<28} {:>9.3} [{:.3}, {:.3}]", arm.name, s.mean, s.ci_low, s.ci_high);
+            println!("    {:<28} {:>9.3} [{:.3}, {:.3}]", arm.display_name(), s.mean, s.ci_low, s.ci_high);
         }
     }
     println!("wrote {}:", directory.display());

@@ -6,6 +6,7 @@ pub mod design;
 mod dynamics;
 mod load;
 pub mod overrides;
+mod presentation;
 mod read;
 pub mod sibling;
 pub mod sweep;
@@ -18,8 +19,10 @@ pub use load::{
     FieldProblem, ProblemKind, ScenarioError, load, parse, parse_point, parse_point_as, parse_with,
 };
 pub use overrides::Override;
+pub use presentation::{COMPARISON_CHART, MAX_LABEL_CHARS};
 pub use read::{MAX_INPUT_BYTES, read_text};
 
+use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::locate::toml_key;
@@ -88,6 +91,14 @@ pub struct Config {
     /// is switched off (an ablation). The CLI prints them.
     #[serde(skip)]
     pub warnings: Vec<String>,
+
+    // How results are presented (src/config/presentation.rs).
+    /// Display labels of metrics by name (`[labels]`).
+    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    pub labels: IndexMap<String, String>,
+    /// The charts a run writes (`charts`); `None` for the default choice.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub charts: Option<Vec<String>>,
 }
 
 /// One swept field.
@@ -138,6 +149,9 @@ pub struct Workforce {
 pub struct Arm {
     /// The arm's name, as in the scenario file.
     pub name: String,
+    /// The arm's display label (`label`), if it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     /// Who fills a vacancy from the level below.
     pub promotion: Promotion,
     /// How skill carries into the new role.
@@ -149,6 +163,13 @@ pub struct Arm {
     /// Grades above entry an individual contributor can reach (used with
     /// `[dynamics.growth]`).
     pub ic_ceiling: u32,
+}
+
+impl Arm {
+    /// The name readers see: the arm's label, else its name.
+    pub fn display_name(&self) -> &str {
+        self.label.as_deref().unwrap_or(&self.name)
+    }
 }
 
 /// A promotion policy with its parameters.
@@ -253,6 +274,11 @@ impl Config {
         Ok(self)
     }
 
+    /// A metric's display label: the scenario's `[labels]` entry, else `default`.
+    pub fn metric_label<'a>(&'a self, metric: &str, default: &'a str) -> &'a str {
+        self.labels.get(metric).map_or(default, String::as_str)
+    }
+
     /// The same configuration with another master seed (the `--seed` flag).
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -282,6 +308,9 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
             );
             TrialMetric::EfficiencyGain
         });
+
+    let labels = presentation::labels(raw.labels.as_ref(), raw.dynamics.is_some(), &mut problems);
+    let charts = presentation::charts(raw.charts.as_ref(), raw.dynamics.is_some(), &mut problems);
 
     let sim = &raw.simulation;
     require(
@@ -448,12 +477,15 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         "at least one arm is needed, as [arms.<name>]".into(),
     );
     check_lever_ranges("policy", &raw.policy, &mut problems);
+    presentation::arm_label("policy", raw.policy.label.as_deref(), &mut problems);
     check_dynamics_levers("policy", &raw.policy, dynamics.as_ref(), &mut problems, &mut warnings);
     for (arm_name, levers) in &raw.arms {
         require(&mut problems, !arm_name.trim().is_empty(), "arms", "an arm's name is empty".into());
         let table = format!("arms.{}", toml_key(arm_name));
         check_dynamics_levers(&table, levers, dynamics.as_ref(), &mut problems, &mut warnings);
-        arms.push(resolve_arm(arm_name, levers, &context, &mut problems));
+        let mut arm = resolve_arm(arm_name, levers, &context, &mut problems);
+        arm.label = presentation::arm_label(&table, levers.label.as_deref(), &mut problems);
+        arms.push(arm);
     }
     // A lever in [policy] that every arm sets for itself reaches no arm.
     if let Ok(toml::Value::Table(policy)) = toml::Value::try_from(&raw.policy) {
@@ -544,6 +576,8 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         sensitivity,
         uncertainty,
         warnings,
+        labels,
+        charts,
     })
 }
 
@@ -876,6 +910,7 @@ fn resolve_arm(
         if promotion_name == PromotionPolicy::DualTrack { context.management_levels } else { 1 };
     Arm {
         name: name.to_owned(),
+        label: None,
         promotion,
         competence,
         overhead_allocation: own

@@ -155,6 +155,13 @@ pub fn check_swept_field(field: &str) -> Result<(), String> {
         (Some("simulation"), Some("trials" | "seed"), 2) => Err("trials and seed are not parameters of \
              the model: sweep a model parameter (and use --trials and --seed)"
             .to_owned()),
+        (Some("labels" | "charts"), _, _) => {
+            Err("labels and charts say how results are shown, they are not parameters of the model"
+                .to_owned())
+        }
+        (Some("arms" | "policy"), _, 3) if matches!(path.last(), Some(Segment::Key(key)) if key == "label") => {
+            Err("an arm's label is how it is shown, not a parameter of the model".to_owned())
+        }
         (Some("simulation"), Some("baseline"), 2) => Err("the baseline is which arm the others are \
              compared with, not a parameter of the model"
             .to_owned()),

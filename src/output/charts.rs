@@ -1,18 +1,19 @@
 //! Charts, PNG and SVG, drawn from the aggregated summary only.
 //!
-//! Text is drawn with DejaVu Sans compiled into the binary (the `dejavu` crate), never
-//! a system font, so a machine with only the Rust toolchain draws the same charts.
-//! Colours are the Okabe–Ito palette, distinguishable with every common form of
-//! colour blindness; past eight arms the palette repeats with dashed lines.
+//! A run's charts are laid out by [`crate::chart`], the same layout as the report's
+//! (legend below the plot, a colour, dash and marker per line, every tick labelled,
+//! bands within the metric's bounds), and drawn here with plotters. Text is drawn
+//! with DejaVu Sans compiled into the binary (the `dejavu` crate), never a system
+//! font, so a machine with only the Rust toolchain draws the same charts.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use plotters::coord::Shift;
-use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use rayon::prelude::*;
 
+use crate::chart::{self, Heading, IntervalChart, LineChart, Row, Scene, XAxis};
 use crate::config::Config;
 use crate::metrics::{StepMetric, TrialMetric};
 use crate::runner::RunSummary;
@@ -20,8 +21,8 @@ use crate::words::count;
 
 use super::OutputError;
 
-/// Okabe & Ito (2008), "Color universal design": orange, sky blue, bluish green,
-/// blue, vermillion, reddish purple, black, yellow (yellow last: it is faint on white).
+/// The palette of [`crate::chart::PALETTE`] as plotters colours, for the charts
+/// still drawn with plotters' own layout (a sensitivity analysis's).
 pub const PALETTE: [RGBColor; 8] = [
     RGBColor(0xE6, 0x9F, 0x00),
     RGBColor(0x56, 0xB4, 0xE9),
@@ -30,11 +31,13 @@ pub const PALETTE: [RGBColor; 8] = [
     RGBColor(0xD5, 0x5E, 0x00),
     RGBColor(0xCC, 0x79, 0xA7),
     RGBColor(0x00, 0x00, 0x00),
-    RGBColor(0xF0, 0xE4, 0x42),
+    RGBColor(0xB5, 0x9B, 0x00),
 ];
 
 const SIZE: (u32, u32) = (1200, 750);
-pub(super) const FONT: &str = "sans-serif";
+/// The width in pixels of a chart file laid out by [`crate::chart`].
+const WIDTH: u32 = 1200;
+pub(super) const FONT: &str = chart::raster::FONT;
 
 /// The colour of arm `index`.
 pub fn arm_colour(index: usize) -> RGBColor {
@@ -57,8 +60,9 @@ fn chart_error(path: &Path) -> impl Fn(String) -> OutputError + '_ {
 }
 
 /// Draws the same chart into a PNG and an SVG beside each other: `<stem>.png` and
-/// `<stem>.svg` in `directory`.
-pub(super) fn draw_both(
+/// `<stem>.svg` in `directory`, `size` pixels.
+pub(super) fn draw_both_sized(
+    size: (u32, u32),
     directory: &Path,
     stem: &str,
     draw_png: impl Fn(DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), String>,
@@ -66,12 +70,33 @@ pub(super) fn draw_both(
 ) -> Result<Vec<PathBuf>, OutputError> {
     register_fonts();
     let png = directory.join(format!("{stem}.png"));
-    draw_png(BitMapBackend::new(&png, SIZE).into_drawing_area()).map_err(chart_error(&png))?;
+    draw_png(BitMapBackend::new(&png, size).into_drawing_area()).map_err(chart_error(&png))?;
     let svg = directory.join(format!("{stem}.svg"));
     let mut text = String::new();
-    draw_svg(SVGBackend::with_string(&mut text, SIZE).into_drawing_area()).map_err(chart_error(&svg))?;
+    draw_svg(SVGBackend::with_string(&mut text, size).into_drawing_area()).map_err(chart_error(&svg))?;
     std::fs::write(&svg, tidy_text_nodes(&text)).map_err(super::io_error("writing", &svg))?;
     Ok(vec![png, svg])
+}
+
+/// [`draw_both_sized`] at the size of the charts plotters lays out itself.
+pub(super) fn draw_both(
+    directory: &Path,
+    stem: &str,
+    draw_png: impl Fn(DrawingArea<BitMapBackend<'_>, Shift>) -> Result<(), String>,
+    draw_svg: impl Fn(DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), String>,
+) -> Result<Vec<PathBuf>, OutputError> {
+    draw_both_sized(SIZE, directory, stem, draw_png, draw_svg)
+}
+
+/// Draws a laid-out chart into `<stem>.png` and `<stem>.svg`.
+pub(super) fn write_scene(directory: &Path, stem: &str, scene: &Scene) -> Result<Vec<PathBuf>, OutputError> {
+    draw_both_sized(
+        chart::raster::size(scene, WIDTH),
+        directory,
+        stem,
+        |area| chart::raster::draw(&area, scene).map_err(|e| e.to_string()),
+        |area| chart::raster::draw(&area, scene).map_err(|e| e.to_string()),
+    )
 }
 
 /// plotters writes each `<text>` element's content between a newline after the
@@ -108,6 +133,23 @@ pub fn charted_metrics(config: &Config, run: &RunSummary) -> Vec<StepMetric> {
         .collect()
 }
 
+/// The charts a run writes: the scenario's `charts` list, else by default a time
+/// series of each people-facing metric that moves (a behavioural scenario) or of
+/// every metric that moves (the Peter-principle model), and the comparison.
+pub fn chosen_charts(config: &Config, run: &RunSummary) -> (Vec<StepMetric>, bool) {
+    let moving = charted_metrics(config, run);
+    match &config.charts {
+        Some(names) => {
+            let series = names.iter().filter_map(|name| StepMetric::from_name(name)).collect();
+            (series, names.iter().any(|name| name == crate::config::COMPARISON_CHART))
+        }
+        None if config.dynamics.is_some() => {
+            (moving.into_iter().filter(|m| StepMetric::PEOPLE_FACING.contains(m)).collect(), true)
+        }
+        None => (moving, true),
+    }
+}
+
 /// Writes every chart of a run into `directory`; returns the files written. The
 /// charts are independent, so they are drawn in parallel (rendering them was the
 /// largest fixed cost of a run); the list keeps its order.
@@ -117,27 +159,17 @@ pub fn write_all(
     run: &RunSummary,
     headline: TrialMetric,
 ) -> Result<Vec<PathBuf>, OutputError> {
-    let timeseries = charted_metrics(config, run);
-    let comparison = (config.arms.len() > 1).then_some(headline);
+    let (timeseries, comparison) = chosen_charts(config, run);
+    let comparison = (comparison && config.arms.len() > 1).then_some(headline);
     let drawn: Vec<Result<Vec<PathBuf>, OutputError>> = timeseries
         .par_iter()
         .map(|&metric| {
             let stem = format!("timeseries_{}", metric.name());
-            draw_both(
-                directory,
-                &stem,
-                |area| draw_timeseries(area, config, run, metric),
-                |area| draw_timeseries(area, config, run, metric),
-            )
+            write_scene(directory, &stem, &timeseries_scene(config, run, metric))
         })
         .chain(comparison.into_par_iter().map(|headline| {
             let stem = format!("comparison_{}", headline.name());
-            draw_both(
-                directory,
-                &stem,
-                |area| draw_comparison(area, config, run, headline),
-                |area| draw_comparison(area, config, run, headline),
-            )
+            write_scene(directory, &stem, &comparison_scene(config, run, headline))
         }))
         .collect();
     let mut files = Vec::new();
@@ -167,174 +199,137 @@ pub(super) fn padded_range(values: impl Iterator<Item = f64>) -> std::ops::Range
     (low - pad)..(high + pad)
 }
 
+/// A scenario's name as a title: `tech_org` reads "Tech org".
+pub fn title_case(name: &str) -> String {
+    let spaced = name.replace(['_', '-'], " ");
+    let mut chars = spaced.chars();
+    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
+}
+
+/// The value axis's title: the metric and its unit, or the unit alone (the
+/// chart's heading names the metric) when both would not fit along the axis.
+fn value_axis(label: &str, unit: &str) -> String {
+    let both = format!("{label} ({unit})");
+    if both.chars().count() <= 36 { both } else { unit.to_owned() }
+}
+
+/// A label inside a sentence: "Regretted attrition" reads "regretted attrition",
+/// but "IC grades" keeps its capitals.
+fn in_sentence(label: &str) -> String {
+    let mut chars = label.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if first.is_uppercase() && second.is_lowercase() => {
+            first.to_lowercase().chain(label.chars().skip(1)).collect()
+        }
+        _ => label.to_owned(),
+    }
+}
+
+/// A field path in words: `workforce.dismissal_threshold` reads "dismissal
+/// threshold (workforce.dismissal_threshold)".
+pub fn field_in_words(field: &str) -> String {
+    let last = field.rsplit('.').next().unwrap_or(field).trim_matches('"');
+    format!("{} ({field})", last.replace('_', " "))
+}
+
 /// One line per arm over time, with the 95% confidence band of its mean.
-fn draw_timeseries<DB: DrawingBackend>(
-    area: DrawingArea<DB, Shift>,
-    config: &Config,
-    run: &RunSummary,
-    metric: StepMetric,
-) -> Result<(), String> {
-    let text = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    area.fill(&WHITE).map_err(text)?;
+pub fn timeseries_scene(config: &Config, run: &RunSummary, metric: StepMetric) -> Scene {
     let steps = config.steps as usize;
     let year = |step: usize| step as f64 * config.step_years();
-    let all = (0..config.arms.len()).flat_map(|arm| {
-        (0..=steps).flat_map(move |step| {
-            let s = run.series(arm, step, metric);
-            [s.ci_low, s.ci_high, s.mean]
+    let lines: Vec<chart::Line> = config
+        .arms
+        .iter()
+        .enumerate()
+        .map(|(arm_index, arm)| chart::Line {
+            name: arm.display_name().to_owned(),
+            points: (0..=steps)
+                .map(|step| {
+                    let s = run.series(arm_index, step, metric);
+                    let (low, high) = drawn_interval(s.ci_low, s.mean, s.ci_high);
+                    (year(step), s.mean, low, high)
+                })
+                .collect(),
         })
-    });
-    let y_range = padded_range(all);
-    let mut chart = ChartBuilder::on(&area)
-        .caption(
-            format!(
-                "{} — {}: mean over {}, 95% CI",
-                config.name,
-                metric.name(),
+        .collect();
+    let label = config.metric_label(metric.name(), metric.label());
+    let title = format!("{}: {label}", title_case(&config.name));
+    let y_title = value_axis(label, &metric.unit_in_words(config.steps_per_year));
+    chart::line_chart(&LineChart {
+        title: &title,
+        heading: Some(Heading {
+            title: title.clone(),
+            subtitle: Some(format!(
+                "mean over {}; the band is the 95% interval of the mean",
                 count(run.trials, "trial", "trials")
-            ),
-            (FONT, 26),
-        )
-        .margin(20)
-        .x_label_area_size(60)
-        .y_label_area_size(90)
-        .build_cartesian_2d(0.0..year(steps).max(1e-9), y_range)
-        .map_err(text)?;
-    chart
-        .configure_mesh()
-        .x_desc("time (years)")
-        .x_label_formatter(&|x| super::format_number((x * 1e3).round() / 1e3))
-        .y_desc(format!("{} ({})", metric.name(), metric.unit()))
-        .label_style((FONT, 18))
-        .axis_desc_style((FONT, 20))
-        .max_light_lines(0)
-        .draw()
-        .map_err(text)?;
-    for (arm_index, arm) in config.arms.iter().enumerate() {
-        let colour = arm_colour(arm_index);
-        let band: Vec<(f64, f64)> = (0..=steps)
-            .map(|step| {
-                let s = run.series(arm_index, step, metric);
-                (year(step), drawn_interval(s.ci_low, s.mean, s.ci_high).1)
-            })
-            .chain((0..=steps).rev().map(|step| {
-                let s = run.series(arm_index, step, metric);
-                (year(step), drawn_interval(s.ci_low, s.mean, s.ci_high).0)
-            }))
-            .collect();
-        chart.draw_series(std::iter::once(Polygon::new(band, colour.mix(0.2).filled()))).map_err(text)?;
-        let line: Vec<(f64, f64)> =
-            (0..=steps).map(|step| (year(step), run.series(arm_index, step, metric).mean)).collect();
-        let style = colour.stroke_width(2);
-        let series = if arm_index < PALETTE.len() {
-            chart.draw_series(LineSeries::new(line, style)).map_err(text)?
-        } else {
-            chart.draw_series(DashedLineSeries::new(line, 8, 6, style)).map_err(text)?
-        };
-        series
-            .label(arm.name.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3)));
-    }
-    draw_legend(&mut chart, SeriesLabelPosition::LowerRight).map_err(text)?;
-    area.present().map_err(text)
+            )),
+        }),
+        x_title: "time since measurement started (years)",
+        y_title: &y_title,
+        lines: &lines,
+        bounds: metric.bounds(),
+        x: XAxis::Numbers { from_zero: true },
+        mark_every_point: false,
+        width: chart::WIDE,
+    })
 }
 
-/// The legend of a line chart, in the house style.
-fn draw_legend<'a, DB: DrawingBackend + 'a>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
-    position: SeriesLabelPosition,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.4))
-        .label_font((FONT, 18))
-        .draw()
-}
-
-/// Each arm's paired difference to the baseline on `metric`, with its 95% interval.
-fn draw_comparison<DB: DrawingBackend>(
-    area: DrawingArea<DB, Shift>,
-    config: &Config,
-    run: &RunSummary,
-    metric: TrialMetric,
-) -> Result<(), String> {
-    let text = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    area.fill(&WHITE).map_err(text)?;
+/// Each arm's paired difference to the baseline on `metric`, with its 95% interval;
+/// the baseline's own row at zero.
+pub fn comparison_scene(config: &Config, run: &RunSummary, metric: TrialMetric) -> Scene {
     let index = metric as usize;
-    let compared: Vec<(usize, f64, f64, f64)> = run
+    let rows: Vec<Row> = run
         .comparisons
         .iter()
         .enumerate()
-        .filter_map(|(arm, comparisons)| {
-            let d = &comparisons.as_ref()?[index].difference;
-            let (low, high) = drawn_interval(d.ci_low, d.mean, d.ci_high);
-            Some((arm, low, d.mean, high))
+        .map(|(arm, comparisons)| match comparisons {
+            Some(comparisons) => {
+                let d = &comparisons[index].difference;
+                let (low, high) = drawn_interval(d.ci_low, d.mean, d.ci_high);
+                Row {
+                    name: config.arms[arm].display_name().to_owned(),
+                    centre: d.mean,
+                    inner: Some((low, high)),
+                    outer: None,
+                    note: None,
+                }
+            }
+            None => Row {
+                name: config.arms[arm].display_name().to_owned(),
+                centre: 0.0,
+                inner: None,
+                outer: None,
+                note: Some("baseline".into()),
+            },
         })
         .collect();
-    // The means too: without intervals (one trial) they alone set the range.
-    let x_range = padded_range(compared.iter().flat_map(|&(_, lo, mean, hi)| [lo, mean, hi, 0.0]));
-    let rows = compared.len();
-    let names: Vec<&str> = compared.iter().map(|&(arm, ..)| config.arms[arm].name.as_str()).collect();
-    let mut chart = ChartBuilder::on(&area)
-        .caption(
-            format!(
-                "{} — {} vs \"{}\": paired difference, 95% CI, {}",
-                config.name,
-                metric.name(),
-                config.arms[config.baseline].name,
-                count(run.trials, "trial", "trials")
-            ),
-            (FONT, 24),
-        )
-        .margin(20)
-        .x_label_area_size(60)
-        .y_label_area_size(260)
-        .build_cartesian_2d(x_range.clone(), -0.5..rows as f64 - 0.5)
-        .map_err(text)?;
-    chart
-        .configure_mesh()
-        .x_desc(format!("difference in {} ({})", metric.name(), metric.unit()))
-        .y_labels(rows)
-        .y_label_formatter(&|y| {
-            let row = y.round();
-            if (y - row).abs() < 1e-6 && row >= 0.0 && (row as usize) < names.len() {
-                // The first arm on top, as in the scenario file.
-                names[names.len() - 1 - row as usize].to_owned()
-            } else {
-                String::new()
-            }
-        })
-        .label_style((FONT, 18))
-        .axis_desc_style((FONT, 20))
-        .max_light_lines(0)
-        .draw()
-        .map_err(text)?;
-    chart
-        .draw_series(std::iter::once(PathElement::new(
-            vec![(0.0, -0.5), (0.0, rows as f64 - 0.5)],
-            BLACK.mix(0.5).stroke_width(1),
-        )))
-        .map_err(text)?;
-    for (index, &(arm, low, mean, high)) in compared.iter().enumerate() {
-        let row = rows - 1 - index;
-        let colour = arm_colour(arm);
-        chart
-            .draw_series(std::iter::once(ErrorBar::new_horizontal(
-                row as f64,
-                low,
-                mean,
-                high,
-                colour.stroke_width(3),
-                16,
-            )))
-            .map_err(text)?;
-        chart
-            .draw_series(std::iter::once(Circle::new((mean, row as f64), 6, colour.filled())))
-            .map_err(text)?;
-    }
-    area.present().map_err(text)
+    let label = config.metric_label(metric.name(), metric.label());
+    let baseline = config.arms[config.baseline].display_name();
+    let title = format!("{}: {label}, each arm minus the baseline", title_case(&config.name));
+    // The direction cue is in the subtitle, where it is not cut.
+    let x_title = format!("difference in {} ({})", in_sentence(label), metric.unit());
+    let glyphs = chart::Glyphs {
+        centre: "mean difference to the baseline, paired by trial".into(),
+        inner: "95% interval".into(),
+        outer: None,
+        reference: None,
+    };
+    chart::interval_chart(&IntervalChart {
+        title: &title,
+        heading: Some(Heading {
+            title: title.clone(),
+            subtitle: Some(format!(
+                "baseline “{baseline}”; {}; {}",
+                count(run.trials, "trial", "trials"),
+                metric.direction().cue()
+            )),
+        }),
+        x_title: &x_title,
+        rows: &rows,
+        glyphs: &glyphs,
+        bounds: (None, None),
+        from_zero: true,
+        width: chart::WIDE,
+    })
 }
 
 /// The headline metric against the first swept field: one line per arm (and per
@@ -347,24 +342,17 @@ pub fn write_sweep(
     metric: TrialMetric,
 ) -> Result<Vec<PathBuf>, OutputError> {
     let stem = format!("sweep_{}", metric.name());
-    draw_both(
-        directory,
-        &stem,
-        |area| draw_sweep(area, config, fields, points, metric),
-        |area| draw_sweep(area, config, fields, points, metric),
-    )
+    write_scene(directory, &stem, &sweep_scene(config, fields, points, metric))
 }
 
-fn draw_sweep<DB: DrawingBackend>(
-    area: DrawingArea<DB, Shift>,
+/// The sweep chart's layout.
+pub fn sweep_scene(
     config: &Config,
     fields: &[String],
     points: &[super::sweep::SweepPoint],
     metric: TrialMetric,
-) -> Result<(), String> {
+) -> Scene {
     use crate::config::overrides::render_value;
-    let text = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    area.fill(&WHITE).map_err(text)?;
     let index = metric as usize;
     // The first field's values in order of appearance; numbers are placed by value,
     // anything else at evenly spaced positions.
@@ -375,63 +363,16 @@ fn draw_sweep<DB: DrawingBackend>(
             labels.push(label);
         }
     }
-    let numeric = points
-        .iter()
-        .all(|p| p.values[0].as_float().or(p.values[0].as_integer().map(|i| i as f64)).is_some());
+    let number = |value: &toml::Value| value.as_float().or(value.as_integer().map(|i| i as f64));
+    let numeric = points.iter().all(|p| number(&p.values[0]).is_some());
     let x_of = |point: &super::sweep::SweepPoint| -> f64 {
-        let value = &point.values[0];
-        match value.as_float().or(value.as_integer().map(|i| i as f64)) {
+        match number(&point.values[0]) {
             Some(x) if numeric => x,
-            _ => labels.iter().position(|l| *l == render_value(value)).unwrap_or(0) as f64,
+            _ => labels.iter().position(|l| *l == render_value(&point.values[0])).unwrap_or(0) as f64,
         }
     };
-    let x_range = padded_range(points.iter().map(x_of));
-    let y_range = padded_range(
-        points.iter().flat_map(|p| p.summary.arms.iter().flat_map(|s| [s[index].ci_low, s[index].ci_high])),
-    );
-    let mut chart = ChartBuilder::on(&area)
-        .caption(
-            format!(
-                "{} — {} against {}: mean over {}, 95% CI",
-                config.name,
-                metric.name(),
-                fields[0],
-                count(points.first().map_or(0, |p| p.summary.trials), "trial", "trials")
-            ),
-            (FONT, 24),
-        )
-        .margin(20)
-        .x_label_area_size(60)
-        .y_label_area_size(90)
-        .build_cartesian_2d(x_range, y_range)
-        .map_err(text)?;
-    let label_of = |x: &f64| {
-        let x = *x;
-        if numeric {
-            super::format_number((x * 1e6).round() / 1e6)
-        } else {
-            let i = x.round();
-            if (x - i).abs() < 1e-6 && i >= 0.0 {
-                labels.get(i as usize).cloned().unwrap_or_default()
-            } else {
-                String::new()
-            }
-        }
-    };
-    chart
-        .configure_mesh()
-        .x_desc(fields[0].as_str())
-        .y_desc(format!("{} ({})", metric.name(), metric.unit()))
-        .x_label_formatter(&label_of)
-        .label_style((FONT, 18))
-        .axis_desc_style((FONT, 20))
-        .max_light_lines(0)
-        .draw()
-        .map_err(text)?;
     // One line per arm and combination of the other fields.
-    // Per line: its label, and per point (x, mean, ci_low, ci_high).
-    type Line = (String, Vec<(f64, f64, f64, f64)>);
-    let mut lines: Vec<Line> = Vec::new();
+    let mut lines: Vec<chart::Line> = Vec::new();
     for point in points {
         let rest: Vec<String> = fields[1..]
             .iter()
@@ -439,37 +380,42 @@ fn draw_sweep<DB: DrawingBackend>(
             .map(|(f, v)| format!("{f}={}", render_value(v)))
             .collect();
         for (arm_index, arm) in config.arms.iter().enumerate() {
-            let name =
-                if rest.is_empty() { arm.name.clone() } else { format!("{}, {}", arm.name, rest.join(", ")) };
+            let arm_name = arm.display_name();
+            let name = if rest.is_empty() {
+                arm_name.to_owned()
+            } else {
+                format!("{arm_name}, {}", rest.join(", "))
+            };
             let s = &point.summary.arms[arm_index][index];
             let (low, high) = drawn_interval(s.ci_low, s.mean, s.ci_high);
             let entry = (x_of(point), s.mean, low, high);
-            match lines.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, values)) => values.push(entry),
-                None => lines.push((name, vec![entry])),
+            match lines.iter_mut().find(|line| line.name == name) {
+                Some(line) => line.points.push(entry),
+                None => lines.push(chart::Line { name, points: vec![entry] }),
             }
         }
     }
-    for (line_index, (name, values)) in lines.iter().enumerate() {
-        let colour = arm_colour(line_index);
-        let band: Vec<(f64, f64)> = values
-            .iter()
-            .map(|&(x, _, _, high)| (x, high))
-            .chain(values.iter().rev().map(|&(x, _, low, _)| (x, low)))
-            .collect();
-        chart.draw_series(std::iter::once(Polygon::new(band, colour.mix(0.2).filled()))).map_err(text)?;
-        let line: Vec<(f64, f64)> = values.iter().map(|&(x, mean, _, _)| (x, mean)).collect();
-        chart
-            .draw_series(PointSeries::of_element(line.clone(), 5, colour.filled(), &|c, s, st| {
-                Circle::new(c, s, st)
-            }))
-            .map_err(text)?;
-        chart
-            .draw_series(LineSeries::new(line, colour.stroke_width(2)))
-            .map_err(text)?
-            .label(name.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], colour.stroke_width(3)));
-    }
-    draw_legend(&mut chart, SeriesLabelPosition::UpperRight).map_err(text)?;
-    area.present().map_err(text)
+    let label = config.metric_label(metric.name(), metric.label());
+    let swept = field_in_words(&fields[0]);
+    let title = format!("{}: {label} against {swept}", title_case(&config.name));
+    let y_title = value_axis(label, metric.unit());
+    let trials = points.first().map_or(0, |p| p.summary.trials);
+    chart::line_chart(&LineChart {
+        title: &title,
+        heading: Some(Heading {
+            title: title.clone(),
+            subtitle: Some(format!(
+                "mean over {} at each point; the band is the 95% interval of the mean; {}",
+                count(trials, "trial", "trials"),
+                metric.direction().cue()
+            )),
+        }),
+        x_title: &swept,
+        y_title: &y_title,
+        lines: &lines,
+        bounds: metric.bounds(),
+        x: if numeric { XAxis::Numbers { from_zero: false } } else { XAxis::Categories(labels.clone()) },
+        mark_every_point: true,
+        width: chart::WIDE,
+    })
 }

@@ -100,7 +100,8 @@ fn draw_tornado<DB: DrawingBackend>(
         .caption(
             format!(
                 "{} — one at a time: {}, change from the scenario's values",
-                labels.subject, labels.output
+                super::charts::title_case(labels.subject),
+                labels.output
             ),
             (FONT, 22),
         )
@@ -169,7 +170,14 @@ fn draw_morris<DB: DrawingBackend>(
     let x_range = padded_range(points.iter().flat_map(|(_, mu, _)| [mu.ci_low, mu.ci_high, 0.0]));
     let y_range = padded_range(points.iter().flat_map(|&(_, _, sigma)| [sigma, 0.0]));
     let mut chart = ChartBuilder::on(&area)
-        .caption(format!("{} — Morris elementary effects: {}", labels.subject, labels.output), (FONT, 22))
+        .caption(
+            format!(
+                "{}: Morris elementary effects on {}",
+                super::charts::title_case(labels.subject),
+                labels.output
+            ),
+            (FONT, 22),
+        )
         .margin(20)
         .x_label_area_size(60)
         .y_label_area_size(90)
@@ -177,8 +185,11 @@ fn draw_morris<DB: DrawingBackend>(
         .map_err(text)?;
     chart
         .configure_mesh()
-        .x_desc(format!("mu* ({} per parameter range), 95% bootstrap CI", labels.unit))
-        .y_desc("sigma")
+        .x_desc(format!(
+            "μ*, the mean absolute effect ({} per parameter range), 95% bootstrap CI",
+            labels.unit
+        ))
+        .y_desc("σ, the spread of the effects (interaction or non-linearity)")
         .label_style((FONT, 16))
         .axis_desc_style((FONT, 18))
         .draw()
@@ -225,7 +236,10 @@ fn draw_sobol<DB: DrawingBackend>(
     // The first parameter on top, as given.
     let names: Vec<String> = parameters.iter().rev().map(|p| p.field.clone()).collect();
     let mut chart = ChartBuilder::on(&area)
-        .caption(format!("{} — Sobol indices: {}", labels.subject, labels.output), (FONT, 22))
+        .caption(
+            format!("{}: Sobol indices of {}", super::charts::title_case(labels.subject), labels.output),
+            (FONT, 22),
+        )
         .margin(20)
         .x_label_area_size(60)
         .y_label_area_size(360)

@@ -5,7 +5,6 @@
 //!
 //! Everything is inline (CSS, SVG charts; system fonts), nothing is fetched.
 
-pub mod chart;
 mod page;
 mod reference;
 pub mod results;
@@ -35,6 +34,20 @@ pub enum ReportError {
     /// Writing the report failed.
     #[error(transparent)]
     Write(#[from] crate::output::OutputError),
+}
+
+/// The headless Chromium to print and test with: the program ATTRITION_CHROMIUM
+/// names, else the first of `chromium`, `chromium-browser` and `google-chrome` on
+/// PATH. Both `--pdf` and the browser tests use it, so they find the same browser.
+pub fn chromium() -> Option<PathBuf> {
+    if let Some(named) = std::env::var_os("ATTRITION_CHROMIUM").filter(|name| !name.is_empty()) {
+        return Some(PathBuf::from(named));
+    }
+    let path = std::env::var_os("PATH")?;
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .flat_map(|name| std::env::split_paths(&path).map(move |dir| dir.join(name)))
+        .find(|candidate| candidate.is_file())
 }
 
 /// The report of the results in `directory`, as HTML text.

@@ -2,11 +2,11 @@
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
+use crate::chart::{self, Glyphs, IntervalChart, Line, LineChart, Row, Scene, XAxis};
 use crate::metrics::{Direction, TrialMetric};
 
-use super::chart::{self, Glyphs, Line, Row};
 use super::reference;
-use super::results::Results;
+use super::results::{Kind, Results, SensitivityRow, SweepRow};
 
 const STYLE: &str = include_str!("report.css");
 
@@ -56,8 +56,13 @@ impl Scale {
     }
 }
 
-fn label(metric: &str) -> String {
-    TrialMetric::from_name(metric).map_or_else(|| metric.replace('_', " "), |m| m.label().to_owned())
+/// A chart drawn twice, for a laptop (or paper) and for a phone; the page's CSS
+/// shows the one that fits, so chart text stays as large as the page's own.
+fn figure_chart(scene: impl Fn(f64) -> Scene) -> Markup {
+    html! {
+        (chart::svg::render(&scene(chart::WIDE), "wide"))
+        (chart::svg::render(&scene(chart::NARROW), "narrow"))
+    }
 }
 
 fn bounds(metric: &str) -> (Option<f64>, Option<f64>) {
@@ -69,19 +74,10 @@ fn direction(metric: &str) -> Direction {
 }
 
 fn cue(metric: &str) -> &'static str {
-    match direction(metric) {
-        Direction::HigherIsBetter => "higher is better",
-        Direction::LowerIsBetter => "lower is better",
-        Direction::Neutral => "neither direction is better in itself",
-    }
+    direction(metric).cue()
 }
 
-/// A scenario name for a title: `tech_org` reads "Tech org".
-fn title_case(name: &str) -> String {
-    let spaced = name.replace(['_', '-'], " ");
-    let mut chars = spaced.chars();
-    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
-}
+use crate::output::charts::title_case;
 
 /// The arms ranked best first by the headline metric (by the mean, in its good direction).
 fn ranked(results: &Results) -> Vec<usize> {
@@ -116,10 +112,19 @@ pub fn page(results: &Results) -> Markup {
                             p.question { (question.trim()) }
                         }
                     }
-                    (answer(results))
-                    (compared(results))
-                    (charts(results))
-                    (people_facing(results))
+                    @match &results.kind {
+                        Kind::Run => {
+                            (answer(results))
+                            (compared(results))
+                            (charts(results))
+                            (people_facing(results))
+                        }
+                        Kind::Sweep { fields, rows } => {
+                            (compared(results))
+                            (sweep(results, fields, rows))
+                        }
+                        Kind::Sensitivity(rows) => { (sensitivity(rows)) }
+                    }
                     (assumptions(results))
                     (reading())
                     (reproducibility(results))
@@ -132,7 +137,7 @@ pub fn page(results: &Results) -> Markup {
 fn answer(results: &Results) -> Markup {
     let metric = results.headline.as_str();
     let scale = scale(metric, results);
-    let baseline = &results.arms[results.baseline];
+    let baseline = results.arm_label(results.baseline);
     let better = match direction(metric) {
         Direction::LowerIsBetter => "Trials in which it is lower (better)",
         Direction::HigherIsBetter => "Trials in which it is higher (better)",
@@ -142,7 +147,7 @@ fn answer(results: &Results) -> Markup {
         section #answer {
             h2 { "The answer in brief" }
             p {
-                "Ranked by " strong { (label(metric)) } " (" (scale.unit) "; " (cue(metric)) "), "
+                "Ranked by " strong { (results.metric_label(metric)) } " (" (scale.unit) "; " (cue(metric)) "), "
                 "each arm compared with the baseline " strong { "“" (baseline) "”" } " trial by trial."
             }
             div.table-wrap {
@@ -157,7 +162,7 @@ fn answer(results: &Results) -> Markup {
                             @let paired = results.paired(arm, metric);
                             tr.arm-row.baseline[arm == results.baseline] {
                                 td { (rank + 1) }
-                                th scope="row" { (results.arms[arm]) }
+                                th scope="row" { (results.arm_label(arm)) }
                                 td.num { (own.map_or("n/a".into(), |r| scale.show(r.mean))) }
                                 td.num { (own.map_or("n/a".into(), |r| scale.interval(r.ci_low, r.ci_high))) }
                                 @match paired {
@@ -183,17 +188,13 @@ fn compared(results: &Results) -> Markup {
     let mut levers: Vec<String> = Vec::new();
     for arm in &arms {
         for (key, _) in arm.as_object().into_iter().flatten() {
-            if key != "name" && !levers.contains(key) {
+            if key != "name" && key != "label" && !levers.contains(key) {
                 levers.push(key.clone());
             }
         }
     }
     levers.retain(|lever| arms.iter().any(|arm| arm[lever] != arms[0][lever]));
-    let show = |value: &serde_json::Value| match value {
-        serde_json::Value::String(text) => text.replace('_', " "),
-        serde_json::Value::Null => "—".to_owned(),
-        other => other.to_string(),
-    };
+    let show = readable;
     let trials = results.manifest["trials"].as_u64().unwrap_or(0);
     let steps = results.manifest["scenario"]["steps"].as_f64().unwrap_or(0.0);
     let per_year = results.manifest["scenario"]["steps_per_year"].as_f64().unwrap_or(1.0);
@@ -220,7 +221,7 @@ fn compared(results: &Results) -> Markup {
                         tbody {
                             @for (index, arm) in arms.iter().enumerate() {
                                 tr.baseline[index == results.baseline] {
-                                    th scope="row" { (arm["name"].as_str().unwrap_or("")) @if index == results.baseline { " (baseline)" } }
+                                    th scope="row" { (results.arm_label(index)) @if index == results.baseline { " (baseline)" } }
                                     @for lever in &levers { td { (show(&arm[lever])) } }
                                 }
                             }
@@ -232,13 +233,38 @@ fn compared(results: &Results) -> Markup {
     }
 }
 
+/// A lever's resolved value in words: `{"mixed": {"best_probability": 0.3}}` reads
+/// "mixed (best probability 0.3)", not JSON.
+fn readable(value: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => text.replace('_', " "),
+        Value::Null => "—".to_owned(),
+        Value::Bool(true) => "yes".to_owned(),
+        Value::Bool(false) => "no".to_owned(),
+        Value::Number(number) => number.to_string(),
+        Value::Array(items) => items.iter().map(readable).collect::<Vec<_>>().join(", "),
+        Value::Object(fields) => match fields.iter().next() {
+            Some((name, Value::Object(inner))) if fields.len() == 1 => {
+                let inner = Value::Object(inner.clone());
+                format!("{} ({})", name.replace('_', " "), readable(&inner))
+            }
+            _ => fields
+                .iter()
+                .map(|(key, inner)| format!("{} {}", key.replace('_', " "), readable(inner)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        },
+    }
+}
+
 fn charts(results: &Results) -> Markup {
     let metric = results.headline.as_str();
     let scale = scale(metric, results);
     let headline_bounds = bounds(metric);
     let retention: Vec<Line> = (0..results.arms.len())
         .map(|arm| Line {
-            name: results.arms[arm].clone(),
+            name: results.arm_label(arm).to_owned(),
             points: results
                 .series(arm, "top_quintile_retained")
                 .into_iter()
@@ -254,14 +280,14 @@ fn charts(results: &Results) -> Markup {
         .into_iter()
         .map(|arm| match results.paired(arm, metric) {
             Some(p) => Row {
-                name: results.arms[arm].clone(),
+                name: results.arm_label(arm).to_owned(),
                 centre: p.mean * scale.factor,
                 inner: p.ci_low.is_finite().then_some((p.ci_low * scale.factor, p.ci_high * scale.factor)),
                 outer: None,
                 note: None,
             },
             None => Row {
-                name: results.arms[arm].clone(),
+                name: results.arm_label(arm).to_owned(),
                 centre: 0.0,
                 inner: None,
                 outer: None,
@@ -277,7 +303,7 @@ fn charts(results: &Results) -> Markup {
             let own = results.spread(arm, metric)?;
             let (low, high) = finite_interval(own.ci_low, own.mean, own.ci_high);
             Some(Row {
-                name: results.arms[arm].clone(),
+                name: results.arm_label(arm).to_owned(),
                 centre: own.mean * scale.factor,
                 inner: Some((low * scale.factor, high * scale.factor)),
                 outer: Some((own.p5 * scale.factor, own.p95 * scale.factor)),
@@ -286,12 +312,39 @@ fn charts(results: &Results) -> Markup {
         })
         .collect();
     let trials = results.manifest["trials"].as_u64().unwrap_or(0);
+    let retention_title = results.metric_label("top_quintile_retained");
+    let comparison_title = format!("{}: difference to the baseline", results.metric_label(metric));
+    let comparison_axis = format!("difference, {} ({})", scale.unit, cue(metric));
+    let comparison_glyphs = Glyphs {
+        centre: "mean difference, paired by trial".into(),
+        inner: "95% interval".into(),
+        outer: None,
+        reference: None,
+    };
+    let fan_title = format!("{}: the spread of outcomes across trials", results.metric_label(metric));
+    let fan_axis = format!("{} ({})", scale.unit, cue(metric));
+    let fan_glyphs = Glyphs {
+        centre: "mean".into(),
+        inner: "95% interval of the mean".into(),
+        outer: Some("middle 90% of trials (p5–p95)".into()),
+        reference: None,
+    };
     html! {
         section #charts {
             h2 { "Key charts" }
             @if !retention.is_empty() {
                 figure {
-                    (chart::timeseries("Share of the initial top fifth still employed", "years", "% still employed", &retention, (Some(0.0), Some(100.0))).svg)
+                    (figure_chart(|width| chart::line_chart(&LineChart {
+                        title: &retention_title,
+                        heading: None,
+                        x_title: "years since measurement started",
+                        y_title: "% still employed",
+                        lines: &retention,
+                        bounds: (Some(0.0), Some(100.0)),
+                        x: XAxis::Numbers { from_zero: true },
+                        mark_every_point: false,
+                        width,
+                    })))
                     figcaption {
                         "How many of the people who were in the top fifth by skill when measurement started are still employed, year by year "
                         "(mean over " (trials) " trials; the shaded band is the 95% interval of the mean). Higher is better."
@@ -300,14 +353,16 @@ fn charts(results: &Results) -> Markup {
             }
             @if results.arms.len() > 1 {
                 figure {
-                    (chart::intervals(
-                        &format!("{}: difference to the baseline", label(metric)),
-                        &format!("difference, {} ({})", scale.unit, cue(metric)),
-                        &comparison,
-                        &Glyphs { centre: "mean difference, paired by trial".into(), inner: "95% interval".into(), outer: None },
-                        (None, None),
-                        true,
-                    ).svg)
+                    (figure_chart(|width| chart::interval_chart(&IntervalChart {
+                        title: &comparison_title,
+                        heading: None,
+                        x_title: &comparison_axis,
+                        rows: &comparison,
+                        glyphs: &comparison_glyphs,
+                        bounds: (None, None),
+                        from_zero: true,
+                        width,
+                    })))
                     figcaption {
                         "Each arm minus the baseline, trial by trial. An interval that does not cross the dashed zero line is a difference the run resolves; "
                         (cue(metric)) "."
@@ -315,17 +370,145 @@ fn charts(results: &Results) -> Markup {
                 }
             }
             figure {
-                (chart::intervals(
-                    &format!("{}: the spread of outcomes across trials", label(metric)),
-                    &format!("{} ({})", scale.unit, cue(metric)),
-                    &fan,
-                    &Glyphs { centre: "mean".into(), inner: "95% interval of the mean".into(), outer: Some("middle 90% of trials (p5–p95)".into()) },
-                    scaled_bounds,
-                    headline_bounds.0 == Some(0.0),
-                ).svg)
+                (figure_chart(|width| chart::interval_chart(&IntervalChart {
+                    title: &fan_title,
+                    heading: None,
+                    x_title: &fan_axis,
+                    rows: &fan,
+                    glyphs: &fan_glyphs,
+                    bounds: scaled_bounds,
+                    from_zero: headline_bounds.0 == Some(0.0),
+                    width,
+                })))
                 figcaption {
                     "The wide bar is where 90% of the simulated organisations ended up; the thin line is how precisely the run pins down the mean. "
                     "One organisation's outcome can land anywhere on the bar."
+                }
+            }
+        }
+    }
+}
+
+/// A sweep: the headline metric at every point, charted against the first swept
+/// field and tabulated.
+fn sweep(results: &Results, fields: &[String], rows: &[SweepRow]) -> Markup {
+    let metric = results.headline.as_str();
+    let scale = scale(metric, results);
+    let headline: Vec<&SweepRow> = rows.iter().filter(|row| row.spread.metric == metric).collect();
+    let mut firsts: Vec<&str> = Vec::new();
+    for row in &headline {
+        if !firsts.contains(&row.values[0].as_str()) {
+            firsts.push(&row.values[0]);
+        }
+    }
+    let numeric = firsts.iter().all(|value| value.parse::<f64>().is_ok());
+    let x_of = |value: &str| {
+        if numeric {
+            value.parse::<f64>().unwrap_or(0.0)
+        } else {
+            firsts.iter().position(|v| *v == value).unwrap_or(0) as f64
+        }
+    };
+    let arm_of = |name: &str| results.arms.iter().position(|arm| arm == name);
+    let mut lines: Vec<Line> = Vec::new();
+    for row in &headline {
+        let arm = arm_of(&row.spread.arm).map_or(row.spread.arm.as_str(), |arm| results.arm_label(arm));
+        let rest: Vec<String> = fields[1..]
+            .iter()
+            .zip(&row.values[1..])
+            .map(|(field, value)| format!("{field}={value}"))
+            .collect();
+        let name = if rest.is_empty() { arm.to_owned() } else { format!("{arm}, {}", rest.join(", ")) };
+        let s = &row.spread;
+        let (low, high) = finite_interval(s.ci_low, s.mean, s.ci_high);
+        let point = (x_of(&row.values[0]), s.mean * scale.factor, low * scale.factor, high * scale.factor);
+        match lines.iter_mut().find(|line| line.name == name) {
+            Some(line) => line.points.push(point),
+            None => lines.push(Line { name, points: vec![point] }),
+        }
+    }
+    let bounds = bounds(metric);
+    let scaled = (bounds.0.map(|b| b * scale.factor), bounds.1.map(|b| b * scale.factor));
+    let swept = crate::output::charts::field_in_words(&fields[0]);
+    let title = format!("{} against {swept}", results.metric_label(metric));
+    let y_title = format!("{} ({})", results.metric_label(metric), scale.unit);
+    let categories: Vec<String> = firsts.iter().map(|v| v.to_string()).collect();
+    html! {
+        section #sweep {
+            h2 { "The sweep" }
+            p {
+                "Every point of the sweep runs every arm with the same trial seeds, so points differ by the swept "
+                (if fields.len() == 1 { "field" } else { "fields" }) " alone: "
+                @for (index, field) in fields.iter().enumerate() {
+                    @if index > 0 { ", " }
+                    code { (field) }
+                }
+                ". Ranked quantity: " strong { (results.metric_label(metric)) } " (" (scale.unit) "; " (cue(metric)) ")."
+            }
+            figure {
+                (figure_chart(|width| chart::line_chart(&LineChart {
+                    title: &title,
+                    heading: None,
+                    x_title: &swept,
+                    y_title: &y_title,
+                    lines: &lines,
+                    bounds: scaled,
+                    x: if numeric { XAxis::Numbers { from_zero: false } } else { XAxis::Categories(categories.clone()) },
+                    mark_every_point: true,
+                    width,
+                })))
+                figcaption { "The mean at each point; the shaded band is the 95% interval of the mean; " (cue(metric)) "." }
+            }
+            div.table-wrap {
+                table #sweep-table {
+                    thead { tr {
+                        @for field in fields { th { code { (field) } } }
+                        th { "Arm" } th { "Mean" } th { "95% interval of the mean" } th { "Middle 90% of trials" }
+                    } }
+                    tbody {
+                        @for row in &headline {
+                            tr {
+                                @for value in &row.values { td.num { (value) } }
+                                th scope="row" { (arm_of(&row.spread.arm).map_or(row.spread.arm.as_str(), |arm| results.arm_label(arm))) }
+                                td.num { (scale.show(row.spread.mean)) }
+                                td.num { (scale.interval(row.spread.ci_low, row.spread.ci_high)) }
+                                td.num { (scale.show(row.spread.p5)) " to " (scale.show(row.spread.p95)) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A sensitivity analysis: its indices, largest estimate first within each index.
+fn sensitivity(rows: &[SensitivityRow]) -> Markup {
+    let mut sorted: Vec<&SensitivityRow> = rows.iter().collect();
+    sorted.sort_by(|a, b| a.index.cmp(&b.index).then(b.estimate.abs().total_cmp(&a.estimate.abs())));
+    let method = rows.first().map_or("", |row| row.method.as_str());
+    let output = rows.first().map_or("", |row| row.output.as_str());
+    let show = |value: f64| if value.is_finite() { format!("{value:.4}") } else { "n/a".to_owned() };
+    html! {
+        section #sensitivity {
+            h2 { "Sensitivity" }
+            p {
+                "How much " code { (output) } " moves with each parameter (" (method) "), with 95% intervals. "
+                "A parameter whose index is near zero hardly matters over the range given; a large one deserves the most care in the assumptions."
+            }
+            div.table-wrap {
+                table #sensitivity-table {
+                    thead { tr { th { "Parameter" } th { "Index" } th { "Estimate" } th { "95% interval" } } }
+                    tbody {
+                        @for row in &sorted {
+                            tr {
+                                th scope="row" { code { (row.parameter) } }
+                                td { (row.index.replace('_', " ")) }
+                                td.num { (show(row.estimate)) }
+                                td.num { (show(row.ci_low)) " to " (show(row.ci_high)) }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -352,11 +535,11 @@ fn people_facing(results: &Results) -> Markup {
             h2 { "What happens to people" }
             div.table-wrap {
                 table #people {
-                    thead { tr { th { "Arm" } @for metric in &metrics { th { (label(metric)) br; small { (scale(metric, results).unit) ", " (cue(metric)) } } } } }
+                    thead { tr { th { "Arm" } @for metric in &metrics { th { (results.metric_label(metric)) br; small { (scale(metric, results).unit) ", " (cue(metric)) } } } } }
                     tbody {
                         @for arm in 0..results.arms.len() {
                             tr.baseline[arm == results.baseline] {
-                                th scope="row" { (results.arms[arm]) }
+                                th scope="row" { (results.arm_label(arm)) }
                                 @for metric in &metrics {
                                     @let s = scale(metric, results);
                                     td.num {
@@ -373,34 +556,73 @@ fn people_facing(results: &Results) -> Markup {
     }
 }
 
-/// Every field the scenario file sets, flattened to dotted paths, with its meaning
-/// and source from the scenario reference.
+/// The documented default of a field, read from its doc comment ("Default 0.8",
+/// "Default `best`."); `None` when the comment gives none or gives it in words.
+fn documented_default(doc: &str) -> Option<String> {
+    let at = doc.find("Default ").or_else(|| doc.find("default "))? + "default ".len();
+    let token: String = doc[at..].chars().take_while(|c| !c.is_whitespace() && !",;(".contains(*c)).collect();
+    let token = token.trim_end_matches([':', '.']).trim_matches('`').trim_matches('"');
+    (!token.is_empty()).then(|| token.to_owned())
+}
+
+/// Whether a value as the file writes it is the documented default.
+fn is_default(value: &str, default: &str) -> bool {
+    let value = value.trim_matches('"');
+    match (value.parse::<f64>(), default.parse::<f64>()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => value == default,
+    }
+}
+
+/// Every parameter the scenario sets to something other than its documented
+/// default (or that has no default), flattened to dotted paths, with its default,
+/// meaning and source from the scenario reference.
 fn assumptions(results: &Results) -> Markup {
     let text = results.text("/scenario_text").unwrap_or("");
     let table: toml::Table = toml::from_str(text).unwrap_or_default();
-    let mut rows: Vec<(Vec<String>, String)> = Vec::new();
+    let mut set: Vec<(Vec<String>, String)> = Vec::new();
     for (key, value) in &table {
-        if ["name", "description", "arms", "sweep", "headline"].contains(&key.as_str()) {
+        if ["name", "description", "arms", "sweep", "headline", "labels", "charts", "sensitivity"]
+            .contains(&key.as_str())
+        {
             continue;
         }
-        flatten(vec![key.clone()], value, &mut rows);
+        flatten(vec![key.clone()], value, &mut set);
+    }
+    let mut at_default = 0;
+    let mut rows: Vec<(String, String, String, String)> = Vec::new();
+    for (path, value) in set {
+        let doc = reference::describe(&path).unwrap_or_default();
+        let default = documented_default(&doc);
+        if default.as_deref().is_some_and(|default| is_default(&value, default)) {
+            at_default += 1;
+            continue;
+        }
+        let default = default.unwrap_or_else(|| {
+            if reference::optional(&path) { "see its meaning" } else { "none: the scenario must set it" }
+                .to_owned()
+        });
+        rows.push((path.join("."), value.trim_matches('"').replace('_', " "), default, doc));
     }
     html! {
         section #assumptions {
             h2 { "Assumptions" }
             p {
-                "Every parameter the scenario file sets; everything else is at the default the scenario reference documents. "
-                "The last column says what the parameter is and, where there is one, the source its value comes from."
+                "Every parameter this scenario sets to something other than its documented default, and those that have no default. "
+                "Everything else is at the default the scenario reference documents"
+                @if at_default > 0 { " (" (at_default) " more are set in the file to their default value)" }
+                ". The last column says what the parameter is and, where there is one, the source its value comes from."
             }
             div.table-wrap {
                 table #assumption-table {
-                    thead { tr { th { "Parameter" } th { "Value" } th { "Meaning and source" } } }
+                    thead { tr { th { "Parameter" } th { "Value" } th { "Default" } th { "Meaning and source" } } }
                     tbody {
-                        @for (path, value) in &rows {
+                        @for (path, value, default, doc) in &rows {
                             tr {
-                                td { code { (path.join(".")) } }
-                                td { code { (value) } }
-                                td { (reference::describe(path).unwrap_or_default()) }
+                                td { code { (path) } }
+                                td { (value) }
+                                td { (default) }
+                                td { (doc) }
                             }
                         }
                     }
@@ -481,5 +703,38 @@ fn shell_quote(arg: &str) -> String {
         arg.to_owned()
     } else {
         format!("'{}'", arg.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_documented_default_is_read_from_its_comment_when_it_is_a_value() {
+        assert_eq!(
+            documented_default("Range [0, 1]. Default 0.8 (no published figure)").as_deref(),
+            Some("0.8")
+        );
+        assert_eq!(documented_default("How a vacancy is filled. Default `best`.").as_deref(), Some("best"));
+        assert_eq!(
+            documented_default("Range 0–500 years; default 0 (measure from the start)").as_deref(),
+            Some("0")
+        );
+        assert_eq!(documented_default("Short name. Default: the file name without `.toml`."), None);
+        assert_eq!(documented_default("Omit to dismiss nobody."), None);
+        assert!(is_default("0.80", "0.8") && is_default("\"best\"", "best") && !is_default("0.7", "0.8"));
+    }
+
+    #[test]
+    fn a_table_valued_lever_reads_in_words() {
+        let mixed = serde_json::json!({ "mixed": { "best_probability": 0.3 } });
+        assert_eq!(readable(&mixed), "mixed (best probability 0.3)");
+        let assessed = serde_json::json!({ "leadership_assessed": { "validity": 0.4, "skill_floor": 6.0 } });
+        let assessed = readable(&assessed);
+        assert!(assessed.starts_with("leadership assessed ("), "{assessed}");
+        assert!(assessed.contains("validity 0.4") && assessed.contains("skill floor 6.0"), "{assessed}");
+        assert_eq!(readable(&serde_json::json!("competence_weighted")), "competence weighted");
+        assert!(!readable(&mixed).contains('{'));
     }
 }

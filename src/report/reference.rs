@@ -58,6 +58,19 @@ pub fn describe(path: &[String]) -> Option<String> {
     found.filter(|doc| !doc.is_empty())
 }
 
+/// Whether the scenario may leave the field at a path out (its type is an
+/// `Option`, or serde defaults it), so it has a default, in numbers or in words.
+pub fn optional(path: &[String]) -> bool {
+    let mut owner = "RawScenario";
+    let mut last = None;
+    for segment in path.iter().filter(|segment| segment.parse::<usize>().is_err()) {
+        let Some((_, kind)) = field(owner, segment) else { return false };
+        last = Some(kind);
+        owner = inner_type(kind);
+    }
+    last.is_some_and(|kind| kind.starts_with("Option<"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +87,7 @@ mod tests {
         assert!(skill.contains("Pluchino"), "{skill}");
         assert!(describe(&path("levels.0.positions")).is_some());
         assert_eq!(describe(&path("simulation.no_such_field")), None);
+        assert!(optional(&path("simulation.burn_in")) && optional(&path("levels.0.name")));
+        assert!(!optional(&path("simulation.seed")) && !optional(&path("levels.0.positions")));
     }
 }

@@ -70,6 +70,10 @@ pub struct Results {
     pub manifest: serde_json::Value,
     /// Arm names in the scenario's order.
     pub arms: Vec<String>,
+    /// Arm display labels (the scenario's `label`, else the name), in the same order.
+    pub arm_labels: Vec<String>,
+    /// The scenario's `[labels]`: metric name → display label.
+    pub labels: indexmap::IndexMap<String, String>,
     /// Index of the baseline arm.
     pub baseline: usize,
     /// Name of the headline metric.
@@ -82,6 +86,73 @@ pub struct Results {
     pub timeseries: Vec<Spread>,
     /// SHA-256 of the manifest's `scenario_text`.
     pub scenario_sha256: String,
+    /// What the directory holds: a run's tables, a sweep's or a sensitivity analysis's.
+    pub kind: Kind,
+}
+
+/// What a results directory holds.
+#[derive(Debug)]
+pub enum Kind {
+    /// A single run: `summary.csv`, `comparison.csv`, `timeseries.csv`.
+    Run,
+    /// A sweep: `sweep.csv`, each point's arms summarised.
+    Sweep {
+        /// The swept fields, as `sweep.csv`'s first columns name them.
+        fields: Vec<String>,
+        /// Its rows.
+        rows: Vec<SweepRow>,
+    },
+    /// A sensitivity analysis: `sensitivity.csv`.
+    Sensitivity(Vec<SensitivityRow>),
+}
+
+/// One row of `sweep.csv`: an arm's summary of a metric at one point.
+#[derive(Debug, Clone)]
+pub struct SweepRow {
+    /// The swept fields' values at the point, as written.
+    pub values: Vec<String>,
+    /// The arm, its other columns as in `summary.csv`.
+    pub spread: Spread,
+}
+
+/// One row of `sensitivity.csv`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SensitivityRow {
+    /// The field varied.
+    pub parameter: String,
+    /// The output analysed.
+    pub output: String,
+    /// The method (`oat`, `morris`, `sobol`).
+    pub method: String,
+    /// The index (e.g. `mu_star`, `first_order`).
+    pub index: String,
+    /// Its estimate.
+    pub estimate: f64,
+    /// Lower end of its 95% interval.
+    pub ci_low: f64,
+    /// Upper end of its 95% interval.
+    pub ci_high: f64,
+}
+
+/// Reads `sweep.csv`: the swept fields are the columns before `arm`.
+fn read_sweep(path: &Path) -> Result<Kind, ReportError> {
+    let failed = |why: String| ReportError::Read { path: path.to_owned(), why };
+    let mut reader = csv::Reader::from_path(path).map_err(|error| failed(error.to_string()))?;
+    let headers = reader.headers().map_err(|error| failed(error.to_string()))?.clone();
+    let swept = headers.iter().position(|h| h == "arm").ok_or_else(|| failed("no arm column".into()))?;
+    let fields: Vec<String> = headers.iter().take(swept).map(String::from).collect();
+    let rest = csv::StringRecord::from(headers.iter().skip(swept).collect::<Vec<_>>());
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|error| failed(error.to_string()))?;
+        let line = record.position().map_or(0, |p| p.line());
+        let values: Vec<String> = record.iter().take(swept).map(String::from).collect();
+        let own = csv::StringRecord::from(record.iter().skip(swept).collect::<Vec<_>>());
+        let spread: Spread =
+            own.deserialize(Some(&rest)).map_err(|error| failed(format!("line {line}: {error}")))?;
+        rows.push(SweepRow { values, spread });
+    }
+    Ok(Kind::Sweep { fields, rows })
 }
 
 /// The step metrics whose time series a report reads.
@@ -107,16 +178,23 @@ impl Results {
         let listed = |file: &str| {
             manifest["files"].as_array().is_some_and(|files| files.iter().any(|entry| entry["file"] == file))
         };
-        if !listed(SUMMARY) {
-            let what = if listed(crate::output::sweep::SWEEP) {
-                "this is a sweep's directory; a report is made of a single run's (run it with --no-sweep, or report \
-                 one of its points)"
-                    .to_owned()
-            } else {
-                format!("the manifest lists no {SUMMARY}")
-            };
-            return Err(ReportError::Read { path: manifest_path, why: what });
-        }
+        let kind = if listed(SUMMARY) {
+            Kind::Run
+        } else if listed(crate::output::sweep::SWEEP) {
+            read_sweep(&directory.join(crate::output::sweep::SWEEP))?
+        } else if listed(crate::output::sensitivity::SENSITIVITY) {
+            Kind::Sensitivity(read_csv(&directory.join(crate::output::sensitivity::SENSITIVITY), |_| true)?)
+        } else {
+            return Err(ReportError::Read {
+                path: manifest_path,
+                why: format!(
+                    "the manifest lists no {SUMMARY}, {} or {}: a report is made of the results of run, a sweep or \
+                     sensitivity",
+                    crate::output::sweep::SWEEP,
+                    crate::output::sensitivity::SENSITIVITY
+                ),
+            });
+        };
         let scenario = &manifest["scenario"];
         let arms: Vec<String> = scenario["arms"]
             .as_array()
@@ -124,17 +202,36 @@ impl Results {
             .iter()
             .filter_map(|arm| arm["name"].as_str().map(String::from))
             .collect();
+        let arm_labels: Vec<String> = scenario["arms"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|arm| arm["label"].as_str().or(arm["name"].as_str()).map(String::from))
+            .collect();
+        let labels = scenario["labels"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(metric, label)| Some((metric.clone(), label.as_str()?.to_owned())))
+            .collect();
         let baseline = scenario["baseline"].as_u64().ok_or_else(|| malformed("scenario.baseline"))? as usize;
         let headline =
             scenario["headline"].as_str().ok_or_else(|| malformed("scenario.headline"))?.to_owned();
         if arms.is_empty() || baseline >= arms.len() {
             return Err(malformed("an arm"));
         }
-        let summary: Vec<Spread> = read_csv(&directory.join(SUMMARY), |_| true)?;
-        let comparison: Vec<Paired> = read_csv(&directory.join(COMPARISON), |_| true)?;
-        let timeseries: Vec<Spread> = read_csv(&directory.join(TIMESERIES), |row: &csv::StringRecord| {
-            row.get(3).is_some_and(|metric| CHARTED_SERIES.contains(&metric))
-        })?;
+        let run = matches!(kind, Kind::Run);
+        let summary: Vec<Spread> =
+            if run { read_csv(&directory.join(SUMMARY), |_| true)? } else { Vec::new() };
+        let comparison: Vec<Paired> =
+            if run { read_csv(&directory.join(COMPARISON), |_| true)? } else { Vec::new() };
+        let timeseries: Vec<Spread> = if run {
+            read_csv(&directory.join(TIMESERIES), |row: &csv::StringRecord| {
+                row.get(3).is_some_and(|metric| CHARTED_SERIES.contains(&metric))
+            })?
+        } else {
+            Vec::new()
+        };
         let scenario_text = manifest["scenario_text"].as_str().unwrap_or_default();
         let scenario_sha256 =
             Sha256::digest(scenario_text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
@@ -142,13 +239,32 @@ impl Results {
             directory: directory.to_owned(),
             manifest,
             arms,
+            arm_labels,
+            labels,
             baseline,
             headline,
             summary,
             comparison,
             timeseries,
             scenario_sha256,
+            kind,
         })
+    }
+
+    /// The name readers see for arm `arm`.
+    pub fn arm_label(&self, arm: usize) -> &str {
+        self.arm_labels.get(arm).unwrap_or(&self.arms[arm])
+    }
+
+    /// The name readers see for `metric`: the scenario's label, else the built-in one.
+    pub fn metric_label(&self, metric: &str) -> String {
+        if let Some(label) = self.labels.get(metric) {
+            return label.clone();
+        }
+        crate::metrics::TrialMetric::from_name(metric)
+            .map(|m| m.label().to_owned())
+            .or_else(|| crate::metrics::StepMetric::from_name(metric).map(|m| m.label().to_owned()))
+            .unwrap_or_else(|| metric.replace('_', " "))
     }
 
     /// The summary of `metric` for arm `arm`.

@@ -64,6 +64,19 @@ pub struct RawScenario {
     /// is refused. Ignored by `sensitivity` and `calibrate`, which vary or fit
     /// parameters themselves.
     pub uncertainty: Option<IndexMap<String, RawDistribution>>,
+    /// Optional display labels of metrics for charts, the terminal table and the
+    /// report: metric name (a column of `trials.csv` or a metric of
+    /// `timeseries.csv`) → label, at most 60 characters
+    /// (`[labels] regretted_attrition = "Top people leaving per year"`). Default:
+    /// each metric's built-in label.
+    pub labels: Option<IndexMap<String, String>>,
+    /// Optional list of the charts a run writes: step metric names (a time series
+    /// each, e.g. `"top_quintile_retained"`) and `"comparison"` (the headline's
+    /// paired comparison). Default: with `[dynamics]`, the people-facing metrics
+    /// that move (top fifth retained, regretted and voluntary quits, engagement,
+    /// productivity) and the comparison; without, every metric that moves and the
+    /// comparison. `[]` writes none.
+    pub charts: Option<Vec<String>>,
 }
 
 /// One entry of `[uncertainty]`: exactly one of the three distributions.
@@ -188,6 +201,10 @@ pub struct RawTruncatedNormal {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawLevers {
+    /// Only in `[arms.<name>]`: the arm's name as charts, the terminal table and the
+    /// report show it (at most 60 characters; the arm's key still names it in CSV
+    /// files and on the command line). Default: the arm's key.
+    pub label: Option<String>,
     /// How a vacant position is filled from the level below. Default `best`.
     pub promotion: Option<PromotionPolicy>,
     /// For `promotion = "mixed"` only: the probability that a vacancy goes to the
