@@ -414,7 +414,7 @@ fn validate_checks_targets_files_against_their_scenario() {
         dir.run(&["validate", shipped.as_str(), scenario("calibration/recovery.targets.toml").as_str()]);
     assert_success(&output);
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("tech_org.targets.toml (5 targets, 3 fitted fields, of"), "{stdout}");
+    assert!(stdout.contains("tech_org.targets.toml (5 targets, 5 fitted fields, of"), "{stdout}");
     let bad = "[[target]]\nmoment = \"voluntary_attrition.level.enginer\"\nvalue = 0.1\nse = 0.01\n\n\
                [[target]]\nmoment = \"span_of_control\"\nvalue = 4\nse = 0\n";
     // By its name, beside its scenario, and by --targets with --scenario.
