@@ -44,7 +44,7 @@ pub const ROBUST_SHARE: f64 = 0.95;
 pub const MIN_DRAWS_FOR_VERDICT: u64 = 20;
 
 /// A parameter's distribution.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Distribution {
     /// Every value in `[low, high)` equally likely.

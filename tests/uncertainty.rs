@@ -168,3 +168,33 @@ fn setting_an_uncertain_field_is_refused() {
     assert!(stderr.contains("inconsistent: dynamics.overhead.load: --set #1"), "{stderr}");
     assert!(!dir.path.join("output").exists());
 }
+
+#[test]
+fn the_report_shows_each_arms_spread_and_the_terminals_verdict() {
+    let dir = WorkDir::new("uncertainty-report");
+    let path = uncertain_tech(&dir, "u.toml", 2, "\"dynamics.overhead.load\" = { uniform = [0.05, 0.3] }\n");
+    let mut args = vec!["run", &path, "--trials", "4", "--report", "--out", "out"];
+    args.extend(SHORT);
+    let ran = dir.run(&args);
+    assert_success(&ran);
+    let stdout = String::from_utf8_lossy(&ran.stdout);
+    let html = fs::read_to_string(dir.path.join("out/ci_tech_org/report.html")).unwrap();
+    let section = html.split("<section id=\"uncertainty\">").nth(1).expect("an uncertainty section");
+    let section = section.split("</section>").next().unwrap();
+    assert!(section.contains("dynamics.overhead.load</code>: uniform [0.05, 0.3]"), "{section}");
+    assert!(section.contains("2 draws, each run for 2 trials"), "{section}");
+    assert_eq!(section.matches("<tr class=\"arm-row").count(), 6, "a row per arm: {section}");
+    let verdicts: Vec<&str> = section
+        .split("<td>")
+        .skip(1)
+        .map(|cell| cell.split("</td>").next().unwrap())
+        .filter(|cell| cell.contains("draws"))
+        .collect();
+    assert_eq!(verdicts.len(), 5, "a verdict per arm but the baseline: {section}");
+    for verdict in verdicts {
+        assert!(
+            stdout.contains(verdict),
+            "the report's verdict {verdict:?} is not the terminal's:\n{stdout}"
+        );
+    }
+}

@@ -115,6 +115,7 @@ pub fn page(results: &Results) -> Markup {
                     @match &results.kind {
                         Kind::Run => {
                             (answer(results))
+                            @if !results.uncertainty.is_empty() { (uncertainty(results)) }
                             (compared(results))
                             (charts(results))
                             (people_facing(results))
@@ -176,6 +177,73 @@ fn answer(results: &Results) -> Markup {
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+}
+
+/// The spread of the headline across parameter draws (`[uncertainty]`), and
+/// whether each arm's ranking against the baseline survives it.
+fn uncertainty(results: &Results) -> Markup {
+    let metric = results.headline.as_str();
+    let scale = scale(metric, results);
+    let declared = &results.manifest["scenario"]["uncertainty"];
+    let parameters: Vec<(String, String)> = declared["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|parameter| {
+            let field = parameter["field"].as_str()?.to_owned();
+            let distribution: crate::uncertainty::Distribution =
+                serde_json::from_value(parameter["distribution"].clone()).ok()?;
+            Some((field, distribution.describe()))
+        })
+        .collect();
+    let replications = declared["replications"].as_u64().unwrap_or(1);
+    let draws = results.uncertainty.first().map_or(0, |arm| arm.draws);
+    let middle = |spread: &crate::uncertainty::Spread| {
+        format!("{} to {}", scale.show(spread.p5), scale.show(spread.p95))
+    };
+    html! {
+        section #uncertainty {
+            h2 { "How sure, given what is not known" }
+            p {
+                "These parameters have no settled value, so each trial draws them: "
+                (draws) " draws, each run for " (replications) " trial" @if replications != 1 { "s" }
+                ", with every arm of a trial at the same values, so each comparison stays paired."
+            }
+            ul { @for (field, distribution) in &parameters { li { code { (field) } ": " (distribution) } } }
+            div.table-wrap {
+                table #uncertainty-table {
+                    thead { tr {
+                        th { "Arm" } th { (results.metric_label(metric)) ", middle 90% of draws (" (scale.unit) ")" }
+                        th { "Difference to baseline, middle 90% of draws" } th { "Does the ranking survive?" }
+                    } }
+                    tbody {
+                        @for (index, arm) in results.uncertainty.iter().enumerate() {
+                            tr.arm-row.baseline[index == results.baseline] {
+                                th scope="row" { (results.arm_label(index)) }
+                                td.num { (middle(&arm.value)) }
+                                @match &arm.difference {
+                                    Some(difference) => {
+                                        td.num { (middle(&difference.spread)) }
+                                        td { (difference.verdict(direction(metric), arm.draws)) }
+                                    }
+                                    None => { td { em { "baseline" } } td { "—" } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            p.note {
+                @if replications > 1 {
+                    "Each draw's mean still carries Monte Carlo noise; uncertainty.csv splits each spread into \
+                     its parameter part and that noise."
+                } @else {
+                    "With one trial per draw, the spread across draws includes each trial's own chance as well as \
+                     the parameters; simulation.replications above 1 separates the two (uncertainty.csv)."
                 }
             }
         }

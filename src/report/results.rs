@@ -88,6 +88,87 @@ pub struct Results {
     pub scenario_sha256: String,
     /// What the directory holds: a run's tables, a sweep's or a sensitivity analysis's.
     pub kind: Kind,
+    /// `uncertainty.csv`, for a run with `[uncertainty]`: each arm's spread across
+    /// parameter draws, in the scenario's arm order.
+    pub uncertainty: Vec<ArmUncertainty>,
+}
+
+/// One arm's rows of `uncertainty.csv`.
+#[derive(Debug, Clone)]
+pub struct ArmUncertainty {
+    /// The arm's name.
+    pub arm: String,
+    /// How many parameter draws.
+    pub draws: u64,
+    /// Its headline across draws.
+    pub value: crate::uncertainty::Spread,
+    /// Its paired difference to the baseline across draws; `None` for the baseline.
+    pub difference: Option<crate::uncertainty::DifferenceSpread>,
+}
+
+/// Reads `uncertainty.csv` (tidy: arm, quantity, metric, unit, statistic,
+/// estimate) back into the spreads it was written from.
+fn read_uncertainty(path: &Path) -> Result<Vec<ArmUncertainty>, ReportError> {
+    #[derive(Deserialize)]
+    struct Row {
+        arm: String,
+        quantity: String,
+        statistic: String,
+        estimate: String,
+    }
+    let rows: Vec<Row> = read_csv(path, |_| true)?;
+    let mut arms: Vec<ArmUncertainty> = Vec::new();
+    let mut statistics: Vec<((String, String), indexmap::IndexMap<String, f64>)> = Vec::new();
+    for row in rows {
+        let value = row.estimate.parse::<f64>().unwrap_or(f64::NAN);
+        let key = (row.arm, row.quantity);
+        match statistics.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, map)) => {
+                map.insert(row.statistic, value);
+            }
+            None => statistics.push((key, indexmap::IndexMap::from([(row.statistic, value)]))),
+        }
+    }
+    let spread = |map: &indexmap::IndexMap<String, f64>| {
+        let get = |name: &str| map.get(name).copied().unwrap_or(f64::NAN);
+        let optional = |name: &str| Some(get(name)).filter(|x| x.is_finite());
+        crate::uncertainty::Spread {
+            mean: get("draw_mean"),
+            p5: get("draw_p5"),
+            p50: get("draw_p50"),
+            p95: get("draw_p95"),
+            between_draws_sd: get("between_draws_sd"),
+            parameter_sd: optional("parameter_sd"),
+            monte_carlo_sd: optional("monte_carlo_sd"),
+        }
+    };
+    for ((arm, quantity), map) in &statistics {
+        let draws = map.get("draws").copied().unwrap_or(0.0) as u64;
+        match quantity.as_str() {
+            "value" => {
+                arms.push(ArmUncertainty { arm: arm.clone(), draws, value: spread(map), difference: None })
+            }
+            "difference" => {
+                let failed = || ReportError::Read {
+                    path: path.to_owned(),
+                    why: format!("arm {arm:?}: a difference row before the arm's value rows"),
+                };
+                let own = arms.iter_mut().find(|a| a.arm == *arm).ok_or_else(failed)?;
+                own.difference = Some(crate::uncertainty::DifferenceSpread {
+                    spread: spread(map),
+                    share_better: map.get("share_better").copied().unwrap_or(f64::NAN),
+                    share_worse: map.get("share_worse").copied().unwrap_or(f64::NAN),
+                });
+            }
+            other => {
+                return Err(ReportError::Read {
+                    path: path.to_owned(),
+                    why: format!("unknown quantity {other:?}"),
+                });
+            }
+        }
+    }
+    Ok(arms)
 }
 
 /// What a results directory holds.
@@ -232,6 +313,11 @@ impl Results {
         } else {
             Vec::new()
         };
+        let uncertainty = if run && listed(crate::output::tables::UNCERTAINTY) {
+            read_uncertainty(&directory.join(crate::output::tables::UNCERTAINTY))?
+        } else {
+            Vec::new()
+        };
         let scenario_text = manifest["scenario_text"].as_str().unwrap_or_default();
         let scenario_sha256 =
             Sha256::digest(scenario_text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
@@ -248,6 +334,7 @@ impl Results {
             timeseries,
             scenario_sha256,
             kind,
+            uncertainty,
         })
     }
 
