@@ -135,10 +135,16 @@ fn a_parameter_the_model_cannot_read_leaves_the_rows_and_the_ranking() {
                     / 4.0
             })
             .collect();
-        // Regretted attrition: lower is better.
-        let better = means.iter().filter(|&&m| m < -1e-12).count() as f64 / 6.0;
+        // Regretted attrition: lower is better. trials.csv writes six significant
+        // digits, so a draw whose mean rebuilt from it lies within that rounding of
+        // 0 may fall either way: the share lies between the draws clearly better
+        // and those clearly better or tied.
+        let rounding = 1e-6;
+        let clearly = means.iter().filter(|&&m| m < -rounding).count() as f64 / 6.0;
+        let at_most = means.iter().filter(|&&m| m < rounding).count() as f64 / 6.0;
+        let share = statistic(arm, "share_better");
         // uncertainty.csv writes six significant digits.
-        assert!((statistic(arm, "share_better") - better).abs() < 1e-5, "{arm}: {means:?}");
+        assert!(share > clearly - 1e-5 && share < at_most + 1e-5, "{arm}: {share} of {means:?}");
     }
     // All three levers together lose fewer of the best in every draw.
     assert_eq!(statistic("all three", "share_better"), 1.0);
