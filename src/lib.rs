@@ -9,6 +9,7 @@
 //! Results are a function of the scenario and the master seed alone: the same inputs
 //! give byte-identical CSV files for any thread count.
 
+pub mod calendar;
 pub mod calibrate;
 pub mod chart;
 pub mod config;
