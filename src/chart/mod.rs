@@ -325,32 +325,32 @@ fn heading(heading: Option<&Heading>, width: f64) -> (Vec<Shape>, f64) {
     let Some(heading) = heading else { return (Vec::new(), 0.0) };
     let mut shapes = Vec::new();
     let mut height = 8.0;
-    let title_chars = ((width - 24.0) / (TITLE_FONT * 0.62)) as usize;
-    for line in wrap(&heading.title, title_chars) {
-        height += TITLE_FONT + 4.0;
-        shapes.push(Shape::Text {
-            at: (12.0, height),
-            text: line,
-            size: TITLE_FONT,
-            anchor: Anchor::Start,
-            colour: INK,
-            bold: true,
-            vertical: false,
-        });
-    }
+    // Each line of `text`, wrapped at `chars`, one below the other.
+    let mut lines = |text: &str, chars: usize, size: f64, colour, bold, height: &mut f64| {
+        for line in wrap(text, chars) {
+            *height += size + 4.0;
+            shapes.push(Shape::Text {
+                at: (12.0, *height),
+                text: line,
+                size,
+                anchor: Anchor::Start,
+                colour,
+                bold,
+                vertical: false,
+            });
+        }
+    };
+    lines(
+        &heading.title,
+        ((width - 24.0) / (TITLE_FONT * 0.62)) as usize,
+        TITLE_FONT,
+        INK,
+        true,
+        &mut height,
+    );
     height += 4.0;
-    let chars = ((width - 24.0) / CHAR_WIDTH) as usize;
-    for line in heading.subtitle.as_deref().map(|s| wrap(s, chars)).unwrap_or_default() {
-        height += FONT + 4.0;
-        shapes.push(Shape::Text {
-            at: (12.0, height),
-            text: line,
-            size: FONT,
-            anchor: Anchor::Start,
-            colour: MUTED,
-            bold: false,
-            vertical: false,
-        });
+    if let Some(subtitle) = &heading.subtitle {
+        lines(subtitle, ((width - 24.0) / CHAR_WIDTH) as usize, FONT, MUTED, false, &mut height);
     }
     (shapes, height + 8.0)
 }
