@@ -764,10 +764,8 @@ fn run_chunk(
     let drawn_worlds: Vec<World<'_>> = drawn.iter().map(|(_, config)| World::new(config)).collect();
     let world_of = |trial: u64| -> &World<'_> {
         match &config.uncertainty {
-            Some(uncertainty) => {
-                let draw = uncertainty.draw_of(trial);
-                &drawn_worlds[drawn.iter().position(|&(d, _)| d == draw).expect("every draw of the chunk")]
-            }
+            // A chunk's trials are consecutive, so are their draws.
+            Some(uncertainty) => &drawn_worlds[(uncertainty.draw_of(trial) - drawn[0].0) as usize],
             None => world,
         }
     };
@@ -807,8 +805,8 @@ fn run_chunk(
     Ok(outcomes)
 }
 
-/// The validated scenario of each parameter draw the trials use, in draw order;
-/// empty without `[uncertainty]`.
+/// The validated scenario of each parameter draw the trials use, in draw order
+/// (consecutive, as the trials are); empty without `[uncertainty]`.
 fn drawn_configs(config: &Config, trials: std::ops::Range<u64>) -> Result<Vec<(u64, Config)>, RunError> {
     let Some(uncertainty) = &config.uncertainty else { return Ok(Vec::new()) };
     let mut drawn: Vec<(u64, Config)> = Vec::new();
