@@ -57,9 +57,9 @@ fn precision_stops_below_the_target_with_the_same_trials_for_any_thread_count() 
 fn an_unreachable_precision_stops_at_the_cap_and_says_so() {
     let dir = WorkDir::new("precision-cap");
     let tech = scenario("ci/tech_org.toml");
-    let ran = dir.run(&[
+    let capped = [
         "run",
-        &tech,
+        tech.as_str(),
         "--set",
         "simulation.burn_in=2",
         "--set",
@@ -68,27 +68,14 @@ fn an_unreachable_precision_stops_at_the_cap_and_says_so() {
         "15",
         "--precision",
         "0.0001",
-    ]);
+    ];
+    let ran = dir.run(&capped);
     assert_success(&ran);
     let stdout = String::from_utf8_lossy(&ran.stdout);
     assert_eq!(reported(&stdout).1, 15);
     assert!(stdout.contains("stopped at the --trials cap"), "{stdout}");
     // --json reports what --precision reached.
-    let json = dir.run(&[
-        "run",
-        &tech,
-        "--set",
-        "simulation.burn_in=2",
-        "--set",
-        "simulation.steps=12",
-        "--trials",
-        "15",
-        "--precision",
-        "0.0001",
-        "--json",
-        "--out",
-        "json",
-    ]);
+    let json = dir.run(&[&capped[..], &["--json", "--out", "json"]].concat());
     assert_success(&json);
     let document: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     let precision = &document["precision"];
