@@ -198,8 +198,8 @@ mod tests {
 
     use super::*;
 
-    const BASE: &str = "[simulation]\nsteps = 5\ntrials = 2\n[[levels]]\npositions = 3\n[[levels]]\npositions = 9\n\
-                        [workforce]\nskill = { mean = 6.0, sd = 1.5 }\nage = { mean = 30.0, sd = 5.0 }\n\
+    const BASE: &str = "[simulation]\nsteps = 5\nsteps_per_year = 1\ntrials = 2\nseed = 1\n[[levels]]\npositions = 3\n[[levels]]\npositions = 9\n\
+                        [workforce]\nskill = { mean = 6.0, sd = 1.5, min = 0.0, max = 10.0 }\nage = { mean = 30.0, sd = 5.0, min = 20.0, max = 60.0 }\n\
                         retirement_age = 65.0\n[arms.a]\n[arms.b]\npromotion = \"random\"\n";
 
     fn problems_of(controls: &str) -> Vec<FieldProblem> {
@@ -232,7 +232,7 @@ mod tests {
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].field, "controls.\"workforce.dismissal_threshold\"");
         assert!(problems[0].message.contains("the lower end -1"), "{}", problems[0].message);
-        assert_eq!(problems[0].location.map(|l| l.line), Some(16));
+        assert_eq!(problems[0].location.map(|l| l.line), Some(18));
         let menu = problems_of("[controls]\n\"arms.b.promotion\" = { choices = [\"best\", \"bset\"] }\n");
         assert!(menu.len() == 1 && menu[0].message.contains("choice \"bset\""), "{menu:?}");
         let missing =
