@@ -28,6 +28,7 @@ pub mod rng;
 pub mod runner;
 pub mod scenario;
 pub mod sensitivity;
+pub mod serve;
 pub mod shard;
 pub mod stats;
 pub mod uncertainty;

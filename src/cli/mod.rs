@@ -11,6 +11,7 @@ mod report;
 mod run;
 mod scenario;
 mod sensitivity;
+mod serve;
 mod shard;
 mod sweep;
 mod validate;
@@ -73,6 +74,8 @@ enum Command {
     Merge(merge::MergeArgs),
     /// Write report.html, a self-contained page for a client, from a run's results directory.
     Report(report::ReportArgs),
+    /// Serve a live what-if page: move a scenario's [controls] and watch the answer update.
+    Serve(serve::ServeArgs),
     /// Print the help of attrition or of one of its subcommands.
     Help(HelpArgs),
 }
@@ -320,6 +323,7 @@ pub fn main() -> ExitCode {
         Command::Sensitivity(args) => sensitivity::sensitivity(&args),
         Command::Merge(args) => merge::merge(&args),
         Command::Report(args) => report::report(&args),
+        Command::Serve(args) => serve::serve(&args),
         Command::Help(args) => help(&args),
     };
     match outcome {

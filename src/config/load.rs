@@ -238,6 +238,8 @@ pub(super) fn point_text(text: &str, overrides: &[Override]) -> Result<String, o
     let mut table: toml::Table =
         toml::from_str(&edited).map_err(|error| unreadable(error.message().to_owned()))?;
     table.remove("sweep");
+    // A point is run, not offered on a page: its controls were checked with the file.
+    table.remove("controls");
     toml::to_string(&table).map_err(|error| unreadable(error.to_string()))
 }
 
@@ -269,6 +271,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ScenarioError> {
             let warnings = check_sweep(text, path, &config, &document).map_err(invalid)?;
             config.warnings.extend(warnings);
             check_uncertainty(text, path, &mut config, &document).map_err(invalid)?;
+            check_controls(text, path, &config, &document).map_err(invalid)?;
             Ok(config)
         }
         Err(found) => Err(invalid(
@@ -334,6 +337,77 @@ fn check_uncertainty(
     uncertainty.base = Some(base.into());
     uncertainty.path = path.to_owned();
     Ok(())
+}
+
+/// Checks every value a control offers (a slider's two ends, a menu's every
+/// choice) as `--set` would check it, each alone with the others at the
+/// scenario's values, so a page cannot offer a value the model refuses; a problem
+/// is placed at the control's entry. A control of a field that `[uncertainty]`
+/// draws is refused: the draw would replace whatever the page set.
+fn check_controls(
+    text: &str,
+    path: &Path,
+    config: &Config,
+    document: &Spanned<DeTable<'_>>,
+) -> Result<(), Vec<FieldProblem>> {
+    if config.controls.is_empty() {
+        return Ok(());
+    }
+    let unreadable = |message: String| vec![FieldProblem::new(ProblemKind::Syntax, "controls", message)];
+    let mut table: toml::Table = toml::from_str(text).map_err(|e| unreadable(e.message().to_owned()))?;
+    for section in ["sweep", "controls", "uncertainty"] {
+        table.remove(section);
+    }
+    if let Some(simulation) = table.get_mut("simulation").and_then(toml::Value::as_table_mut) {
+        simulation.remove("replications");
+    }
+    let base = toml::to_string(&table).map_err(|e| unreadable(e.to_string()))?;
+    let mut problems = Vec::new();
+    for control in &config.controls {
+        let entry = format!("controls.{}", toml_key(&control.field));
+        let location = span_of(document, &parse_path(&entry)).map(|span| line_column(text, span.start));
+        let place = |kind, message| FieldProblem { kind, field: entry.clone(), message, location };
+        let drawn = config.uncertainty.iter().flat_map(|u| &u.parameters);
+        if drawn.into_iter().any(|p| parse_path(&p.field) == parse_path(&control.field)) {
+            problems.push(place(
+                ProblemKind::Inconsistent,
+                format!(
+                    "{}: [uncertainty] draws this field for every trial, which would replace the control's value",
+                    control.field
+                ),
+            ));
+            continue;
+        }
+        let slider = matches!(control.input, super::controls::Input::Slider { .. });
+        for value in control.probes() {
+            let set = [Override { field: control.field.clone(), value: value.clone() }];
+            let shown = super::overrides::render_value(&value);
+            let source = |_: usize| match slider {
+                true => format!(
+                    "the {} end {shown} of the control's range",
+                    if set[0].value == control.probes()[0] { "lower" } else { "upper" }
+                ),
+                false => format!("choice {shown} of the control"),
+            };
+            if let Err(error) = parse_point_as(&base, path, &set, &source) {
+                problems.extend(error.problems().iter().map(|problem| {
+                    place(
+                        problem.kind,
+                        match problem.field.as_str() {
+                            "" => problem.message.clone(),
+                            field => format!("{field}: {}", problem.message),
+                        },
+                    )
+                }));
+                // One refused value says what is wrong with the control.
+                break;
+            }
+        }
+    }
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(problems),
+    }
 }
 
 /// Checks the file's own sweep whole ([`super::sweep::plan`]), so a sweep fails at

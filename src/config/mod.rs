@@ -1,6 +1,7 @@
 //! The validated, immutable configuration of a run: the only place raw values are
 //! checked. The engine takes `&Config` and cannot fail.
 
+pub mod controls;
 mod deserialize;
 pub mod design;
 mod dynamics;
@@ -99,6 +100,10 @@ pub struct Config {
     /// The charts a run writes (`charts`); `None` for the default choice.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub charts: Option<Vec<String>>,
+    /// The live page's controls (`[controls]`, src/config/controls.rs): how values
+    /// are offered, not what the model does, so the manifest leaves them out.
+    #[serde(skip)]
+    pub controls: Vec<controls::Control>,
 }
 
 /// One swept field.
@@ -546,6 +551,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
     }
 
     let uncertainty = validate_uncertainty(&mut problems, &raw);
+    let controls = controls::validate(raw.controls.as_ref(), &mut problems);
 
     if !problems.is_empty() {
         return Err(problems);
@@ -578,6 +584,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         warnings,
         labels,
         charts,
+        controls,
     })
 }
 

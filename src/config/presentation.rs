@@ -15,7 +15,7 @@ pub const COMPARISON_CHART: &str = "comparison";
 /// Longest display label, in characters: a chart legend or table heading, not prose.
 pub const MAX_LABEL_CHARS: usize = 60;
 
-fn check_label(field: &str, label: &str, problems: &mut Vec<FieldProblem>) -> bool {
+pub(super) fn check_label(field: &str, label: &str, problems: &mut Vec<FieldProblem>) -> bool {
     let why = if label.trim().is_empty() {
         Some("a label is empty; give the name readers should see, or leave the label out".to_owned())
     } else if label.chars().count() > MAX_LABEL_CHARS {

@@ -129,9 +129,18 @@ impl TrialWriter {
 /// Writes `timeseries.csv`: one row per arm, step and metric.
 pub fn write_timeseries(path: &Path, config: &Config, run: &RunSummary) -> Result<(), OutputError> {
     let mut writer = create(path)?;
+    timeseries_records(&mut writer, config, run).map_err(csv_error(path))?;
+    writer.flush().map_err(io_error("writing", path))
+}
+
+fn timeseries_records<W: Write>(
+    writer: &mut csv::Writer<W>,
+    config: &Config,
+    run: &RunSummary,
+) -> csv::Result<()> {
     let mut header = vec!["arm", "step", "year", "metric"];
     header.extend(SUMMARY_COLUMNS);
-    writer.write_record(&header).map_err(csv_error(path))?;
+    writer.write_record(&header)?;
     // The largest table: fields are written one by one from reused buffers.
     let mut number = String::new();
     for (arm_index, arm) in config.arms.iter().enumerate() {
@@ -144,14 +153,13 @@ pub fn write_timeseries(path: &Path, config: &Config, run: &RunSummary) -> Resul
                     for field in [arm.name.as_str(), &step_text, &year, metric.name()] {
                         writer.write_field(field)?;
                     }
-                    write_summary_fields(&mut writer, summary, &mut number)?;
+                    write_summary_fields(writer, summary, &mut number)?;
                     writer.write_record(None::<&[u8]>)
-                })()
-                .map_err(csv_error(path))?;
+                })()?;
             }
         }
     }
-    writer.flush().map_err(io_error("writing", path))
+    Ok(())
 }
 
 /// Writes a summary's statistic columns as fields of the record under way, each
@@ -175,28 +183,46 @@ fn write_summary_fields<W: std::io::Write>(
 /// Writes `summary.csv`: one row per arm and trial metric.
 pub fn write_summary(path: &Path, config: &Config, run: &RunSummary) -> Result<(), OutputError> {
     let mut writer = create(path)?;
+    summary_records(&mut writer, config, run).map_err(csv_error(path))?;
+    writer.flush().map_err(io_error("writing", path))
+}
+
+fn summary_records<W: Write>(
+    writer: &mut csv::Writer<W>,
+    config: &Config,
+    run: &RunSummary,
+) -> csv::Result<()> {
     let mut header = vec!["arm", "metric", "unit"];
     header.extend(SUMMARY_COLUMNS);
-    writer.write_record(&header).map_err(csv_error(path))?;
+    writer.write_record(&header)?;
     for (arm, summaries) in config.arms.iter().zip(&run.arms) {
         for &metric in config.trial_metrics() {
             let summary = &summaries[metric as usize];
             let mut record = vec![arm.name.clone(), metric.name().to_owned(), metric.unit().to_owned()];
             record.extend(summary_fields(summary));
-            writer.write_record(&record).map_err(csv_error(path))?;
+            writer.write_record(&record)?;
         }
     }
-    writer.flush().map_err(io_error("writing", path))
+    Ok(())
 }
 
 /// Writes `comparison.csv`: for every arm but the baseline and every trial metric,
 /// the paired difference arm − baseline over trials.
 pub fn write_comparison(path: &Path, config: &Config, run: &RunSummary) -> Result<(), OutputError> {
     let mut writer = create(path)?;
+    comparison_records(&mut writer, config, run).map_err(csv_error(path))?;
+    writer.flush().map_err(io_error("writing", path))
+}
+
+fn comparison_records<W: Write>(
+    writer: &mut csv::Writer<W>,
+    config: &Config,
+    run: &RunSummary,
+) -> csv::Result<()> {
     let mut header = vec!["arm", "baseline", "metric", "unit"];
     header.extend(SUMMARY_COLUMNS);
     header.extend(["share_higher", "share_lower"]);
-    writer.write_record(&header).map_err(csv_error(path))?;
+    writer.write_record(&header)?;
     let baseline = &config.arms[config.baseline].name;
     for (arm, comparisons) in config.arms.iter().zip(&run.comparisons) {
         let Some(comparisons) = comparisons else {
@@ -209,10 +235,10 @@ pub fn write_comparison(path: &Path, config: &Config, run: &RunSummary) -> Resul
             record.extend(summary_fields(&comparison.difference));
             record.push(format_number(comparison.share_higher));
             record.push(format_number(comparison.share_lower));
-            writer.write_record(&record).map_err(csv_error(path))?;
+            writer.write_record(&record)?;
         }
     }
-    writer.flush().map_err(io_error("writing", path))
+    Ok(())
 }
 
 /// Writes `uncertainty.csv` (with `[uncertainty]`): per arm, of its headline
@@ -222,11 +248,21 @@ pub fn write_comparison(path: &Path, config: &Config, run: &RunSummary) -> Resul
 /// its parameter and Monte Carlo parts) and, for a difference, the share of draws
 /// favouring the arm and the baseline. An undefined statistic is empty.
 pub fn write_uncertainty(path: &Path, config: &Config, run: &RunSummary) -> Result<(), OutputError> {
-    let Some(spread) = &run.uncertainty else { return Ok(()) };
+    if run.uncertainty.is_none() {
+        return Ok(());
+    }
     let mut writer = create(path)?;
-    writer
-        .write_record(["arm", "quantity", "metric", "unit", "statistic", "estimate"])
-        .map_err(csv_error(path))?;
+    uncertainty_records(&mut writer, config, run).map_err(csv_error(path))?;
+    writer.flush().map_err(io_error("writing", path))
+}
+
+fn uncertainty_records<W: Write>(
+    writer: &mut csv::Writer<W>,
+    config: &Config,
+    run: &RunSummary,
+) -> csv::Result<()> {
+    let Some(spread) = &run.uncertainty else { return Ok(()) };
+    writer.write_record(["arm", "quantity", "metric", "unit", "statistic", "estimate"])?;
     let metric = spread.metric;
     let number = |x: Option<f64>| x.filter(|x| x.is_finite()).map(format_number).unwrap_or_default();
     for (index, (arm, arm_spread)) in config.arms.iter().zip(&spread.arms).enumerate() {
@@ -257,11 +293,45 @@ pub fn write_uncertainty(path: &Path, config: &Config, run: &RunSummary) -> Resu
             }
             for (statistic, value) in rows {
                 let record = [&arm.name, quantity, metric.name(), metric.unit(), statistic, &number(value)];
-                writer.write_record(record).map_err(csv_error(path))?;
+                writer.write_record(record)?;
             }
         }
     }
-    writer.flush().map_err(io_error("writing", path))
+    Ok(())
+}
+
+/// The tables a run writes that a report reads, as the bytes of their files,
+/// without writing them: what `attrition serve` shows is made of the same bytes
+/// `attrition run` would write for the same configuration.
+#[derive(Debug, Clone, Default)]
+pub struct SummaryTables {
+    /// `summary.csv`.
+    pub summary: Vec<u8>,
+    /// `comparison.csv`.
+    pub comparison: Vec<u8>,
+    /// `timeseries.csv`.
+    pub timeseries: Vec<u8>,
+    /// `uncertainty.csv`, with `[uncertainty]`.
+    pub uncertainty: Option<Vec<u8>>,
+}
+
+impl SummaryTables {
+    /// The tables of `run`, a run of `config`.
+    pub fn of(config: &Config, run: &RunSummary) -> Self {
+        type Records = fn(&mut csv::Writer<Vec<u8>>, &Config, &RunSummary) -> csv::Result<()>;
+        let bytes = |records: Records| {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            // Writing into memory fails only if a record is malformed: a bug.
+            records(&mut writer, config, run).expect("a table is written into memory");
+            writer.into_inner().expect("a table in memory is flushed")
+        };
+        Self {
+            summary: bytes(summary_records),
+            comparison: bytes(comparison_records),
+            timeseries: bytes(timeseries_records),
+            uncertainty: run.uncertainty.is_some().then(|| bytes(uncertainty_records)),
+        }
+    }
 }
 
 /// Streams `events.csv` (or `events.csv.gz`) as batches of trials finish: every

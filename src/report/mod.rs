@@ -56,6 +56,20 @@ pub fn render(directory: &Path) -> Result<String, ReportError> {
     Ok(page::page(&results).into_string())
 }
 
+/// The report of `results` (read from a directory or made in memory), as HTML text.
+pub fn render_results(results: &Results) -> String {
+    page::page(results).into_string()
+}
+
+/// The sections of a run's report that its levers change (the ranking, the arms,
+/// the key charts, the outcomes for people), as HTML text, for a live page.
+pub fn render_live(results: &Results) -> String {
+    page::live(results).into_string()
+}
+
+/// The report's style sheet, for a page that shows its sections.
+pub const STYLE: &str = page::STYLE;
+
 /// Writes `report.html` into `directory` (atomically) from the results there;
 /// returns its path.
 pub fn write(directory: &Path) -> Result<PathBuf, ReportError> {

@@ -8,7 +8,8 @@ use crate::metrics::{Direction, TrialMetric};
 use super::reference;
 use super::results::{Kind, Results, SensitivityRow, SweepRow};
 
-const STYLE: &str = include_str!("report.css");
+/// The report's style sheet (the live page uses it too).
+pub const STYLE: &str = include_str!("report.css");
 
 /// How a metric's numbers are shown: shares and yearly rates as percentages, which
 /// clients read without a unit lesson.
@@ -132,6 +133,18 @@ pub fn page(results: &Results) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// The sections of a run's page that change with its levers, for `attrition
+/// serve`'s live page: the same views, from the same [`Results`], as the report.
+pub fn live(results: &Results) -> Markup {
+    html! {
+        (answer(results))
+        @if !results.uncertainty.is_empty() { (uncertainty(results)) }
+        (compared(results))
+        (charts(results))
+        (people_facing(results))
     }
 }
 
@@ -650,7 +663,7 @@ fn assumptions(results: &Results) -> Markup {
     let table: toml::Table = toml::from_str(text).unwrap_or_default();
     let mut set: Vec<(Vec<String>, String)> = Vec::new();
     for (key, value) in &table {
-        if ["name", "description", "arms", "sweep", "headline", "labels", "charts", "sensitivity"]
+        if ["name", "description", "arms", "sweep", "headline", "labels", "charts", "sensitivity", "controls"]
             .contains(&key.as_str())
         {
             continue;

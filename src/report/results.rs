@@ -2,13 +2,14 @@
 //! CSV tables the run wrote, never the model, so a report cannot disagree with them.
 
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::output::MANIFEST;
-use crate::output::tables::{COMPARISON, SUMMARY, TIMESERIES};
+use crate::output::tables::{COMPARISON, SUMMARY, SummaryTables, TIMESERIES, UNCERTAINTY};
 
 use super::ReportError;
 
@@ -108,7 +109,7 @@ pub struct ArmUncertainty {
 
 /// Reads `uncertainty.csv` (tidy: arm, quantity, metric, unit, statistic,
 /// estimate) back into the spreads it was written from.
-fn read_uncertainty(path: &Path) -> Result<Vec<ArmUncertainty>, ReportError> {
+fn read_uncertainty(path: &Path, source: &Source<'_>) -> Result<Vec<ArmUncertainty>, ReportError> {
     #[derive(Deserialize)]
     struct Row {
         arm: String,
@@ -116,7 +117,7 @@ fn read_uncertainty(path: &Path) -> Result<Vec<ArmUncertainty>, ReportError> {
         statistic: String,
         estimate: String,
     }
-    let rows: Vec<Row> = read_csv(path, |_| true)?;
+    let rows: Vec<Row> = read_csv(path, source.open(path)?, |_| true)?;
     let mut arms: Vec<ArmUncertainty> = Vec::new();
     let mut statistics: Vec<((String, String), indexmap::IndexMap<String, f64>)> = Vec::new();
     for row in rows {
@@ -216,9 +217,9 @@ pub struct SensitivityRow {
 }
 
 /// Reads `sweep.csv`: the swept fields are the columns before `arm`.
-fn read_sweep(path: &Path) -> Result<Kind, ReportError> {
+fn read_sweep(path: &Path, source: &Source<'_>) -> Result<Kind, ReportError> {
     let failed = |why: String| ReportError::Read { path: path.to_owned(), why };
-    let mut reader = csv::Reader::from_path(path).map_err(|error| failed(error.to_string()))?;
+    let mut reader = csv::Reader::from_reader(source.open(path)?);
     let headers = reader.headers().map_err(|error| failed(error.to_string()))?.clone();
     let swept = headers.iter().position(|h| h == "arm").ok_or_else(|| failed("no arm column".into()))?;
     let fields: Vec<String> = headers.iter().take(swept).map(String::from).collect();
@@ -239,6 +240,37 @@ fn read_sweep(path: &Path) -> Result<Kind, ReportError> {
 /// The step metrics whose time series a report reads.
 pub const CHARTED_SERIES: [&str; 2] = ["top_quintile_retained", "efficiency"];
 
+/// Where the tables a manifest lists are read from: the results directory, or the
+/// bytes of a run that `attrition serve` made without writing them.
+enum Source<'a> {
+    Directory,
+    Memory(&'a SummaryTables),
+}
+
+impl Source<'_> {
+    fn open(&self, path: &Path) -> Result<Box<dyn Read + '_>, ReportError> {
+        let failed = |why: String| ReportError::Read { path: path.to_owned(), why };
+        match self {
+            Self::Directory => {
+                let file = fs::File::open(path).map_err(|error| failed(error.to_string()))?;
+                Ok(Box::new(std::io::BufReader::new(file)))
+            }
+            Self::Memory(tables) => {
+                let name = path.file_name().and_then(|name| name.to_str()).unwrap_or_default();
+                let bytes = match name {
+                    SUMMARY => Some(&tables.summary),
+                    COMPARISON => Some(&tables.comparison),
+                    TIMESERIES => Some(&tables.timeseries),
+                    UNCERTAINTY => tables.uncertainty.as_ref(),
+                    _ => None,
+                };
+                let bytes = bytes.ok_or_else(|| failed("not among the tables of the run".to_owned()))?;
+                Ok(Box::new(bytes.as_slice()))
+            }
+        }
+    }
+}
+
 impl Results {
     /// Reads a single run's results directory.
     pub fn read(directory: &Path) -> Result<Self, ReportError> {
@@ -249,6 +281,18 @@ impl Results {
         })?;
         let manifest: serde_json::Value = serde_json::from_str(&text)
             .map_err(|error| ReportError::Read { path: manifest_path.clone(), why: error.to_string() })?;
+        Self::of(directory, manifest, &Source::Directory)
+    }
+
+    /// The results of a run's `manifest` and `tables` held in memory, read exactly
+    /// as [`Results::read`] reads them from files (the manifest must list the
+    /// tables, as a run's does).
+    pub fn of_tables(manifest: serde_json::Value, tables: &SummaryTables) -> Result<Self, ReportError> {
+        Self::of(Path::new(""), manifest, &Source::Memory(tables))
+    }
+
+    fn of(directory: &Path, manifest: serde_json::Value, source: &Source<'_>) -> Result<Self, ReportError> {
+        let manifest_path = directory.join(MANIFEST);
         let malformed = |what: &str| ReportError::Read {
             path: manifest_path.clone(),
             why: format!("not an attrition manifest: {what} is missing"),
@@ -262,9 +306,10 @@ impl Results {
         let kind = if listed(SUMMARY) {
             Kind::Run
         } else if listed(crate::output::sweep::SWEEP) {
-            read_sweep(&directory.join(crate::output::sweep::SWEEP))?
+            read_sweep(&directory.join(crate::output::sweep::SWEEP), source)?
         } else if listed(crate::output::sensitivity::SENSITIVITY) {
-            Kind::Sensitivity(read_csv(&directory.join(crate::output::sensitivity::SENSITIVITY), |_| true)?)
+            let path = directory.join(crate::output::sensitivity::SENSITIVITY);
+            Kind::Sensitivity(read_csv(&path, source.open(&path)?, |_| true)?)
         } else {
             return Err(ReportError::Read {
                 path: manifest_path,
@@ -302,19 +347,28 @@ impl Results {
             return Err(malformed("an arm"));
         }
         let run = matches!(kind, Kind::Run);
-        let summary: Vec<Spread> =
-            if run { read_csv(&directory.join(SUMMARY), |_| true)? } else { Vec::new() };
-        let comparison: Vec<Paired> =
-            if run { read_csv(&directory.join(COMPARISON), |_| true)? } else { Vec::new() };
-        let timeseries: Vec<Spread> = if run {
-            read_csv(&directory.join(TIMESERIES), |row: &csv::StringRecord| {
-                row.get(3).is_some_and(|metric| CHARTED_SERIES.contains(&metric))
-            })?
-        } else {
-            Vec::new()
+        let table = |name: &str| {
+            let path = directory.join(name);
+            source.open(&path).map(|reader| (path, reader))
         };
-        let uncertainty = if run && listed(crate::output::tables::UNCERTAINTY) {
-            read_uncertainty(&directory.join(crate::output::tables::UNCERTAINTY))?
+        let summary: Vec<Spread> = match run {
+            true => table(SUMMARY).and_then(|(path, reader)| read_csv(&path, reader, |_| true))?,
+            false => Vec::new(),
+        };
+        let comparison: Vec<Paired> = match run {
+            true => table(COMPARISON).and_then(|(path, reader)| read_csv(&path, reader, |_| true))?,
+            false => Vec::new(),
+        };
+        let timeseries: Vec<Spread> = match run {
+            true => table(TIMESERIES).and_then(|(path, reader)| {
+                read_csv(&path, reader, |row: &csv::StringRecord| {
+                    row.get(3).is_some_and(|metric| CHARTED_SERIES.contains(&metric))
+                })
+            })?,
+            false => Vec::new(),
+        };
+        let uncertainty = if run && listed(UNCERTAINTY) {
+            read_uncertainty(&directory.join(UNCERTAINTY), source)?
         } else {
             Vec::new()
         };
@@ -397,10 +451,11 @@ impl Results {
 /// Reads the rows of a CSV file that `keep` accepts.
 fn read_csv<T: serde::de::DeserializeOwned>(
     path: &Path,
+    input: impl Read,
     keep: impl Fn(&csv::StringRecord) -> bool,
 ) -> Result<Vec<T>, ReportError> {
     let failed = |why: String| ReportError::Read { path: path.to_owned(), why };
-    let mut reader = csv::Reader::from_path(path).map_err(|error| failed(error.to_string()))?;
+    let mut reader = csv::Reader::from_reader(input);
     let headers = reader.headers().map_err(|error| failed(error.to_string()))?.clone();
     let mut rows = Vec::new();
     for record in reader.records() {

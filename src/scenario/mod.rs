@@ -77,6 +77,27 @@ pub struct RawScenario {
     /// productivity) and the comparison; without, every metric that moves and the
     /// comparison. `[]` writes none.
     pub charts: Option<Vec<String>>,
+    /// Optional controls of `attrition serve`'s live page: field path (any field
+    /// `--set` takes, including an arm's lever, `'arms."overhead rota".credit_accuracy'`)
+    /// → a slider (`{ range = [low, high], step = s, label = "..." }`, floats, low
+    /// below high, step above 0 and at most 1,000 steps across) or a menu
+    /// (`{ choices = ["best", "random"], label = "..." }`). Both ends of a range and
+    /// every choice are validated like `--set`. Presentation only: ignored by `run`.
+    pub controls: Option<IndexMap<String, RawControl>>,
+}
+
+/// One entry of `[controls]`: a slider (`range` and `step`) or a menu (`choices`).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawControl {
+    /// `[low, high]` of a slider, in the field's own unit; low below high.
+    pub range: Option<[f64; 2]>,
+    /// A slider's step, in the field's unit; above 0. Default: a hundredth of the range.
+    pub step: Option<f64>,
+    /// A menu's values, as TOML (strings or numbers); at least two, no repeats.
+    pub choices: Option<Vec<toml::Value>>,
+    /// What the page calls the control, at most 60 characters. Default: the field path.
+    pub label: Option<String>,
 }
 
 /// One entry of `[uncertainty]`: exactly one of the three distributions.

@@ -1,0 +1,506 @@
+//! The runs behind the live page: one worker thread runs the newest request, in
+//! growing ranges of trials merged exactly (as shards are), and publishes an update
+//! after each range; a newer request cancels the one running (the stop flag the
+//! runner checks between chunks) and replaces one waiting, so runs never queue.
+//! Finished results are kept by configuration, so returning to a setting seen
+//! before costs nothing.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::experiment::{self, Point, PointTotals};
+use crate::output::manifest::{FileChecksum, Manifest};
+use crate::output::tables::{COMPARISON, SUMMARY, SummaryTables, TIMESERIES, UNCERTAINTY};
+use crate::report::Results;
+use crate::runner::RunSummary;
+
+/// Trials of the first update: enough for an interval, few enough to arrive fast.
+pub const FIRST_TRIALS: u64 = 16;
+
+/// Runs remembered for `/api/status` and finished results kept for reuse.
+const REMEMBERED: usize = 32;
+
+/// The trial ranges a run of `trials` is evaluated in: the first [`FIRST_TRIALS`],
+/// then each range twice the trials done so far, so a run of N trials publishes
+/// about log2(N / 16) + 1 updates and the last one is the whole run.
+pub fn ranges(trials: u64) -> Vec<std::ops::Range<u64>> {
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    while start < trials {
+        let end = if start == 0 { FIRST_TRIALS.min(trials) } else { (start * 3).min(trials) };
+        ranges.push(start..end);
+        start = end;
+    }
+    ranges
+}
+
+/// What a run is doing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Waiting for the worker.
+    Queued,
+    /// Its trials are running.
+    Running,
+    /// Every trial is done.
+    Done,
+    /// A newer request replaced it before it finished.
+    Cancelled,
+    /// It failed (a bug in the engine, or a refused parameter draw).
+    Failed(String),
+}
+
+/// The results after some of a run's trials.
+#[derive(Debug, Clone, Serialize)]
+pub struct Update {
+    /// Counts the run's updates from 1.
+    pub seq: u64,
+    /// Trials done.
+    pub trials_done: u64,
+    /// Trials of the whole run.
+    pub trials_total: u64,
+    /// Whether this is the whole run.
+    pub complete: bool,
+    /// The report's live sections, rendered from these results.
+    pub html: String,
+    /// SHA-256 of summary.csv as `attrition run` would write it for these trials.
+    pub summary_sha256: String,
+    /// SHA-256 of comparison.csv, likewise.
+    pub comparison_sha256: String,
+    /// Milliseconds from the request to this update.
+    pub elapsed_ms: u64,
+    /// The whole report, for the download, once the run is complete.
+    #[serde(skip)]
+    pub report: Option<Arc<String>>,
+}
+
+/// One requested run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRecord {
+    /// Its number, from 1.
+    pub id: u64,
+    /// The page state, as a canonical query string.
+    pub state: String,
+    /// What it is doing.
+    pub status: Status,
+    /// Trials done so far.
+    pub trials_done: u64,
+    /// Trials of the whole run.
+    pub trials_total: u64,
+    /// Its latest update.
+    #[serde(skip)]
+    pub latest: Option<Arc<Update>>,
+    /// Whether it was answered from results kept from an earlier run.
+    pub reused: bool,
+    #[serde(skip)]
+    key: String,
+    #[serde(skip)]
+    cancel: Arc<AtomicBool>,
+}
+
+/// A run the worker is to start.
+struct Job {
+    id: u64,
+    config: Config,
+    /// The `--set` flags the state stands for, for the manifest's command.
+    set: Vec<String>,
+    requested: Instant,
+    cancel: Arc<AtomicBool>,
+}
+
+#[derive(Default)]
+struct Inner {
+    next_id: u64,
+    runs: VecDeque<RunRecord>,
+    pending: Option<Job>,
+    /// Finished updates by configuration key, newest last.
+    finished: VecDeque<(String, Arc<Update>)>,
+}
+
+/// What every run shares: the scenario it was started from.
+pub struct Scenario {
+    /// The scenario file as named on the command line.
+    pub file: PathBuf,
+    /// Its text.
+    pub text: String,
+    /// `--trials`, `--seed` and `--threads` of `serve`, passed on to the command that
+    /// reproduces a run.
+    pub trials: Option<u32>,
+    /// See `trials`.
+    pub seed: Option<u64>,
+    /// Worker threads; `None` for rayon's default.
+    pub threads: Option<usize>,
+}
+
+/// The live runs: requests from the handlers, one worker thread running them.
+pub struct Live {
+    inner: Mutex<Inner>,
+    changed: Condvar,
+    scenario: Scenario,
+}
+
+impl Live {
+    /// Starts the worker thread.
+    pub fn start(scenario: Scenario) -> Arc<Self> {
+        let live = Arc::new(Self { inner: Mutex::default(), changed: Condvar::new(), scenario });
+        let worker = Arc::clone(&live);
+        std::thread::Builder::new()
+            .name("attrition-serve-runs".to_owned())
+            .spawn(move || worker.work())
+            .expect("the run thread starts");
+        live
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A handler that panicked holding the lock left consistent data (each
+        // change is one assignment): carry on with it.
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Asks for the run of `config` (page state `state`, standing for `set`):
+    /// the run under way if it is that configuration's, the kept results if it ran
+    /// before, else a new run that cancels the one running. Returns its id.
+    pub fn request(&self, config: Config, state: String, set: Vec<String>) -> u64 {
+        let key = serde_json::to_string(&config).expect("a configuration serialises");
+        let mut inner = self.lock();
+        let live_same = inner.runs.iter().rev().find(|run| {
+            let going =
+                matches!(run.status, Status::Queued | Status::Running) && !run.cancel.load(Ordering::SeqCst);
+            run.key == key && (going || run.status == Status::Done)
+        });
+        if let Some(run) = live_same {
+            return run.id;
+        }
+        inner.next_id += 1;
+        let id = inner.next_id;
+        let trials_total = u64::from(config.trials);
+        let kept = inner.finished.iter().find(|(kept, _)| *kept == key).map(|(_, update)| Arc::clone(update));
+        let cancel = Arc::new(AtomicBool::new(false));
+        let mut record = RunRecord {
+            id,
+            state,
+            status: Status::Queued,
+            trials_done: 0,
+            trials_total,
+            latest: None,
+            reused: false,
+            key,
+            cancel: Arc::clone(&cancel),
+        };
+        if let Some(update) = kept {
+            record.status = Status::Done;
+            record.trials_done = trials_total;
+            record.latest = Some(update);
+            record.reused = true;
+        } else {
+            // Newest wins: the running run stops at its next chunk, a waiting one
+            // never starts.
+            for run in inner.runs.iter_mut() {
+                if matches!(run.status, Status::Queued | Status::Running) {
+                    run.cancel.store(true, Ordering::SeqCst);
+                    if run.status == Status::Queued {
+                        run.status = Status::Cancelled;
+                    }
+                }
+            }
+            inner.pending = Some(Job { id, config, set, requested: Instant::now(), cancel });
+        }
+        inner.runs.push_back(record);
+        while inner.runs.len() > REMEMBERED {
+            inner.runs.pop_front();
+        }
+        drop(inner);
+        self.changed.notify_all();
+        id
+    }
+
+    /// The run `id`'s record once it has an update newer than `after` or has
+    /// ended, waiting at most `wait`; `None` for a run not remembered.
+    pub fn wait(&self, id: u64, after: u64, wait: Duration) -> Option<RunRecord> {
+        let deadline = Instant::now() + wait;
+        let mut inner = self.lock();
+        loop {
+            let run = inner.runs.iter().find(|run| run.id == id)?.clone();
+            let newer = run.latest.as_ref().is_some_and(|update| update.seq > after);
+            let ended = matches!(run.status, Status::Done | Status::Cancelled | Status::Failed(_));
+            let now = Instant::now();
+            if newer || ended || now >= deadline {
+                return Some(run);
+            }
+            inner = match self.changed.wait_timeout(inner, deadline - now) {
+                Ok((inner, _)) => inner,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+    }
+
+    /// Every remembered run, oldest first.
+    pub fn runs(&self) -> Vec<RunRecord> {
+        self.lock().runs.iter().cloned().collect()
+    }
+
+    /// The finished results of `config`, if it has run.
+    pub fn finished(&self, config: &Config) -> Option<Arc<Update>> {
+        let key = serde_json::to_string(config).expect("a configuration serialises");
+        self.lock().finished.iter().find(|(kept, _)| *kept == key).map(|(_, update)| Arc::clone(update))
+    }
+
+    fn set_status(&self, id: u64, change: impl FnOnce(&mut RunRecord)) {
+        if let Some(run) = self.lock().runs.iter_mut().find(|run| run.id == id) {
+            change(run);
+        }
+        self.changed.notify_all();
+    }
+
+    /// The worker: takes the newest job and runs it, for ever.
+    fn work(&self) {
+        loop {
+            let job = {
+                let mut inner = self.lock();
+                loop {
+                    if let Some(job) = inner.pending.take() {
+                        break job;
+                    }
+                    inner = self.changed.wait(inner).unwrap_or_else(|poisoned| poisoned.into_inner());
+                }
+            };
+            if job.cancel.load(Ordering::SeqCst) {
+                self.set_status(job.id, |run| run.status = Status::Cancelled);
+                continue;
+            }
+            self.set_status(job.id, |run| run.status = Status::Running);
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run(&job)));
+            let status = match outcome {
+                Ok(Ok(())) => Status::Done,
+                Ok(Err(Stopped::Cancelled)) => Status::Cancelled,
+                Ok(Err(Stopped::Failed(message))) => Status::Failed(message),
+                Err(_) => Status::Failed("the run panicked (a bug)".to_owned()),
+            };
+            self.set_status(job.id, |run| run.status = status);
+        }
+    }
+
+    /// Runs a job range by range, publishing an update after each.
+    fn run(&self, job: &Job) -> Result<(), Stopped> {
+        let config = &job.config;
+        let total = u64::from(config.trials);
+        let whole = [Point { assignment: Vec::new(), config: config.clone() }];
+        let mut totals = PointTotals::empty(&whole, &experiment::Options::default()).remove(0);
+        let key = serde_json::to_string(config).expect("a configuration serialises");
+        for (seq, range) in ranges(total).into_iter().enumerate() {
+            let count = u32::try_from(range.end - range.start).expect("a range has at most the run's trials");
+            let part = config.clone().with_trials(count).map_err(|problems| {
+                Stopped::Failed(problems.first().map(|p| p.message.clone()).unwrap_or_default())
+            })?;
+            let options = experiment::Options {
+                threads: self.scenario.threads,
+                first_trial: range.start,
+                ..experiment::Options::default()
+            };
+            let point = [Point { assignment: Vec::new(), config: part }];
+            let evaluated =
+                experiment::evaluate_totals(&point, &options, &job.cancel, |_, _| Ok(()), |_, _| ());
+            match evaluated {
+                Ok(parts) => totals.merge(&parts[0]),
+                Err(error) if error.interrupted() => return Err(Stopped::Cancelled),
+                Err(error) => return Err(Stopped::Failed(error.to_string())),
+            }
+            let complete = range.end == total;
+            let summary = totals.run.summarise();
+            let mut update =
+                self.update(config, &job.set, &summary, range.end, complete).map_err(Stopped::Failed)?;
+            update.seq = seq as u64 + 1;
+            update.elapsed_ms = job.requested.elapsed().as_millis() as u64;
+            let update = Arc::new(update);
+            let mut inner = self.lock();
+            if let Some(run) = inner.runs.iter_mut().find(|run| run.id == job.id) {
+                run.trials_done = range.end;
+                run.latest = Some(Arc::clone(&update));
+            }
+            if complete {
+                inner.finished.push_back((key.clone(), Arc::clone(&update)));
+                while inner.finished.len() > REMEMBERED {
+                    inner.finished.pop_front();
+                }
+            }
+            drop(inner);
+            self.changed.notify_all();
+            if job.cancel.load(Ordering::SeqCst) && !complete {
+                return Err(Stopped::Cancelled);
+            }
+        }
+        Ok(())
+    }
+
+    /// The update of `summary` after `done` trials: the tables `attrition run`
+    /// would write, read back as a report reads them, and rendered by the report.
+    fn update(
+        &self,
+        config: &Config,
+        set: &[String],
+        summary: &RunSummary,
+        done: u64,
+        complete: bool,
+    ) -> Result<Update, String> {
+        let shown = config
+            .clone()
+            .with_trials(u32::try_from(done).unwrap_or(u32::MAX))
+            .map_err(|problems| problems.first().map(|p| p.message.clone()).unwrap_or_default())?;
+        let tables = SummaryTables::of(&shown, summary);
+        let manifest = self.manifest(&shown, set, &tables);
+        let results = Results::of_tables(manifest, &tables).map_err(|error| error.to_string())?;
+        Ok(Update {
+            seq: 0,
+            trials_done: done,
+            trials_total: u64::from(config.trials),
+            complete,
+            html: crate::report::render_live(&results),
+            summary_sha256: sha256(&tables.summary),
+            comparison_sha256: sha256(&tables.comparison),
+            elapsed_ms: 0,
+            report: complete.then(|| Arc::new(crate::report::render_results(&results))),
+        })
+    }
+
+    /// The manifest `attrition run` would write for these results, but for what a
+    /// live run does not make (trials.csv) and its clock (no start time, as a live
+    /// update is no run on disk).
+    fn manifest(&self, config: &Config, set: &[String], tables: &SummaryTables) -> serde_json::Value {
+        let mut files: Vec<FileChecksum> = [
+            (SUMMARY, Some(&tables.summary)),
+            (COMPARISON, Some(&tables.comparison)),
+            (TIMESERIES, Some(&tables.timeseries)),
+            (UNCERTAINTY, tables.uncertainty.as_ref()),
+        ]
+        .into_iter()
+        .filter_map(|(file, bytes)| Some(FileChecksum { file: file.to_owned(), sha256: sha256(bytes?) }))
+        .collect();
+        files.sort_by(|a, b| a.file.cmp(&b.file));
+        let manifest = Manifest {
+            program: "attrition",
+            version: env!("CARGO_PKG_VERSION"),
+            commit: env!("ATTRITION_COMMIT"),
+            command: self.command(set),
+            scenario_file: self.scenario.file.display().to_string(),
+            scenario_text: self.scenario.text.clone(),
+            scenario: config,
+            seed: config.seed,
+            trials: config.trials,
+            replayed_trial: None,
+            threads: self.scenario.threads.unwrap_or(0),
+            started: "live (attrition serve)".to_owned(),
+            elapsed_seconds: 0.0,
+            agent_steps: config.agent_steps(),
+            agent_steps_per_second: 0.0,
+            files,
+        };
+        serde_json::to_value(&manifest).expect("a manifest serialises")
+    }
+
+    /// The `attrition run` command that gives these results.
+    pub fn command(&self, set: &[String]) -> Vec<String> {
+        let mut command: Vec<String> = ["attrition", "run"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .chain([self.file().display().to_string()])
+            .collect();
+        if let Some(trials) = self.scenario.trials {
+            command.extend(["--trials".to_owned(), trials.to_string()]);
+        }
+        if let Some(seed) = self.scenario.seed {
+            command.extend(["--seed".to_owned(), seed.to_string()]);
+        }
+        for flag in set {
+            command.extend(["--set".to_owned(), flag.clone()]);
+        }
+        command
+    }
+
+    /// The scenario file.
+    pub fn file(&self) -> &Path {
+        &self.scenario.file
+    }
+
+    /// The scenario's text.
+    pub fn text(&self) -> &str {
+        &self.scenario.text
+    }
+
+    /// `serve`'s `--trials` and `--seed`.
+    pub fn flags(&self) -> (Option<u32>, Option<u64>) {
+        (self.scenario.trials, self.scenario.seed)
+    }
+}
+
+/// Why a run ended before its last range.
+enum Stopped {
+    Cancelled,
+    Failed(String),
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ranges_start_small_grow_and_cover_every_trial_once() {
+        assert_eq!(ranges(400), vec![0..16, 16..48, 48..144, 144..400]);
+        assert_eq!(ranges(10), vec![0..10]);
+        assert_eq!(ranges(17), vec![0..16, 16..17]);
+        for trials in 1..300 {
+            let ranges = ranges(trials);
+            assert_eq!(ranges[0].start, 0);
+            assert_eq!(ranges.last().unwrap().end, trials);
+            assert!(
+                ranges.windows(2).all(|pair| pair[0].end == pair[1].start && pair[0].start < pair[0].end)
+            );
+        }
+    }
+
+    /// The merged ranges are the whole run, bit for bit: the last update shows
+    /// what `attrition run` writes.
+    #[test]
+    fn the_last_update_is_the_whole_run() {
+        let text = include_str!("../../scenarios/ci/peter_principle.toml");
+        let path = Path::new("peter_principle.toml");
+        let config = crate::config::parse(text, path).unwrap().with_trials(40).unwrap();
+        let live = Live::start(Scenario {
+            file: path.to_owned(),
+            text: text.to_owned(),
+            trials: Some(40),
+            seed: None,
+            threads: Some(2),
+        });
+        let id = live.request(config.clone(), String::new(), Vec::new());
+        let mut seen = 0;
+        let record = loop {
+            let record = live.wait(id, seen, Duration::from_secs(120)).unwrap();
+            seen = record.latest.as_ref().map_or(seen, |update| update.seq);
+            if record.status != Status::Running && record.status != Status::Queued {
+                break record;
+            }
+        };
+        assert_eq!(record.status, Status::Done);
+        let update = record.latest.unwrap();
+        assert_eq!((update.seq, update.trials_done, update.complete), (2, 40, true));
+        let whole =
+            crate::runner::run(&config, Default::default(), &AtomicBool::new(false), |_| Ok(()), |_, _| ())
+                .unwrap();
+        assert_eq!(update.summary_sha256, sha256(&SummaryTables::of(&config, &whole).summary));
+        assert_eq!(update.comparison_sha256, sha256(&SummaryTables::of(&config, &whole).comparison));
+        // The same configuration again is the kept result, not a new run.
+        let again = live.request(config, String::new(), Vec::new());
+        assert_eq!(again, id);
+    }
+}

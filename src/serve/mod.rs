@@ -1,0 +1,326 @@
+//! `attrition serve`: a local web page on which a person moves a scenario's
+//! controls (`[controls]`) and watches the answer update.
+//!
+//! A small synchronous server (tiny_http, a thread per request, at most
+//! [`MAX_HANDLERS`] at once) in front of [`live::Live`], which runs the newest
+//! request in growing trial ranges and publishes an update after each. The page's
+//! results are the report's own views ([`crate::report::render_live`]) of the
+//! tables `attrition run` would write, read back as a report reads them, so the
+//! page cannot show other numbers than `attrition run --set` gives.
+//!
+//! Requests are bounded ([`MAX_BODY_BYTES`], [`MAX_URL_BYTES`]); a value is
+//! validated like `--set` and refused with its message (400); only the page's own
+//! embedded assets are served; a handler that panics answers 500 and the server
+//! goes on.
+
+pub mod live;
+mod page;
+pub mod state;
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use serde_json::json;
+use tiny_http::{Header, Method, Request, Response};
+
+use crate::config::{self, Config, ScenarioError};
+
+pub use live::{Live, Scenario};
+use state::State;
+
+/// Largest request body accepted (a form of control values is a few hundred bytes).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// Longest request URL accepted.
+pub const MAX_URL_BYTES: usize = 8 * 1024;
+/// Requests handled at once; more are answered 503 at once.
+pub const MAX_HANDLERS: usize = 32;
+/// Longest a request for an update waits for one.
+const UPDATE_WAIT: Duration = Duration::from_secs(20);
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The scenario has no controls to offer.
+    #[error(
+        "{}: the scenario has no [controls] table, so the page would have nothing to change; add one (README, \"Live what-if\")",
+        .0.display()
+    )]
+    NoControls(std::path::PathBuf),
+    /// Binding the address failed.
+    #[error("cannot listen on {address}: {why}")]
+    Bind {
+        /// The address.
+        address: String,
+        /// Why.
+        why: String,
+    },
+}
+
+/// A server listening, not yet answering.
+pub struct Server {
+    http: tiny_http::Server,
+    app: Arc<App>,
+}
+
+/// What the handlers share.
+struct App {
+    live: Arc<Live>,
+    /// The scenario as validated with `serve`'s flags and no control set.
+    base: Config,
+    /// The scenario's text parsed, for the values it sets.
+    table: toml::Table,
+    handlers: AtomicUsize,
+}
+
+impl Server {
+    /// Binds `address` (port 0 picks a free one) for the validated `base`.
+    pub fn bind(address: &str, base: Config, scenario: Scenario) -> Result<Self, ServeError> {
+        if base.controls.is_empty() {
+            return Err(ServeError::NoControls(scenario.file.clone()));
+        }
+        let http = tiny_http::Server::http(address)
+            .map_err(|error| ServeError::Bind { address: address.to_owned(), why: error.to_string() })?;
+        let table = toml::from_str(&scenario.text).unwrap_or_default();
+        let app = Arc::new(App { live: Live::start(scenario), base, table, handlers: AtomicUsize::new(0) });
+        Ok(Self { http, app })
+    }
+
+    /// The address listened on.
+    pub fn address(&self) -> Option<SocketAddr> {
+        self.http.server_addr().to_ip()
+    }
+
+    /// Answers requests until the process ends.
+    pub fn serve(self) {
+        for request in self.http.incoming_requests() {
+            let app = Arc::clone(&self.app);
+            if app.handlers.fetch_add(1, Ordering::SeqCst) >= MAX_HANDLERS {
+                app.handlers.fetch_sub(1, Ordering::SeqCst);
+                let _ = request.respond(error(503, "too many requests at once; try again"));
+                continue;
+            }
+            let spawned = std::thread::Builder::new().name("attrition-serve-request".to_owned()).spawn({
+                let app = Arc::clone(&app);
+                move || {
+                    app.answer(request);
+                    app.handlers.fetch_sub(1, Ordering::SeqCst);
+                }
+            });
+            if spawned.is_err() {
+                app.handlers.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+    }
+}
+
+/// A response with a body.
+type Reply = Response<std::io::Cursor<Vec<u8>>>;
+
+fn header(name: &str, value: &str) -> Header {
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("the server's own headers are ASCII")
+}
+
+fn with_type(body: impl Into<Vec<u8>>, status: u16, content_type: &str) -> Reply {
+    Response::from_data(body.into())
+        .with_status_code(status)
+        .with_header(header("Content-Type", content_type))
+        .with_header(header("Cache-Control", "no-store"))
+        .with_header(header("X-Content-Type-Options", "nosniff"))
+}
+
+fn json_reply(status: u16, value: &serde_json::Value) -> Reply {
+    with_type(value.to_string(), status, "application/json; charset=utf-8")
+}
+
+fn error(status: u16, message: &str) -> Reply {
+    json_reply(status, &json!({ "error": message }))
+}
+
+impl App {
+    /// Answers one request; a panic in the handler is a 500, never a dead server.
+    fn answer(&self, mut request: Request) {
+        let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.route(&mut request)))
+            .unwrap_or_else(|_| error(500, "the server failed on this request (a bug); it goes on serving"));
+        let _ = request.respond(reply);
+    }
+
+    fn route(&self, request: &mut Request) -> Reply {
+        let url = request.url().to_owned();
+        if url.len() > MAX_URL_BYTES {
+            return error(414, &format!("the URL is {} bytes; at most {MAX_URL_BYTES} are read", url.len()));
+        }
+        let (path, query) = url.split_once('?').unwrap_or((&url, ""));
+        match (request.method(), path) {
+            (Method::Get, "/") => self.page(query),
+            (Method::Post, "/api/run") => match body(request) {
+                Ok(form) => self.run(&form),
+                Err(reply) => reply,
+            },
+            (Method::Get, "/api/run") => self.run(query),
+            (Method::Get, "/api/update") => self.update(query),
+            (Method::Get, "/api/status") => {
+                let runs = self.live.runs();
+                json_reply(200, &json!({ "runs": runs }))
+            }
+            (Method::Get, "/scenario.toml") => self.scenario_file(query),
+            (Method::Get, "/report.html") => self.report(query),
+            (_, "/" | "/api/run" | "/api/update" | "/api/status" | "/scenario.toml" | "/report.html") => {
+                error(405, "method not allowed")
+            }
+            _ => error(404, &format!("{path}: not a page of attrition serve")),
+        }
+    }
+
+    /// The state a query stands for and its validated configuration, or the 400
+    /// that says why not (the message `attrition run --set` gives).
+    fn configure(&self, query: &str) -> Result<(State, Config), Reply> {
+        let state = State::parse(query, &self.base.controls).map_err(|e| error(400, &e.to_string()))?;
+        let config = self.validate(&state).map_err(|e| error(400, &e.to_string()))?;
+        Ok((state, config))
+    }
+
+    /// Validates the scenario with the state's values as `--set` flags, exactly as
+    /// `attrition run` validates them, then `serve`'s `--trials` and `--seed`.
+    fn validate(&self, state: &State) -> Result<Config, ScenarioError> {
+        let overrides = state.overrides(&self.base.controls);
+        let config = config::parse_with(self.live.text(), self.live.file(), &overrides)?;
+        let (trials, seed) = self.live.flags();
+        let config = match trials {
+            Some(trials) => config
+                .with_trials(trials)
+                .map_err(|problems| ScenarioError::Invalid { path: self.live.file().to_owned(), problems })?,
+            None => config,
+        };
+        Ok(match seed {
+            Some(seed) => config.with_seed(seed),
+            None => config,
+        })
+    }
+
+    fn page(&self, query: &str) -> Reply {
+        // A URL whose state does not validate still gets the page, which says why.
+        let state = State::parse(query, &self.base.controls).unwrap_or_default();
+        let html = page::render(&self.base, &self.table, &state, self.live.file());
+        with_type(html, 200, "text/html; charset=utf-8")
+    }
+
+    fn run(&self, form: &str) -> Reply {
+        let (state, config) = match self.configure(form) {
+            Ok(found) => found,
+            Err(reply) => return reply,
+        };
+        let controls = &self.base.controls;
+        let id = self.live.request(config, state.query(controls), state.set_flags(controls));
+        json_reply(
+            200,
+            &json!({ "run": id, "state": state.query(controls), "command": self.live.command(&state.set_flags(controls)) }),
+        )
+    }
+
+    fn update(&self, query: &str) -> Reply {
+        let mut run = None;
+        let mut after = 0;
+        for pair in query.split('&') {
+            match pair.split_once('=') {
+                Some(("run", id)) => run = id.parse::<u64>().ok(),
+                Some(("after", seq)) => after = seq.parse::<u64>().unwrap_or(0),
+                _ => {}
+            }
+        }
+        let Some(run) = run else { return error(400, "give the run's number: /api/update?run=N&after=SEQ") };
+        match self.live.wait(run, after, UPDATE_WAIT) {
+            None => error(404, &format!("run {run} is not one of the runs this server remembers")),
+            Some(record) => json_reply(
+                200,
+                &json!({
+                    "run": record.id,
+                    "status": record.status,
+                    "trials_done": record.trials_done,
+                    "trials_total": record.trials_total,
+                    "reused": record.reused,
+                    "update": record.latest.as_deref(),
+                }),
+            ),
+        }
+    }
+
+    fn scenario_file(&self, query: &str) -> Reply {
+        let (state, config) = match self.configure(query) {
+            Ok(found) => found,
+            Err(reply) => return reply,
+        };
+        let mut overrides = state.overrides(&self.base.controls);
+        let (trials, seed) = self.live.flags();
+        if trials.is_some() {
+            overrides.push(config::Override {
+                field: "simulation.trials".to_owned(),
+                value: toml::Value::Integer(i64::from(config.trials)),
+            });
+        }
+        if seed.is_some() {
+            // A seed above i64's range has no TOML integer form: say so, do not wrap.
+            let Ok(seed) = i64::try_from(config.seed) else {
+                return error(422, "the seed is above 2^63 and has no TOML form; run with --seed instead");
+            };
+            overrides.push(config::Override {
+                field: "simulation.seed".to_owned(),
+                value: toml::Value::Integer(seed),
+            });
+        }
+        let command = self.live.command(&state.set_flags(&self.base.controls)).join(" ");
+        let note = format!(
+            "Written by attrition serve: {} with the page's settings applied, so that\n`attrition run` on this \
+             file gives what the page showed\n(the same as: {command}).\n",
+            self.live.file().display()
+        );
+        match crate::calibrate::edit::write_values(self.live.text(), &overrides, &note) {
+            Ok(text) => with_type(text, 200, "application/toml; charset=utf-8")
+                .with_header(header("Content-Disposition", &attachment(self.live.file(), "toml"))),
+            Err(why) => error(500, &why.to_string()),
+        }
+    }
+
+    fn report(&self, query: &str) -> Reply {
+        let (_, config) = match self.configure(query) {
+            Ok(found) => found,
+            Err(reply) => return reply,
+        };
+        match self.live.finished(&config).and_then(|update| update.report.clone()) {
+            Some(report) => with_type(report.as_bytes().to_vec(), 200, "text/html; charset=utf-8")
+                .with_header(header("Content-Disposition", &attachment(self.live.file(), "html"))),
+            None => error(
+                409,
+                "these settings have not finished running; the report is ready when the page shows every trial",
+            ),
+        }
+    }
+}
+
+/// A download's file name: the scenario's, marked as the page's settings.
+fn attachment(file: &Path, extension: &str) -> String {
+    let stem = file.file_stem().and_then(|stem| stem.to_str()).unwrap_or("scenario");
+    let safe: String = stem.chars().filter(|c| c.is_ascii_alphanumeric() || "-_".contains(*c)).collect();
+    format!("attachment; filename=\"{safe}-live.{extension}\"")
+}
+
+/// The request's body as text, at most [`MAX_BODY_BYTES`]: a longer one is 413.
+fn body(request: &mut Request) -> Result<String, Reply> {
+    let too_large = || error(413, &format!("the request body is over {MAX_BODY_BYTES} bytes"));
+    if request.body_length().is_some_and(|length| length > MAX_BODY_BYTES) {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    request
+        .as_reader()
+        .take(MAX_BODY_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| error(400, &format!("reading the request body: {e}")))?;
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(too_large());
+    }
+    String::from_utf8(bytes).map_err(|_| error(400, "the request body is not UTF-8 text"))
+}

@@ -1,0 +1,293 @@
+//! `attrition serve` on the loopback interface, a free port each: the real binary,
+//! spoken to in plain HTTP/1.0 over a socket (no client library), on
+//! scenarios/ci/tech_org.toml at a few trials. A lever's change gives the numbers
+//! `attrition run --set` gives; bad values are refused with run's message; an
+//! oversized or malformed request is refused; a newer request cancels the run
+//! under way; and headless Chromium (when installed) moves a control on the page
+//! and sees the ranking change.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{WorkDir, assert_success, scenario};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// A server started for one test, stopped (by its own handle) when dropped.
+struct Served {
+    child: Child,
+    address: String,
+}
+
+impl Served {
+    fn start(work: &WorkDir, trials: u32) -> Self {
+        let trials = trials.to_string();
+        let mut child = work
+            .command(&[
+                "serve",
+                &scenario("ci/tech_org.toml"),
+                "--port",
+                "0",
+                "--trials",
+                &trials,
+                "--threads",
+                "2",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("the binary starts");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let address = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_else(|| panic!("no URL in {line:?}"))
+            .to_owned();
+        assert!(address.starts_with("127.0.0.1:"), "bound to loopback: {address}");
+        Self { child, address }
+    }
+
+    /// Sends raw bytes, returns the status code and the body (HTTP/1.0 requests get
+    /// a plain body, not chunks).
+    fn raw(&self, request: &[u8]) -> (u16, String) {
+        let mut stream = TcpStream::connect(&self.address).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        // A peer that refuses a body may close before it is all sent.
+        let _ = stream.write_all(request);
+        let mut response = Vec::new();
+        let _ = stream.read_to_end(&mut response);
+        let text = String::from_utf8_lossy(&response).into_owned();
+        let status = text.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+        let body = text.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default();
+        (status, body)
+    }
+
+    fn get(&self, path: &str) -> (u16, String) {
+        self.raw(format!("GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").as_bytes())
+    }
+
+    fn post(&self, path: &str, body: &str) -> (u16, String) {
+        self.raw(
+            format!(
+                "POST {path} HTTP/1.0\r\nHost: x\r\nContent-Type: \
+                 application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            )
+            .as_bytes(),
+        )
+    }
+
+    fn json(&self, reply: (u16, String)) -> (u16, Value) {
+        let (status, body) = reply;
+        (status, serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}")))
+    }
+
+    /// Asks for a run of `form`; returns its number.
+    fn request(&self, form: &str) -> u64 {
+        let (status, body) = self.json(self.post("/api/run", form));
+        assert_eq!(status, 200, "{body}");
+        body["run"].as_u64().unwrap()
+    }
+
+    /// Follows run `id` until it ends; returns every update's trials and its end.
+    fn follow(&self, id: u64) -> (Vec<u64>, Value) {
+        let mut seen = Vec::new();
+        let mut after = 0;
+        let started = Instant::now();
+        loop {
+            let (status, body) = self.json(self.get(&format!("/api/update?run={id}&after={after}")));
+            assert_eq!(status, 200, "{body}");
+            if let Some(seq) = body["update"]["seq"].as_u64().filter(|&seq| seq > after) {
+                after = seq;
+                seen.push(body["update"]["trials_done"].as_u64().unwrap());
+            }
+            if body["status"] != "running" && body["status"] != "queued" {
+                return (seen, body);
+            }
+            assert!(started.elapsed() < Duration::from_secs(120), "run {id} takes too long");
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+const LEVER: &str = "arms.\"accurate credit\".credit_accuracy";
+
+#[test]
+fn a_lever_change_gives_the_numbers_of_run_with_set_and_the_downloads_reproduce_them() {
+    let work = WorkDir::new("serve-numbers");
+    let served = Served::start(&work, 20);
+    let form = format!("{}=0.8", LEVER.replace('"', "%22").replace(' ', "+"));
+    let (progress, end) = served.follow(served.request(&form));
+    assert_eq!(end["status"], "done", "{end}");
+    // The first 16 trials arrive first, then the rest.
+    assert_eq!(progress, vec![16, 20]);
+
+    let set = format!("{LEVER}=0.8");
+    let run = work.run(&[
+        "run",
+        &scenario("ci/tech_org.toml"),
+        "--trials",
+        "20",
+        "--set",
+        &set,
+        "--outputs",
+        "csv",
+        "-q",
+        "--out",
+        "cli",
+    ]);
+    assert_success(&run);
+    let written =
+        |dir: &str, file: &str| std::fs::read(work.path.join(dir).join("ci_tech_org").join(file)).unwrap();
+    assert_eq!(end["update"]["summary_sha256"], sha256(&written("cli", "summary.csv")));
+    assert_eq!(end["update"]["comparison_sha256"], sha256(&written("cli", "comparison.csv")));
+    // The lever changed the answer: the scenario's own value gives other numbers.
+    let (_, base) = served.follow(served.request(""));
+    assert_ne!(base["update"]["summary_sha256"], end["update"]["summary_sha256"]);
+
+    // The scenario file for these settings runs to the same numbers.
+    let (status, toml_text) = served.get(&format!("/scenario.toml?{form}"));
+    assert_eq!(status, 200, "{toml_text}");
+    let downloaded = work.write("downloaded.toml", &toml_text);
+    let again = work.run(&["run", downloaded.to_str().unwrap(), "--outputs", "csv", "-q", "--out", "file"]);
+    assert_success(&again);
+    assert_eq!(written("file", "summary.csv"), written("cli", "summary.csv"));
+    // And the report for them is the report of those numbers.
+    let (status, report) = served.get(&format!("/report.html?{form}"));
+    assert_eq!(status, 200);
+    assert!(report.contains("id=\"ranking\"") && report.contains(&sha256(&written("cli", "summary.csv"))));
+    assert!(report.contains("credit_accuracy=0.8"), "the report's command reproduces the settings");
+}
+
+#[test]
+fn invalid_values_are_refused_with_the_message_run_gives() {
+    let work = WorkDir::new("serve-invalid");
+    let served = Served::start(&work, 16);
+    let (status, body) = served.json(served.post("/api/run", "policy.credit_accuracy=1.5"));
+    assert_eq!(status, 400);
+    let run = work.run(&[
+        "run",
+        &scenario("ci/tech_org.toml"),
+        "--trials",
+        "16",
+        "--set",
+        "policy.credit_accuracy=1.5",
+        "-q",
+    ]);
+    assert_eq!(run.status.code(), Some(2));
+    let cli = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(body["error"].as_str().unwrap(), cli.trim().trim_start_matches("error: "));
+    assert!(cli.contains("1.5 is outside [0, 1]"), "{cli}");
+
+    let (status, body) = served.json(served.post("/api/run", "dynamics.quits.base_rate=fast"));
+    assert_eq!(status, 400);
+    assert!(body["error"].as_str().unwrap().contains("dynamics.quits.base_rate"), "{body}");
+    let (status, body) = served.json(served.post("/api/run", "simulation.trials=1000000"));
+    assert_eq!(status, 400);
+    assert!(body["error"].as_str().unwrap().contains("not a control"), "{body}");
+    // Nothing was run for them.
+    let (_, runs) = served.json(served.get("/api/status"));
+    assert_eq!(runs["runs"].as_array().unwrap().len(), 0, "{runs}");
+}
+
+#[test]
+fn oversized_and_malformed_requests_are_refused_and_the_server_goes_on() {
+    let work = WorkDir::new("serve-malformed");
+    let served = Served::start(&work, 16);
+    let big = "x".repeat(70 * 1024);
+    let timed = Instant::now();
+    assert_eq!(served.post("/api/run", &big).0, 413);
+    assert_eq!(served.get(&format!("/?{big}")).0, 414);
+    assert_eq!(served.post("/api/run", "policy.credit_accuracy=%zz").0, 400);
+    assert_eq!(served.raw(b"POST /api/run HTTP/1.0\r\nContent-Length: 2\r\n\r\n\xff\xfe").0, 400);
+    let garbage = served.raw(b"\x00\x01 not http at all\r\n\r\n").0;
+    assert!((400..500).contains(&garbage), "garbage gets {garbage}");
+    assert_eq!(served.get("/api/update?run=banana").0, 400);
+    assert_eq!(served.get("/api/update?run=99").0, 404);
+    // Only the page's own assets: nothing from the disk.
+    assert_eq!(served.get("/../../Cargo.toml").0, 404);
+    assert_eq!(served.get("/src/serve/page.js").0, 404);
+    assert_eq!(served.raw(b"DELETE /api/run HTTP/1.0\r\n\r\n").0, 405);
+    let (status, page) = served.get("/");
+    assert_eq!(status, 200);
+    assert!(page.contains("data-field=\"policy.credit_accuracy\""));
+    assert!(timed.elapsed() < Duration::from_secs(20), "every refusal is prompt: {:?}", timed.elapsed());
+}
+
+#[test]
+fn a_newer_request_cancels_the_run_under_way() {
+    let work = WorkDir::new("serve-cancel");
+    let served = Served::start(&work, 400);
+    let first = served.request("dynamics.quits.base_rate=0.1");
+    // Wait until it runs (its first update is out), then change the lever.
+    let started = Instant::now();
+    loop {
+        let (_, body) = served.json(served.get(&format!("/api/update?run={first}&after=0")));
+        if body["update"].is_object() {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "no first update: {body}");
+    }
+    let second = served.request("dynamics.quits.base_rate=0.2");
+    let (_, ended) = served.follow(first);
+    assert_eq!(ended["status"], "cancelled", "{ended}");
+    assert!(ended["trials_done"].as_u64().unwrap() < 400, "{ended}");
+    let (_, runs) = served.json(served.get("/api/status"));
+    let status_of =
+        |id: u64| runs["runs"].as_array().unwrap().iter().find(|r| r["id"] == id).unwrap()["status"].clone();
+    assert_eq!(status_of(first), "cancelled");
+    assert!(status_of(second) == "running" || status_of(second) == "queued", "{runs}");
+}
+
+#[test]
+fn in_a_browser_the_page_moves_a_control_and_the_ranking_changes() {
+    let Some(browser) = attrition::report::chromium() else {
+        println!("skipped: no chromium on PATH (Debian: apt-get install chromium)");
+        return;
+    };
+    let work = WorkDir::new("serve-browser");
+    let served = Served::start(&work, 16);
+    // The page loads with a state in its URL, then its test hook moves a control
+    // as a person would (input and change events) and records the ranking before
+    // and after.
+    let url = format!(
+        "http://{}/?dynamics.quits.base_rate=0.2#test-change=policy.credit_accuracy=0.95",
+        served.address
+    );
+    let output = std::process::Command::new(browser)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=60000", "--dump-dom"])
+        .arg(format!("--user-data-dir={}", work.path.join("profile").display()))
+        .arg(&url)
+        .output()
+        .expect("chromium starts");
+    let dom = String::from_utf8_lossy(&output.stdout);
+    let attribute = |name: &str| {
+        let start = dom.find(&format!("data-{name}=\""))? + name.len() + 7;
+        Some(dom[start..start + dom[start..].find('"')?].to_owned())
+    };
+    let before = attribute("before").unwrap_or_else(|| panic!("no first ranking in the page:\n{dom}"));
+    let after = attribute("after").unwrap_or_else(|| panic!("no second ranking in the page:\n{dom}"));
+    assert!(before.contains("common practice") && after.contains("common practice"), "{before}");
+    assert_ne!(before, after, "moving the control changed the ranking table");
+    let changed = attribute("changed").unwrap();
+    assert!(
+        changed.contains("policy.credit_accuracy=0.95") && changed.contains("dynamics.quits.base_rate=0.2"),
+        "the URL holds the state: {changed}"
+    );
+}
