@@ -126,11 +126,25 @@ impl TrialWriter {
     }
 }
 
+/// A table's records, written into any CSV writer: the file a run writes and the
+/// bytes `attrition serve` shows ([`SummaryTables`]) come from the same function.
+type Records<W> = fn(&mut csv::Writer<W>, &Config, &RunSummary) -> csv::Result<()>;
+
+/// Writes the table `records` makes to `path`.
+fn write_records(
+    path: &Path,
+    config: &Config,
+    run: &RunSummary,
+    records: Records<BufWriter<File>>,
+) -> Result<(), OutputError> {
+    let mut writer = create(path)?;
+    records(&mut writer, config, run).map_err(csv_error(path))?;
+    writer.flush().map_err(io_error("writing", path))
+}
+
 /// Writes `timeseries.csv`: one row per arm, step and metric.
 pub fn write_timeseries(path: &Path, config: &Config, run: &RunSummary) -> Result<(), OutputError> {
-    let mut writer = create(path)?;
-    timeseries_records(&mut writer, config, run).map_err(csv_error(path))?;
-    writer.flush().map_err(io_error("writing", path))
+    write_records(path, config, run, timeseries_records)
 }
 
 fn timeseries_records<W: Write>(
@@ -182,9 +196,7 @@ fn write_summary_fields<W: std::io::Write>(
 
 /// Writes `summary.csv`: one row per arm and trial metric.
 pub fn write_summary(path: &Path, config: &Config, run: &RunSummary) -> Result<(), OutputError> {
-    let mut writer = create(path)?;
-    summary_records(&mut writer, config, run).map_err(csv_error(path))?;
-    writer.flush().map_err(io_error("writing", path))
+    write_records(path, config, run, summary_records)
 }
 
 fn summary_records<W: Write>(
@@ -209,9 +221,7 @@ fn summary_records<W: Write>(
 /// Writes `comparison.csv`: for every arm but the baseline and every trial metric,
 /// the paired difference arm − baseline over trials.
 pub fn write_comparison(path: &Path, config: &Config, run: &RunSummary) -> Result<(), OutputError> {
-    let mut writer = create(path)?;
-    comparison_records(&mut writer, config, run).map_err(csv_error(path))?;
-    writer.flush().map_err(io_error("writing", path))
+    write_records(path, config, run, comparison_records)
 }
 
 fn comparison_records<W: Write>(
@@ -251,9 +261,7 @@ pub fn write_uncertainty(path: &Path, config: &Config, run: &RunSummary) -> Resu
     if run.uncertainty.is_none() {
         return Ok(());
     }
-    let mut writer = create(path)?;
-    uncertainty_records(&mut writer, config, run).map_err(csv_error(path))?;
-    writer.flush().map_err(io_error("writing", path))
+    write_records(path, config, run, uncertainty_records)
 }
 
 fn uncertainty_records<W: Write>(
@@ -318,8 +326,7 @@ pub struct SummaryTables {
 impl SummaryTables {
     /// The tables of `run`, a run of `config`.
     pub fn of(config: &Config, run: &RunSummary) -> Self {
-        type Records = fn(&mut csv::Writer<Vec<u8>>, &Config, &RunSummary) -> csv::Result<()>;
-        let bytes = |records: Records| {
+        let bytes = |records: Records<Vec<u8>>| {
             let mut writer = csv::Writer::from_writer(Vec::new());
             // Writing into memory fails only if a record is malformed: a bug.
             records(&mut writer, config, run).expect("a table is written into memory");

@@ -308,8 +308,9 @@ impl Results {
         } else if listed(crate::output::sweep::SWEEP) {
             read_sweep(&directory.join(crate::output::sweep::SWEEP), source)?
         } else if listed(crate::output::sensitivity::SENSITIVITY) {
-            let path = directory.join(crate::output::sensitivity::SENSITIVITY);
-            Kind::Sensitivity(read_csv(&path, source.open(&path)?, |_| true)?)
+            Kind::Sensitivity(read_table(directory, crate::output::sensitivity::SENSITIVITY, source, |_| {
+                true
+            })?)
         } else {
             return Err(ReportError::Read {
                 path: manifest_path,
@@ -347,25 +348,15 @@ impl Results {
             return Err(malformed("an arm"));
         }
         let run = matches!(kind, Kind::Run);
-        let table = |name: &str| {
-            let path = directory.join(name);
-            source.open(&path).map(|reader| (path, reader))
-        };
-        let summary: Vec<Spread> = match run {
-            true => table(SUMMARY).and_then(|(path, reader)| read_csv(&path, reader, |_| true))?,
-            false => Vec::new(),
-        };
-        let comparison: Vec<Paired> = match run {
-            true => table(COMPARISON).and_then(|(path, reader)| read_csv(&path, reader, |_| true))?,
-            false => Vec::new(),
-        };
-        let timeseries: Vec<Spread> = match run {
-            true => table(TIMESERIES).and_then(|(path, reader)| {
-                read_csv(&path, reader, |row: &csv::StringRecord| {
+        let (summary, comparison, timeseries): (Vec<Spread>, Vec<Paired>, Vec<Spread>) = match run {
+            true => (
+                read_table(directory, SUMMARY, source, |_| true)?,
+                read_table(directory, COMPARISON, source, |_| true)?,
+                read_table(directory, TIMESERIES, source, |row: &csv::StringRecord| {
                     row.get(3).is_some_and(|metric| CHARTED_SERIES.contains(&metric))
-                })
-            })?,
-            false => Vec::new(),
+                })?,
+            ),
+            false => Default::default(),
         };
         let uncertainty = if run && listed(UNCERTAINTY) {
             read_uncertainty(&directory.join(UNCERTAINTY), source)?
@@ -446,6 +437,18 @@ impl Results {
     pub fn behavioural(&self) -> bool {
         !self.manifest["scenario"]["dynamics"].is_null()
     }
+}
+
+/// Reads the rows that `keep` accepts of the table `name` of a run in `directory`,
+/// from wherever `source` holds it.
+fn read_table<T: serde::de::DeserializeOwned>(
+    directory: &Path,
+    name: &str,
+    source: &Source<'_>,
+    keep: impl Fn(&csv::StringRecord) -> bool,
+) -> Result<Vec<T>, ReportError> {
+    let path = directory.join(name);
+    read_csv(&path, source.open(&path)?, keep)
 }
 
 /// Reads the rows of a CSV file that `keep` accepts.
