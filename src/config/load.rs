@@ -288,6 +288,60 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, ScenarioError> {
     }
 }
 
+/// The scenario text as one point: without the sections that make it a set of
+/// points or say how it is shown (`[sweep]`, `[uncertainty]`, `[controls]`,
+/// `simulation.replications`), the text a value is probed on. A problem in it is
+/// placed at `section`.
+fn single_point_text(text: &str, section: &str) -> Result<String, Vec<FieldProblem>> {
+    let unreadable = |message: String| vec![FieldProblem::new(ProblemKind::Syntax, section, message)];
+    let mut table: toml::Table = toml::from_str(text).map_err(|e| unreadable(e.message().to_owned()))?;
+    for other in ["sweep", "controls", "uncertainty"] {
+        table.remove(other);
+    }
+    if let Some(simulation) = table.get_mut("simulation").and_then(toml::Value::as_table_mut) {
+        simulation.remove("replications");
+    }
+    toml::to_string(&table).map_err(|e| unreadable(e.to_string()))
+}
+
+/// An entry of a section that names a field (`[uncertainty]`, `[controls]`): where
+/// its problems are placed.
+struct Entry {
+    field: String,
+    path: String,
+    location: Option<crate::locate::Location>,
+}
+
+impl Entry {
+    fn of(text: &str, document: &Spanned<DeTable<'_>>, section: &str, field: &str) -> Self {
+        let path = format!("{section}.{}", toml_key(field));
+        let location = span_of(document, &parse_path(&path)).map(|span| line_column(text, span.start));
+        Self { field: field.to_owned(), path, location }
+    }
+
+    fn problem(&self, kind: ProblemKind, message: String) -> FieldProblem {
+        FieldProblem { kind, field: self.path.clone(), message, location: self.location }
+    }
+
+    /// The problems of setting the entry's field to `value` on `base` as `--set`
+    /// would (`source` says where the value came from), placed at the entry.
+    fn probe(&self, base: &str, path: &Path, value: toml::Value, source: &str) -> Vec<FieldProblem> {
+        let set = [Override { field: self.field.clone(), value }];
+        let Err(error) = parse_point_as(base, path, &set, &|_| source.to_owned()) else { return Vec::new() };
+        error
+            .problems()
+            .iter()
+            .map(|problem| {
+                let message = match problem.field.as_str() {
+                    "" => problem.message.clone(),
+                    field => format!("{field}: {}", problem.message),
+                };
+                self.problem(problem.kind, message)
+            })
+            .collect()
+    }
+}
+
 /// Gives `[uncertainty]` the text its draws are applied to, and checks both ends
 /// of every distribution's support as `--set` would check them (each field alone,
 /// the others at the scenario's values): a distribution that reaches outside its
@@ -300,33 +354,14 @@ fn check_uncertainty(
     document: &Spanned<DeTable<'_>>,
 ) -> Result<(), Vec<FieldProblem>> {
     let Some(uncertainty) = config.uncertainty.as_mut() else { return Ok(()) };
-    let unreadable = |message: String| vec![FieldProblem::new(ProblemKind::Syntax, "uncertainty", message)];
-    let mut table: toml::Table = toml::from_str(text).map_err(|e| unreadable(e.message().to_owned()))?;
-    table.remove("sweep");
-    table.remove("uncertainty");
-    if let Some(simulation) = table.get_mut("simulation").and_then(toml::Value::as_table_mut) {
-        simulation.remove("replications");
-    }
-    let base = toml::to_string(&table).map_err(|e| unreadable(e.to_string()))?;
+    let base = single_point_text(text, "uncertainty")?;
     let mut problems = Vec::new();
     for parameter in &uncertainty.parameters {
-        let entry = format!("uncertainty.{}", toml_key(&parameter.field));
-        let location = span_of(document, &parse_path(&entry)).map(|span| line_column(text, span.start));
+        let entry = Entry::of(text, document, "uncertainty", &parameter.field);
         let (low, high) = parameter.distribution.support();
         for (end, value) in [("lower", low), ("upper", high)] {
-            let set = [Override { field: parameter.field.clone(), value: toml::Value::Float(value) }];
-            let source = |_: usize| format!("the {end} end {value} of {}", parameter.distribution.describe());
-            if let Err(error) = parse_point_as(&base, path, &set, &source) {
-                problems.extend(error.problems().iter().map(|problem| FieldProblem {
-                    kind: problem.kind,
-                    field: entry.clone(),
-                    message: match problem.field.as_str() {
-                        "" => problem.message.clone(),
-                        field => format!("{field}: {}", problem.message),
-                    },
-                    location,
-                }));
-            }
+            let source = format!("the {end} end {value} of {}", parameter.distribution.describe());
+            problems.extend(entry.probe(&base, path, toml::Value::Float(value), &source));
         }
     }
     if !problems.is_empty() {
@@ -353,23 +388,13 @@ fn check_controls(
     if config.controls.is_empty() {
         return Ok(());
     }
-    let unreadable = |message: String| vec![FieldProblem::new(ProblemKind::Syntax, "controls", message)];
-    let mut table: toml::Table = toml::from_str(text).map_err(|e| unreadable(e.message().to_owned()))?;
-    for section in ["sweep", "controls", "uncertainty"] {
-        table.remove(section);
-    }
-    if let Some(simulation) = table.get_mut("simulation").and_then(toml::Value::as_table_mut) {
-        simulation.remove("replications");
-    }
-    let base = toml::to_string(&table).map_err(|e| unreadable(e.to_string()))?;
+    let base = single_point_text(text, "controls")?;
     let mut problems = Vec::new();
     for control in &config.controls {
-        let entry = format!("controls.{}", toml_key(&control.field));
-        let location = span_of(document, &parse_path(&entry)).map(|span| line_column(text, span.start));
-        let place = |kind, message| FieldProblem { kind, field: entry.clone(), message, location };
+        let entry = Entry::of(text, document, "controls", &control.field);
         let drawn = config.uncertainty.iter().flat_map(|u| &u.parameters);
         if drawn.into_iter().any(|p| parse_path(&p.field) == parse_path(&control.field)) {
-            problems.push(place(
+            problems.push(entry.problem(
                 ProblemKind::Inconsistent,
                 format!(
                     "{}: [uncertainty] draws this field for every trial, which would replace the control's value",
@@ -379,26 +404,15 @@ fn check_controls(
             continue;
         }
         let slider = matches!(control.input, super::controls::Input::Slider { .. });
-        for value in control.probes() {
-            let set = [Override { field: control.field.clone(), value: value.clone() }];
+        for (index, value) in control.probes().into_iter().enumerate() {
             let shown = super::overrides::render_value(&value);
-            let source = |_: usize| match slider {
-                true => format!(
-                    "the {} end {shown} of the control's range",
-                    if set[0].value == control.probes()[0] { "lower" } else { "upper" }
-                ),
+            let source = match slider {
+                true => format!("the {} end {shown} of the control's range", ["lower", "upper"][index]),
                 false => format!("choice {shown} of the control"),
             };
-            if let Err(error) = parse_point_as(&base, path, &set, &source) {
-                problems.extend(error.problems().iter().map(|problem| {
-                    place(
-                        problem.kind,
-                        match problem.field.as_str() {
-                            "" => problem.message.clone(),
-                            field => format!("{field}: {}", problem.message),
-                        },
-                    )
-                }));
+            let refused = entry.probe(&base, path, value, &source);
+            if !refused.is_empty() {
+                problems.extend(refused);
                 // One refused value says what is wrong with the control.
                 break;
             }
