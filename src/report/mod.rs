@@ -67,8 +67,7 @@ pub fn render_live(results: &Results) -> String {
     page::live(results).into_string()
 }
 
-/// The report's style sheet, for a page that shows its sections.
-pub const STYLE: &str = page::STYLE;
+pub use page::Frame;
 
 /// Writes `report.html` into `directory` (atomically) from the results there;
 /// returns its path.

@@ -8,8 +8,8 @@ use crate::metrics::{Direction, TrialMetric};
 use super::reference;
 use super::results::{Kind, Results, SensitivityRow, SweepRow};
 
-/// The report's style sheet (the live page uses it too).
-pub const STYLE: &str = include_str!("report.css");
+/// The report's style sheet (the live page's frame has it too).
+const STYLE: &str = include_str!("report.css");
 
 /// How a metric's numbers are shown: shares and yearly rates as percentages, which
 /// clients read without a unit lesson.
@@ -91,49 +91,78 @@ fn ranked(results: &Results) -> Vec<usize> {
     order
 }
 
-/// The whole page.
-pub fn page(results: &Results) -> Markup {
-    let name = results.text("/scenario/name").unwrap_or("scenario");
-    let title = title_case(name);
-    html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " — attrition report" }
-                style { (PreEscaped(STYLE)) }
-            }
-            body {
-                main {
-                    header {
-                        p.kicker { "Simulation report" }
-                        h1 { (title) }
-                        @if let Some(question) = results.text("/scenario/description").filter(|d| !d.trim().is_empty()) {
-                            p.question { (question.trim()) }
+/// The frame of a page of attrition's: the report's style sheet (and the page's
+/// own), a header with a kicker, the title and the scenario's question, then the
+/// page's content and script. The report and the live page share it.
+pub struct Frame<'a> {
+    /// The scenario's title.
+    pub title: &'a str,
+    /// What the page is, after the title in the browser's tab ("report").
+    pub tab: &'a str,
+    /// The line above the title.
+    pub kicker: &'a str,
+    /// The scenario's description, if it has one.
+    pub question: Option<&'a str>,
+    /// Style rules of this page on top of the report's.
+    pub style: &'a str,
+    /// A script after the content.
+    pub script: Option<&'a str>,
+}
+
+impl Frame<'_> {
+    /// The whole page around `content`.
+    pub fn around(&self, content: Markup) -> Markup {
+        let question = self.question.map(str::trim).filter(|question| !question.is_empty());
+        html! {
+            (DOCTYPE)
+            html lang="en" {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    title { (self.title) " — attrition " (self.tab) }
+                    style { (PreEscaped(STYLE)) (PreEscaped(self.style)) }
+                }
+                body {
+                    main {
+                        header {
+                            p.kicker { (self.kicker) }
+                            h1 { (self.title) }
+                            @if let Some(question) = question { p.question { (question) } }
                         }
+                        (content)
                     }
-                    @match &results.kind {
-                        Kind::Run => {
-                            (answer(results))
-                            @if !results.uncertainty.is_empty() { (uncertainty(results)) }
-                            (compared(results))
-                            (charts(results))
-                            (people_facing(results))
-                        }
-                        Kind::Sweep { fields, rows } => {
-                            (compared(results))
-                            (sweep(results, fields, rows))
-                        }
-                        Kind::Sensitivity(rows) => { (sensitivity(rows)) }
-                    }
-                    (assumptions(results))
-                    (reading())
-                    (reproducibility(results))
+                    @if let Some(script) = self.script { script { (PreEscaped(script)) } }
                 }
             }
         }
     }
+}
+
+/// The whole page.
+pub fn page(results: &Results) -> Markup {
+    let name = results.text("/scenario/name").unwrap_or("scenario");
+    let title = title_case(name);
+    let frame = Frame {
+        title: &title,
+        tab: "report",
+        kicker: "Simulation report",
+        question: results.text("/scenario/description"),
+        style: "",
+        script: None,
+    };
+    frame.around(html! {
+        @match &results.kind {
+            Kind::Run => { (live(results)) }
+            Kind::Sweep { fields, rows } => {
+                (compared(results))
+                (sweep(results, fields, rows))
+            }
+            Kind::Sensitivity(rows) => { (sensitivity(rows)) }
+        }
+        (assumptions(results))
+        (reading())
+        (reproducibility(results))
+    })
 }
 
 /// The sections of a run's page that change with its levers, for `attrition

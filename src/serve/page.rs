@@ -4,14 +4,15 @@
 
 use std::path::Path;
 
-use maud::{DOCTYPE, Markup, PreEscaped, html};
+use maud::{Markup, html};
 
 use crate::config::Config;
 use crate::config::controls::{Control, Input};
-use crate::config::overrides::render_value;
 use crate::locate::{Segment, parse_path};
 
-use super::state::State;
+use crate::report::Frame;
+
+use super::state::{State, text_of};
 
 const STYLE: &str = "
 #levers { display: grid; grid-template-columns: repeat(auto-fill, minmax(17rem, 1fr)); gap: 0.8rem 1.5rem; }
@@ -26,14 +27,6 @@ const STYLE: &str = "
 ";
 
 const SCRIPT: &str = include_str!("page.js");
-
-/// A value as the page's controls write it (a string without quotes).
-fn text_of(value: &toml::Value) -> String {
-    match value {
-        toml::Value::String(text) => text.clone(),
-        other => render_value(other),
-    }
-}
 
 /// The value the validated configuration resolves a field to (an arm's lever that
 /// the arm inherits, a default), read from its serialised form; `None` where the
@@ -65,54 +58,43 @@ pub fn render(base: &Config, table: &toml::Table, state: &State, file: &Path) ->
     let title = crate::output::charts::title_case(&base.name);
     let resolved_config = serde_json::to_value(base).unwrap_or_default();
     let trials = base.trials;
-    let page: Markup = html! {
-        (DOCTYPE)
-        html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " — attrition live" }
-                style { (PreEscaped(crate::report::STYLE)) (PreEscaped(STYLE)) }
-            }
-            body {
-                main {
-                    header {
-                        p.kicker { "Live what-if" }
-                        h1 { (title) }
-                        @if !base.description.trim().is_empty() { p.question { (base.description.trim()) } }
-                    }
-                    section #controls {
-                        h2 { "Levers" }
-                        p {
-                            "Move a control and every arm runs again with the same random draws (trial " em { "i" }
-                            " of every setting starts from the same people and chance), so what changes is the lever's doing. "
-                            "The first " (super::live::FIRST_TRIALS) " trials arrive first; the rest narrow the intervals up to all "
-                            (trials) "."
-                        }
-                        form #levers data-trials=(trials) {
-                            @for (index, control) in base.controls.iter().enumerate() {
-                                (control_markup(index, control, state, table, &resolved_config))
-                            }
-                        }
-                        p { button type="button" #reset { "Back to the scenario's values" } }
-                        p #status role="status" { "Starting…" }
-                        p #error role="alert" hidden {}
-                        p #downloads {
-                            "For these settings: "
-                            a #download-scenario href="/scenario.toml" download { "the scenario file" }
-                            " · "
-                            a #download-report href="/report.html" download aria-disabled="true" { "the report" }
-                            " (when every trial is done)"
-                        }
-                        p { "The same numbers on the command line: " code #command { "attrition run " (file.display()) } }
-                    }
-                    div #results {}
-                }
-                script { (PreEscaped(SCRIPT)) }
-            }
-        }
+    let frame = Frame {
+        title: &title,
+        tab: "live",
+        kicker: "Live what-if",
+        question: Some(&base.description),
+        style: STYLE,
+        script: Some(SCRIPT),
     };
-    page.into_string()
+    let content = html! {
+        section #controls {
+            h2 { "Levers" }
+            p {
+                "Move a control and every arm runs again with the same random draws (trial " em { "i" }
+                " of every setting starts from the same people and chance), so what changes is the lever's doing. "
+                "The first " (super::live::FIRST_TRIALS) " trials arrive first; the rest narrow the intervals up to all "
+                (trials) "."
+            }
+            form #levers data-trials=(trials) {
+                @for (index, control) in base.controls.iter().enumerate() {
+                    (control_markup(index, control, state, table, &resolved_config))
+                }
+            }
+            p { button type="button" #reset { "Back to the scenario's values" } }
+            p #status role="status" { "Starting…" }
+            p #error role="alert" hidden {}
+            p #downloads {
+                "For these settings: "
+                a #download-scenario href="/scenario.toml" download { "the scenario file" }
+                " · "
+                a #download-report href="/report.html" download aria-disabled="true" { "the report" }
+                " (when every trial is done)"
+            }
+            p { "The same numbers on the command line: " code #command { "attrition run " (file.display()) } }
+        }
+        div #results {}
+    };
+    frame.around(content).into_string()
 }
 
 fn control_markup(

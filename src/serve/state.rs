@@ -79,15 +79,17 @@ impl State {
     pub fn query(&self, controls: &[Control]) -> String {
         self.values
             .iter()
-            .map(|(index, value)| {
-                let text = match value {
-                    toml::Value::String(text) => text.clone(),
-                    other => render_value(other),
-                };
-                format!("{}={}", encode(&controls[*index].field), encode(&text))
-            })
+            .map(|(index, value)| format!("{}={}", encode(&controls[*index].field), encode(&text_of(value))))
             .collect::<Vec<_>>()
             .join("&")
+    }
+}
+
+/// A value as the page's controls and its URL write it (a string without quotes).
+pub fn text_of(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(text) => text.clone(),
+        other => render_value(other),
     }
 }
 
