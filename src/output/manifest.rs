@@ -53,6 +53,30 @@ pub struct Manifest<'a> {
     pub files: Vec<FileChecksum>,
 }
 
+impl<'a> Manifest<'a> {
+    /// The manifest of the run `record` describes, whose output is `files`.
+    pub fn of(record: RunRecord<'a>, files: Vec<FileChecksum>) -> Self {
+        Manifest {
+            program: "attrition",
+            version: env!("CARGO_PKG_VERSION"),
+            commit: env!("ATTRITION_COMMIT"),
+            command: record.command,
+            scenario_file: record.scenario_file,
+            scenario_text: record.scenario_text,
+            scenario: record.scenario,
+            seed: record.scenario.seed,
+            trials: record.scenario.trials,
+            replayed_trial: record.replayed_trial,
+            threads: record.threads,
+            started: rfc3339(record.started_at),
+            elapsed_seconds: record.elapsed_seconds,
+            agent_steps: record.agent_steps,
+            agent_steps_per_second: record.agent_steps as f64 / record.elapsed_seconds,
+            files,
+        }
+    }
+}
+
 /// One output file's checksum.
 #[derive(Debug, Serialize)]
 pub struct FileChecksum {
@@ -95,24 +119,7 @@ pub fn seal(
 ) -> Result<(PathBuf, Vec<PathBuf>), OutputError> {
     let files =
         written.par_iter().map(|name| checksum(&staging.path(name))).collect::<Result<Vec<_>, _>>()?;
-    let manifest = Manifest {
-        program: "attrition",
-        version: env!("CARGO_PKG_VERSION"),
-        commit: env!("ATTRITION_COMMIT"),
-        command: record.command,
-        scenario_file: record.scenario_file,
-        scenario_text: record.scenario_text,
-        scenario: record.scenario,
-        seed: record.scenario.seed,
-        trials: record.scenario.trials,
-        replayed_trial: record.replayed_trial,
-        threads: record.threads,
-        started: rfc3339(record.started_at),
-        elapsed_seconds: record.elapsed_seconds,
-        agent_steps: record.agent_steps,
-        agent_steps_per_second: record.agent_steps as f64 / record.elapsed_seconds,
-        files,
-    };
+    let manifest = Manifest::of(record, files);
     write(&staging.path(MANIFEST), &manifest)?;
     written.push(MANIFEST.to_owned());
     let paths = written.iter().map(|name| staging.final_path(name)).collect();

@@ -12,14 +12,14 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::experiment::{self, Point, PointTotals};
-use crate::output::manifest::{FileChecksum, Manifest};
+use crate::output::manifest::{FileChecksum, Manifest, RunRecord as ManifestRecord};
 use crate::output::tables::{COMPARISON, SUMMARY, SummaryTables, TIMESERIES, UNCERTAINTY};
 use crate::report::Results;
 use crate::runner::RunSummary;
+use crate::shard::sha256_hex;
 
 /// Trials of the first update: enough for an interval, few enough to arrive fast.
 pub const FIRST_TRIALS: u64 = 16;
@@ -168,7 +168,7 @@ impl Live {
     /// the run under way if it is that configuration's, the kept results if it ran
     /// before, else a new run that cancels the one running. Returns its id.
     pub fn request(&self, config: Config, state: String, set: Vec<String>) -> u64 {
-        let key = serde_json::to_string(&config).expect("a configuration serialises");
+        let key = key_of(&config);
         let mut inner = self.lock();
         let live_same = inner.runs.iter().rev().find(|run| {
             let going =
@@ -248,7 +248,7 @@ impl Live {
 
     /// The finished results of `config`, if it has run.
     pub fn finished(&self, config: &Config) -> Option<Arc<Update>> {
-        let key = serde_json::to_string(config).expect("a configuration serialises");
+        let key = key_of(config);
         self.lock().finished.iter().find(|(kept, _)| *kept == key).map(|(_, update)| Arc::clone(update))
     }
 
@@ -293,7 +293,7 @@ impl Live {
         let total = u64::from(config.trials);
         let whole = [Point { assignment: Vec::new(), config: config.clone() }];
         let mut totals = PointTotals::empty(&whole, &experiment::Options::default()).remove(0);
-        let key = serde_json::to_string(config).expect("a configuration serialises");
+        let key = key_of(config);
         for (seq, range) in ranges(total).into_iter().enumerate() {
             let count = u32::try_from(range.end - range.start).expect("a range has at most the run's trials");
             let part = config.clone().with_trials(count).map_err(|problems| {
@@ -362,8 +362,8 @@ impl Live {
             trials_total: u64::from(config.trials),
             complete,
             html: crate::report::render_live(&results),
-            summary_sha256: sha256(&tables.summary),
-            comparison_sha256: sha256(&tables.comparison),
+            summary_sha256: sha256_hex(&tables.summary),
+            comparison_sha256: sha256_hex(&tables.comparison),
             elapsed_ms: 0,
             report: complete.then(|| Arc::new(crate::report::render_results(&results))),
         })
@@ -380,27 +380,24 @@ impl Live {
             (UNCERTAINTY, tables.uncertainty.as_ref()),
         ]
         .into_iter()
-        .filter_map(|(file, bytes)| Some(FileChecksum { file: file.to_owned(), sha256: sha256(bytes?) }))
+        .filter_map(|(file, bytes)| Some(FileChecksum { file: file.to_owned(), sha256: sha256_hex(bytes?) }))
         .collect();
         files.sort_by(|a, b| a.file.cmp(&b.file));
-        let manifest = Manifest {
-            program: "attrition",
-            version: env!("CARGO_PKG_VERSION"),
-            commit: env!("ATTRITION_COMMIT"),
-            command: self.command(set),
+        let record = ManifestRecord {
             scenario_file: self.scenario.file.display().to_string(),
             scenario_text: self.scenario.text.clone(),
             scenario: config,
-            seed: config.seed,
-            trials: config.trials,
             replayed_trial: None,
+            command: self.command(set),
             threads: self.scenario.threads.unwrap_or(0),
-            started: "live (attrition serve)".to_owned(),
+            started_at: 0,
             elapsed_seconds: 0.0,
             agent_steps: config.agent_steps(),
-            agent_steps_per_second: 0.0,
-            files,
         };
+        let mut manifest = Manifest::of(record, files);
+        // A live update is no run on disk: it has no start time and no speed.
+        manifest.started = "live (attrition serve)".to_owned();
+        manifest.agent_steps_per_second = 0.0;
         serde_json::to_value(&manifest).expect("a manifest serialises")
     }
 
@@ -439,14 +436,16 @@ impl Live {
     }
 }
 
+/// What identifies a configuration's results: its resolved form, every default
+/// filled in, so two states that resolve alike share one run.
+fn key_of(config: &Config) -> String {
+    serde_json::to_string(config).expect("a configuration serialises")
+}
+
 /// Why a run ended before its last range.
 enum Stopped {
     Cancelled,
     Failed(String),
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -497,8 +496,8 @@ mod tests {
         let whole =
             crate::runner::run(&config, Default::default(), &AtomicBool::new(false), |_| Ok(()), |_, _| ())
                 .unwrap();
-        assert_eq!(update.summary_sha256, sha256(&SummaryTables::of(&config, &whole).summary));
-        assert_eq!(update.comparison_sha256, sha256(&SummaryTables::of(&config, &whole).comparison));
+        assert_eq!(update.summary_sha256, sha256_hex(&SummaryTables::of(&config, &whole).summary));
+        assert_eq!(update.comparison_sha256, sha256_hex(&SummaryTables::of(&config, &whole).comparison));
         // The same configuration again is the kept result, not a new run.
         let again = live.request(config, String::new(), Vec::new());
         assert_eq!(again, id);
