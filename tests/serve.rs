@@ -13,9 +13,9 @@ use std::net::TcpStream;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
+use attrition::shard::sha256_hex;
 use common::{WorkDir, assert_success, scenario};
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 /// A server started for one test, stopped (by its own handle) when dropped.
 struct Served {
@@ -122,10 +122,6 @@ impl Drop for Served {
     }
 }
 
-fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
 const LEVER: &str = "arms.\"accurate credit\".credit_accuracy";
 
 #[test]
@@ -155,8 +151,8 @@ fn a_lever_change_gives_the_numbers_of_run_with_set_and_the_downloads_reproduce_
     assert_success(&run);
     let written =
         |dir: &str, file: &str| std::fs::read(work.path.join(dir).join("ci_tech_org").join(file)).unwrap();
-    assert_eq!(end["update"]["summary_sha256"], sha256(&written("cli", "summary.csv")));
-    assert_eq!(end["update"]["comparison_sha256"], sha256(&written("cli", "comparison.csv")));
+    assert_eq!(end["update"]["summary_sha256"], sha256_hex(&written("cli", "summary.csv")));
+    assert_eq!(end["update"]["comparison_sha256"], sha256_hex(&written("cli", "comparison.csv")));
     // The lever changed the answer: the scenario's own value gives other numbers.
     let (_, base) = served.follow(served.request(""));
     assert_ne!(base["update"]["summary_sha256"], end["update"]["summary_sha256"]);
@@ -171,7 +167,9 @@ fn a_lever_change_gives_the_numbers_of_run_with_set_and_the_downloads_reproduce_
     // And the report for them is the report of those numbers.
     let (status, report) = served.get(&format!("/report.html?{form}"));
     assert_eq!(status, 200);
-    assert!(report.contains("id=\"ranking\"") && report.contains(&sha256(&written("cli", "summary.csv"))));
+    assert!(
+        report.contains("id=\"ranking\"") && report.contains(&sha256_hex(&written("cli", "summary.csv")))
+    );
     assert!(report.contains("credit_accuracy=0.8"), "the report's command reproduces the settings");
 }
 

@@ -214,11 +214,10 @@ impl App {
             Err(reply) => return reply,
         };
         let controls = &self.base.controls;
-        let id = self.live.request(config, state.query(controls), state.set_flags(controls));
-        json_reply(
-            200,
-            &json!({ "run": id, "state": state.query(controls), "command": self.live.command(&state.set_flags(controls)) }),
-        )
+        let (query, set) = (state.query(controls), state.set_flags(controls));
+        let command = self.live.command(&set);
+        let id = self.live.request(config, query.clone(), set);
+        json_reply(200, &json!({ "run": id, "state": query, "command": command }))
     }
 
     fn update(&self, query: &str) -> Reply {
