@@ -23,6 +23,15 @@ use crate::numeric::{self, NormalTable};
 use crate::org::Org;
 use crate::rng::uniform01;
 
+/// Which pass of [`Behaviour::produce`] this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    /// The initial state's: recognition is left as hired.
+    pub first: bool,
+    /// Whether the step is observed (every measured step and the burn-in's last).
+    pub observe: bool,
+}
+
 /// The per-step constants of the mechanisms, derived once per scenario.
 #[derive(Debug, Clone)]
 pub struct Behaviour {
@@ -328,8 +337,9 @@ impl Behaviour {
     }
 
     /// The work of a step: managers' effectiveness, then team by team the ICs'
-    /// overhead, output and credit; then the levels' performance statistics. On the
-    /// `first` pass (the initial state) recognition is left as hired.
+    /// overhead, output and credit; then the levels' performance statistics and,
+    /// if the pass is observed, the overhead metrics. On the `first` pass (the
+    /// initial state) recognition is left as hired.
     #[allow(clippy::too_many_arguments)]
     pub fn produce<R: Rng + ?Sized>(
         &self,
@@ -339,18 +349,20 @@ impl Behaviour {
         scratch: &mut Scratch,
         overhead_rng: &mut R,
         observed: &mut Observed,
-        first: bool,
+        pass: Pass,
     ) {
         lanes::wide(
             #[inline(always)]
             || {
                 self.manage(workforce, org, arm, observed);
                 see_managers(workforce, org, &mut scratch.boss);
-                self.work(workforce, org, arm, scratch, overhead_rng, observed, first);
+                self.work(workforce, org, arm, scratch, overhead_rng, observed, pass.first);
                 for level in 0..org.levels() {
                     scratch.levels[level] = level_stats(workforce, org.level(level));
                 }
-                self.observe_overhead(workforce, org, scratch, observed);
+                if pass.observe {
+                    self.observe_overhead(workforce, org, scratch, observed);
+                }
             },
         );
     }
