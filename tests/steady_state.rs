@@ -9,7 +9,7 @@ mod common;
 use std::collections::HashMap;
 use std::path::Path;
 
-use common::{WorkDir, assert_success, scenario};
+use common::{WorkDir, assert_success, column, records, scenario};
 
 const BASELINE: &str = "common practice";
 
@@ -23,16 +23,6 @@ fn run_tech_org(dir: &WorkDir, out: &str, trials: u32, extra: &[&str]) -> std::p
     args.push(&tech_org);
     assert_success(&dir.run(&args));
     dir.path.join(out).join("tech_org")
-}
-
-fn records(path: &Path) -> (csv::StringRecord, Vec<csv::StringRecord>) {
-    let mut reader = csv::Reader::from_path(path).unwrap();
-    let header = reader.headers().unwrap().clone();
-    (header, reader.records().map(Result::unwrap).collect())
-}
-
-fn column(header: &csv::StringRecord, name: &str) -> usize {
-    header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"))
 }
 
 /// The baseline's voluntary attrition (quits per position) and mean engagement in

@@ -14,7 +14,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{WorkDir, assert_success, scenario};
+use common::{WorkDir, assert_success, column, records, scenario};
 
 const BASELINE: &str = "common practice";
 /// Enough trials that the Benson gradient's standard error (about 1.4 points per
@@ -90,13 +90,11 @@ const KNOWN_MISSES: [&str; 0] = [];
 
 /// The baseline's mean and 95% interval of `metric`, from `summary.csv`.
 fn summary(results: &Path, metric: &str) -> (f64, f64, f64) {
-    let mut reader = csv::Reader::from_path(results.join("summary.csv")).unwrap();
-    let header = reader.headers().unwrap().clone();
-    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (header, rows) = records(&results.join("summary.csv"));
+    let at = |name| column(&header, name);
     let (arm, name, mean, low, high) = (at("arm"), at("metric"), at("mean"), at("ci_low"), at("ci_high"));
-    let row = reader
-        .records()
-        .map(Result::unwrap)
+    let row = rows
+        .iter()
         .find(|row| &row[arm] == BASELINE && &row[name] == metric)
         .unwrap_or_else(|| panic!("summary.csv has no {metric} for {BASELINE}"));
     let value = |i: usize| row[i].parse::<f64>().unwrap();
@@ -110,37 +108,24 @@ fn summary(results: &Path, metric: &str) -> (f64, f64, f64) {
 /// performance), and its standard error clustered by trial. Returned as the
 /// percentage change per doubling, `exp(slope) − 1`, with the 95% interval's ends.
 fn benson_gradient(events: &Path) -> (f64, f64, f64, usize) {
-    let mut reader = csv::Reader::from_path(events).unwrap();
-    let header = reader.headers().unwrap().clone();
-    let at = |name: &str| {
-        header.iter().position(|h| h == name).unwrap_or_else(|| panic!("events.csv has no {name}"))
-    };
+    let (header, rows) = records(events);
+    let at = |name| column(&header, name);
     let (event, arm, trial, level) = (at("event"), at("arm"), at("trial"), at("level"));
     let (performance, before, after) = (at("performance"), at("team_output_before"), at("team_output_after"));
-    let mut bottom = 0;
-    let mut promotions = Vec::new();
-    for row in reader.records().map(Result::unwrap) {
-        let row_level: u32 = row[level].parse().unwrap();
-        bottom = bottom.max(row_level);
-        if &row[event] == "promotion"
-            && &row[arm] == BASELINE
-            && !row[before].is_empty()
-            && !row[after].is_empty()
-        {
-            let number = |i: usize| row[i].parse::<f64>().unwrap();
-            promotions.push((
-                row[trial].to_string(),
-                row_level,
-                number(performance),
-                number(before),
-                number(after),
-            ));
-        }
-    }
-    let points: Vec<(String, f64, f64)> = promotions
-        .into_iter()
-        .filter(|&(_, l, p, b, a)| l + 1 == bottom && p > 0.0 && b > 0.0 && a > 0.0)
-        .map(|(t, _, p, b, a)| (t, p.log2(), (a / b).ln()))
+    let bottom = rows.iter().map(|row| row[level].parse::<u32>().unwrap()).max().unwrap_or(0);
+    let number = |row: &csv::StringRecord, i: usize| row[i].parse::<f64>().unwrap();
+    let points: Vec<(&str, f64, f64)> = rows
+        .iter()
+        .filter(|row| {
+            &row[event] == "promotion"
+                && &row[arm] == BASELINE
+                && row[level].parse::<u32>().unwrap() + 1 == bottom
+                && !row[before].is_empty()
+                && !row[after].is_empty()
+        })
+        .map(|row| (&row[trial], number(row, performance), number(row, before), number(row, after)))
+        .filter(|&(_, p, b, a)| p > 0.0 && b > 0.0 && a > 0.0)
+        .map(|(t, p, b, a)| (t, p.log2(), (a / b).ln()))
         .collect();
     let n = points.len() as f64;
     assert!(n > 1000.0, "only {n} promotions into the first level of managers have team outputs");
@@ -153,7 +138,7 @@ fn benson_gradient(events: &Path) -> (f64, f64, f64, usize) {
     // G/(G−1) · (n−1)/(n−2).
     let mut by_trial = std::collections::BTreeMap::<&str, f64>::new();
     for (t, x, y) in &points {
-        *by_trial.entry(t).or_default() += (x - mean_x) * (y - intercept - slope * x);
+        *by_trial.entry(*t).or_default() += (x - mean_x) * (y - intercept - slope * x);
     }
     let g = by_trial.len() as f64;
     let meat: f64 = by_trial.values().map(|s| s * s).sum();
@@ -165,6 +150,19 @@ fn benson_gradient(events: &Path) -> (f64, f64, f64, usize) {
 fn show(value: f64, percent: bool) -> String {
     let shown = if percent { format!("{:.1}%", 100.0 * value) } else { format!("{value:.2}") };
     shown.replace('-', "−")
+}
+
+/// One row of the table: the target, its source, the simulated value with its
+/// interval, and whether it passes.
+fn table_row(
+    target: &str,
+    source: &str,
+    (mean, low, high): (f64, f64, f64),
+    percent: bool,
+    pass: bool,
+) -> String {
+    let [mean, low, high] = [mean, low, high].map(|value| show(value, percent));
+    format!("| {target} | {source} | {mean} [{low}, {high}] | {} |\n", if pass { "yes" } else { "**no**" })
 }
 
 #[test]
@@ -191,16 +189,8 @@ fn the_readme_validation_table_is_current_and_its_targets_are_met() {
         if pass == KNOWN_MISSES.contains(&t.metric) {
             unexpected.push(format!("{}: {mean:.4}, band {:?}, pass {pass}", t.metric, t.band));
         }
-        table += &format!(
-            "| {}: {} | {} | {} [{}, {}] | {} |\n",
-            t.what,
-            t.target,
-            t.source,
-            show(mean, t.percent),
-            show(low, t.percent),
-            show(high, t.percent),
-            if pass { "yes" } else { "**no**" }
-        );
+        table +=
+            &table_row(&format!("{}: {}", t.what, t.target), t.source, (mean, low, high), t.percent, pass);
     }
     let (gradient, low, high, promotions) = benson_gradient(&results.join("events.csv"));
     let pass = (BENSON_BAND.0..=BENSON_BAND.1).contains(&gradient);
@@ -209,13 +199,12 @@ fn the_readme_validation_table_is_current_and_its_targets_are_met() {
             "Benson gradient: {gradient:.4} over {promotions} promotions, band {BENSON_BAND:?}"
         ));
     }
-    table += &format!(
-        "| team output per doubling of a new manager's pre-promotion performance: −7.5% (−3.75% to −15%) | \
-         Benson, Li & Shue 2019 | {} [{}, {}] | {} |\n",
-        show(gradient, true),
-        show(low, true),
-        show(high, true),
-        if pass { "yes" } else { "**no**" }
+    table += &table_row(
+        "team output per doubling of a new manager's pre-promotion performance: −7.5% (−3.75% to −15%)",
+        "Benson, Li & Shue 2019",
+        (gradient, low, high),
+        true,
+        pass,
     );
 
     let (readme_path, mut readme, write) = common::readme();

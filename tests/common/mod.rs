@@ -75,6 +75,18 @@ pub fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> 
         .collect()
 }
 
+/// A CSV file's header and records.
+pub fn records(path: &Path) -> (csv::StringRecord, Vec<csv::StringRecord>) {
+    let mut reader = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header = reader.headers().unwrap().clone();
+    (header, reader.records().map(Result::unwrap).collect())
+}
+
+/// The index of column `name` in `header`.
+pub fn column(header: &csv::StringRecord, name: &str) -> usize {
+    header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"))
+}
+
 /// The README, and whether `ATTRITION_WRITE_TABLES=1` asks the table tests to
 /// rewrite it rather than check it.
 pub fn readme() -> (PathBuf, String, bool) {
