@@ -81,6 +81,12 @@ pub enum Stream {
     /// index (`trial_seed(master, draw)`), never by a trial's own streams, so every
     /// arm of the draw's trials, on any thread or shard, gets the same values.
     Parameters = 14,
+    /// The resamples of an HR export's employees that estimate its moments'
+    /// correlations (`calibrate --hr-export`), keyed by the calibration's master seed
+    /// and the replicate's index (`trial_seed(master, replicate)`), so each replicate
+    /// is the same on any thread. Apart from `Bootstrap` so a sensitivity analysis and
+    /// a calibration run from one seed do not resample alike by accident.
+    ExportBootstrap = 15,
 }
 
 /// The generator of one stream of one trial.
