@@ -49,6 +49,11 @@ fn pearson(pairs: &[(f64, f64)]) -> Option<f64> {
     Some((sxy / (sxx * syy).sqrt()).clamp(-1.0, 1.0))
 }
 
+/// The correlation of `moments` independent moments: the identity.
+pub fn independent(moments: usize) -> Vec<Vec<f64>> {
+    (0..moments).map(|i| (0..moments).map(|j| f64::from(u8::from(i == j))).collect()).collect()
+}
+
 /// `D R D`: the covariance of moments with standard errors `sd` and correlation `R`,
 /// whose diagonal is each standard error squared.
 pub fn scaled(correlation: &[Vec<f64>], sd: &[f64]) -> Vec<Vec<f64>> {
@@ -70,7 +75,7 @@ pub struct Repaired {
 }
 
 /// How far below 0 an eigenvalue of a correlation matrix may be from rounding alone.
-const ROUNDING: f64 = 1e-10;
+pub const ROUNDING: f64 = 1e-10;
 
 /// Makes a covariance positive semi-definite: its correlation matrix's negative
 /// eigenvalues (from pairwise-complete correlations, or rounding) are set to 0 and

@@ -9,8 +9,21 @@
 //! At the optimum, the Jacobian of the moments (central differences, a twentieth
 //! of each bound's width) gives the sandwich variance of the estimator,
 //! `(G'WG)⁻¹ G'W Σ W G (G'WG)⁻¹`, with `W` the weights over the squared
-//! precisions and `Σ` the targets' squared precisions plus the simulated means'
-//! squared standard errors.
+//! precisions (diagonal: the distance the search minimises) and `Σ` the full
+//! covariance of the residuals, `S_data + S_sim`:
+//!
+//! - `S_data = D R D`, `D` the targets' precisions and `R` their correlation
+//!   ([`Problem::correlation`]): an HR export's moments share employees, and their
+//!   correlation comes from a bootstrap over them ([`super::bootstrap`]); a targets
+//!   file's published targets are independent (`R = I`);
+//! - `S_sim`, the simulated means' covariance: their standard errors (each
+//!   moment's spread over the trials over √trials) correlated as the moments are
+//!   across the trials of the fit (every target is measured in the same trials).
+//!
+//! `Σ` is made positive semi-definite if its estimated correlations are not
+//! ([`covariance::positive_semidefinite`], with a warning). The standard error with
+//! the diagonal of `Σ` alone, which treats the moments as independent, is kept
+//! beside it (`se_independent`) to show what the correlations change.
 
 use std::cell::RefCell;
 use std::path::Path;
@@ -20,6 +33,7 @@ use argmin::core::{CostFunction, Executor};
 use argmin::solver::neldermead::NelderMead;
 
 use super::catalogue::{self, SpellMoment};
+use super::covariance;
 use super::targets::{Bound, Moment, Target};
 use crate::config::{self, Config, Override, ScenarioError};
 use crate::experiment::{self, ExperimentError, Point};
@@ -57,6 +71,9 @@ pub struct Problem<'a> {
     pub seed: u64,
     /// The targets.
     pub targets: &'a [Target],
+    /// The correlation of the targets' errors, one row and column per target in
+    /// target order ([`covariance::independent`] when they are independent).
+    pub correlation: &'a [Vec<f64>],
     /// The fitted fields and their bounds.
     pub bounds: &'a [Bound],
     /// Where the first search starts, one value per bound, inside it.
@@ -104,8 +121,12 @@ pub struct Estimate {
     pub start: f64,
     /// The value at the fit.
     pub value: f64,
-    /// Approximate standard error; NaN when not identified.
+    /// Approximate standard error, with the moments' full covariance; NaN when not
+    /// identified.
     pub standard_error: f64,
+    /// The same with the moments treated as independent (the diagonal of their
+    /// covariance alone), for comparison; NaN when not identified.
+    pub standard_error_independent: f64,
     /// Why the targets do not pin it down, if they do not.
     pub unidentified: Option<String>,
     /// Whether the fit ended at (within 0.1% of the width of) a bound.
@@ -202,8 +223,15 @@ impl Problem<'_> {
     }
 }
 
-/// The simulated moments of one point, one per target, in target order.
-type Simulated = Vec<Summary>;
+/// The simulated moments of one point.
+#[derive(Debug, Clone)]
+struct Simulated {
+    /// Each target's moment over the trials, in target order.
+    summaries: Vec<Summary>,
+    /// Each trial's value of each target's moment, in trial order; `None` where
+    /// the trial does not measure it (nobody in its group).
+    trials: Vec<Vec<Option<f64>>>,
+}
 
 /// Runs every point with the same trial seeds (common random numbers), through
 /// the experiment layer, and measures each target's moment at each; `progress` is
@@ -224,6 +252,8 @@ fn evaluate(
             Moment::Trial(_) => None,
         })
         .collect();
+    let mut per_trial: Vec<Vec<Vec<Option<f64>>>> =
+        configs.iter().map(|config| vec![vec![None; targets.len()]; config.trials as usize]).collect();
     let mut measured: Vec<Vec<Accumulator>> = configs
         .iter()
         .map(|config| {
@@ -242,15 +272,24 @@ fn evaluate(
         &options,
         stop,
         |point, outcomes| {
-            if spells.is_empty() {
-                return Ok(());
-            }
             for outcome in outcomes {
-                let values = catalogue::measure(&outcome.events[0], &points[point].config, &spells);
-                for (accumulator, value) in measured[point].iter_mut().zip(values) {
+                let values = if spells.is_empty() {
+                    Vec::new()
+                } else {
+                    catalogue::measure(&outcome.events[0], &points[point].config, &spells)
+                };
+                for (accumulator, value) in measured[point].iter_mut().zip(&values) {
                     if let Some(value) = value {
-                        accumulator.add(value);
+                        accumulator.add(*value);
                     }
+                }
+                let mut values = values.into_iter();
+                let row = &mut per_trial[point][outcome.trial as usize];
+                for (cell, target) in row.iter_mut().zip(targets) {
+                    *cell = match target.moment {
+                        Moment::Trial(metric) => Some(outcome.arms[0][metric as usize]),
+                        Moment::Spell { .. } => values.next().expect("one value per spell target"),
+                    };
                 }
             }
             Ok(())
@@ -266,9 +305,10 @@ fn evaluate(
         .into_iter()
         .zip(&measured)
         .zip(&points)
-        .map(|((result, spells), point)| {
+        .zip(per_trial)
+        .map(|(((result, spells), point), trials)| {
             let mut spells = spells.iter();
-            targets
+            let summaries = targets
                 .iter()
                 .map(|target| match &target.moment {
                     Moment::Trial(metric) => Ok(result.summary.arms[0][*metric as usize].clone()),
@@ -283,7 +323,8 @@ fn evaluate(
                         Ok(summary)
                     }
                 })
-                .collect()
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Simulated { summaries, trials })
         })
         .collect()
 }
@@ -292,7 +333,7 @@ fn evaluate(
 fn distance(targets: &[Target], simulated: &Simulated) -> f64 {
     targets
         .iter()
-        .zip(simulated)
+        .zip(&simulated.summaries)
         .map(|(t, s)| {
             let residual = (s.mean - t.value) / t.precision.scale();
             t.weight * residual * residual
@@ -440,6 +481,11 @@ pub fn fit(
     stop: &AtomicBool,
     progress: &mut dyn FnMut(u32, f64),
 ) -> Result<Calibration, FitError> {
+    assert!(
+        problem.correlation.len() == problem.targets.len()
+            && problem.correlation.iter().all(|row| row.len() == problem.targets.len()),
+        "one correlation row and column per target"
+    );
     let starts = starts(problem, options.restarts);
     let state = RefCell::new(SearchState {
         trace: Vec::new(),
@@ -549,8 +595,8 @@ fn jacobian(
         .map(|target| {
             (0..problem.bounds.len())
                 .map(|index| {
-                    let up = runs[2 * index][target].mean;
-                    let down = runs[2 * index + 1][target].mean;
+                    let up = runs[2 * index].summaries[target].mean;
+                    let down = runs[2 * index + 1].summaries[target].mean;
                     (up - down) / steps[index]
                 })
                 .collect()
@@ -576,7 +622,7 @@ fn summarise(
     let fitted: Vec<Fitted> = problem
         .targets
         .iter()
-        .zip(simulated)
+        .zip(&simulated.summaries)
         .map(|(target, simulated)| {
             let simulated = simulated.clone();
             let residual = (simulated.mean - target.value) / target.precision.scale();
@@ -600,28 +646,41 @@ fn summarise(
     }
     let p = problem.bounds.len();
     let k = problem.targets.len();
-    // W = weight / precision², Σ = precision² + the simulated mean's variance.
+    // W = weight / precision².
     let w: Vec<f64> = problem.targets.iter().map(|t| t.weight / t.precision.scale().powi(2)).collect();
-    let sigma: Vec<f64> = problem
-        .targets
-        .iter()
-        .zip(&fitted)
-        .map(|(t, f)| {
-            let simulated =
-                if f.simulated.n > 1 { f.simulated.std_dev.powi(2) / f.simulated.n as f64 } else { 0.0 };
-            t.precision.scale().powi(2) + simulated
-        })
-        .collect();
+    let (sigma, repaired) = residual_covariance(problem, simulated, &fitted);
+    if repaired < -covariance::ROUNDING {
+        warnings.push(format!(
+            "the moments' estimated covariance was not positive semi-definite (smallest eigenvalue of its \
+             correlation {repaired:.3}, from correlations estimated over different trials or replicates); its \
+             negative eigenvalues were set to 0, keeping every variance"
+        ));
+    }
+    let diagonal: Vec<Vec<f64>> =
+        (0..k).map(|r| (0..k).map(|c| if r == c { sigma[r][r] } else { 0.0 }).collect()).collect();
     let mut a = vec![vec![0.0; p]; p];
-    let mut b = vec![vec![0.0; p]; p];
     for i in 0..p {
         for j in 0..p {
             for r in 0..k {
                 a[i][j] += jacobian[r][i] * w[r] * jacobian[r][j];
-                b[i][j] += jacobian[r][i] * w[r] * sigma[r] * w[r] * jacobian[r][j];
             }
         }
     }
+    // B = G'W Σ W G, for the full Σ and for its diagonal.
+    let meat = |sigma: &[Vec<f64>]| {
+        let mut b = vec![vec![0.0; p]; p];
+        for i in 0..p {
+            for j in 0..p {
+                for r in 0..k {
+                    for c in 0..k {
+                        b[i][j] += jacobian[r][i] * w[r] * sigma[r][c] * w[c] * jacobian[c][j];
+                    }
+                }
+            }
+        }
+        b
+    };
+    let (b, b_independent) = (meat(&sigma), meat(&diagonal));
     let inverse = invert(&a);
     let mut estimates = Vec::with_capacity(p);
     for (index, bound) in problem.bounds.iter().enumerate() {
@@ -634,12 +693,17 @@ fn summarise(
                 bound.field, bound.low, bound.high
             )
         });
-        let standard_error = match (&inverse, &unidentified) {
+        let (standard_error, standard_error_independent) = match (&inverse, &unidentified) {
             (Some(inverse), None) => {
-                // (A⁻¹ B A⁻¹)_ii
-                let row: Vec<f64> =
-                    (0..p).map(|j| (0..p).map(|m| inverse[index][m] * b[m][j]).sum::<f64>()).collect();
-                (0..p).map(|j| row[j] * inverse[j][index]).sum::<f64>().sqrt()
+                let full = sandwich(inverse, &b, index);
+                if full < 0.0 {
+                    warnings.push(format!(
+                        "the sandwich variance of {} came out negative ({full:.3e}) from rounding; its standard \
+                         error is reported as 0",
+                        bound.field
+                    ));
+                }
+                (full.max(0.0).sqrt(), sandwich(inverse, &b_independent, index).max(0.0).sqrt())
             }
             (None, None) => {
                 unidentified = Some(format!(
@@ -647,9 +711,9 @@ fn summarise(
                      combination of them",
                     bound.field
                 ));
-                f64::NAN
+                (f64::NAN, f64::NAN)
             }
-            _ => f64::NAN,
+            _ => (f64::NAN, f64::NAN),
         };
         if let Some(message) = &unidentified {
             warnings.push(message.clone());
@@ -665,6 +729,7 @@ fn summarise(
             start: restarts[winner as usize].start[index],
             value: values[index],
             standard_error,
+            standard_error_independent,
             unidentified,
             at_bound,
         });
@@ -688,6 +753,34 @@ fn summarise(
         warnings,
         config,
     }
+}
+
+/// `(A⁻¹ B A⁻¹)_ii`, the sandwich variance of parameter `i`.
+fn sandwich(inverse: &[Vec<f64>], b: &[Vec<f64>], i: usize) -> f64 {
+    let p = inverse.len();
+    let row: Vec<f64> = (0..p).map(|j| (0..p).map(|m| inverse[i][m] * b[m][j]).sum::<f64>()).collect();
+    (0..p).map(|j| row[j] * inverse[j][i]).sum()
+}
+
+/// `Σ = S_data + S_sim` at the fit (the module's documentation), made positive
+/// semi-definite, and the smallest eigenvalue of its correlation before that.
+fn residual_covariance(
+    problem: &Problem<'_>,
+    simulated: &Simulated,
+    fitted: &[Fitted],
+) -> (Vec<Vec<f64>>, f64) {
+    let precisions: Vec<f64> = problem.targets.iter().map(|t| t.precision.scale()).collect();
+    let data = covariance::scaled(problem.correlation, &precisions);
+    let errors: Vec<f64> = fitted
+        .iter()
+        .map(|f| if f.simulated.n > 1 { f.simulated.std_dev / (f.simulated.n as f64).sqrt() } else { 0.0 })
+        .collect();
+    let across_trials = covariance::correlation(&simulated.trials, problem.targets.len());
+    let simulation = covariance::scaled(&across_trials, &errors);
+    let sum: Vec<Vec<f64>> =
+        data.iter().zip(&simulation).map(|(d, s)| d.iter().zip(s).map(|(d, s)| d + s).collect()).collect();
+    let repaired = covariance::positive_semidefinite(&sum);
+    (repaired.matrix, repaired.smallest)
 }
 
 /// The inverse of a small symmetric matrix by Gauss–Jordan elimination with partial

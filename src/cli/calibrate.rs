@@ -11,7 +11,7 @@ use clap::Args;
 
 use attrition::calibrate::fit::{self, Calibration, FitError, Problem};
 use attrition::calibrate::targets::{self, Bound, TargetsFile};
-use attrition::calibrate::{edit, hr_export};
+use attrition::calibrate::{bootstrap, covariance, edit, hr_export};
 use attrition::config::{self, Config, Override};
 use attrition::locate::{Segment, parse_path};
 use attrition::output::manifest::{self, RunRecord};
@@ -40,9 +40,11 @@ pub struct CalibrateArgs {
     #[arg(long, value_name = "START:END", requires = "hr_export")]
     window: Option<String>,
     /// Which of the HR export's moments become targets, comma-separated (default:
-    /// every one it measures). Moments that count the same quits (overall, by level,
-    /// by tenure, by age) are treated as independent, which overstates what they
-    /// know together.
+    /// every one it measures). Moments that count the same people (overall, by
+    /// level, by tenure, by age) are correlated; the standard errors take it into
+    /// account with correlations from a bootstrap over the export's employees (200
+    /// resamples, seeded from --seed), and parameters.csv's se_independent shows
+    /// what treating them as independent would claim.
     #[arg(long, value_name = "MOMENT,...", requires = "hr_export", value_delimiter = ',')]
     hr_moments: Vec<String>,
     /// The fields to fit, comma-separated, each with its bounds unless the targets
@@ -108,11 +110,15 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
         Some(path) => targets::load(path, &base).map_err(Failure::bad_input)?,
         None => TargetsFile::default(),
     };
-    let measured = match (&args.hr_export, &args.window) {
+    // The targets file's targets are published figures, independent of each other
+    // and of the export's.
+    let published = file.targets.len();
+    let export = match (&args.hr_export, &args.window) {
         (Some(export), Some(window)) => Some(hr_targets(export, window, &args.hr_moments, &base, &mut file)?),
         _ => None,
     };
-    if let (Some(measured), false) = (&measured, args.quiet) {
+    let measured = export.as_ref().map(|export| &export.measured);
+    if let (Some(measured), false) = (measured, args.quiet) {
         eprintln!("HR export moments (value, sampling se, from how many):");
         for m in measured {
             eprintln!("  {:<24} {:>10.4} {:>10.4}  {}", m.moment.name(), m.value, m.standard_error, m.count);
@@ -128,6 +134,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
         trials: base.trials,
         seed: base.seed,
         targets: &file.targets,
+        correlation: &[],
         bounds: &bounds,
         start: start.clone(),
     };
@@ -150,6 +157,9 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
     let first = problem.config(&start).map_err(Failure::bad_input)?;
     check_memory(&first, threads, None, None)?;
     bound_threads(args.threads)?;
+    // After the thread pool is bounded: the bootstrap runs on it.
+    let correlations = correlations(export.as_ref(), &file, published, base.seed);
+    let problem = Problem { correlation: &correlations, ..problem };
 
     let target = args.out.join(format!("{}_calibration", base.name));
     let stop = interrupt_flag();
@@ -247,15 +257,54 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// An HR export read and measured.
+struct Export<'c> {
+    spells: Vec<hr_export::Spell>,
+    window: hr_export::Window,
+    measured: Vec<hr_export::Measured>,
+    config: &'c Config,
+}
+
+/// The correlation of the targets' errors: the published targets (the first
+/// `published`) independent, the export's as its bootstrap over employees gives
+/// them, seeded from `seed` (the calibration's).
+fn correlations(
+    export: Option<&Export<'_>>,
+    file: &TargetsFile,
+    published: usize,
+    seed: u64,
+) -> Vec<Vec<f64>> {
+    let mut correlations = covariance::independent(file.targets.len());
+    let Some(export) = export else { return correlations };
+    let measured = &export.measured;
+    let correlation = bootstrap::correlation(
+        &export.spells,
+        export.window,
+        export.config,
+        measured,
+        seed,
+        bootstrap::REPLICATES,
+    );
+    let index = |target: &targets::Target| {
+        measured.iter().position(|m| m.moment == target.moment).expect("an export's target is measured")
+    };
+    for (i, a) in file.targets.iter().enumerate().skip(published) {
+        for (j, b) in file.targets.iter().enumerate().skip(published) {
+            correlations[i][j] = correlation[index(a)][index(b)];
+        }
+    }
+    correlations
+}
+
 /// The moments of an HR export over its window, added to the targets (a moment in
 /// both is refused: which one to match would be a guess).
-fn hr_targets(
+fn hr_targets<'c>(
     export: &Path,
     window: &str,
     chosen: &[String],
-    config: &Config,
+    config: &'c Config,
     file: &mut TargetsFile,
-) -> Result<Vec<hr_export::Measured>, Failure> {
+) -> Result<Export<'c>, Failure> {
     let window =
         hr_export::parse_window(window).map_err(|why| Failure::bad_input(anyhow!("--window {why}")))?;
     let catalogue = targets::Moment::catalogue(config);
@@ -294,7 +343,7 @@ fn hr_targets(
         }
         file.targets.push(target);
     }
-    Ok(measured)
+    Ok(Export { spells, window, measured, config })
 }
 
 /// The fitted fields and their bounds: `--fit`'s, each bounded by the flag or by
@@ -440,10 +489,10 @@ fn print_calibration(
         config.trials,
         calibration.distance
     );
-    println!("  parameters: value (se)");
+    println!("  parameters: value (se; se if the moments were independent)");
     for (bound, estimate) in bounds.iter().zip(&calibration.estimates) {
         let se = if estimate.standard_error.is_finite() {
-            format!("{:.4}", estimate.standard_error)
+            format!("{:.4}; {:.4}", estimate.standard_error, estimate.standard_error_independent)
         } else {
             "not identified".to_owned()
         };

@@ -90,7 +90,18 @@ pub fn write_parameters(path: &Path, bounds: &[Bound], calibration: &Calibration
     let mut writer = create(path)?;
     let error = csv_error(path);
     writer
-        .write_record(["field", "low", "high", "start", "value", "se", "identified", "at_bound", "note"])
+        .write_record([
+            "field",
+            "low",
+            "high",
+            "start",
+            "value",
+            "se",
+            "se_independent",
+            "identified",
+            "at_bound",
+            "note",
+        ])
         .map_err(&error)?;
     for (bound, estimate) in bounds.iter().zip(&calibration.estimates) {
         writer
@@ -101,6 +112,7 @@ pub fn write_parameters(path: &Path, bounds: &[Bound], calibration: &Calibration
                 exact(estimate.start),
                 exact(estimate.value),
                 format_number(estimate.standard_error),
+                format_number(estimate.standard_error_independent),
                 estimate.unidentified.is_none().to_string(),
                 estimate.at_bound.to_string(),
                 estimate.unidentified.clone().unwrap_or_default(),
