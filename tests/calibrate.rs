@@ -62,6 +62,17 @@ fn calibrate(dir: &WorkDir, out: &str, extra: &[&str]) -> std::process::Output {
 
 static RECOVERY_PATH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| scenario(RECOVERY));
 
+/// field → (value, se, se_independent), from parameters.csv.
+fn parameters_with_independent(results: &Path) -> std::collections::BTreeMap<String, (f64, f64, f64)> {
+    csv_rows(&results.join("parameters.csv"))
+        .into_iter()
+        .map(|row| {
+            let number = |column: &str| row[column].parse::<f64>().unwrap();
+            (row["field"].clone(), (number("value"), number("se"), number("se_independent")))
+        })
+        .collect()
+}
+
 /// field → (value, se), from parameters.csv.
 fn parameters(results: &Path) -> std::collections::BTreeMap<String, (f64, f64)> {
     csv_rows(&results.join("parameters.csv"))
@@ -226,8 +237,10 @@ fn bad_fit_flags_are_refused_before_anything_runs() {
 }
 
 /// The export's moments the recovery fits: those that do not count the same quits
-/// twice (the standard errors treat the moments as independent; README,
-/// "Recovery"), with the spells' promotion rate and span of control.
+/// twice, with the spells' promotion rate and span of control. The standard errors
+/// account for the moments' correlations (a bootstrap over the export's
+/// employees), but the regretted share and the bands are not quite the engine's
+/// measurements (README, "Recovery"); the coverage test below fits every moment.
 const HR_MOMENTS: &str = "voluntary_attrition,dismissal_rate,retirement_rate,hire_rate,median_tenure,\
                           short_tenure_share,promotion_rate.level.engineer,span_of_control";
 
@@ -458,4 +471,144 @@ fn the_readme_catalogue_names_every_moment_of_spells() {
     for (_, _, band) in TENURE_BANDS.iter().chain(&AGE_BANDS) {
         assert!(readme.contains(&format!("`{band}`")), "the README's catalogue lacks the band {band}");
     }
+}
+
+/// The shipped export split into `parts` exports of consecutive firms: each trial of
+/// the run that made it is a firm, its employees' ids prefixed `t<trial>-`
+/// (scripts/hr_export.py), managers within the firm, so the parts are independent
+/// samples of the same organisation.
+fn split_export(dir: &WorkDir, parts: usize) -> Vec<std::path::PathBuf> {
+    let text = std::fs::read_to_string(scenario("calibration/recovery.hr_export.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let firm = |line: &str| -> usize {
+        let id = line.split(',').next().unwrap();
+        id.strip_prefix('t').and_then(|rest| rest.split_once('-')).unwrap().0.parse().unwrap()
+    };
+    let rows: Vec<&str> = lines.filter(|line| !line.is_empty()).collect();
+    let firms = rows.iter().map(|line| firm(line)).max().unwrap() + 1;
+    assert!(firms >= 2 * parts, "{firms} firms for {parts} parts");
+    (0..parts)
+        .map(|part| {
+            let mut export = format!("{header}\n");
+            for line in rows.iter().filter(|line| firm(line) * parts / firms == part) {
+                export.push_str(line);
+                export.push('\n');
+            }
+            dir.write(&format!("part{part}.csv"), &export)
+        })
+        .collect()
+}
+
+/// Fits `quits.base_rate` alone (the load at its true value) to each of 4
+/// independent parts of the shipped export (4 firms each), with the moments
+/// `moments` (`None`: every one the part measures); `(value, se, se_independent)`
+/// per part.
+fn fit_parts(dir: &WorkDir, moments: Option<&str>) -> Vec<(f64, f64, f64)> {
+    split_export(dir, 4)
+        .iter()
+        .enumerate()
+        .map(|(part, export)| {
+            let out = format!("part{part}");
+            let load = format!("dynamics.overhead.load={TRUE_LOAD}");
+            let mut args = vec![
+                "calibrate",
+                RECOVERY_PATH.as_str(),
+                "--hr-export",
+                export.to_str().unwrap(),
+                "--window",
+                "2020-01-01:2021-12-31",
+                "--fit",
+                "dynamics.quits.base_rate=0.02:0.6",
+                "--set",
+                &load,
+                "--max-evaluations",
+                "40",
+                "--out",
+                &out,
+                "-q",
+            ];
+            if let Some(moments) = moments {
+                args.extend(["--hr-moments", moments]);
+            }
+            assert_success(&dir.run(&args));
+            parameters_with_independent(&dir.path.join(&out).join("recovery_calibration"))
+                ["dynamics.quits.base_rate"]
+        })
+        .collect()
+}
+
+/// The parts whose fit misses the truth by more than `tolerance` reported standard
+/// errors, and any whose se is below the independent moments' (the quit moments
+/// correlate positively, so their full covariance can only widen it).
+fn misses(fits: &[(f64, f64, f64)], tolerance: f64) -> Vec<String> {
+    let mut misses = Vec::new();
+    for (part, &(value, se, independent)) in fits.iter().enumerate() {
+        assert!(se.is_finite() && se > 0.0, "part {part}: no standard error ({se})");
+        let off = (value - TRUE_BASE_RATE).abs() / se;
+        if off > tolerance || se < independent {
+            misses.push(format!(
+                "part {part}: base_rate {value} is {off:.1} se ({se}; independent {independent}) from \
+                 {TRUE_BASE_RATE}"
+            ));
+        }
+    }
+    misses
+}
+
+/// Coverage with the README's moments that do not count the same quits twice
+/// ([`HR_MOMENTS`], chosen before this test): in each of 4 independent parts of the
+/// shipped export, the truth within 3 reported standard errors (a 99.7% interval
+/// each, so a correct se fails this about 1% of the time; the tolerance was fixed
+/// before the results were seen), and the full covariance's se not below the
+/// independent one.
+#[test]
+fn the_standard_error_of_a_fit_to_non_overlapping_moments_covers_the_truth_in_independent_exports() {
+    let dir = WorkDir::new("calibrate-coverage-chosen");
+    let misses = misses(&fit_parts(&dir, Some(HR_MOMENTS)), 3.0);
+    assert!(misses.is_empty(), "{misses:#?}");
+}
+
+/// Coverage with every moment of each part, the same tolerance. It fails: 2 of the
+/// 4 parts miss by 3.4 and 4.4 standard errors (base_rate 0.139 and 0.138), though
+/// the full covariance's se is 1.5–1.7 times the independent one. The correlations
+/// are not what is left: the export's small groups (a tenure or age band, a level
+/// of a few people) have Poisson standard errors from their own observed counts, so
+/// a group with few quits by chance gets a small se and pulls the fit down; a
+/// pooled export of 4 firms measures a group's rate as total quits over total
+/// exposure, the model as the mean over trials (firms) of each one's ratio, which
+/// for a small group is not the same number (at the fit to the whole export,
+/// `voluntary_attrition.age.<25` is 0.48 simulated against 0.28 in the export);
+/// and a firm's employees are not independent (its history is shared), which the
+/// employee bootstrap and the analytic errors both assume. Kept, ignored, as the
+/// check a fix must pass: `cargo test --test calibrate -- --ignored`.
+#[test]
+#[ignore = "fails: small groups' observed-count standard errors and pooled-export ratios bias the fit (see its doc)"]
+fn the_standard_error_of_a_fit_to_every_moment_covers_the_truth_in_independent_exports() {
+    let dir = WorkDir::new("calibrate-coverage");
+    let misses = misses(&fit_parts(&dir, None), 3.0);
+    assert!(misses.is_empty(), "{misses:#?}");
+}
+
+/// The bootstrap behind the export's correlations is seeded from the calibration's
+/// seed and does not depend on the thread count: every file is the same.
+#[test]
+fn a_fit_to_an_hr_export_is_the_same_for_one_and_two_threads() {
+    let dir = WorkDir::new("calibrate-hr-threads");
+    let mut files = Vec::new();
+    for threads in ["1", "2"] {
+        let output = hr_calibrate(&dir, threads, &["--max-evaluations", "8", "--threads", threads]);
+        assert_success(&output);
+        let results = dir.path.join(threads).join("recovery_calibration");
+        files.push(
+            ["recovery.calibrated.toml", "parameters.csv", "evaluations.csv", "fit.csv", "hr_moments.csv"]
+                .map(|name| std::fs::read(results.join(name)).unwrap()),
+        );
+    }
+    assert!(files[0] == files[1], "the thread count changed the calibration");
+    // Another seed resamples (and simulates) otherwise.
+    let output = hr_calibrate(&dir, "seed", &["--max-evaluations", "8", "--seed", "5"]);
+    assert_success(&output);
+    let other = std::fs::read(dir.path.join("seed/recovery_calibration/parameters.csv")).unwrap();
+    assert_ne!(other, files[0][1]);
 }
