@@ -1,7 +1,9 @@
 //! `attrition calibrate` end to end, on the small `scenarios/calibration/recovery.toml`:
-//! it recovers parameters it knows from two starts, its calibrated scenario does not
-//! depend on the thread count and runs as it is, and what it cannot do (a target out
-//! of reach, a parameter the targets do not move, a malformed targets file) is said.
+//! it recovers parameters it knows from two starts, its standard errors (from the
+//! moments' full covariance) cover the truth in independent parts of the shipped HR
+//! export, its calibrated scenario does not depend on the thread count and runs as it
+//! is, and what it cannot do (a target out of reach, a parameter the targets do not
+//! move, a malformed targets file) is said.
 
 mod common;
 
