@@ -290,8 +290,119 @@ pub fn accumulate(
     options: RunOptions,
     stop: &AtomicBool,
     mut on_trials: impl FnMut(&[TrialOutcome]) -> Result<(), String>,
-    mut progress: impl FnMut(u64, u64),
+    progress: impl FnMut(u64, u64),
 ) -> Result<RunTotals, RunError> {
+    let mut totals = RunTotals::empty(config);
+    totals.trials = u64::from(config.trials);
+    let every_arm: Vec<usize> = (0..config.arms.len()).collect();
+    let (arms, paired, uncertainty) = (&mut totals.arms, &mut totals.paired, &mut totals.uncertainty);
+    let series = drive(
+        config,
+        &every_arm,
+        options,
+        stop,
+        |outcomes| {
+            for outcome in outcomes {
+                fold_trial(&outcome.arms, arms, paired);
+                if let Some(uncertainty) = uncertainty.as_mut() {
+                    uncertainty.add(outcome.trial, &outcome.arms);
+                }
+            }
+            on_trials(outcomes)
+        },
+        progress,
+    )?;
+    totals.series = series;
+    Ok(totals)
+}
+
+/// One arm's share of some consecutive trials of a run: its time series and its
+/// per-trial rows. The arms of a trial are independent given its seed (they share
+/// only the initial workforce, drawn from the seed), so runs of single arms put
+/// together with [`RunTotals::of_arms`] are the run of every arm, bit for bit:
+/// the live page re-runs only the arms a change touches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArmRun {
+    /// The arm's index in its configuration.
+    pub arm: usize,
+    /// The first trial.
+    pub first_trial: u64,
+    /// The arm's time series accumulators (steps × step metrics).
+    series: Vec<Accumulator>,
+    /// One row per trial, in trial order.
+    rows: Vec<TrialRow>,
+}
+
+impl ArmRun {
+    /// Trials run.
+    pub fn trials(&self) -> u64 {
+        self.rows.len() as u64
+    }
+
+    /// Approximate bytes held, for a cache's budget.
+    pub fn heap_bytes(&self) -> u64 {
+        let series: u64 = self.series.iter().map(Accumulator::heap_bytes).sum();
+        series + (self.rows.len() * size_of::<TrialRow>()) as u64
+    }
+}
+
+/// Runs only the arms `arms` (indices into `config.arms`, each once) of every
+/// trial of `config`: one [`ArmRun`] per arm, in the order asked. Everything else
+/// is as [`accumulate`]; `options.events` is ignored.
+pub fn run_arms(
+    config: &Config,
+    arms: &[usize],
+    options: RunOptions,
+    stop: &AtomicBool,
+    progress: impl FnMut(u64, u64),
+) -> Result<Vec<ArmRun>, RunError> {
+    assert!(
+        arms.iter().enumerate().all(|(i, &arm)| arm < config.arms.len() && !arms[..i].contains(&arm)),
+        "arms to run must be distinct arms of the configuration"
+    );
+    let first_trial = options.first_trial;
+    let options = RunOptions { events: None, ..options };
+    let mut rows: Vec<Vec<TrialRow>> = vec![Vec::with_capacity(config.trials as usize); arms.len()];
+    let series = drive(
+        config,
+        arms,
+        options,
+        stop,
+        |outcomes| {
+            for outcome in outcomes {
+                for (rows, row) in rows.iter_mut().zip(&outcome.arms) {
+                    rows.push(*row);
+                }
+            }
+            Ok(())
+        },
+        progress,
+    )?;
+    let width = config.step_metrics().len() * (config.steps as usize + 1);
+    Ok(arms
+        .iter()
+        .zip(rows)
+        .map(|(&arm, rows)| ArmRun {
+            arm,
+            first_trial,
+            series: series[arm * width..(arm + 1) * width].to_vec(),
+            rows,
+        })
+        .collect())
+}
+
+/// Runs the arms `arms` of every trial of `config` on the pool's workers, handing
+/// each chunk of finished trials to `on_chunk` in trial order (each outcome's rows
+/// in the order of `arms`), and returns the time series accumulators (laid out for
+/// every arm; those not run stay empty).
+fn drive(
+    config: &Config,
+    arms: &[usize],
+    options: RunOptions,
+    stop: &AtomicBool,
+    mut on_chunk: impl FnMut(&[TrialOutcome]) -> Result<(), String>,
+    mut progress: impl FnMut(u64, u64),
+) -> Result<Vec<Accumulator>, RunError> {
     let threads = options.threads.unwrap_or(0);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -312,9 +423,6 @@ pub fn accumulate(
     };
     let slots: Vec<Mutex<Option<ThreadSlot>>> =
         (0..pool.current_num_threads()).map(|_| Mutex::new(None)).collect();
-
-    let mut totals = RunTotals::empty(config);
-    totals.trials = total;
 
     // Workers take chunks in trial order from a shared counter and send each
     // finished chunk here; this thread puts them back in order and hands them on.
@@ -356,7 +464,7 @@ pub fn accumulate(
                         let slot = &slots[rayon::current_thread_index().unwrap_or(0)];
                         let mut slot = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                         let slot = slot.get_or_insert_with(new_slot);
-                        run_chunk(world, trials.clone(), slot, events)
+                        run_chunk(world, trials.clone(), arms, slot, events)
                     }))
                     .unwrap_or_else(|payload| {
                         Err(RunError::ChunkPanicked {
@@ -391,13 +499,7 @@ pub fn accumulate(
             };
             waiting.insert(first, outcomes);
             while let Some(outcomes) = waiting.remove(&done) {
-                for outcome in &outcomes {
-                    fold_trial(outcome, &mut totals.arms, &mut totals.paired);
-                    if let Some(uncertainty) = totals.uncertainty.as_mut() {
-                        uncertainty.add(outcome.trial, &outcome.arms);
-                    }
-                }
-                if let Err(message) = on_trials(&outcomes) {
+                if let Err(message) = on_chunk(&outcomes) {
                     failure = Some((done, RunError::Sink(message)));
                     halt.store(true, Ordering::Relaxed);
                     handover.wake();
@@ -416,12 +518,13 @@ pub fn accumulate(
         return Err(RunError::Interrupted { completed: done, total });
     }
 
+    let mut series = empty_series(config);
     for slot in slots.into_iter().filter_map(|slot| slot.into_inner().unwrap_or_else(|p| p.into_inner())) {
-        for (total, part) in totals.series.iter_mut().zip(&slot.series) {
+        for (total, part) in series.iter_mut().zip(&slot.series) {
             total.merge(part);
         }
     }
-    Ok(totals)
+    Ok(series)
 }
 
 /// The exact accumulators of a run (or of some of its trials): the time series,
@@ -468,6 +571,37 @@ impl RunTotals {
             paired: (0..arms).map(|_| (0..arms).map(|_| differences()).collect()).collect(),
             uncertainty: crate::uncertainty::UncertaintyTotals::empty(config),
         }
+    }
+
+    /// The totals of the trials that `runs` (one per arm of `config`, in arm order,
+    /// each over the same trials) hold: what [`accumulate`] gives for those trials.
+    /// A run stands for the arm at its position whatever its own index was (an arm's
+    /// results depend on its levers, not on where it is listed). Panics if the runs
+    /// do not fit together.
+    pub fn of_arms(config: &Config, runs: &[&ArmRun]) -> Self {
+        let mut totals = Self::empty(config);
+        let fits = runs.len() == config.arms.len()
+            && runs.iter().all(|run| {
+                run.first_trial == runs[0].first_trial
+                    && run.rows.len() == runs[0].rows.len()
+                    && run.series.len() == totals.series.len() / runs.len()
+            });
+        assert!(fits, "arm runs of different trials or another configuration");
+        let Some(first) = runs.first() else { return totals };
+        totals.trials = first.trials();
+        for (cells, run) in totals.series.chunks_mut(first.series.len()).zip(runs) {
+            cells.clone_from_slice(&run.series);
+        }
+        let mut rows = Vec::with_capacity(runs.len());
+        for (index, trial) in (first.first_trial..).take(first.rows.len()).enumerate() {
+            rows.clear();
+            rows.extend(runs.iter().map(|run| run.rows[index]));
+            fold_trial(&rows, &mut totals.arms, &mut totals.paired);
+            if let Some(uncertainty) = totals.uncertainty.as_mut() {
+                uncertainty.add(trial, &rows);
+            }
+        }
+        totals
     }
 
     /// Trials accumulated.
@@ -550,16 +684,16 @@ impl RunTotals {
 /// Folds one trial's per-arm rows into the per-arm totals and the paired
 /// differences between arms.
 fn fold_trial(
-    outcome: &TrialOutcome,
+    rows: &[TrialRow],
     arm_totals: &mut [Vec<Accumulator>],
     paired: &mut [Vec<Vec<PairedDifference>>],
 ) {
-    for (arm, row) in outcome.arms.iter().enumerate() {
+    for (arm, row) in rows.iter().enumerate() {
         for (metric, &value) in row.iter().enumerate() {
             arm_totals[arm][metric].add(value);
         }
         // An arm against itself is always zero: not accumulated, not reported.
-        for (other, other_row) in outcome.arms.iter().enumerate().filter(|&(other, _)| other != arm) {
+        for (other, other_row) in rows.iter().enumerate().filter(|&(other, _)| other != arm) {
             for (metric, (&value, &other_value)) in row.iter().zip(other_row).enumerate() {
                 paired[arm][other][metric].add(value, other_value);
             }
@@ -737,6 +871,7 @@ fn series_histogram_bytes(metric: StepMetric, frame: &crate::metrics::Frame, val
 fn run_chunk(
     world: &World<'_>,
     trials: std::ops::Range<u64>,
+    arms: &[usize],
     slot: &mut ThreadSlot,
     keep_events: Option<&EventSelection>,
 ) -> Result<Vec<TrialOutcome>, RunError> {
@@ -748,7 +883,7 @@ fn run_chunk(
         .map(|trial| TrialOutcome {
             trial,
             seed: trial_seed(config.seed, trial),
-            arms: Vec::with_capacity(config.arms.len()),
+            arms: Vec::with_capacity(arms.len()),
             events: Vec::new(),
         })
         .collect();
@@ -773,7 +908,7 @@ fn run_chunk(
         let world = world_of(outcome.trial);
         guard(outcome, || world.draw_initial_workforce(outcome.seed, initial))?;
     }
-    for arm_index in 0..config.arms.len() {
+    for &arm_index in arms {
         for ((outcome, initial), buffer) in
             outcomes.iter_mut().zip(initial.iter()).zip(series_buffers.iter_mut())
         {
@@ -998,6 +1133,32 @@ mod tests {
         let mut bytes = Vec::new();
         whole.encode(&mut bytes).unwrap();
         assert_eq!(RunTotals::empty(&small_peter(20)).decode_like(&mut bytes.as_slice()).unwrap(), whole);
+    }
+
+    /// Each arm run on its own, the runs put together, are the run of every arm, bit
+    /// for bit, in the behavioural model too (the live page re-runs only the arms a
+    /// change touches); an arm run under other levers differs, so the test has teeth.
+    #[test]
+    fn arms_run_alone_and_put_together_are_the_whole_run() {
+        let behavioural = include_str!("../scenarios/ci/tech_org.toml")
+            .replace("burn_in = 40 ", "burn_in = 2 ")
+            .replace("steps = 60 ", "steps = 12 ");
+        let behavioural = crate::config::parse(&behavioural, std::path::Path::new("tech_org.toml")).unwrap();
+        let stop = AtomicBool::new(false);
+        for config in [small_peter(6).with_trials(6).unwrap(), behavioural.with_trials(5).unwrap()] {
+            let options = RunOptions { threads: Some(2), first_trial: 3, ..RunOptions::default() };
+            let whole = accumulate(&config, options.clone(), &stop, |_| Ok(()), |_, _| {}).unwrap();
+            let backwards: Vec<usize> = (0..config.arms.len()).rev().collect();
+            let mut alone = run_arms(&config, &backwards, options.clone(), &stop, |_, _| {}).unwrap();
+            alone.reverse();
+            assert!(alone.iter().all(|run| run.trials() == 5 || run.trials() == 6));
+            assert_eq!(RunTotals::of_arms(&config, &alone.iter().collect::<Vec<_>>()), whole);
+            let last = config.arms.len() - 1;
+            let mut changed = config.clone();
+            changed.arms[last] = changed.arms[0].clone();
+            let other = run_arms(&changed, &[last], options, &stop, |_, _| {}).unwrap().remove(0);
+            assert_ne!(other.rows, alone[last].rows);
+        }
     }
 
     #[test]

@@ -500,6 +500,11 @@ impl Accumulator {
         self.moments.count()
     }
 
+    /// Bytes held, the histogram's window included (for a cache's budget).
+    pub fn heap_bytes(&self) -> u64 {
+        (size_of::<Self>() + self.histogram.counts.capacity() * size_of::<u32>()) as u64
+    }
+
     /// Mean, spread, 95% t-interval for the mean and percentiles.
     pub fn summarise(&self) -> Summary {
         let n = self.moments.count();

@@ -62,6 +62,14 @@ pub struct World<'c> {
     reads_traits: bool,
 }
 
+/// Whether anything in `config` reads a hire's traits beyond skill and age: the
+/// behavioural model, or any arm that assesses leadership. It decides which random
+/// numbers every arm draws, so an arm's results depend on it besides its own levers.
+pub fn reads_traits(config: &Config) -> bool {
+    config.dynamics.is_some()
+        || config.arms.iter().any(|arm| matches!(arm.promotion, Promotion::LeadershipAssessed { .. }))
+}
+
 impl<'c> World<'c> {
     /// Precomputes what the trials of `config` share.
     pub fn new(config: &'c Config) -> Self {
@@ -83,11 +91,7 @@ impl<'c> World<'c> {
             behaviour: Behaviour::new(config),
             efficiency_weights,
             measurement_start: config.burn_in_steps,
-            reads_traits: config.dynamics.is_some()
-                || config
-                    .arms
-                    .iter()
-                    .any(|arm| matches!(arm.promotion, Promotion::LeadershipAssessed { .. })),
+            reads_traits: reads_traits(config),
         }
     }
 

@@ -14,15 +14,17 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::experiment::{self, Point, PointTotals};
 use crate::output::manifest::{FileChecksum, Manifest, RunRecord as ManifestRecord};
 use crate::output::tables::{COMPARISON, SUMMARY, SummaryTables, TIMESERIES, UNCERTAINTY};
 use crate::report::Results;
-use crate::runner::RunSummary;
+use crate::runner::{self, ArmRun, RunError, RunOptions, RunSummary, RunTotals};
 use crate::shard::sha256_hex;
 
 /// Trials of the first update: enough for an interval, few enough to arrive fast.
 pub const FIRST_TRIALS: u64 = 16;
+
+/// Bytes of single-arm runs kept for reuse (a change to one arm re-runs only it).
+const ARM_RUN_BYTES: u64 = 512 << 20;
 
 /// Runs remembered for `/api/status` and finished results kept for reuse.
 const REMEMBERED: usize = 32;
@@ -122,6 +124,8 @@ struct Inner {
     pending: Option<Job>,
     /// Finished updates by configuration key, newest last.
     finished: VecDeque<(String, Arc<Update>)>,
+    /// Single-arm runs by [`arm_key`], oldest first.
+    arm_runs: VecDeque<(String, Arc<ArmRun>)>,
 }
 
 /// What every run shares: the scenario it was started from.
@@ -291,29 +295,54 @@ impl Live {
     fn run(&self, job: &Job) -> Result<(), Stopped> {
         let config = &job.config;
         let total = u64::from(config.trials);
-        let whole = [Point { assignment: Vec::new(), config: config.clone() }];
-        let mut totals = PointTotals::empty(&whole, &experiment::Options::default()).remove(0);
+        let mut totals = RunTotals::empty(config);
         let key = key_of(config);
         for (seq, range) in ranges(total).into_iter().enumerate() {
             let count = u32::try_from(range.end - range.start).expect("a range has at most the run's trials");
             let part = config.clone().with_trials(count).map_err(|problems| {
                 Stopped::Failed(problems.first().map(|p| p.message.clone()).unwrap_or_default())
             })?;
-            let options = experiment::Options {
+            let options = RunOptions {
                 threads: self.scenario.threads,
                 first_trial: range.start,
-                ..experiment::Options::default()
+                ..RunOptions::default()
             };
-            let point = [Point { assignment: Vec::new(), config: part }];
-            let evaluated =
-                experiment::evaluate_totals(&point, &options, &job.cancel, |_, _| Ok(()), |_, _| ());
-            match evaluated {
-                Ok(parts) => totals.merge(&parts[0]),
-                Err(error) if error.interrupted() => return Err(Stopped::Cancelled),
-                Err(error) => return Err(Stopped::Failed(error.to_string())),
+            let keys: Vec<String> = (0..config.arms.len()).map(|arm| arm_key(config, arm, &range)).collect();
+            let kept: Vec<Option<Arc<ArmRun>>> = {
+                let inner = self.lock();
+                keys.iter()
+                    .map(|key| {
+                        inner.arm_runs.iter().find(|(kept, _)| kept == key).map(|(_, run)| Arc::clone(run))
+                    })
+                    .collect()
+            };
+            let missing: Vec<usize> = (0..config.arms.len()).filter(|&arm| kept[arm].is_none()).collect();
+            let mut runs = kept;
+            if !missing.is_empty() {
+                let fresh =
+                    runner::run_arms(&part, &missing, options, &job.cancel, |_, _| ()).map_err(|error| {
+                        match error {
+                            RunError::Interrupted { .. } => Stopped::Cancelled,
+                            error => Stopped::Failed(error.to_string()),
+                        }
+                    })?;
+                let mut inner = self.lock();
+                for run in fresh {
+                    let arm = run.arm;
+                    let run = Arc::new(run);
+                    inner.arm_runs.push_back((keys[arm].clone(), Arc::clone(&run)));
+                    runs[arm] = Some(run);
+                }
+                // Oldest first out, within a budget of bytes.
+                while inner.arm_runs.iter().map(|(_, run)| run.heap_bytes()).sum::<u64>() > ARM_RUN_BYTES {
+                    inner.arm_runs.pop_front();
+                }
             }
+            let runs: Vec<&ArmRun> =
+                runs.iter().map(|run| run.as_deref().expect("every arm has run")).collect();
+            totals.merge(&RunTotals::of_arms(&part, &runs));
             let complete = range.end == total;
-            let summary = totals.run.summarise();
+            let summary = totals.summarise();
             let mut update =
                 self.update(config, &job.set, &summary, range.end, complete).map_err(Stopped::Failed)?;
             update.seq = seq as u64 + 1;
@@ -436,6 +465,16 @@ impl Live {
     }
 }
 
+/// What identifies one arm's results over `range`: the configuration with that arm
+/// alone (its levers resolved), and whether any arm reads traits (which decides the
+/// random numbers every arm draws). A change to another arm's levers leaves it.
+fn arm_key(config: &Config, arm: usize, range: &std::ops::Range<u64>) -> String {
+    let mut alone = config.clone();
+    alone.arms = vec![config.arms[arm].clone()];
+    alone.baseline = 0;
+    format!("{}..{} {} {}", range.start, range.end, crate::model::reads_traits(config), key_of(&alone))
+}
+
 /// What identifies a configuration's results: its resolved form, every default
 /// filled in, so two states that resolve alike share one run.
 fn key_of(config: &Config) -> String {
@@ -499,7 +538,28 @@ mod tests {
         assert_eq!(update.summary_sha256, sha256_hex(&SummaryTables::of(&config, &whole).summary));
         assert_eq!(update.comparison_sha256, sha256_hex(&SummaryTables::of(&config, &whole).comparison));
         // The same configuration again is the kept result, not a new run.
-        let again = live.request(config, String::new(), Vec::new());
+        let again = live.request(config.clone(), String::new(), Vec::new());
         assert_eq!(again, id);
+        // A change to one arm's levers re-runs that arm only, and still gives what
+        // `attrition run` gives for the changed configuration.
+        let arm_runs = |live: &Live| live.lock().arm_runs.len();
+        assert_eq!(arm_runs(&live), 2 * config.arms.len());
+        let mut changed = config.clone();
+        changed.arms[1].promotion = crate::config::Promotion::Mixed { best_probability: 0.37 };
+        let id = live.request(changed.clone(), String::new(), Vec::new());
+        let record = loop {
+            let record = live.wait(id, 0, Duration::from_secs(120)).unwrap();
+            if record.status != Status::Running && record.status != Status::Queued {
+                break record;
+            }
+        };
+        assert_eq!(record.status, Status::Done);
+        assert_eq!(arm_runs(&live), 2 * config.arms.len() + 2);
+        let whole =
+            crate::runner::run(&changed, Default::default(), &AtomicBool::new(false), |_| Ok(()), |_, _| ())
+                .unwrap();
+        let update = record.latest.unwrap();
+        assert_eq!(update.summary_sha256, sha256_hex(&SummaryTables::of(&changed, &whole).summary));
+        assert_eq!(update.comparison_sha256, sha256_hex(&SummaryTables::of(&changed, &whole).comparison));
     }
 }
