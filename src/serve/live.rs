@@ -333,9 +333,12 @@ impl Live {
                     inner.arm_runs.push_back((keys[arm].clone(), Arc::clone(&run)));
                     runs[arm] = Some(run);
                 }
-                // Oldest first out, within a budget of bytes.
-                while inner.arm_runs.iter().map(|(_, run)| run.heap_bytes()).sum::<u64>() > ARM_RUN_BYTES {
-                    inner.arm_runs.pop_front();
+                // Oldest first out, within a budget of bytes (summed once: each
+                // run's size walks its whole time series).
+                let mut kept_bytes: u64 = inner.arm_runs.iter().map(|(_, run)| run.heap_bytes()).sum();
+                while kept_bytes > ARM_RUN_BYTES {
+                    let Some((_, oldest)) = inner.arm_runs.pop_front() else { break };
+                    kept_bytes -= oldest.heap_bytes();
                 }
             }
             let runs: Vec<&ArmRun> =
