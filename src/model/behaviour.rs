@@ -226,14 +226,26 @@ impl Behaviour {
         observed: &mut Observed,
     ) {
         let Some(rule) = &self.separation_rule else { return };
+        // Every probability first, in a pass that vectorises (two `exp` each), then
+        // the draws, which must run in order: the same bits as one loop doing both.
+        let Scratch { standing, separation, .. } = scratch;
+        separation.resize(standing.len(), 0.0);
+        lanes::wide(
+            #[inline(always)]
+            || {
+                for (probability, &z) in separation.iter_mut().zip(standing.iter()) {
+                    *probability = rule.probability(z);
+                }
+            },
+        );
         for level in 0..org.levels() {
             scratch.leavers.clear();
             let positions = org.level(level);
             let people =
-                workforce.occupied[positions.clone()].iter().zip(&scratch.standing[positions.clone()]);
-            for (position, (&occupied, &z)) in positions.zip(people) {
+                workforce.occupied[positions.clone()].iter().zip(&scratch.separation[positions.clone()]);
+            for (position, (&occupied, &probability)) in positions.zip(people) {
                 let draw = uniform01(rng);
-                if occupied & (draw < rule.probability(z)) {
+                if occupied & (draw < probability) {
                     scratch.leavers.push(position);
                 }
             }

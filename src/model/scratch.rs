@@ -60,6 +60,8 @@ pub struct Scratch {
     pub(super) candidates: Vec<usize>,
     /// Per position, this step's engagement noise.
     pub(super) noise: Vec<f64>,
+    /// Per position, the probability of an involuntary separation this step.
+    pub(super) separation: Vec<f64>,
     /// Positions whose ranks are wanted together (grade advancements, the end of a
     /// trial), for the event log.
     pub(super) picked: Vec<usize>,
