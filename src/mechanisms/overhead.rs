@@ -27,7 +27,7 @@ pub fn allocate<R: Rng + ?Sized>(
 /// capability to the power `concentration`, a uniform draw (one per member, in
 /// order), or (for the rota) their share already. Runs over any number of whole
 /// teams, since it treats members one by one.
-#[inline]
+#[inline(always)]
 pub fn weigh<R: Rng + ?Sized>(
     allocation: OverheadAllocation,
     overhead: &Overhead,
@@ -38,12 +38,16 @@ pub fn weigh<R: Rng + ?Sized>(
         OverheadAllocation::Rotation => weights.fill(overhead.load.min(overhead.max_share)),
         OverheadAllocation::CompetenceWeighted => {
             let gamma = overhead.concentration;
-            // Integer exponents (the default 12) are a few multiplications, not a powf.
+            // Integer exponents are a few multiplications; others e^(γ ln c) in our
+            // own arithmetic, not the library's powf, whose last bits vary by platform.
             if gamma.fract() == 0.0 {
                 let exponent = gamma as u32;
                 numeric::powi_each(weights, exponent);
             } else {
-                weights.iter_mut().for_each(|c| *c = c.powf(gamma));
+                // A plain loop: `for_each` is not always inlined, and then not wide.
+                for c in weights.iter_mut() {
+                    *c = numeric::pow(*c, gamma);
+                }
             }
         }
         OverheadAllocation::Random => weights.iter_mut().for_each(|w| *w = uniform01(rng)),
