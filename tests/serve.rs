@@ -131,8 +131,8 @@ fn a_lever_change_gives_the_numbers_of_run_with_set_and_the_downloads_reproduce_
     let form = format!("{}=0.8", LEVER.replace('"', "%22").replace(' ', "+"));
     let (progress, end) = served.follow(served.request(&form));
     assert_eq!(end["status"], "done", "{end}");
-    // The first 16 trials arrive first, then the rest.
-    assert_eq!(progress, vec![16, 20]);
+    // The first 8 trials arrive first, then the rest.
+    assert_eq!(progress, vec![8, 20]);
 
     let set = format!("{LEVER}=0.8");
     let run = work.run(&[

@@ -20,8 +20,9 @@ use crate::report::Results;
 use crate::runner::{self, ArmRun, RunError, RunOptions, RunSummary, RunTotals};
 use crate::shard::sha256_hex;
 
-/// Trials of the first update: enough for an interval, few enough to arrive fast.
-pub const FIRST_TRIALS: u64 = 16;
+/// Trials of the first update: enough for an interval (a wide one), few enough that
+/// a change reaching every arm of `tech_org` answers within a second on two cores.
+pub const FIRST_TRIALS: u64 = 8;
 
 /// Bytes of single-arm runs kept for reuse (a change to one arm re-runs only it).
 const ARM_RUN_BYTES: u64 = 512 << 20;
@@ -31,7 +32,7 @@ const REMEMBERED: usize = 32;
 
 /// The trial ranges a run of `trials` is evaluated in: the first [`FIRST_TRIALS`],
 /// then each range twice the trials done so far, so a run of N trials publishes
-/// about log2(N / 16) + 1 updates and the last one is the whole run.
+/// about log3(N / 8) + 1 updates and the last one is the whole run.
 pub fn ranges(trials: u64) -> Vec<std::ops::Range<u64>> {
     let mut ranges = Vec::new();
     let mut start = 0;
@@ -496,9 +497,9 @@ mod tests {
 
     #[test]
     fn the_ranges_start_small_grow_and_cover_every_trial_once() {
-        assert_eq!(ranges(400), vec![0..16, 16..48, 48..144, 144..400]);
-        assert_eq!(ranges(10), vec![0..10]);
-        assert_eq!(ranges(17), vec![0..16, 16..17]);
+        assert_eq!(ranges(400), vec![0..8, 8..24, 24..72, 72..216, 216..400]);
+        assert_eq!(ranges(5), vec![0..5]);
+        assert_eq!(ranges(9), vec![0..8, 8..9]);
         for trials in 1..300 {
             let ranges = ranges(trials);
             assert_eq!(ranges[0].start, 0);
@@ -534,7 +535,9 @@ mod tests {
         };
         assert_eq!(record.status, Status::Done);
         let update = record.latest.unwrap();
-        assert_eq!((update.seq, update.trials_done, update.complete), (2, 40, true));
+        let updates = ranges(40).len();
+        assert_eq!(updates, 3);
+        assert_eq!((update.seq, update.trials_done, update.complete), (updates as u64, 40, true));
         let whole =
             crate::runner::run(&config, Default::default(), &AtomicBool::new(false), |_| Ok(()), |_, _| ())
                 .unwrap();
@@ -546,7 +549,7 @@ mod tests {
         // A change to one arm's levers re-runs that arm only, and still gives what
         // `attrition run` gives for the changed configuration.
         let arm_runs = |live: &Live| live.lock().arm_runs.len();
-        assert_eq!(arm_runs(&live), 2 * config.arms.len());
+        assert_eq!(arm_runs(&live), updates * config.arms.len());
         let mut changed = config.clone();
         changed.arms[1].promotion = crate::config::Promotion::Mixed { best_probability: 0.37 };
         let id = live.request(changed.clone(), String::new(), Vec::new());
@@ -557,7 +560,7 @@ mod tests {
             }
         };
         assert_eq!(record.status, Status::Done);
-        assert_eq!(arm_runs(&live), 2 * config.arms.len() + 2);
+        assert_eq!(arm_runs(&live), updates * config.arms.len() + updates);
         let whole =
             crate::runner::run(&changed, Default::default(), &AtomicBool::new(false), |_| Ok(()), |_, _| ())
                 .unwrap();

@@ -1,0 +1,94 @@
+//! Criterion benchmark of the live what-if page's latency on `tech_org` at its own
+//! trial count: the time from a person's change to the page's first update, and to
+//! the whole run, through the same [`Live`] runs the page's requests make (without
+//! HTTP, whose cost is not the question).
+//!
+//! `cargo bench --bench serve` runs it. Before timing, the scenario's own values run
+//! to the end (as when the page first opens), so the arms a change does not touch
+//! are already there. Each timed change is a value not seen before (a slider moved
+//! once more), so nothing timed comes from the cache of its own arm.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
+
+use attrition::config::overrides::{Override, parse_value};
+use attrition::config::{Config, parse_with};
+use attrition::serve::live::Status;
+use attrition::serve::{Live, Scenario};
+
+const FILE: &str = "scenarios/tech_org.toml";
+const TEXT: &str = include_str!("../scenarios/tech_org.toml");
+
+/// `tech_org` with `field` set to `value`.
+fn tech_org_with(field: &str, value: f64) -> Config {
+    let change = Override { field: field.to_owned(), value: parse_value(&value.to_string()) };
+    parse_with(TEXT, Path::new(FILE), &[change]).expect("a valid change")
+}
+
+/// How far to follow a run.
+#[derive(Clone, Copy)]
+enum Until {
+    FirstUpdate,
+    Done,
+}
+
+/// Requests `config` and waits for its first update or its end.
+fn time_change(live: &Live, config: Config, until: Until) -> Duration {
+    let started = Instant::now();
+    let id = live.request(config, String::new(), Vec::new());
+    loop {
+        let record = live.wait(id, 0, Duration::from_secs(3600)).expect("the run is kept");
+        match (until, &record.status) {
+            (Until::FirstUpdate, _) if record.latest.is_some() => return started.elapsed(),
+            (_, Status::Done) => return started.elapsed(),
+            (_, Status::Failed(message)) => panic!("the run failed: {message}"),
+            (_, Status::Cancelled) => panic!("the run was cancelled"),
+            _ => {}
+        }
+    }
+}
+
+fn latency(c: &mut Criterion) {
+    let scenario =
+        Scenario { file: FILE.into(), text: TEXT.to_owned(), trials: None, seed: None, threads: None };
+    let live: Arc<Live> = Live::start(scenario);
+    let opened = parse_with(TEXT, Path::new(FILE), &[]).expect("tech_org is valid");
+    time_change(&live, opened, Until::Done);
+    let mut group = c.benchmark_group("serve tech_org");
+    // Ten changes a case, one at a time: each is seconds long, and criterion's default
+    // target time would only warn.
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(1))
+        .measurement_time(Duration::from_millis(1));
+    let mut moves = 0u32;
+    let cases = [
+        // One arm's lever: that arm re-runs, the other five come from the page's cache.
+        ("one arm, first update", r#"arms."accurate credit".credit_accuracy"#, 0.9, Until::FirstUpdate),
+        ("one arm, every trial", r#"arms."accurate credit".credit_accuracy"#, 0.9, Until::Done),
+        // A lever of every arm: all six re-run.
+        ("every arm, first update", "dynamics.quits.base_rate", 0.12, Until::FirstUpdate),
+    ];
+    for (name, field, around, until) in cases {
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                (0..iters)
+                    .map(|_| {
+                        moves += 1;
+                        // A value near the scenario's, new each time.
+                        let value = around + 1e-6 * f64::from(moves);
+                        time_change(&live, tech_org_with(field, value), until)
+                    })
+                    .sum()
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, latency);
+criterion_main!(benches);
