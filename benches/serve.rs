@@ -9,13 +9,12 @@
 //! once more), so nothing timed comes from the cache of its own arm.
 
 use std::path::Path;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, criterion_group, criterion_main};
 
-use attrition::config::overrides::{Override, parse_value};
-use attrition::config::{Config, parse_with};
+use attrition::config::overrides::parse_set;
+use attrition::config::{Config, parse, parse_with};
 use attrition::serve::live::Status;
 use attrition::serve::{Live, Scenario};
 
@@ -24,7 +23,7 @@ const TEXT: &str = include_str!("../scenarios/tech_org.toml");
 
 /// `tech_org` with `field` set to `value`.
 fn tech_org_with(field: &str, value: f64) -> Config {
-    let change = Override { field: field.to_owned(), value: parse_value(&value.to_string()) };
+    let change = parse_set(&format!("{field}={value}")).expect("a field `--set` takes");
     parse_with(TEXT, Path::new(FILE), &[change]).expect("a valid change")
 }
 
@@ -54,8 +53,8 @@ fn time_change(live: &Live, config: Config, until: Until) -> Duration {
 fn latency(c: &mut Criterion) {
     let scenario =
         Scenario { file: FILE.into(), text: TEXT.to_owned(), trials: None, seed: None, threads: None };
-    let live: Arc<Live> = Live::start(scenario);
-    let opened = parse_with(TEXT, Path::new(FILE), &[]).expect("tech_org is valid");
+    let live = Live::start(scenario);
+    let opened = parse(TEXT, Path::new(FILE)).expect("tech_org is valid");
     time_change(&live, opened, Until::Done);
     let mut group = c.benchmark_group("serve tech_org");
     // Ten changes a case, one at a time: each is seconds long, and criterion's default

@@ -273,12 +273,18 @@ mod tests {
         while x < 1e300 {
             for x in [x, x * 1.000_000_1, x * 1.414, x * 1.4143, x * 0.7] {
                 let (ours, std) = (ln(x), x.ln());
-                assert!(
-                    (ours - std).abs() <= 4.0 * f64::EPSILON * std.abs().max(1.0),
-                    "ln({x}) = {ours}, std {std}"
-                );
+                assert!((ours - std).abs() <= 4.0 * f64::EPSILON * std.abs(), "ln({x}) = {ours}, std {std}");
             }
             x *= 1.37;
+        }
+        // Near 1, where ln is small, relative accuracy is the hard part.
+        // And on either side of √2 and √½, where the mantissa is halved or not.
+        let (root, half_root) = (std::f64::consts::SQRT_2, std::f64::consts::FRAC_1_SQRT_2);
+        let beside = |x: f64| [f64::from_bits(x.to_bits() - 1), x, f64::from_bits(x.to_bits() + 1)];
+        let edges = beside(root).into_iter().chain(beside(half_root));
+        for x in [1.0 + 1e-12, 1.0 - 1e-12, 1.0 + 1e-6, 1.0 - 1e-6, 1.001, 0.999].into_iter().chain(edges) {
+            let (ours, std) = (ln(x), x.ln());
+            assert!((ours - std).abs() <= 4.0 * f64::EPSILON * std.abs(), "ln({x}) = {ours}, std {std}");
         }
         assert_eq!(ln(1.0), 0.0);
         assert!((ln(5e-324) - 5e-324f64.ln()).abs() < 1e-12);
