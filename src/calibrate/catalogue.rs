@@ -227,12 +227,12 @@ impl Tally {
         }
     }
 
-    /// The value of `moment` in this trial; `None` when nobody was at risk (or
-    /// nobody quit, for the regretted share, or no one had a manager).
-    pub fn value(&self, moment: SpellMoment) -> Option<f64> {
-        let rate = |events: u64, exposure: u64| {
-            (exposure > 0).then(|| events as f64 * self.steps_per_year / exposure as f64)
-        };
+    /// `moment` in this trial as a ratio of counts.
+    pub fn ratio(&self, moment: SpellMoment) -> Ratio {
+        let spy = self.steps_per_year;
+        let rate =
+            |events: u64, exposure: u64| Ratio { numerator: events, denominator: exposure, scale: spy };
+        let share = |part: u64, whole: u64| Ratio { numerator: part, denominator: whole, scale: 1.0 };
         match moment {
             SpellMoment::VoluntaryAttrition(Group::Level(l)) => {
                 rate(self.level_quits[l], self.level_exposure[l])
@@ -242,11 +242,91 @@ impl Tally {
             }
             SpellMoment::VoluntaryAttrition(Group::Age(b)) => rate(self.age_quits[b], self.age_exposure[b]),
             SpellMoment::PromotionRate(l) => rate(self.promotions_out[l], self.level_exposure[l]),
-            SpellMoment::SpanOfControl => span_of_control(&self.spans),
-            SpellMoment::RegrettedShare => {
-                (self.quits > 0).then(|| self.regretted as f64 / self.quits as f64)
+            SpellMoment::SpanOfControl => {
+                share(self.spans.iter().map(|s| s * s).sum(), self.spans.iter().sum())
             }
+            SpellMoment::RegrettedShare => share(self.regretted, self.quits),
         }
+    }
+
+    /// The value of `moment` in this trial; `None` when nobody was at risk (or
+    /// nobody quit, for the regretted share, or no one had a manager).
+    pub fn value(&self, moment: SpellMoment) -> Option<f64> {
+        self.ratio(moment).value()
+    }
+}
+
+/// A spell moment of one trial as `scale · numerator / denominator`: events over
+/// person-steps at risk (scale: steps per year), regretted quits over quits, or
+/// `Σ s²` over `Σ s` for the span of control. Kept as counts so that trials add up
+/// exactly, in any order: the model's moment over many trials is the ratio of their
+/// sums ([`Pooled`]), which is what an HR export of several firms measures, and not
+/// the mean of each trial's ratio, which a group of a few people at risk in some
+/// trials pulls far from it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ratio {
+    /// Events (or the span's `Σ s²`).
+    pub numerator: u64,
+    /// Person-steps at risk (or quits, or `Σ s`).
+    pub denominator: u64,
+    /// Multiplies the ratio into the moment's unit.
+    pub scale: f64,
+}
+
+impl Ratio {
+    /// Its value; `None` when the denominator is 0.
+    pub fn value(self) -> Option<f64> {
+        (self.denominator > 0).then(|| self.numerator as f64 * self.scale / self.denominator as f64)
+    }
+}
+
+/// A spell moment over trials: the ratio of the sums of each trial's counts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Pooled {
+    numerators: Vec<u64>,
+    denominators: Vec<u64>,
+    scale: f64,
+}
+
+impl Pooled {
+    /// Adds a trial (trials may come in any order: the sums are exact).
+    pub fn add(&mut self, ratio: Ratio) {
+        self.numerators.push(ratio.numerator);
+        self.denominators.push(ratio.denominator);
+        self.scale = ratio.scale;
+    }
+
+    /// Trials added.
+    pub fn trials(&self) -> usize {
+        self.numerators.len()
+    }
+
+    /// `scale · Σ numerator / Σ denominator`; `None` when nobody was at risk in any trial.
+    pub fn value(&self) -> Option<f64> {
+        Ratio {
+            numerator: self.numerators.iter().sum(),
+            denominator: self.denominators.iter().sum(),
+            scale: self.scale,
+        }
+        .value()
+    }
+
+    /// Each trial's linearised contribution to the pooled ratio `R`,
+    /// `(scale · numerator − R · denominator) / mean denominator` (the delta
+    /// method), in the order added: mean 0, and their standard deviation over
+    /// `√trials` is the standard error of `R`; their correlation across trials with
+    /// another moment's is the two estimates'. `None` when [`Self::value`] is.
+    pub fn influence(&self) -> Option<Vec<f64>> {
+        let ratio = self.value()?;
+        let n = self.trials() as f64;
+        let mean = self.denominators.iter().sum::<u64>() as f64 / n;
+        Some(
+            self.numerators
+                .iter()
+                .zip(&self.denominators)
+                .map(|(&num, &den)| (num as f64 * self.scale - ratio * den as f64) / mean)
+                .collect(),
+        )
     }
 }
 
@@ -258,10 +338,10 @@ pub fn span_of_control(spans: &[u64]) -> Option<f64> {
     (reports > 0).then(|| squares as f64 / reports as f64)
 }
 
-/// The values of `moments` in one trial's events.
-pub fn measure(events: &[Event], config: &Config, moments: &[SpellMoment]) -> Vec<Option<f64>> {
+/// `moments` in one trial's events, as ratios of counts.
+pub fn measure(events: &[Event], config: &Config, moments: &[SpellMoment]) -> Vec<Ratio> {
     let tally = Tally::of(events, config.levels.len(), config.steps_per_year);
-    moments.iter().map(|&moment| tally.value(moment)).collect()
+    moments.iter().map(|&moment| tally.ratio(moment)).collect()
 }
 
 #[cfg(test)]
@@ -345,6 +425,25 @@ mod tests {
         // At the end only C reports to M.
         assert_eq!(value(SpellMoment::SpanOfControl), 1.0);
         assert_eq!(tally.value(SpellMoment::VoluntaryAttrition(Group::Tenure(2))), None, "nobody at risk");
+    }
+
+    #[test]
+    fn trials_pool_as_the_ratio_of_their_sums_with_delta_method_influence() {
+        let mut pooled = Pooled::default();
+        assert_eq!(pooled.value(), None);
+        for (numerator, denominator) in [(1, 1), (0, 3), (3, 4)] {
+            pooled.add(Ratio { numerator, denominator, scale: 2.0 });
+        }
+        // 2 · 4 / 8, not the mean of the trials' ratios (2 + 0 + 1.5) / 3.
+        assert_eq!(pooled.value(), Some(1.0));
+        // (2 · num − 1 · den) / (8 / 3), in the order added; they sum to 0.
+        let influence = pooled.influence().unwrap();
+        for (got, want) in influence.iter().zip([0.375, -1.125, 0.75]) {
+            assert!((got - want).abs() < 1e-12, "{influence:?}");
+        }
+        let mut nobody = Pooled::default();
+        nobody.add(Ratio { numerator: 0, denominator: 0, scale: 1.0 });
+        assert_eq!((nobody.value(), nobody.influence()), (None, None));
     }
 
     #[test]

@@ -126,6 +126,27 @@ pub fn positive_semidefinite(matrix: &[Vec<f64>]) -> Repaired {
     Repaired { matrix: result, smallest }
 }
 
+/// `x' M⁺ x` for a symmetric positive semi-definite `M`, with the pseudo-inverse
+/// over at most `rank` of its largest eigenvalues, each above `1e-9` of the
+/// largest (smaller ones are rounding, or moments without variance), and how many
+/// it kept. `(0, 0)` for a zero matrix.
+pub fn pseudo_inverse_form(matrix: &[Vec<f64>], x: &[f64], rank: usize) -> (f64, usize) {
+    let (values, vectors) = eigen(matrix);
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by(|&a, &b| values[b].total_cmp(&values[a]).then(a.cmp(&b)));
+    let largest = order.first().map_or(0.0, |&k| values[k]);
+    let kept: Vec<usize> =
+        order.into_iter().take(rank).filter(|&k| largest > 0.0 && values[k] > 1e-9 * largest).collect();
+    let form = kept
+        .iter()
+        .map(|&k| {
+            let projection: f64 = x.iter().enumerate().map(|(i, xi)| vectors[i][k] * xi).sum();
+            projection * projection / values[k]
+        })
+        .sum();
+    (form, kept.len())
+}
+
 /// The eigenvalues of a symmetric matrix and its eigenvectors (as columns), by
 /// cyclic Jacobi rotations: exact to rounding for the few dozen moments a fit has,
 /// and the same on every machine (no threads, a fixed sweep order).
@@ -192,6 +213,22 @@ mod tests {
         // Never measured: no correlation, but its own.
         assert_eq!((r[4][0], r[4][4]), (0.0, 1.0));
         assert_eq!(r[1][0], r[0][1], "symmetric");
+    }
+
+    #[test]
+    fn a_quadratic_form_in_the_pseudo_inverse() {
+        // diag(4, 1, 0): the third direction has no variance and is left out.
+        let m = [vec![4.0, 0.0, 0.0], vec![0.0, 1.0, 0.0], vec![0.0, 0.0, 0.0]];
+        let (form, kept) = pseudo_inverse_form(&m, &[2.0, 3.0, 5.0], 3);
+        assert_eq!(kept, 2);
+        assert!((form - (4.0 / 4.0 + 9.0)).abs() < 1e-12, "{form}");
+        // A rank cap keeps the largest eigenvalue only.
+        let (form, kept) = pseudo_inverse_form(&m, &[2.0, 3.0, 5.0], 1);
+        assert_eq!((kept, form), (1, 1.0));
+        // A full matrix: x' M⁻¹ x with M = [[2, 1], [1, 2]], M⁻¹ = [[2, −1], [−1, 2]] / 3.
+        let (form, kept) = pseudo_inverse_form(&[vec![2.0, 1.0], vec![1.0, 2.0]], &[1.0, 1.0], 2);
+        assert_eq!(kept, 2);
+        assert!((form - 2.0 / 3.0).abs() < 1e-12, "{form}");
     }
 
     #[test]

@@ -12,10 +12,13 @@
 //! precisions (diagonal: the distance the search minimises) and `Σ` the full
 //! covariance of the residuals, `S_data + S_sim`:
 //!
-//! - `S_data = D R D`, `D` the targets' precisions and `R` their correlation
-//!   ([`Problem::correlation`]): an HR export's moments share employees, and their
-//!   correlation comes from a bootstrap over them ([`super::bootstrap`]); a targets
-//!   file's published targets are independent (`R = I`);
+//! - `S_data = D R D`, `D` the targets' errors ([`Fitted::data_error`]: the
+//!   precision, or for an HR export's moment the model's spread of it over a
+//!   sample the export's size when larger, since a firm's employees are not
+//!   independent) and `R` their correlation ([`Problem::correlation`]): an HR
+//!   export's moments share employees, and their correlation comes from a
+//!   bootstrap over them ([`super::bootstrap`]); a targets file's published
+//!   targets are independent (`R = I`);
 //! - `S_sim`, the simulated means' covariance: their standard errors (each
 //!   moment's spread over the trials over √trials) correlated as the moments are
 //!   across the trials of the fit (every target is measured in the same trials).
@@ -34,7 +37,7 @@ use argmin::solver::neldermead::NelderMead;
 
 use super::catalogue::{self, SpellMoment};
 use super::covariance;
-use super::targets::{Bound, Moment, Target};
+use super::targets::{Bound, Moment, Precision, Target};
 use crate::config::{self, Config, Override, ScenarioError};
 use crate::experiment::{self, ExperimentError, Point};
 use crate::runner::EventSelection;
@@ -108,6 +111,12 @@ pub struct Evaluation {
 pub struct Fitted {
     /// The simulated moment over trials (mean and 95% interval).
     pub simulated: Summary,
+    /// The target's precision at the simulated value ([`Precision::scale_at`]).
+    pub precision: f64,
+    /// The target's standard error in the residuals' covariance: the precision, or
+    /// for an export's moment the model's spread of it over a sample the export's
+    /// size ([`Target::trials_worth`]) when that is larger.
+    pub data_error: f64,
     /// (simulated − target) / precision.
     pub residual: f64,
     /// Its share of the distance, `weight × residual²`.
@@ -153,12 +162,43 @@ pub struct Calibration {
     pub budget_spent: bool,
     /// Evaluations run for the standard errors.
     pub curvature_evaluations: u32,
+    /// The test of whether the targets can all hold at once; `None` with no more
+    /// targets than fitted fields, or when the fields are not identified.
+    pub overidentification: Option<Overidentification>,
     /// What is worth saying about the fit: unreached targets, unidentified
     /// parameters, estimates at a bound.
     pub warnings: Vec<String>,
     /// The configuration at the fit (the baseline arm only).
     pub config: Config,
 }
+
+/// Hansen's J test of the overidentifying restrictions, for a fit with more
+/// targets than fitted fields: `J = r' V⁺ r`, `r` the standardised residuals and
+/// `V = P Σ P'` their covariance at the fit (`P = I − G (G'WG)⁻¹ G'W`, the
+/// residuals left after the fitted fields have matched what they can, so `V` has
+/// rank at most targets − fields), chi-squared with that rank as its degrees of
+/// freedom when the model holds. With a weight matrix that is not the optimal one
+/// (ours is diagonal) this is the form that keeps the chi-squared distribution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Overidentification {
+    /// `J`.
+    pub statistic: f64,
+    /// The rank of `V` used.
+    pub degrees_of_freedom: usize,
+    /// `P(χ² > J)`.
+    pub p_value: f64,
+}
+
+impl Overidentification {
+    /// "J = 3.10 on 1 degree of freedom", for messages.
+    pub fn describe(&self) -> String {
+        let plural = if self.degrees_of_freedom == 1 { "" } else { "s" };
+        format!("J = {:.2} on {} degree{plural} of freedom", self.statistic, self.degrees_of_freedom)
+    }
+}
+
+/// A J test's p-value below this is reported as the targets rejecting the model.
+pub const REJECTED: f64 = 0.01;
 
 /// Why a fit stopped without a result.
 #[derive(Debug, thiserror::Error)]
@@ -254,6 +294,8 @@ fn evaluate(
         .collect();
     let mut per_trial: Vec<Vec<Vec<Option<f64>>>> =
         configs.iter().map(|config| vec![vec![None; targets.len()]; config.trials as usize]).collect();
+    let mut ratios: Vec<Vec<Vec<catalogue::Ratio>>> =
+        configs.iter().map(|config| vec![Vec::new(); config.trials as usize]).collect();
     let mut measured: Vec<Vec<Accumulator>> = configs
         .iter()
         .map(|config| {
@@ -273,23 +315,21 @@ fn evaluate(
         stop,
         |point, outcomes| {
             for outcome in outcomes {
-                let values = if spells.is_empty() {
-                    Vec::new()
-                } else {
-                    catalogue::measure(&outcome.events[0], &points[point].config, &spells)
-                };
-                for (accumulator, value) in measured[point].iter_mut().zip(&values) {
-                    if let Some(value) = value {
-                        accumulator.add(*value);
+                let trial = outcome.trial as usize;
+                if !spells.is_empty() {
+                    let measures = catalogue::measure(&outcome.events[0], &points[point].config, &spells);
+                    for (accumulator, ratio) in measured[point].iter_mut().zip(&measures) {
+                        if let Some(value) = ratio.value() {
+                            accumulator.add(value);
+                        }
                     }
+                    ratios[point][trial] = measures;
                 }
-                let mut values = values.into_iter();
-                let row = &mut per_trial[point][outcome.trial as usize];
+                let row = &mut per_trial[point][trial];
                 for (cell, target) in row.iter_mut().zip(targets) {
-                    *cell = match target.moment {
-                        Moment::Trial(metric) => Some(outcome.arms[0][metric as usize]),
-                        Moment::Spell { .. } => values.next().expect("one value per spell target"),
-                    };
+                    if let Moment::Trial(metric) = target.moment {
+                        *cell = Some(outcome.arms[0][metric as usize]);
+                    }
                 }
             }
             Ok(())
@@ -305,28 +345,52 @@ fn evaluate(
         .into_iter()
         .zip(&measured)
         .zip(&points)
-        .zip(per_trial)
-        .map(|(((result, spells), point), trials)| {
-            let mut spells = spells.iter();
-            let summaries = targets
-                .iter()
-                .map(|target| match &target.moment {
-                    Moment::Trial(metric) => Ok(result.summary.arms[0][*metric as usize].clone()),
+        .zip(per_trial.into_iter().zip(ratios))
+        .map(|(((result, spreads), point), (mut trials, ratios))| {
+            let mut spell = 0;
+            let mut summaries = Vec::with_capacity(targets.len());
+            for (index, target) in targets.iter().enumerate() {
+                match &target.moment {
+                    Moment::Trial(metric) => summaries.push(result.summary.arms[0][*metric as usize].clone()),
                     Moment::Spell { name, .. } => {
-                        let summary = spells.next().expect("one accumulator per spell target").summarise();
-                        if summary.n == 0 {
+                        let mut pooled = catalogue::Pooled::default();
+                        for trial in &ratios {
+                            pooled.add(trial[spell]);
+                        }
+                        let (Some(value), Some(influence)) = (pooled.value(), pooled.influence()) else {
                             return Err(FitError::Unmeasured {
                                 moment: name.clone(),
                                 trials: point.config.trials,
                             });
+                        };
+                        summaries.push(pooled_summary(spreads[spell].summarise(), value, &influence));
+                        for (row, influence) in trials.iter_mut().zip(influence) {
+                            row[index] = Some(influence);
                         }
-                        Ok(summary)
+                        spell += 1;
                     }
-                })
-                .collect::<Result<Vec<_>, _>>()?;
+                }
+            }
             Ok(Simulated { summaries, trials })
         })
         .collect()
+}
+
+/// A spell moment's summary over the trials: the pooled ratio `value` as its mean,
+/// its delta-method spread (`influence`, one per trial) as the standard deviation
+/// and 95% t-interval, and the percentiles of each trial's own ratio from `spread`
+/// (how much one firm's value varies).
+fn pooled_summary(spread: Summary, value: f64, influence: &[f64]) -> Summary {
+    let n = influence.len();
+    let (std_dev, half) = if n > 1 {
+        // The influence values have mean 0 by construction (up to rounding).
+        let mean = influence.iter().sum::<f64>() / n as f64;
+        let sd = (influence.iter().map(|u| (u - mean) * (u - mean)).sum::<f64>() / (n - 1) as f64).sqrt();
+        (sd, crate::stats::student_t_quantile(0.975, (n - 1) as f64) * sd / (n as f64).sqrt())
+    } else {
+        (f64::NAN, f64::NAN)
+    };
+    Summary { n: n as u64, mean: value, std_dev, ci_low: value - half, ci_high: value + half, ..spread }
 }
 
 /// The weighted squared distance of a point's moments from the targets.
@@ -335,7 +399,7 @@ fn distance(targets: &[Target], simulated: &Simulated) -> f64 {
         .iter()
         .zip(&simulated.summaries)
         .map(|(t, s)| {
-            let residual = (s.mean - t.value) / t.precision.scale();
+            let residual = (s.mean - t.value) / t.precision.scale_at(s.mean);
             t.weight * residual * residual
         })
         .sum()
@@ -625,8 +689,21 @@ fn summarise(
         .zip(&simulated.summaries)
         .map(|(target, simulated)| {
             let simulated = simulated.clone();
-            let residual = (simulated.mean - target.value) / target.precision.scale();
-            Fitted { simulated, residual, contribution: target.weight * residual * residual }
+            let precision = target.precision.scale_at(simulated.mean);
+            let residual = (simulated.mean - target.value) / precision;
+            let data_error = match target.trials_worth {
+                Some(worth) if worth > 0.0 && simulated.n > 1 && simulated.std_dev.is_finite() => {
+                    precision.max(simulated.std_dev / worth.sqrt())
+                }
+                _ => precision,
+            };
+            Fitted {
+                simulated,
+                precision,
+                data_error,
+                residual,
+                contribution: target.weight * residual * residual,
+            }
         })
         .collect();
     for (target, fit) in problem.targets.iter().zip(&fitted) {
@@ -638,8 +715,8 @@ fn summarise(
                 fit.simulated.mean,
                 fit.residual.abs(),
                 match target.precision {
-                    super::targets::Precision::StandardError(_) => "standard errors",
-                    super::targets::Precision::Tolerance(_) => "tolerances",
+                    Precision::Tolerance(_) => "tolerances",
+                    _ => "standard errors",
                 }
             ));
         }
@@ -647,7 +724,8 @@ fn summarise(
     let p = problem.bounds.len();
     let k = problem.targets.len();
     // W = weight / precision².
-    let w: Vec<f64> = problem.targets.iter().map(|t| t.weight / t.precision.scale().powi(2)).collect();
+    let w: Vec<f64> =
+        problem.targets.iter().zip(&fitted).map(|(t, f)| t.weight / f.precision.powi(2)).collect();
     let (sigma, repaired) = residual_covariance(problem, simulated, &fitted);
     if repaired < -covariance::ROUNDING {
         warnings.push(format!(
@@ -734,6 +812,26 @@ fn summarise(
             at_bound,
         });
     }
+    let overidentification = inverse.as_ref().and_then(|inverse| {
+        overidentification(
+            jacobian,
+            &w,
+            inverse,
+            &sigma,
+            &fitted,
+            estimates.iter().all(|e| e.unidentified.is_none()),
+        )
+    });
+    if let Some(test) = &overidentification
+        && test.p_value < REJECTED
+    {
+        warnings.push(format!(
+            "the targets reject the model at the fit: {} (p = {:.2e}); the fitted fields cannot match them all \
+             at once within their errors",
+            test.describe(),
+            test.p_value
+        ));
+    }
     if budget_spent {
         warnings.push(format!(
             "the search that found the fit stopped after its budget of {} evaluations without converging; raise \
@@ -750,9 +848,60 @@ fn summarise(
         winner,
         budget_spent,
         curvature_evaluations,
+        overidentification,
         warnings,
         config,
     }
+}
+
+/// The J test ([`Overidentification`]) from the Jacobian `g` (targets × fields),
+/// the weights `w`, `(G'WG)⁻¹`, the residuals' covariance `sigma` and the fitted
+/// targets; `None` when no degree of freedom is left or a field is unidentified.
+fn overidentification(
+    g: &[Vec<f64>],
+    w: &[f64],
+    inverse: &[Vec<f64>],
+    sigma: &[Vec<f64>],
+    fitted: &[Fitted],
+    identified: bool,
+) -> Option<Overidentification> {
+    let (k, p) = (g.len(), inverse.len());
+    if !identified || k <= p {
+        return None;
+    }
+    // P = I − G (G'WG)⁻¹ G'W.
+    let projection: Vec<Vec<f64>> = (0..k)
+        .map(|r| {
+            (0..k)
+                .map(|c| {
+                    let fitted_part: f64 =
+                        (0..p).map(|i| (0..p).map(|j| g[r][i] * inverse[i][j] * g[c][j]).sum::<f64>()).sum();
+                    f64::from(u8::from(r == c)) - fitted_part * w[c]
+                })
+                .collect()
+        })
+        .collect();
+    // V in the residuals' standardised units: D⁻¹ P Σ P' D⁻¹.
+    let ps: Vec<Vec<f64>> = (0..k)
+        .map(|r| (0..k).map(|c| (0..k).map(|m| projection[r][m] * sigma[m][c]).sum()).collect())
+        .collect();
+    let v: Vec<Vec<f64>> = (0..k)
+        .map(|r| {
+            (0..k)
+                .map(|c| {
+                    let value: f64 = (0..k).map(|m| ps[r][m] * projection[c][m]).sum();
+                    value / (fitted[r].precision * fitted[c].precision)
+                })
+                .collect()
+        })
+        .collect();
+    let residuals: Vec<f64> = fitted.iter().map(|f| f.residual).collect();
+    let (statistic, degrees_of_freedom) = covariance::pseudo_inverse_form(&v, &residuals, k - p);
+    (degrees_of_freedom > 0).then(|| Overidentification {
+        statistic,
+        degrees_of_freedom,
+        p_value: crate::stats::chi_squared_survival(statistic, degrees_of_freedom as f64),
+    })
 }
 
 /// `(A⁻¹ B A⁻¹)_ii`, the sandwich variance of parameter `i`.
@@ -769,8 +918,8 @@ fn residual_covariance(
     simulated: &Simulated,
     fitted: &[Fitted],
 ) -> (Vec<Vec<f64>>, f64) {
-    let precisions: Vec<f64> = problem.targets.iter().map(|t| t.precision.scale()).collect();
-    let data = covariance::scaled(problem.correlation, &precisions);
+    let data_errors: Vec<f64> = fitted.iter().map(|f| f.data_error).collect();
+    let data = covariance::scaled(problem.correlation, &data_errors);
     let errors: Vec<f64> = fitted
         .iter()
         .map(|f| if f.simulated.n > 1 { f.simulated.std_dev / (f.simulated.n as f64).sqrt() } else { 0.0 })

@@ -407,8 +407,11 @@ pub struct Measured {
     pub moment: Moment,
     /// Its value.
     pub value: f64,
-    /// Its sampling standard error.
+    /// Its sampling standard error, from the export alone.
     pub standard_error: f64,
+    /// How a fit measures its residual: for a count, the same error at the
+    /// model's value rather than the observed one ([`Precision::Poisson`]).
+    pub precision: Precision,
     /// Events or people it is computed from.
     pub count: u64,
 }
@@ -425,6 +428,7 @@ fn rate(moment: Moment, k: u64, exposure: f64) -> Measured {
         moment,
         value: k as f64 / exposure,
         standard_error: (k.max(1) as f64).sqrt() / exposure,
+        precision: Precision::Poisson { exposure },
         count: k,
     }
 }
@@ -437,6 +441,7 @@ fn share(moment: Moment, k: usize, n: usize) -> Measured {
         moment,
         value: k as f64 / n as f64,
         standard_error: (corrected * (1.0 - corrected) / n as f64).sqrt(),
+        precision: Precision::Binomial { count: n as f64 },
         count: n as u64,
     }
 }
@@ -569,11 +574,13 @@ pub fn moments(spells: &[Spell], window: Window, config: &Config) -> Result<Vec<
     let half = 0.98 * (n as f64).sqrt();
     let at = |rank: f64| tenures[(rank.round().max(0.0) as usize).min(n - 1)];
     let spread = (at(n as f64 / 2.0 + half) - at(n as f64 / 2.0 - half)) / (2.0 * 1.96);
+    // Never below a day: a median known to the day is known no better.
+    let standard_error = spread.max(1.0 / YEAR_DAYS);
     measured.push(Measured {
         moment: Moment::Trial(TrialMetric::MedianTenure),
         value: median,
-        // Never below a day: a median known to the day is known no better.
-        standard_error: spread.max(1.0 / YEAR_DAYS),
+        standard_error,
+        precision: Precision::StandardError(standard_error),
         count: n as u64,
     });
     let short = tenures.iter().filter(|&&t| t <= 1.0).count();
@@ -636,27 +643,44 @@ fn span_on(spells: &[Spell], day: i64, config: &Config) -> Option<Measured> {
     let total: f64 = spans.iter().map(|&s| s as f64).sum();
     let spread: f64 = spans.iter().map(|&s| (s as f64 * s as f64 - value * s as f64).powi(2)).sum();
     let se = if spans.len() > 1 { (m / (m - 1.0) * spread).sqrt() / total } else { 0.0 };
+    let standard_error = se.max(0.5 / m.sqrt());
     Some(Measured {
         moment: Moment::spell(SpellMoment::SpanOfControl, config),
         value,
-        standard_error: se.max(0.5 / m.sqrt()),
+        standard_error,
+        precision: Precision::StandardError(standard_error),
         count: spans.len() as u64,
     })
 }
 
-/// The measured moments as targets (weight 1, their standard errors as precisions),
+/// The measured moments as targets (weight 1, their precisions),
 /// leaving out those the scenario does not measure.
 pub fn as_targets(measured: &[Measured], config: &Config, source: &str) -> Vec<Target> {
     let catalogue = Moment::catalogue(config);
+    let size = |metric: TrialMetric| {
+        measured.iter().find(|m| m.moment == Moment::Trial(metric)).map(|m| match m.precision {
+            Precision::Poisson { exposure } => exposure,
+            _ => m.count as f64,
+        })
+    };
+    let positions = config.positions() as f64;
+    let person_years = size(TrialMetric::VoluntaryAttrition)
+        .map(|years| years / (positions * f64::from(config.steps) * config.step_years()));
+    let headcount = size(TrialMetric::MedianTenure).map(|people| people / positions);
     measured
         .iter()
         .filter(|m| catalogue.contains(&m.moment))
         .map(|m| Target {
             moment: m.moment.clone(),
             value: m.value,
-            precision: Precision::StandardError(m.standard_error),
+            precision: m.precision,
             weight: 1.0,
             source: source.to_owned(),
+            trials_worth: match m.moment {
+                Moment::Trial(TrialMetric::MedianTenure | TrialMetric::ShortTenureShare)
+                | Moment::Spell { moment: SpellMoment::SpanOfControl, .. } => headcount,
+                _ => person_years,
+            },
         })
         .collect()
 }
@@ -969,5 +993,17 @@ mod tests {
         assert!((median.value - expected).abs() < 1e-12, "{}", median.value);
         assert_eq!(get(TrialMetric::ShortTenureShare).value, 0.5);
         assert!(measured.iter().all(|m| m.standard_error > 0.0));
+        // As targets, each is worth its data's size in trials: the minimal scenario's
+        // trial is 4 positions over 10 one-year steps; 2 people on the last day.
+        let text = crate::config::MINIMAL.replace("positions = 3", "positions = 3\nkind = \"ic\"")
+            + "\n[dynamics]\n";
+        let behavioural = crate::config::parse(&text, Path::new("m.toml")).unwrap();
+        let targets = as_targets(&measured, &behavioural, "export.csv");
+        let worth = |metric: TrialMetric| {
+            targets.iter().find(|t| t.moment == Moment::Trial(metric)).unwrap().trials_worth.unwrap()
+        };
+        assert!((worth(TrialMetric::HireRate) - exposure / 40.0).abs() < 1e-12);
+        assert_eq!(worth(TrialMetric::MedianTenure), 0.5);
+        assert_eq!(worth(TrialMetric::ShortTenureShare), 0.5);
     }
 }

@@ -41,8 +41,8 @@ pub enum Moment {
     /// A trial metric (a column of `trials.csv`), the baseline arm's mean over trials.
     Trial(TrialMetric),
     /// A moment of the spells of the event log (by level, tenure or age band, span
-    /// of control, regretted share; see [`catalogue`]), the baseline arm's mean
-    /// over the trials that measure it.
+    /// of control, regretted share; see [`catalogue`]), the baseline arm's ratio
+    /// pooled over its trials ([`catalogue::Pooled`]).
     Spell {
         /// Which.
         moment: SpellMoment,
@@ -104,13 +104,47 @@ pub enum Precision {
     StandardError(f64),
     /// A tolerance: how far off is as bad as one standard error.
     Tolerance(f64),
+    /// An HR export's count of events over `exposure` person-years: the Poisson
+    /// standard error at the model's rate `λ`, `√max(λ · exposure, 1) / exposure`
+    /// (never below one event's worth). At the model's rate, not the observed
+    /// one: a small group that by chance saw few events would otherwise get a
+    /// small error, a large weight, and pull the fit towards fewer (Neyman's
+    /// chi-squared against Pearson's).
+    Poisson {
+        /// Person-years at risk.
+        exposure: f64,
+    },
+    /// An HR export's share of `count` people: the binomial standard error at the
+    /// model's share `p`, `√(p (1 − p) / count)`, with `p` kept half a person from 0
+    /// and 1; at the model's share for the reason [`Self::Poisson`] gives.
+    Binomial {
+        /// People the share is of.
+        count: f64,
+    },
 }
 
 impl Precision {
-    /// The scale of the residual, in the moment's units.
-    pub fn scale(self) -> f64 {
+    /// The scale of the residual, in the moment's units, when the model gives
+    /// `model` (only [`Self::Poisson`] and [`Self::Binomial`] depend on it).
+    pub fn scale_at(self, model: f64) -> f64 {
         match self {
             Self::StandardError(se) | Self::Tolerance(se) => se,
+            Self::Poisson { exposure } => (model * exposure).max(1.0).sqrt() / exposure,
+            Self::Binomial { count } => {
+                let margin = 0.5 / (count + 1.0);
+                let p = if model.is_finite() { model.clamp(margin, 1.0 - margin) } else { 0.5 };
+                (p * (1.0 - p) / count).sqrt()
+            }
+        }
+    }
+
+    /// What kind it is, as `fit.csv` names it.
+    pub fn kind(self) -> &'static str {
+        match self {
+            Self::StandardError(_) => "se",
+            Self::Tolerance(_) => "tolerance",
+            Self::Poisson { .. } => "poisson",
+            Self::Binomial { .. } => "binomial",
         }
     }
 }
@@ -128,6 +162,14 @@ pub struct Target {
     pub weight: f64,
     /// Where the value comes from; empty when not given.
     pub source: String,
+    /// How many of the model's trials the data behind the value amount to: an HR
+    /// export's person-years over one trial's position-years (its headcount over
+    /// the positions, for a moment of the last day). With it the residuals'
+    /// covariance takes the model's own spread of the moment over a sample that
+    /// size when that exceeds the precision: a firm's employees share its history,
+    /// which a count's Poisson or binomial error leaves out. `None` for a published
+    /// target.
+    pub trials_worth: Option<f64>,
 }
 
 /// A field the fit may move, and its bounds.
@@ -412,7 +454,7 @@ impl Checker<'_> {
             );
             return None;
         }
-        Some(Target { moment, value, precision, weight, source })
+        Some(Target { moment, value, precision, weight, source, trials_worth: None })
     }
 
     fn moment(&mut self, name: &str, field: String) -> Option<Moment> {
@@ -496,12 +538,28 @@ high = 0.5
 "#;
 
     #[test]
+    fn export_precisions_are_taken_at_the_model_s_value() {
+        let rate = Precision::Poisson { exposure: 100.0 };
+        assert!((rate.scale_at(0.2) - 20f64.sqrt() / 100.0).abs() < 1e-15);
+        // Never below one event's worth, however low the model's rate.
+        assert_eq!(rate.scale_at(0.0), 0.01);
+        let share = Precision::Binomial { count: 100.0 };
+        assert!((share.scale_at(0.5) - 0.05).abs() < 1e-15);
+        // Half a person from 0: a model that never gives the share still has an error.
+        let edge: f64 = 0.5 / 101.0;
+        assert!((share.scale_at(0.0) - (edge * (1.0 - edge) / 100.0).sqrt()).abs() < 1e-15);
+        assert!((share.scale_at(0.0) - share.scale_at(1.0)).abs() < 1e-15);
+        assert_eq!(Precision::StandardError(0.3).scale_at(0.9), 0.3);
+        assert_eq!((rate.kind(), share.kind()), ("poisson", "binomial"));
+    }
+
+    #[test]
     fn a_good_file_reads() {
         let file = parse(GOOD, Path::new("t.toml"), &config()).unwrap();
         assert_eq!(file.targets.len(), 2);
         assert_eq!(file.targets[0].precision, Precision::StandardError(0.005));
         assert_eq!(file.targets[0].weight, 1.0);
-        assert_eq!(file.targets[1].precision.scale(), 0.4);
+        assert_eq!(file.targets[1].precision.scale_at(f64::NAN), 0.4);
         assert_eq!(file.targets[1].weight, 2.0);
         assert_eq!(file.fit, vec![Bound { field: "dynamics.quits.base_rate".into(), low: 0.01, high: 0.5 }]);
     }

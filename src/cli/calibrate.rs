@@ -9,7 +9,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use anyhow::anyhow;
 use clap::Args;
 
-use attrition::calibrate::fit::{self, Calibration, FitError, Problem};
+use attrition::calibrate::fit::{self, Calibration, FitError, Overidentification, Problem};
 use attrition::calibrate::targets::{self, Bound, TargetsFile};
 use attrition::calibrate::{bootstrap, covariance, edit, hr_export};
 use attrition::config::{self, Config, Override};
@@ -216,6 +216,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
         calibration::FIT.to_owned(),
         calibration::PARAMETERS.to_owned(),
         calibration::EVALUATIONS.to_owned(),
+        calibration::OVERIDENTIFICATION.to_owned(),
         calibrated_file,
     ]);
     calibration::write_fit(&staging.path(calibration::FIT), &file.targets, &calibration)
@@ -223,6 +224,8 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
     calibration::write_parameters(&staging.path(calibration::PARAMETERS), &bounds, &calibration)
         .map_err(Failure::failed)?;
     calibration::write_evaluations(&staging.path(calibration::EVALUATIONS), &bounds, &calibration)
+        .map_err(Failure::failed)?;
+    calibration::write_overidentification(&staging.path(calibration::OVERIDENTIFICATION), &calibration)
         .map_err(Failure::failed)?;
     if Outputs::from(args.outputs).charts() {
         let charts = calibration_chart::write_fit(&staging.path(""), &base.name, &file.targets, &calibration)
@@ -467,9 +470,22 @@ fn calibrated_text(
         };
         note.push_str(&format!("  {} = {} ({se})\n", over.field, estimate.value));
     }
+    if let Some(test) = &calibration.overidentification {
+        note.push_str(&format!("{}\n", describe_test(test)));
+    }
     note.push('\n');
     let overrides: Vec<Override> = set.iter().chain(fitted).cloned().collect();
     edit::write_values(text, &overrides, &note).map_err(|error| Failure::failed(anyhow!("{error}")))
+}
+
+/// The J test in one line.
+fn describe_test(test: &Overidentification) -> String {
+    format!(
+        "overidentification: {}, p = {:.3}{}",
+        test.describe(),
+        test.p_value,
+        if test.p_value < fit::REJECTED { " (the targets reject the model)" } else { "" }
+    )
 }
 
 fn print_calibration(
@@ -489,6 +505,9 @@ fn print_calibration(
         config.trials,
         calibration.distance
     );
+    if let Some(test) = &calibration.overidentification {
+        println!("  {}", describe_test(test));
+    }
     println!("  parameters: value (se; se if the moments were independent)");
     for (bound, estimate) in bounds.iter().zip(&calibration.estimates) {
         let se = if estimate.standard_error.is_finite() {

@@ -6,9 +6,9 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::Path;
 
-use crate::calibrate::fit::Calibration;
+use crate::calibrate::fit::{Calibration, REJECTED};
 use crate::calibrate::hr_export::Measured;
-use crate::calibrate::targets::{Bound, Precision, Target};
+use crate::calibrate::targets::{Bound, Target};
 
 use super::{OutputError, format_number, io_error};
 
@@ -20,6 +20,8 @@ pub const PARAMETERS: &str = "parameters.csv";
 pub const HR_MOMENTS: &str = "hr_moments.csv";
 /// Every evaluation of the search: `evaluations.csv`.
 pub const EVALUATIONS: &str = "evaluations.csv";
+/// The J test of the targets against the model: `overidentification.csv`.
+pub const OVERIDENTIFICATION: &str = "overidentification.csv";
 
 fn create(path: &Path) -> Result<csv::Writer<BufWriter<File>>, OutputError> {
     let file = File::create(path).map_err(io_error("creating", path))?;
@@ -47,6 +49,7 @@ pub fn write_fit(path: &Path, targets: &[Target], calibration: &Calibration) -> 
             "target",
             "precision",
             "precision_kind",
+            "data_se",
             "weight",
             "simulated",
             "ci_low",
@@ -59,17 +62,15 @@ pub fn write_fit(path: &Path, targets: &[Target], calibration: &Calibration) -> 
         ])
         .map_err(&error)?;
     for (target, fit) in targets.iter().zip(&calibration.fitted) {
-        let kind = match target.precision {
-            Precision::StandardError(_) => "se",
-            Precision::Tolerance(_) => "tolerance",
-        };
+        let kind = target.precision.kind();
         writer
             .write_record([
                 target.moment.name().to_owned(),
                 target.moment.unit().to_owned(),
                 format_number(target.value),
-                format_number(target.precision.scale()),
+                format_number(fit.precision),
                 kind.to_owned(),
+                format_number(fit.data_error),
                 format_number(target.weight),
                 format_number(fit.simulated.mean),
                 format_number(fit.simulated.ci_low),
@@ -116,6 +117,25 @@ pub fn write_parameters(path: &Path, bounds: &[Bound], calibration: &Calibration
                 estimate.unidentified.is_none().to_string(),
                 estimate.at_bound.to_string(),
                 estimate.unidentified.clone().unwrap_or_default(),
+            ])
+            .map_err(&error)?;
+    }
+    writer.flush().map_err(io_error("writing", path))
+}
+
+/// Writes `overidentification.csv`: its header, and one row when there is a test
+/// (more targets than fields, every field identified).
+pub fn write_overidentification(path: &Path, calibration: &Calibration) -> Result<(), OutputError> {
+    let mut writer = create(path)?;
+    let error = csv_error(path);
+    writer.write_record(["statistic", "degrees_of_freedom", "p_value", "rejected"]).map_err(&error)?;
+    if let Some(test) = &calibration.overidentification {
+        writer
+            .write_record([
+                format_number(test.statistic),
+                test.degrees_of_freedom.to_string(),
+                format_number(test.p_value),
+                (test.p_value < REJECTED).to_string(),
             ])
             .map_err(&error)?;
     }

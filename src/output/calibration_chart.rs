@@ -32,7 +32,7 @@ pub fn fit_scene(name: &str, targets: &[Target], calibration: &Calibration) -> S
         .iter()
         .zip(&calibration.fitted)
         .map(|(target, fit)| {
-            let scale = target.precision.scale();
+            let scale = fit.precision;
             let s = &fit.simulated;
             let (low, high) = drawn_interval(s.ci_low, s.mean, s.ci_high);
             let standard = |v: f64| (v - target.value) / scale;
