@@ -205,6 +205,14 @@ fn chunk_size(trials: u32, threads: usize) -> usize {
     (trials as usize / threads.max(1).saturating_mul(4)).clamp(1, CHUNK)
 }
 
+/// Whether a run's chunks of trials run their arms side by side: when there are
+/// fewer chunks than twice the threads, so that some threads would idle.
+fn arms_side_by_side(trials: u32, arms: usize, threads: usize) -> bool {
+    let threads = threads.max(1);
+    let chunks = u64::from(trials).div_ceil(chunk_size(trials, threads) as u64);
+    arms > 1 && chunks < 2 * threads as u64
+}
+
 /// How many chunks per thread a worker may run ahead of the trials handed over.
 const LEAD_CHUNKS: usize = 4;
 
@@ -421,8 +429,16 @@ fn drive(
         series_buffers: vec![vec![[0.0; STEP_METRICS]; config.steps as usize + 1]; chunk],
         series: empty_series(config),
     };
-    let slots: Vec<Mutex<Option<ThreadSlot>>> =
-        (0..pool.current_num_threads()).map(|_| Mutex::new(None)).collect();
+    // Working memory free for a chunk to take. A chunk takes a slot and gives it
+    // back when done, holding no lock while it runs: with its arms in parallel, a
+    // thread waiting for them may pick up another worker's loop, which must not
+    // wait on a lock that thread holds.
+    let slots: Mutex<Vec<ThreadSlot>> = Mutex::new(Vec::new());
+    // With fewer chunks than can keep every thread busy to the end, a chunk's arms
+    // run in parallel (the idle threads take them). Every chunk then starts within
+    // `lead` of the hand-over, so no worker ever waits for room while another
+    // thread's chunk waits on it.
+    let parallel_arms = arms_side_by_side(config.trials, arms.len(), pool.current_num_threads());
 
     // Workers take chunks in trial order from a shared counter and send each
     // finished chunk here; this thread puts them back in order and hands them on.
@@ -461,10 +477,12 @@ fn drive(
                     // must still reach the calling thread, or it would wait for this
                     // chunk for ever.
                     let outcomes = catch_unwind(AssertUnwindSafe(|| {
-                        let slot = &slots[rayon::current_thread_index().unwrap_or(0)];
-                        let mut slot = slot.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                        let slot = slot.get_or_insert_with(new_slot);
-                        run_chunk(world, trials.clone(), arms, slot, events)
+                        let free = slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop();
+                        let mut slot = free.unwrap_or_else(new_slot);
+                        let outcomes =
+                            run_chunk(world, trials.clone(), arms, &mut slot, events, parallel_arms);
+                        slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(slot);
+                        outcomes
                     }))
                     .unwrap_or_else(|payload| {
                         Err(RunError::ChunkPanicked {
@@ -519,7 +537,7 @@ fn drive(
     }
 
     let mut series = empty_series(config);
-    for slot in slots.into_iter().filter_map(|slot| slot.into_inner().unwrap_or_else(|p| p.into_inner())) {
+    for slot in slots.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()) {
         for (total, part) in series.iter_mut().zip(&slot.series) {
             total.merge(part);
         }
@@ -730,6 +748,7 @@ fn summarise_pairs(paired: &[Vec<Vec<PairedDifference>>]) -> Vec<Vec<Option<Vec<
 /// so an absurd size is an absurd estimate, never a wrapped small one.
 pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
     let trials = u64::from(config.trials);
+    let pool_threads = threads.max(1);
     let threads = busy_threads(config.trials, threads);
     let arms = config.arms.len() as u64;
     let rows = arms.saturating_mul(u64::from(config.steps) + 1);
@@ -771,7 +790,16 @@ pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
     let lead = (LEAD_CHUNKS as u64).saturating_mul(chunk).saturating_mul(threads).min(trials);
     let in_flight = lead.saturating_mul(arms.saturating_mul(size_of::<TrialRow>() as u64));
 
+    // Arms run side by side each take a workforce and a chunk's series buffers,
+    // one per thread of the pool at a time.
+    let side_by_side = if arms_side_by_side(config.trials, config.arms.len(), pool_threads) {
+        (pool_threads as u64).saturating_mul(workforce.saturating_add(chunk.saturating_mul(series_buffer)))
+    } else {
+        0
+    };
+
     BASE_BYTES
+        .saturating_add(side_by_side)
         .saturating_add(threads.saturating_mul(per_thread))
         .saturating_add(merged)
         .saturating_add(paired)
@@ -867,16 +895,18 @@ fn series_histogram_bytes(metric: StepMetric, frame: &crate::metrics::Frame, val
 }
 
 /// Runs every arm of a chunk of trials, folding their time series into the
-/// thread's accumulators; a panic becomes an error that names the trial and its seed.
+/// slot's accumulators; a panic becomes an error that names the trial and its seed.
+/// With `parallel_arms`, the arms run side by side on the pool, each with working
+/// memory of its own; an arm's results do not depend on which thread ran it.
 fn run_chunk(
     world: &World<'_>,
     trials: std::ops::Range<u64>,
     arms: &[usize],
     slot: &mut ThreadSlot,
     keep_events: Option<&EventSelection>,
+    parallel_arms: bool,
 ) -> Result<Vec<TrialOutcome>, RunError> {
     let config = world.config;
-    let frame = config.frame();
     let ThreadSlot { initial, workforce, series_buffers, series } = slot;
     let mut outcomes: Vec<TrialOutcome> = trials
         .clone()
@@ -887,7 +917,6 @@ fn run_chunk(
             events: Vec::new(),
         })
         .collect();
-    let observed = config.step_metrics();
     #[cfg(test)]
     assert!(
         !(config.name == tests::BROKEN_BOOKKEEPING && trials.contains(&16)),
@@ -908,36 +937,96 @@ fn run_chunk(
         let world = world_of(outcome.trial);
         guard(outcome, || world.draw_initial_workforce(outcome.seed, initial))?;
     }
-    for &arm_index in arms {
-        for ((outcome, initial), buffer) in
-            outcomes.iter_mut().zip(initial.iter()).zip(series_buffers.iter_mut())
-        {
-            let world = world_of(outcome.trial);
-            let arm = &world.config.arms[arm_index];
-            let mut events =
-                keep_events.filter(|selection| selection.keeps(outcome.trial, arm_index)).map(|_| Vec::new());
-            let row = guard(outcome, || {
-                run_arm(world, arm, outcome.seed, initial, workforce, buffer, events.as_mut());
-                crate::metrics::summarise_trial(&frame, buffer)
-            })?;
+    let initial = &initial[..outcomes.len()];
+    let chunk = Chunk {
+        world_of: &world_of,
+        frame: &config.frame(),
+        observed: config.step_metrics(),
+        outcomes: &outcomes,
+        initial,
+        keep_events,
+    };
+    // Each arm's time series cells, laid out arm by arm.
+    let width = chunk.observed.len() * (config.steps as usize + 1);
+    let mut cells_of: Vec<Option<&mut [Accumulator]>> = series.chunks_mut(width).map(Some).collect();
+    let work: Vec<(usize, &mut [Accumulator])> =
+        arms.iter().map(|&arm| (arm, cells_of[arm].take().expect("arms to run are distinct"))).collect();
+    let arm_results: Vec<Result<Vec<ArmTrial>, RunError>> = if parallel_arms {
+        use rayon::prelude::*;
+        let chunk_trials = chunk.outcomes.len();
+        work.into_par_iter()
+            .map(|(arm, cells)| {
+                let mut workforce = Workforce::vacant(&world.org);
+                let mut buffers = vec![vec![[0.0; STEP_METRICS]; config.steps as usize + 1]; chunk_trials];
+                chunk.run_arm(arm, &mut workforce, &mut buffers, cells)
+            })
+            .collect()
+    } else {
+        work.into_iter().map(|(arm, cells)| chunk.run_arm(arm, workforce, series_buffers, cells)).collect()
+    };
+    // The first failure in arm order, as a run of the arms one after another meets it.
+    for trials_of_arm in arm_results {
+        for (outcome, (row, events)) in outcomes.iter_mut().zip(trials_of_arm?) {
             outcome.arms.push(row);
             if keep_events.is_some() {
                 // One list per arm, empty for an arm left out, so lists stay in arm order.
                 outcome.events.push(events.unwrap_or_default());
             }
         }
-        let buffers = &series_buffers[..outcomes.len()];
-        for step in 0..=config.steps as usize {
-            let start = series_index(config.steps, observed.len(), arm_index, step, 0);
-            let cells = &mut series[start..start + observed.len()];
-            for (&metric, accumulator) in observed.iter().zip(cells.iter_mut()) {
+    }
+    Ok(outcomes)
+}
+
+/// One arm's result in one trial: its summary row and, when kept, its events.
+type ArmTrial = (TrialRow, Option<Vec<Event>>);
+
+/// A chunk of trials ready to run: their worlds, initial workforces and what to keep.
+struct Chunk<'c, 'w, W: Fn(u64) -> &'w World<'w>> {
+    world_of: &'c W,
+    frame: &'c crate::metrics::Frame,
+    observed: &'static [StepMetric],
+    outcomes: &'c [TrialOutcome],
+    initial: &'c [Workforce],
+    keep_events: Option<&'c EventSelection>,
+}
+
+impl<'w, W: Fn(u64) -> &'w World<'w>> Chunk<'_, 'w, W> {
+    /// Runs arm `arm_index` of every trial of the chunk from its initial workforce
+    /// and folds the time series into that arm's cells step by step, so each
+    /// accumulator is fetched once per chunk.
+    fn run_arm(
+        &self,
+        arm_index: usize,
+        workforce: &mut Workforce,
+        series_buffers: &mut [Vec<StepRow>],
+        cells: &mut [Accumulator],
+    ) -> Result<Vec<ArmTrial>, RunError> {
+        let mut results = Vec::with_capacity(self.outcomes.len());
+        for ((outcome, initial), buffer) in
+            self.outcomes.iter().zip(self.initial).zip(series_buffers.iter_mut())
+        {
+            let world = (self.world_of)(outcome.trial);
+            let arm = &world.config.arms[arm_index];
+            let mut events = self
+                .keep_events
+                .filter(|selection| selection.keeps(outcome.trial, arm_index))
+                .map(|_| Vec::new());
+            let row = guard(outcome, || {
+                run_arm(world, arm, outcome.seed, initial, workforce, buffer, events.as_mut());
+                crate::metrics::summarise_trial(self.frame, buffer)
+            })?;
+            results.push((row, events));
+        }
+        let buffers = &series_buffers[..self.outcomes.len()];
+        for (step, row_cells) in cells.chunks_mut(self.observed.len()).enumerate() {
+            for (&metric, accumulator) in self.observed.iter().zip(row_cells.iter_mut()) {
                 for buffer in buffers {
                     accumulator.add(buffer[step][metric as usize]);
                 }
             }
         }
+        Ok(results)
     }
-    Ok(outcomes)
 }
 
 /// The validated scenario of each parameter draw the trials use, in draw order
@@ -1047,6 +1136,54 @@ mod tests {
         assert_eq!(one.arms, three.arms);
         assert_eq!(one.comparisons, three.comparisons);
         assert_eq!(rows_one.iter().map(|r| r.trial).collect::<Vec<_>>(), (0..24).collect::<Vec<_>>());
+    }
+
+    /// With fewer trials than keep the threads busy, a trial's arms run side by
+    /// side; the rows, events and time series are those of one thread, in the
+    /// behavioural model too.
+    #[test]
+    fn arms_run_side_by_side_give_the_results_of_one_thread() {
+        let behavioural = include_str!("../scenarios/ci/tech_org.toml")
+            .replace("burn_in = 40 ", "burn_in = 2 ")
+            .replace("steps = 60 ", "steps = 12 ");
+        let behavioural = crate::config::parse(&behavioural, Path::new("tech_org.toml")).unwrap();
+        let stop = AtomicBool::new(false);
+        for config in
+            [small_peter(1), behavioural.clone().with_trials(1).unwrap(), behavioural.with_trials(3).unwrap()]
+        {
+            let collect = |threads: usize| {
+                let mut rows = Vec::new();
+                let options = RunOptions {
+                    threads: Some(threads),
+                    events: Some(EventSelection::all()),
+                    ..RunOptions::default()
+                };
+                let summary = run(
+                    &config,
+                    options,
+                    &stop,
+                    |batch| {
+                        rows.extend_from_slice(batch);
+                        Ok(())
+                    },
+                    |_, _| {},
+                )
+                .unwrap();
+                (summary, rows)
+            };
+            let (one, rows_one) = collect(1);
+            for threads in [2, 4] {
+                let (many, rows_many) = collect(threads);
+                assert_eq!(rows_one, rows_many);
+                assert!(rows_many.iter().all(|row| row.events.iter().all(|events| !events.is_empty())));
+                // One trial's spread is NaN, which equals nothing: compare the bits as printed.
+                let same =
+                    |a: &dyn std::fmt::Debug, b: &dyn std::fmt::Debug| format!("{a:?}") == format!("{b:?}");
+                assert!(same(&one.series, &many.series), "{threads} threads: other time series");
+                assert!(same(&one.arms, &many.arms), "{threads} threads: other trial metrics");
+                assert!(same(&one.comparisons, &many.comparisons), "{threads} threads: other comparisons");
+            }
+        }
     }
 
     #[test]
