@@ -1101,11 +1101,15 @@ mod tests {
     }
 
     fn run_collecting(config: &Config, threads: usize) -> (RunSummary, Vec<TrialOutcome>) {
+        run_collecting_with(config, RunOptions { threads: Some(threads), ..RunOptions::default() })
+    }
+
+    fn run_collecting_with(config: &Config, options: RunOptions) -> (RunSummary, Vec<TrialOutcome>) {
         let mut rows = Vec::new();
         let stop = AtomicBool::new(false);
         let summary = run(
             config,
-            RunOptions { threads: Some(threads), ..RunOptions::default() },
+            options,
             &stop,
             |batch| {
                 rows.extend_from_slice(batch);
@@ -1147,29 +1151,15 @@ mod tests {
             .replace("burn_in = 40 ", "burn_in = 2 ")
             .replace("steps = 60 ", "steps = 12 ");
         let behavioural = crate::config::parse(&behavioural, Path::new("tech_org.toml")).unwrap();
-        let stop = AtomicBool::new(false);
         for config in
             [small_peter(1), behavioural.clone().with_trials(1).unwrap(), behavioural.with_trials(3).unwrap()]
         {
             let collect = |threads: usize| {
-                let mut rows = Vec::new();
-                let options = RunOptions {
-                    threads: Some(threads),
-                    events: Some(EventSelection::all()),
-                    ..RunOptions::default()
-                };
-                let summary = run(
+                let events = Some(EventSelection::all());
+                run_collecting_with(
                     &config,
-                    options,
-                    &stop,
-                    |batch| {
-                        rows.extend_from_slice(batch);
-                        Ok(())
-                    },
-                    |_, _| {},
+                    RunOptions { threads: Some(threads), events, ..RunOptions::default() },
                 )
-                .unwrap();
-                (summary, rows)
             };
             let (one, rows_one) = collect(1);
             for threads in [2, 4] {
