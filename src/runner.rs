@@ -210,7 +210,7 @@ fn chunk_size(trials: u32, threads: usize) -> usize {
 fn arms_side_by_side(trials: u32, arms: usize, threads: usize) -> bool {
     let threads = threads.max(1);
     let chunks = u64::from(trials).div_ceil(chunk_size(trials, threads) as u64);
-    arms > 1 && chunks < 2 * threads as u64
+    arms > 1 && chunks < (threads as u64).saturating_mul(2)
 }
 
 /// How many chunks per thread a worker may run ahead of the trials handed over.
