@@ -30,7 +30,10 @@ fn stderr(output: &Output) -> String {
 fn the_json_record_names_the_program_commit_machine_and_each_workloads_rate() {
     let dir = WorkDir::new("bench-json");
     // Repetitions run in child processes, which must be given the same --set.
-    let record = record(&small_bench(&dir, &["--json", "--repeat", "3", "--set", "simulation.steps=100"]));
+    let record = record(&small_bench(
+        &dir,
+        &["--json", "--repeat", "3", "--set", "simulation.steps=100", "--set", "simulation.burn_in=2"],
+    ));
     assert_eq!(record["schema_version"], 1);
     assert_eq!(record["program"], "attrition");
     assert_eq!(record["version"], env!("CARGO_PKG_VERSION"));
@@ -57,7 +60,10 @@ fn the_json_record_names_the_program_commit_machine_and_each_workloads_rate() {
     assert_eq!(workloads.len(), 1);
     let workload = &workloads[0];
     assert_eq!(workload["workload"], "ci_peter_principle");
-    assert_eq!(workload["agent_steps"], 160 * 100 * 2 * 8);
+    // Yearly steps: a burn-in of 2 years is 2 steps, run and counted as work.
+    assert_eq!(workload["steps"], 100);
+    assert_eq!(workload["burn_in_steps"], 2);
+    assert_eq!(workload["agent_steps"], 160 * 102 * 2 * 8);
     assert_eq!(workload["threads"], 2);
     assert_eq!(workload["repetitions"], 3);
     let mut each: Vec<f64> =
@@ -67,7 +73,7 @@ fn the_json_record_names_the_program_commit_machine_and_each_workloads_rate() {
     let seconds = workload["seconds"].as_f64().unwrap();
     assert_eq!(seconds, each[1], "seconds is the median of the repetitions");
     let rate = workload["agent_steps_per_second"].as_f64().unwrap();
-    assert!((rate - 256_000.0 / seconds).abs() <= 1e-9 * rate, "rate {rate} is not agent-steps / seconds");
+    assert!((rate - 261_120.0 / seconds).abs() <= 1e-9 * rate, "rate {rate} is not agent-steps / seconds");
     assert!(workload["trials_per_second"].as_f64().unwrap() > 0.0);
 }
 

@@ -65,8 +65,8 @@ pub struct BenchArgs {
     scenario: Option<PathBuf>,
     /// One standard workload only: peter_principle (160 positions x 1000 steps x
     /// 2000 trials x 8 arms), large_org (100,000 positions x 100 steps x 8 trials
-    /// x 2 arms) or tech_org (357 positions x 60 steps x 1000 trials x 6 arms,
-    /// every behavioural mechanism on).
+    /// x 2 arms) or tech_org (357 positions x 60 steps after 480 of burn-in x 1000
+    /// trials x 6 arms, every behavioural mechanism on).
     #[arg(long, conflicts_with = "scenario")]
     workload: Option<String>,
     /// Trials per arm (default: the workload's, or the scenario's).
@@ -236,6 +236,7 @@ fn measure(
         scenario: config.name.clone(),
         positions: config.positions(),
         steps: config.steps,
+        burn_in_steps: config.burn_in_steps,
         trials: config.trials,
         arms: config.arms.len(),
         threads: report.threads,
@@ -346,10 +347,11 @@ fn combine(runs: Vec<WorkloadResult>) -> Option<WorkloadResult> {
 
 fn print_table(results: &[WorkloadResult]) {
     println!(
-        "{:<18} {:>9} {:>6} {:>7} {:>5} {:>14} {:>8} {:>18} {:>10} {:>9}",
+        "{:<18} {:>9} {:>6} {:>7} {:>7} {:>5} {:>14} {:>8} {:>18} {:>10} {:>9}",
         "workload",
         "positions",
         "steps",
+        "burn-in",
         "trials",
         "arms",
         "agent-steps",
@@ -361,10 +363,11 @@ fn print_table(results: &[WorkloadResult]) {
     for r in results {
         let peak_mib = r.peak_memory_bytes.map_or(f64::NAN, |bytes| bytes as f64 / 1048576.0);
         println!(
-            "{:<18} {:>9} {:>6} {:>7} {:>5} {:>14} {:>8.2} {:>16.1} M {:>10.1} {:>9.0}",
+            "{:<18} {:>9} {:>6} {:>7} {:>7} {:>5} {:>14} {:>8.2} {:>16.1} M {:>10.1} {:>9.0}",
             r.workload,
             r.positions,
             r.steps,
+            r.burn_in_steps,
             r.trials,
             r.arms,
             r.agent_steps,
@@ -394,6 +397,7 @@ mod tests {
             scenario: "w".to_owned(),
             positions: 10,
             steps: 10,
+            burn_in_steps: 0,
             trials: 4,
             arms: 1,
             threads: 1,

@@ -101,6 +101,7 @@ mod tests {
             scenario: workload.to_owned(),
             positions: 1,
             steps: 1,
+            burn_in_steps: 0,
             trials: 1,
             arms: 1,
             threads: 2,

@@ -45,7 +45,12 @@ pub struct WorkloadResult {
     /// The scenario's `name`.
     pub scenario: String,
     pub positions: u64,
+    /// Measured steps of each trial.
     pub steps: u32,
+    /// Steps run before measuring (the burn-in), which count in `agent_steps`;
+    /// 0 in records written before this field.
+    #[serde(default)]
+    pub burn_in_steps: u32,
     pub trials: u32,
     pub arms: usize,
     /// Threads the run used.
