@@ -180,6 +180,37 @@ fn a_target_out_of_reach_is_reported() {
     assert!(row["residual"].parse::<f64>().unwrap().abs() > 3.0, "{row:?}");
 }
 
+/// A correlation the targets file states moves the standard errors and nothing
+/// else: the search minimises the diagonal distance, so the same seed finds the
+/// same values, and the errors of independent moments stay as they were.
+#[test]
+fn a_stated_correlation_between_targets_changes_the_standard_errors_only() {
+    let dir = WorkDir::new("calibrate-correlated");
+    synthetic_targets(&dir);
+    let fit = ["--max-evaluations", "16"];
+    assert_success(&calibrate(&dir, "independent", &fit));
+    let plain = std::fs::read_to_string(dir.path.join("recovery.targets.toml")).unwrap();
+    dir.write(
+        "recovery.targets.toml",
+        &format!(
+            "{plain}\n[[correlation]]\nbetween = [\"voluntary_attrition\", \"mean_overhead_rest\"]\nrho = 0.8\n"
+        ),
+    );
+    assert_success(&calibrate(&dir, "correlated", &fit));
+    let independent = parameters_with_independent(&dir.path.join("independent/recovery_calibration"));
+    let correlated = parameters_with_independent(&dir.path.join("correlated/recovery_calibration"));
+    for (field, &(value, se, se_independent)) in &independent {
+        let (value_c, se_c, se_independent_c) = correlated[field];
+        assert_eq!(value, value_c, "{field}: the correlation moved the fit");
+        assert_eq!(se_independent, se_independent_c, "{field}: the diagonal's standard error moved");
+        assert!(se.is_finite() && se_c.is_finite(), "{field}: {se}, {se_c}");
+        assert!(
+            (se - se_c).abs() > 0.01 * se,
+            "{field}: a correlation of 0.8 left the standard error at {se} ({se_c})"
+        );
+    }
+}
+
 #[test]
 fn a_parameter_the_targets_do_not_move_is_not_identified() {
     let dir = WorkDir::new("calibrate-unidentified");

@@ -18,7 +18,8 @@
 //!   independent) and `R` their correlation ([`Problem::correlation`]): an HR
 //!   export's moments share employees, and their correlation comes from a
 //!   bootstrap over them ([`super::bootstrap`]); a targets file's published
-//!   targets are independent (`R = I`);
+//!   targets are independent (`R = I`) but for the correlations the file states
+//!   ([`super::targets::Correlation`]);
 //! - `S_sim`, the simulated means' covariance: their standard errors (each
 //!   moment's spread over the trials over √trials) correlated as the moments are
 //!   across the trials of the fit (every target is measured in the same trials).

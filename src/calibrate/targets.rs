@@ -15,6 +15,11 @@
 //! field = "dynamics.quits.base_rate"
 //! low = 0.02
 //! high = 0.5
+//!
+//! [[correlation]]                  # optional: two targets' errors are correlated
+//! between = ["voluntary_attrition", "median_tenure"]
+//! rho = -0.4                       # strictly between -1 and 1
+//! source = "the same survey"       # optional
 //! ```
 //!
 //! Every problem of the file is reported at once, each with its field path, line
@@ -33,6 +38,7 @@ use super::catalogue::SpellMoment;
 
 const TARGET_FIELDS: [&str; 6] = ["moment", "value", "se", "tolerance", "weight", "source"];
 const FIT_FIELDS: [&str; 3] = ["field", "low", "high"];
+const CORRELATION_FIELDS: [&str; 3] = ["between", "rho", "source"];
 
 /// A moment of the catalogue: what the engine measures on the baseline arm after
 /// the burn-in, averaged over trials.
@@ -183,6 +189,19 @@ pub struct Bound {
     pub high: f64,
 }
 
+/// A stated correlation between the errors of two of a file's targets (two
+/// figures from one survey, or one computed from the other's data): without one,
+/// the published targets are independent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Correlation {
+    /// The two targets, as indices into [`TargetsFile::targets`], first below second.
+    pub between: (usize, usize),
+    /// The correlation of their errors, strictly between -1 and 1.
+    pub rho: f64,
+    /// Where it comes from; empty when not given.
+    pub source: String,
+}
+
 /// A validated targets file.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TargetsFile {
@@ -191,6 +210,23 @@ pub struct TargetsFile {
     /// The fields to fit with their bounds, in file order (the command line may add
     /// to them or replace their bounds).
     pub fit: Vec<Bound>,
+    /// The stated correlations between the targets' errors, in file order; together
+    /// they form a positive semi-definite correlation matrix (checked).
+    pub correlations: Vec<Correlation>,
+}
+
+impl TargetsFile {
+    /// The correlation matrix of the targets' errors, one row and column per
+    /// target: the identity with the stated correlations written in.
+    pub fn correlation(&self) -> Vec<Vec<f64>> {
+        let mut matrix = super::covariance::independent(self.targets.len());
+        for correlation in &self.correlations {
+            let (a, b) = correlation.between;
+            matrix[a][b] = correlation.rho;
+            matrix[b][a] = correlation.rho;
+        }
+        matrix
+    }
 }
 
 /// Why a targets file could not be used.
@@ -300,7 +336,7 @@ impl Checker<'_> {
     }
 
     fn file(&mut self, table: &Table) -> TargetsFile {
-        self.unknown_keys(table, "", &["target", "fit"]);
+        self.unknown_keys(table, "", &["target", "fit", "correlation"]);
         let targets = self.tables(table, "target");
         if targets.is_empty() && !matches!(table.get("target"), Some(v) if !v.is_array()) {
             self.problem(
@@ -341,7 +377,128 @@ impl Checker<'_> {
                 file.fit.push(bound);
             }
         }
+        // The moments every [[target]] names, valid or not: a correlation naming a
+        // target that has its own problem adds none of its own.
+        let written: Vec<&str> = match table.get("target") {
+            Some(Value::Array(items)) => {
+                items.iter().filter_map(|item| item.as_table()?.get("moment")?.as_str()).collect()
+            }
+            _ => Vec::new(),
+        };
+        for (field, stated) in self.tables(table, "correlation") {
+            let Some(correlation) = self.correlation(&field, stated, &file.targets, &written) else {
+                continue;
+            };
+            if let Some(first) = file.correlations.iter().position(|c| c.between == correlation.between) {
+                self.problem(
+                    ProblemKind::Inconsistent,
+                    format!("{field}.between"),
+                    format!("this pair's correlation is also stated by correlation[{first}]: state it once"),
+                );
+                continue;
+            }
+            file.correlations.push(correlation);
+        }
+        if !file.correlations.is_empty() {
+            let smallest = super::covariance::positive_semidefinite(&file.correlation()).smallest;
+            if smallest < -super::covariance::ROUNDING {
+                self.problem(
+                    ProblemKind::Inconsistent,
+                    "correlation".to_owned(),
+                    format!(
+                        "these correlations cannot all hold at once: their matrix has a negative eigenvalue \
+                         ({smallest:.3}); a correlation implied by two others is stated beyond what they allow"
+                    ),
+                );
+            }
+        }
         file
+    }
+
+    /// One `[[correlation]]`: two distinct targets of the file and a correlation
+    /// strictly between -1 and 1.
+    fn correlation(
+        &mut self,
+        prefix: &str,
+        stated: &Table,
+        targets: &[Target],
+        written: &[&str],
+    ) -> Option<Correlation> {
+        self.unknown_keys(stated, prefix, &CORRELATION_FIELDS);
+        let field = format!("{prefix}.between");
+        let names: Option<Vec<&str>> = match stated.get("between") {
+            Some(Value::Array(items)) => {
+                let names: Option<Vec<&str>> = items.iter().map(Value::as_str).collect();
+                match names {
+                    Some(names) if names.len() == 2 => Some(names),
+                    _ => {
+                        self.problem(
+                            ProblemKind::WrongType,
+                            field.clone(),
+                            "expected two moments, e.g. between = [\"voluntary_attrition\", \"median_tenure\"]"
+                                .to_owned(),
+                        );
+                        None
+                    }
+                }
+            }
+            Some(other) => {
+                self.problem(
+                    ProblemKind::WrongType,
+                    field.clone(),
+                    format!("a {}, expected an array of two moments", other.type_str()),
+                );
+                None
+            }
+            None => {
+                self.problem(ProblemKind::Missing, field.clone(), "missing field `between`".to_owned());
+                None
+            }
+        };
+        let rho = self.number(stated, format!("{prefix}.rho"), true);
+        let source = self.string(stated, format!("{prefix}.source"), false).unwrap_or_default().to_owned();
+        if let Some(rho) = rho
+            && !(-1.0 < rho && rho < 1.0)
+        {
+            self.problem(
+                ProblemKind::OutOfRange,
+                format!("{prefix}.rho"),
+                format!(
+                    "{rho}: a correlation is strictly between -1 and 1 (targets correlated at ±1 are one)"
+                ),
+            );
+            return None;
+        }
+        let names = names?;
+        if names[0] == names[1] {
+            self.problem(
+                ProblemKind::Inconsistent,
+                field,
+                format!("{:?} twice: a correlation is between two different targets", names[0]),
+            );
+            return None;
+        }
+        let mut indices = Vec::new();
+        for name in &names {
+            match targets.iter().position(|target| target.moment.name() == *name) {
+                Some(index) => indices.push(index),
+                // That target has its own problem, already reported.
+                None if written.contains(name) => return None,
+                None => {
+                    let known: Vec<&str> = targets.iter().map(|target| target.moment.name()).collect();
+                    let hint = did_you_mean(name, known.iter().copied())
+                        .map_or(String::new(), |near| format!("; did you mean {near:?}?"));
+                    self.problem(
+                        ProblemKind::UnknownValue,
+                        field.clone(),
+                        format!("{name:?} is the moment of no [[target]] of this file{hint}"),
+                    );
+                    return None;
+                }
+            }
+        }
+        let between = (indices[0].min(indices[1]), indices[0].max(indices[1]));
+        Some(Correlation { between, rho: rho?, source })
     }
 
     fn string<'v>(&mut self, table: &'v Table, field: String, required: bool) -> Option<&'v str> {
@@ -564,6 +721,33 @@ high = 0.5
         assert_eq!(file.fit, vec![Bound { field: "dynamics.quits.base_rate".into(), low: 0.01, high: 0.5 }]);
     }
 
+    #[test]
+    fn stated_correlations_fill_the_targets_correlation_matrix() {
+        let text = format!(
+            "{GOOD}[[correlation]]\nbetween = [\"median_tenure\", \"voluntary_attrition\"]\nrho = -0.4\nsource = \"one survey\"\n"
+        );
+        let file = parse(&text, Path::new("t.toml"), &config()).unwrap();
+        assert_eq!(
+            file.correlations,
+            vec![Correlation { between: (0, 1), rho: -0.4, source: "one survey".into() }]
+        );
+        assert_eq!(file.correlation(), vec![vec![1.0, -0.4], vec![-0.4, 1.0]]);
+        // Without any, the published targets are independent.
+        let plain = parse(GOOD, Path::new("t.toml"), &config()).unwrap();
+        assert_eq!(plain.correlation(), vec![vec![1.0, 0.0], vec![0.0, 1.0]]);
+    }
+
+    /// A correlation naming a target that is itself malformed adds no problem of
+    /// its own: the target's is the one to mend.
+    #[test]
+    fn a_correlation_of_a_broken_target_is_not_reported_twice() {
+        let text = GOOD.replace("value = 3.9", "value = \"3.9\"")
+            + "[[correlation]]\nbetween = [\"median_tenure\", \"voluntary_attrition\"]\nrho = 0.3\n";
+        let error = parse(&text, Path::new("t.toml"), &config()).unwrap_err();
+        let fields: Vec<&str> = error.problems().iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(fields, ["target[1].value"]);
+    }
+
     /// Each malformed file, the field its problem names, and a word of why.
     #[test]
     fn malformed_files_are_located() {
@@ -687,6 +871,68 @@ high = 0.5
                 "[[target]]\nmoment = \"mean_engagement\"\nvalue = 0.5\nse = 0.1\n[[fit]]\nfield = \"a.b\"\nlow = 0\nhigh = 1\n[[fit]]\nfield = \"a.b\"\nlow = 0\nhigh = 2\n",
                 "fit[1].field",
                 "fit each field once",
+            ),
+            (
+                "correlation without between",
+                &format!("{GOOD}[[correlation]]\nrho = 0.3\n"),
+                "correlation[0].between",
+                "missing",
+            ),
+            (
+                "correlation of one moment",
+                &format!("{GOOD}[[correlation]]\nbetween = [\"median_tenure\"]\nrho = 0.3\n"),
+                "correlation[0].between",
+                "two moments",
+            ),
+            (
+                "correlation between a moment and itself",
+                &format!(
+                    "{GOOD}[[correlation]]\nbetween = [\"median_tenure\", \"median_tenure\"]\nrho = 0.3\n"
+                ),
+                "correlation[0].between",
+                "two different targets",
+            ),
+            (
+                "correlation naming no target",
+                &format!(
+                    "{GOOD}[[correlation]]\nbetween = [\"median_tenure\", \"mean_engagement\"]\nrho = 0.3\n"
+                ),
+                "correlation[0].between",
+                "no [[target]]",
+            ),
+            (
+                "correlation of one",
+                &format!(
+                    "{GOOD}[[correlation]]\nbetween = [\"median_tenure\", \"voluntary_attrition\"]\nrho = 1\n"
+                ),
+                "correlation[0].rho",
+                "strictly between -1 and 1",
+            ),
+            (
+                "correlation without rho",
+                &format!("{GOOD}[[correlation]]\nbetween = [\"median_tenure\", \"voluntary_attrition\"]\n"),
+                "correlation[0].rho",
+                "missing",
+            ),
+            (
+                "correlation stated twice",
+                &format!(
+                    "{GOOD}[[correlation]]\nbetween = [\"median_tenure\", \"voluntary_attrition\"]\nrho = 0.2\n\
+                     [[correlation]]\nbetween = [\"voluntary_attrition\", \"median_tenure\"]\nrho = 0.3\n"
+                ),
+                "correlation[1].between",
+                "state it once",
+            ),
+            (
+                "correlations that cannot hold together",
+                &format!(
+                    "{GOOD}[[target]]\nmoment = \"mean_engagement\"\nvalue = 0.5\nse = 0.1\n\
+                     [[correlation]]\nbetween = [\"median_tenure\", \"voluntary_attrition\"]\nrho = 0.9\n\
+                     [[correlation]]\nbetween = [\"median_tenure\", \"mean_engagement\"]\nrho = 0.9\n\
+                     [[correlation]]\nbetween = [\"voluntary_attrition\", \"mean_engagement\"]\nrho = -0.9\n"
+                ),
+                "correlation",
+                "cannot all hold at once",
             ),
         ];
         for (what, text, field, why) in cases {

@@ -11,7 +11,7 @@ use clap::Args;
 
 use attrition::calibrate::fit::{self, Calibration, FitError, Overidentification, Problem};
 use attrition::calibrate::targets::{self, Bound, TargetsFile};
-use attrition::calibrate::{bootstrap, covariance, edit, hr_export};
+use attrition::calibrate::{bootstrap, edit, hr_export};
 use attrition::config::{self, Config, Override};
 use attrition::locate::{Segment, parse_path};
 use attrition::output::manifest::{self, RunRecord};
@@ -111,7 +111,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
         None => TargetsFile::default(),
     };
     // The targets file's targets are published figures, independent of each other
-    // and of the export's.
+    // (but for the correlations it states) and of the export's.
     let published = file.targets.len();
     let export = match (&args.hr_export, &args.window) {
         (Some(export), Some(window)) => Some(hr_targets(export, window, &args.hr_moments, &base, &mut file)?),
@@ -269,7 +269,7 @@ struct Export<'c> {
 }
 
 /// The correlation of the targets' errors: the published targets (the first
-/// `published`) independent, the export's as its bootstrap over employees gives
+/// `published`) as the file states them, the export's as its bootstrap over employees gives
 /// them, seeded from `seed` (the calibration's).
 fn correlations(
     export: Option<&Export<'_>>,
@@ -277,7 +277,9 @@ fn correlations(
     published: usize,
     seed: u64,
 ) -> Vec<Vec<f64>> {
-    let mut correlations = covariance::independent(file.targets.len());
+    // The published targets' stated correlations; the export's targets come after
+    // them, independent of them.
+    let mut correlations = file.correlation();
     let Some(export) = export else { return correlations };
     let measured = &export.measured;
     let correlation = bootstrap::correlation(
