@@ -2,7 +2,8 @@
 //!
 //! Trial *i* runs every arm from the same seed (common random numbers) as one work
 //! item. Worker threads of a rayon pool take chunks of trials in order; each folds
-//! the time series of its trials into its own accumulators, and sends the per-trial
+//! the time series of its trials into the run's accumulators (one set, locked arm
+//! by arm while a chunk folds an arm in), and sends the per-trial
 //! summaries to the calling thread, which puts them back in trial order, hands
 //! them to the caller (who writes them) and folds them into the per-arm summaries
 //! and the paired differences. Every accumulator is exact and order-independent
@@ -272,7 +273,6 @@ struct ThreadSlot {
     workforce: Workforce,
     /// One time series per trial of a chunk, for the arm being run.
     series_buffers: Vec<Vec<StepRow>>,
-    series: Vec<Accumulator>,
 }
 
 /// Runs every trial of every arm of `config`: [`accumulate`], summarised.
@@ -427,8 +427,15 @@ fn drive(
         initial: vec![Workforce::vacant(&world.org); chunk],
         workforce: Workforce::vacant(&world.org),
         series_buffers: vec![vec![[0.0; STEP_METRICS]; config.steps as usize + 1]; chunk],
-        series: empty_series(config),
     };
+    // The time series accumulators, one set for the whole run, locked arm by arm:
+    // a chunk folds an arm's series in once it has run that arm's trials (a small
+    // part of its time, so threads seldom wait), and as adding and merging are
+    // exact in any order, which chunk folds first changes no bit. One set, not one
+    // per thread, keeps memory from growing with the threads.
+    let width = config.step_metrics().len() * (config.steps as usize + 1);
+    let series: Vec<Mutex<Vec<Accumulator>>> =
+        empty_series(config).chunks(width.max(1)).map(|cells| Mutex::new(cells.to_vec())).collect();
     // Working memory free for a chunk to take. A chunk takes a slot and gives it
     // back when done, holding no lock while it runs: with its arms in parallel, a
     // thread waiting for them may pick up another worker's loop, which must not
@@ -457,8 +464,8 @@ fn drive(
     pool.in_place_scope(|scope| {
         for _ in 0..pool.current_num_threads() {
             let sender = sender.clone();
-            let (next, halt, handover, slots, world, new_slot, events) =
-                (&next, &halt, &handover, &slots, &world, &new_slot, options.events.as_ref());
+            let (next, halt, handover, slots, world, new_slot, series, events) =
+                (&next, &halt, &handover, &slots, &world, &new_slot, &series, options.events.as_ref());
             scope.spawn(move |_| {
                 let halted = || stop.load(Ordering::Relaxed) || halt.load(Ordering::Relaxed);
                 while !halted() {
@@ -480,7 +487,7 @@ fn drive(
                         let free = slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop();
                         let mut slot = free.unwrap_or_else(new_slot);
                         let outcomes =
-                            run_chunk(world, trials.clone(), arms, &mut slot, events, parallel_arms);
+                            run_chunk(world, trials.clone(), arms, &mut slot, series, events, parallel_arms);
                         slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(slot);
                         outcomes
                     }))
@@ -536,13 +543,10 @@ fn drive(
         return Err(RunError::Interrupted { completed: done, total });
     }
 
-    let mut series = empty_series(config);
-    for slot in slots.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()) {
-        for (total, part) in series.iter_mut().zip(&slot.series) {
-            total.merge(part);
-        }
-    }
-    Ok(series)
+    Ok(series
+        .into_iter()
+        .flat_map(|arm| arm.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()))
+        .collect())
 }
 
 /// The exact accumulators of a run (or of some of its trials): the time series,
@@ -763,19 +767,14 @@ pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
             .fold(0u64, |sum, &metric| sum.saturating_add(series_histogram_bytes(metric, &frame, values)))
     };
 
-    // A thread's accumulators hold its share of the trials; the merge at the end
-    // widens one set of them to hold every trial.
-    let per_thread_trials = trials.div_ceil(threads);
+    // One set of time series accumulators holds every trial, whatever the threads.
     let chunk = chunk_size(config.trials, threads as usize) as u64;
     let workforce = config.positions().saturating_mul(WORKFORCE_BYTES_PER_POSITION);
     let series_buffer = (u64::from(config.steps) + 1).saturating_mul(size_of::<StepRow>() as u64);
-    let per_thread = cells
-        .saturating_mul(accumulator)
-        .saturating_add(rows.saturating_mul(row_histograms(per_thread_trials)))
-        .saturating_add((chunk + 1).saturating_mul(workforce))
-        .saturating_add(chunk.saturating_mul(series_buffer));
-    let merged =
-        rows.saturating_mul(row_histograms(trials).saturating_sub(row_histograms(per_thread_trials)));
+    let per_thread =
+        (chunk + 1).saturating_mul(workforce).saturating_add(chunk.saturating_mul(series_buffer));
+    let series =
+        cells.saturating_mul(accumulator).saturating_add(rows.saturating_mul(row_histograms(trials)));
 
     // Ordered pairs of distinct arms, each with one paired difference per trial
     // metric; metrics the scenario does not observe are zero in every trial.
@@ -801,7 +800,7 @@ pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
     BASE_BYTES
         .saturating_add(side_by_side)
         .saturating_add(threads.saturating_mul(per_thread))
-        .saturating_add(merged)
+        .saturating_add(series)
         .saturating_add(paired)
         .saturating_add(in_flight)
         .saturating_add(summary_bytes(config))
@@ -894,8 +893,9 @@ fn series_histogram_bytes(metric: StepMetric, frame: &crate::metrics::Frame, val
     ALLOCATION_BYTES + (32 + range as u64).min(most)
 }
 
-/// Runs every arm of a chunk of trials, folding their time series into the
-/// slot's accumulators; a panic becomes an error that names the trial and its seed.
+/// Runs every arm of a chunk of trials, folding their time series into the run's
+/// accumulators (`series`, one set per arm); a panic becomes an error that names
+/// the trial and its seed.
 /// With `parallel_arms`, the arms run side by side on the pool, each with working
 /// memory of its own; an arm's results do not depend on which thread ran it.
 fn run_chunk(
@@ -903,11 +903,12 @@ fn run_chunk(
     trials: std::ops::Range<u64>,
     arms: &[usize],
     slot: &mut ThreadSlot,
+    series: &[Mutex<Vec<Accumulator>>],
     keep_events: Option<&EventSelection>,
     parallel_arms: bool,
 ) -> Result<Vec<TrialOutcome>, RunError> {
     let config = world.config;
-    let ThreadSlot { initial, workforce, series_buffers, series } = slot;
+    let ThreadSlot { initial, workforce, series_buffers } = slot;
     let mut outcomes: Vec<TrialOutcome> = trials
         .clone()
         .map(|trial| TrialOutcome {
@@ -946,11 +947,7 @@ fn run_chunk(
         initial,
         keep_events,
     };
-    // Each arm's time series cells, laid out arm by arm.
-    let width = chunk.observed.len() * (config.steps as usize + 1);
-    let mut cells_of: Vec<Option<&mut [Accumulator]>> = series.chunks_mut(width).map(Some).collect();
-    let work: Vec<(usize, &mut [Accumulator])> =
-        arms.iter().map(|&arm| (arm, cells_of[arm].take().expect("arms to run are distinct"))).collect();
+    let work: Vec<(usize, &Mutex<Vec<Accumulator>>)> = arms.iter().map(|&arm| (arm, &series[arm])).collect();
     let arm_results: Vec<Result<Vec<ArmTrial>, RunError>> = if parallel_arms {
         use rayon::prelude::*;
         let chunk_trials = chunk.outcomes.len();
@@ -993,13 +990,13 @@ struct Chunk<'c, 'w, W: Fn(u64) -> &'w World<'w>> {
 impl<'w, W: Fn(u64) -> &'w World<'w>> Chunk<'_, 'w, W> {
     /// Runs arm `arm_index` of every trial of the chunk from its initial workforce
     /// and folds the time series into that arm's cells step by step, so each
-    /// accumulator is fetched once per chunk.
+    /// accumulator is fetched once per chunk; the cells are locked only for the fold.
     fn run_arm(
         &self,
         arm_index: usize,
         workforce: &mut Workforce,
         series_buffers: &mut [Vec<StepRow>],
-        cells: &mut [Accumulator],
+        cells: &Mutex<Vec<Accumulator>>,
     ) -> Result<Vec<ArmTrial>, RunError> {
         let mut results = Vec::with_capacity(self.outcomes.len());
         for ((outcome, initial), buffer) in
@@ -1018,6 +1015,7 @@ impl<'w, W: Fn(u64) -> &'w World<'w>> Chunk<'_, 'w, W> {
             results.push((row, events));
         }
         let buffers = &series_buffers[..self.outcomes.len()];
+        let mut cells = cells.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         for (step, row_cells) in cells.chunks_mut(self.observed.len()).enumerate() {
             for (&metric, accumulator) in self.observed.iter().zip(row_cells.iter_mut()) {
                 for buffer in buffers {
