@@ -433,9 +433,8 @@ fn drive(
     // part of its time, so threads seldom wait), and as adding and merging are
     // exact in any order, which chunk folds first changes no bit. One set, not one
     // per thread, keeps memory from growing with the threads.
-    let width = config.step_metrics().len() * (config.steps as usize + 1);
     let series: Vec<Mutex<Vec<Accumulator>>> =
-        empty_series(config).chunks(width.max(1)).map(|cells| Mutex::new(cells.to_vec())).collect();
+        config.arms.iter().map(|_| Mutex::new(empty_arm_series(config))).collect();
     // Working memory free for a chunk to take. A chunk takes a slot and gives it
     // back when done, holding no lock while it runs: with its arms in parallel, a
     // thread waiting for them may pick up another worker's loop, which must not
@@ -1062,7 +1061,14 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
+/// Every arm's time series accumulators, laid out arm by arm ([`empty_arm_series`]).
 fn empty_series(config: &Config) -> Vec<Accumulator> {
+    config.arms.iter().flat_map(|_| empty_arm_series(config)).collect()
+}
+
+/// One arm's time series accumulators, step by step, each step's observed metrics
+/// in order.
+fn empty_arm_series(config: &Config) -> Vec<Accumulator> {
     let frame = config.frame();
     let per_step: Vec<Accumulator> = config
         .step_metrics()
@@ -1072,8 +1078,7 @@ fn empty_series(config: &Config) -> Vec<Accumulator> {
             Accumulator::new(max_abs, resolution)
         })
         .collect();
-    let rows = config.arms.len() * (config.steps as usize + 1);
-    (0..rows).flat_map(|_| per_step.iter().cloned()).collect()
+    (0..=config.steps).flat_map(|_| per_step.iter().cloned()).collect()
 }
 
 fn trial_accumulators(config: &Config) -> Vec<Accumulator> {
