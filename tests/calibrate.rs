@@ -683,3 +683,40 @@ fn a_fit_to_an_hr_export_is_the_same_for_one_and_two_threads() {
     let other = std::fs::read(dir.path.join("seed/recovery_calibration/parameters.csv")).unwrap();
     assert_ne!(other, files[0][1]);
 }
+
+/// A calibration's output says what it was fitted to: the targets file copied
+/// verbatim beside the results, and the manifest's `inputs` naming the targets
+/// file and the HR export with the SHA-256 of the bytes read (the export, an
+/// organisation's data about people, is not copied).
+#[test]
+fn a_calibration_records_its_targets_file_and_hr_export() {
+    let dir = WorkDir::new("calibrate-inputs");
+    let output = hr_calibrate(&dir, "out", &["--max-evaluations", "4", "--outputs", "csv"]);
+    assert_success(&output);
+    let results = dir.path.join("out/recovery_calibration");
+    let targets = std::fs::read(scenario("calibration/recovery.targets.toml")).unwrap();
+    assert_eq!(std::fs::read(results.join("targets.toml")).unwrap(), targets, "copied verbatim");
+    assert!(!results.join("recovery.hr_export.csv").exists());
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(results.join("manifest.json")).unwrap()).unwrap();
+    let inputs = manifest["inputs"].as_array().expect("an inputs list");
+    let input = |role: &str| inputs.iter().find(|i| i["role"] == role).unwrap_or_else(|| panic!("no {role}"));
+    let sha256 = |bytes: &[u8]| -> String {
+        use sha2::Digest;
+        sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    };
+    assert_eq!(input("targets")["sha256"], sha256(&targets));
+    assert_eq!(input("targets")["bytes"], targets.len());
+    assert_eq!(input("targets")["copy"], "targets.toml");
+    let copied = manifest["files"].as_array().unwrap().iter().find(|f| f["file"] == "targets.toml");
+    assert_eq!(copied.expect("the copy is checksummed")["sha256"], sha256(&targets));
+    let export = std::fs::read(scenario("calibration/recovery.hr_export.csv")).unwrap();
+    assert_eq!(input("hr_export")["sha256"], sha256(&export));
+    assert!(input("hr_export").get("copy").is_none());
+    assert!(input("hr_export")["file"].as_str().unwrap().ends_with("recovery.hr_export.csv"));
+    // A run has no inputs besides its scenario, and says nothing of them.
+    let output = dir.run(&["run", &scenario(RECOVERY), "--out", "run", "--outputs", "csv", "-q"]);
+    assert_success(&output);
+    let manifest = std::fs::read_to_string(dir.path.join("run/recovery/manifest.json")).unwrap();
+    assert!(!manifest.contains("\"inputs\""));
+}

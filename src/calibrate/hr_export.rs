@@ -152,9 +152,17 @@ pub fn parse_window(text: &str) -> Result<Window, String> {
 
 /// Reads and checks an export against the scenario's levels.
 pub fn load(path: &Path, config: &Config) -> Result<Vec<Spell>, HrExportError> {
+    load_with_text(path, config).map(|(spells, _)| spells)
+}
+
+/// Reads and checks an export, and returns its text as read (whose checksum
+/// `calibrate` records).
+pub fn load_with_text(path: &Path, config: &Config) -> Result<(Vec<Spell>, String), HrExportError> {
     let text = crate::config::read_text(path)
         .map_err(|source| HrExportError::Read { path: path.to_owned(), source })?;
-    parse(&text, config).map_err(|problems| HrExportError::Invalid { path: path.to_owned(), problems })
+    parse(&text, config)
+        .map(|spells| (spells, text))
+        .map_err(|problems| HrExportError::Invalid { path: path.to_owned(), problems })
 }
 
 /// Parses and checks export text; every problem (up to 50) is reported.

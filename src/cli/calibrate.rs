@@ -14,7 +14,7 @@ use attrition::calibrate::targets::{self, Bound, TargetsFile};
 use attrition::calibrate::{bootstrap, edit, hr_export};
 use attrition::config::{self, Config, Override};
 use attrition::locate::{Segment, parse_path};
-use attrition::output::manifest::{self, RunRecord};
+use attrition::output::manifest::{self, InputFile, RunRecord};
 use attrition::output::{OutputError, OutputKind, Outputs, Staging, calibration, calibration_chart};
 
 use super::guards::{bound_threads, check_memory, check_threads, interrupt_flag};
@@ -106,9 +106,12 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
         )));
     }
     let set = parse_overrides(&args.set)?;
-    let mut file = match &args.targets {
-        Some(path) => targets::load(path, &base).map_err(Failure::bad_input)?,
-        None => TargetsFile::default(),
+    let (mut file, targets_text) = match &args.targets {
+        Some(path) => {
+            let (file, text) = targets::load_with_text(path, &base).map_err(Failure::bad_input)?;
+            (file, Some(text))
+        }
+        None => (TargetsFile::default(), None),
     };
     // The targets file's targets are published figures, independent of each other
     // (but for the correlations it states) and of the export's.
@@ -207,6 +210,15 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
     attrition::output::write_atomically(&staging.path(&calibrated_file), calibrated.as_bytes())
         .map_err(Failure::failed)?;
     let mut written = Vec::new();
+    let mut inputs = Vec::new();
+    if let (Some(path), Some(text)) = (&args.targets, &targets_text) {
+        // The targets as read, so the fit can be repeated from the output alone.
+        attrition::output::write_atomically(&staging.path(calibration::TARGETS_COPY), text.as_bytes())
+            .map_err(Failure::failed)?;
+        written.push(calibration::TARGETS_COPY.to_owned());
+        inputs.push(InputFile::of("targets", path, text, Some(calibration::TARGETS_COPY)));
+    }
+    inputs.extend(export.as_ref().map(|export| export.input.clone()));
     if let Some(measured) = &measured {
         calibration::write_hr_moments(&staging.path(calibration::HR_MOMENTS), measured)
             .map_err(Failure::failed)?;
@@ -243,6 +255,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
         started_at,
         elapsed_seconds: started.elapsed().as_secs_f64(),
         agent_steps: calibration.config.agent_steps() * evaluations,
+        inputs,
     };
     let (directory, paths) =
         manifest::seal(staging, written, record).map_err(|error| output_failure(error, &target))?;
@@ -266,6 +279,9 @@ struct Export<'c> {
     window: hr_export::Window,
     measured: Vec<hr_export::Measured>,
     config: &'c Config,
+    /// Its checksum for the manifest (the export itself is not copied: it is an
+    /// organisation's data about people, and it may be large).
+    input: InputFile,
 }
 
 /// The correlation of the targets' errors: the published targets (the first
@@ -322,7 +338,7 @@ fn hr_targets<'c>(
             )));
         }
     }
-    let spells = hr_export::load(export, config).map_err(Failure::bad_input)?;
+    let (spells, text) = hr_export::load_with_text(export, config).map_err(Failure::bad_input)?;
     let measured = hr_export::moments(&spells, window, config)
         .map_err(|why| Failure::bad_input(anyhow!("{}: {why}", export.display())))?;
     for name in chosen {
@@ -348,7 +364,8 @@ fn hr_targets<'c>(
         }
         file.targets.push(target);
     }
-    Ok(Export { spells, window, measured, config })
+    let input = InputFile::of("hr_export", export, &text, None);
+    Ok(Export { spells, window, measured, config, input })
 }
 
 /// The fitted fields and their bounds: `--fit`'s, each bounded by the flag or by

@@ -255,6 +255,7 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
         started_at,
         elapsed_seconds: elapsed,
         agent_steps: config.agent_steps(),
+        inputs: Vec::new(),
     };
     let (directory, files) =
         manifest::seal(staging, written, record).map_err(|error| output_failure(error, &target))?;

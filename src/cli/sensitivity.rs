@@ -269,6 +269,7 @@ fn scenario(args: &SensitivityArgs, path: &std::path::Path) -> Result<(), Failur
         started_at,
         elapsed_seconds: elapsed,
         agent_steps: config.agent_steps() * analysis.points as u64,
+        inputs: Vec::new(),
     };
     let (directory, files) =
         manifest::seal(staging, written, record).map_err(|error| output_failure(error, &target))?;

@@ -197,6 +197,7 @@ pub fn sweep(
         started_at,
         elapsed_seconds: elapsed,
         agent_steps: points.iter().map(|point| point.config.agent_steps()).sum(),
+        inputs: Vec::new(),
     };
     let (directory, paths) =
         manifest::seal(staging, written, record).map_err(|error| output_failure(error, &target))?;

@@ -22,6 +22,8 @@ pub const HR_MOMENTS: &str = "hr_moments.csv";
 pub const EVALUATIONS: &str = "evaluations.csv";
 /// The J test of the targets against the model: `overidentification.csv`.
 pub const OVERIDENTIFICATION: &str = "overidentification.csv";
+/// The targets file as it was read, verbatim: `targets.toml`.
+pub const TARGETS_COPY: &str = "targets.toml";
 
 fn create(path: &Path) -> Result<csv::Writer<BufWriter<File>>, OutputError> {
     let file = File::create(path).map_err(io_error("creating", path))?;

@@ -49,8 +49,41 @@ pub struct Manifest<'a> {
     pub agent_steps: u64,
     /// Agent-steps per wall-clock second.
     pub agent_steps_per_second: f64,
+    /// The files besides the scenario the results were computed from (a
+    /// calibration's targets file and HR export); absent when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<InputFile>,
     /// SHA-256 of each file written, by file name.
     pub files: Vec<FileChecksum>,
+}
+
+/// An input file of a run besides its scenario, as it was read.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputFile {
+    /// What the file was to the run: `targets` or `hr_export`.
+    pub role: &'static str,
+    /// The path as given on the command line.
+    pub file: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// Lower-case hex SHA-256 of its bytes.
+    pub sha256: String,
+    /// The name of its verbatim copy in the output directory, if one was written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copy: Option<String>,
+}
+
+impl InputFile {
+    /// The record of `text`, read from `file` as `role`, copied to `copy` if given.
+    pub fn of(role: &'static str, file: &Path, text: &str, copy: Option<&str>) -> Self {
+        InputFile {
+            role,
+            file: file.display().to_string(),
+            bytes: text.len() as u64,
+            sha256: crate::shard::sha256_hex(text.as_bytes()),
+            copy: copy.map(str::to_owned),
+        }
+    }
 }
 
 impl<'a> Manifest<'a> {
@@ -72,6 +105,7 @@ impl<'a> Manifest<'a> {
             elapsed_seconds: record.elapsed_seconds,
             agent_steps: record.agent_steps,
             agent_steps_per_second: record.agent_steps as f64 / record.elapsed_seconds,
+            inputs: record.inputs,
             files,
         }
     }
@@ -107,6 +141,8 @@ pub struct RunRecord<'a> {
     pub elapsed_seconds: f64,
     /// Agent-steps simulated.
     pub agent_steps: u64,
+    /// Input files besides the scenario.
+    pub inputs: Vec<InputFile>,
 }
 
 /// Finishes a run's output: checksums the files `written` into the staging

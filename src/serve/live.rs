@@ -426,6 +426,7 @@ impl Live {
             started_at: 0,
             elapsed_seconds: 0.0,
             agent_steps: config.agent_steps(),
+            inputs: Vec::new(),
         };
         let mut manifest = Manifest::of(record, files);
         // A live update is no run on disk: it has no start time and no speed.
