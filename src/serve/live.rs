@@ -317,7 +317,13 @@ impl Live {
                     })
                     .collect()
             };
-            let missing: Vec<usize> = (0..config.arms.len()).filter(|&arm| kept[arm].is_none()).collect();
+            // One arm of each key not kept runs; arms with its levers share its run.
+            let mut missing: Vec<usize> = Vec::new();
+            for arm in (0..config.arms.len()).filter(|&arm| kept[arm].is_none()) {
+                if !missing.iter().any(|&first| keys[first] == keys[arm]) {
+                    missing.push(arm);
+                }
+            }
             let mut runs = kept;
             if !missing.is_empty() {
                 let fresh =
@@ -329,10 +335,14 @@ impl Live {
                     })?;
                 let mut inner = self.lock();
                 for run in fresh {
-                    let arm = run.arm;
+                    let key = &keys[run.arm];
                     let run = Arc::new(run);
-                    inner.arm_runs.push_back((keys[arm].clone(), Arc::clone(&run)));
-                    runs[arm] = Some(run);
+                    inner.arm_runs.push_back((key.clone(), Arc::clone(&run)));
+                    for (slot, _) in
+                        runs.iter_mut().zip(&keys).filter(|(slot, other)| slot.is_none() && *other == key)
+                    {
+                        *slot = Some(Arc::clone(&run));
+                    }
                 }
                 // Oldest first out, within a budget of bytes (summed once: each
                 // run's size walks its whole time series).
@@ -472,10 +482,16 @@ impl Live {
 
 /// What identifies one arm's results over `range`: the configuration with that arm
 /// alone (its levers resolved), and whether any arm reads traits (which decides the
-/// random numbers every arm draws). A change to another arm's levers leaves it.
+/// random numbers every arm draws). A change to another arm's levers leaves it. An
+/// arm's name and label only show (its trials draw the same numbers whatever its
+/// place), so two arms with the same levers share one run: moving an arm's lever to
+/// another arm's setting runs nothing.
 fn arm_key(config: &Config, arm: usize, range: &std::ops::Range<u64>) -> String {
     let mut alone = config.clone();
-    alone.arms = vec![config.arms[arm].clone()];
+    let mut levers = config.arms[arm].clone();
+    levers.name = String::new();
+    levers.label = None;
+    alone.arms = vec![levers];
     alone.baseline = 0;
     format!("{}..{} {} {}", range.start, range.end, crate::model::reads_traits(config), key_of(&alone))
 }
@@ -568,5 +584,57 @@ mod tests {
         let update = record.latest.unwrap();
         assert_eq!(update.summary_sha256, sha256_hex(&SummaryTables::of(&changed, &whole).summary));
         assert_eq!(update.comparison_sha256, sha256_hex(&SummaryTables::of(&changed, &whole).comparison));
+        // Moving that arm's levers to the first arm's runs nothing: the two arms
+        // share the first arm's kept runs, and the answer is still `attrition run`'s.
+        let mut same = config.clone();
+        (same.arms[1].promotion, same.arms[1].competence) = (same.arms[0].promotion, same.arms[0].competence);
+        let id = live.request(same.clone(), String::new(), Vec::new());
+        let record = loop {
+            let record = live.wait(id, 0, Duration::from_secs(120)).unwrap();
+            if record.status != Status::Running && record.status != Status::Queued {
+                break record;
+            }
+        };
+        assert_eq!(record.status, Status::Done);
+        assert_eq!(arm_runs(&live), updates * config.arms.len() + updates, "no arm ran");
+        let whole =
+            crate::runner::run(&same, Default::default(), &AtomicBool::new(false), |_| Ok(()), |_, _| ())
+                .unwrap();
+        let update = record.latest.unwrap();
+        assert_eq!(update.summary_sha256, sha256_hex(&SummaryTables::of(&same, &whole).summary));
+        assert_eq!(update.comparison_sha256, sha256_hex(&SummaryTables::of(&same, &whole).comparison));
+    }
+
+    /// Two arms with the same levers in one request run once: the second shares
+    /// the first's run, under its own name.
+    #[test]
+    fn arms_with_the_same_levers_run_once() {
+        let text = include_str!("../../scenarios/ci/peter_principle.toml");
+        let path = Path::new("peter_principle.toml");
+        let mut config = crate::config::parse(text, path).unwrap().with_trials(9).unwrap();
+        config.arms[3].promotion = config.arms[2].promotion;
+        config.arms[3].competence = config.arms[2].competence;
+        let live = Live::start(Scenario {
+            file: path.to_owned(),
+            text: text.to_owned(),
+            trials: Some(9),
+            seed: None,
+            threads: Some(2),
+        });
+        let id = live.request(config.clone(), String::new(), Vec::new());
+        let record = loop {
+            let record = live.wait(id, 0, Duration::from_secs(120)).unwrap();
+            if record.status != Status::Running && record.status != Status::Queued {
+                break record;
+            }
+        };
+        assert_eq!(record.status, Status::Done);
+        assert_eq!(live.lock().arm_runs.len(), ranges(9).len() * (config.arms.len() - 1));
+        let whole =
+            crate::runner::run(&config, Default::default(), &AtomicBool::new(false), |_| Ok(()), |_, _| ())
+                .unwrap();
+        let update = record.latest.unwrap();
+        assert_eq!(update.summary_sha256, sha256_hex(&SummaryTables::of(&config, &whole).summary));
+        assert!(update.html.contains(&config.arms[3].name), "the sharing arm keeps its name");
     }
 }
