@@ -512,6 +512,45 @@ enum Stopped {
 mod tests {
     use super::*;
 
+    /// The CI Peter-principle scenario at `trials` trials, and a live page on it.
+    fn ci_peter_live(trials: u32) -> (Config, Arc<Live>) {
+        let text = include_str!("../../scenarios/ci/peter_principle.toml");
+        let path = Path::new("peter_principle.toml");
+        let config = crate::config::parse(text, path).unwrap().with_trials(trials).unwrap();
+        let scenario = Scenario {
+            file: path.to_owned(),
+            text: text.to_owned(),
+            trials: Some(trials),
+            seed: None,
+            threads: Some(2),
+        };
+        (config, Live::start(scenario))
+    }
+
+    /// `update` shows what `attrition run` writes for `config`, bit for bit.
+    fn assert_is_the_run(config: &Config, update: &Update) {
+        let whole =
+            crate::runner::run(config, Default::default(), &AtomicBool::new(false), |_| Ok(()), |_, _| ())
+                .unwrap();
+        let tables = SummaryTables::of(config, &whole);
+        assert_eq!(update.summary_sha256, sha256_hex(&tables.summary));
+        assert_eq!(update.comparison_sha256, sha256_hex(&tables.comparison));
+    }
+
+    /// Waits for run `id` to end, update by update, and returns its record; it must
+    /// have ended done.
+    fn finished(live: &Live, id: u64) -> RunRecord {
+        let mut seen = 0;
+        loop {
+            let record = live.wait(id, seen, Duration::from_secs(120)).unwrap();
+            seen = record.latest.as_ref().map_or(seen, |update| update.seq);
+            if record.status != Status::Running && record.status != Status::Queued {
+                assert_eq!(record.status, Status::Done);
+                return record;
+            }
+        }
+    }
+
     #[test]
     fn the_ranges_start_small_grow_and_cover_every_trial_once() {
         assert_eq!(ranges(400), vec![0..8, 8..24, 24..72, 72..216, 216..400]);
@@ -531,35 +570,14 @@ mod tests {
     /// what `attrition run` writes.
     #[test]
     fn the_last_update_is_the_whole_run() {
-        let text = include_str!("../../scenarios/ci/peter_principle.toml");
-        let path = Path::new("peter_principle.toml");
-        let config = crate::config::parse(text, path).unwrap().with_trials(40).unwrap();
-        let live = Live::start(Scenario {
-            file: path.to_owned(),
-            text: text.to_owned(),
-            trials: Some(40),
-            seed: None,
-            threads: Some(2),
-        });
+        let (config, live) = ci_peter_live(40);
         let id = live.request(config.clone(), String::new(), Vec::new());
-        let mut seen = 0;
-        let record = loop {
-            let record = live.wait(id, seen, Duration::from_secs(120)).unwrap();
-            seen = record.latest.as_ref().map_or(seen, |update| update.seq);
-            if record.status != Status::Running && record.status != Status::Queued {
-                break record;
-            }
-        };
-        assert_eq!(record.status, Status::Done);
+        let record = finished(&live, id);
         let update = record.latest.unwrap();
         let updates = ranges(40).len();
         assert_eq!(updates, 3);
         assert_eq!((update.seq, update.trials_done, update.complete), (updates as u64, 40, true));
-        let whole =
-            crate::runner::run(&config, Default::default(), &AtomicBool::new(false), |_| Ok(()), |_, _| ())
-                .unwrap();
-        assert_eq!(update.summary_sha256, sha256_hex(&SummaryTables::of(&config, &whole).summary));
-        assert_eq!(update.comparison_sha256, sha256_hex(&SummaryTables::of(&config, &whole).comparison));
+        assert_is_the_run(&config, &update);
         // The same configuration again is the kept result, not a new run.
         let again = live.request(config.clone(), String::new(), Vec::new());
         assert_eq!(again, id);
@@ -570,71 +588,31 @@ mod tests {
         let mut changed = config.clone();
         changed.arms[1].promotion = crate::config::Promotion::Mixed { best_probability: 0.37 };
         let id = live.request(changed.clone(), String::new(), Vec::new());
-        let record = loop {
-            let record = live.wait(id, 0, Duration::from_secs(120)).unwrap();
-            if record.status != Status::Running && record.status != Status::Queued {
-                break record;
-            }
-        };
-        assert_eq!(record.status, Status::Done);
+        let record = finished(&live, id);
         assert_eq!(arm_runs(&live), updates * config.arms.len() + updates);
-        let whole =
-            crate::runner::run(&changed, Default::default(), &AtomicBool::new(false), |_| Ok(()), |_, _| ())
-                .unwrap();
-        let update = record.latest.unwrap();
-        assert_eq!(update.summary_sha256, sha256_hex(&SummaryTables::of(&changed, &whole).summary));
-        assert_eq!(update.comparison_sha256, sha256_hex(&SummaryTables::of(&changed, &whole).comparison));
+        assert_is_the_run(&changed, &record.latest.unwrap());
         // Moving that arm's levers to the first arm's runs nothing: the two arms
         // share the first arm's kept runs, and the answer is still `attrition run`'s.
         let mut same = config.clone();
         (same.arms[1].promotion, same.arms[1].competence) = (same.arms[0].promotion, same.arms[0].competence);
         let id = live.request(same.clone(), String::new(), Vec::new());
-        let record = loop {
-            let record = live.wait(id, 0, Duration::from_secs(120)).unwrap();
-            if record.status != Status::Running && record.status != Status::Queued {
-                break record;
-            }
-        };
-        assert_eq!(record.status, Status::Done);
+        let record = finished(&live, id);
         assert_eq!(arm_runs(&live), updates * config.arms.len() + updates, "no arm ran");
-        let whole =
-            crate::runner::run(&same, Default::default(), &AtomicBool::new(false), |_| Ok(()), |_, _| ())
-                .unwrap();
-        let update = record.latest.unwrap();
-        assert_eq!(update.summary_sha256, sha256_hex(&SummaryTables::of(&same, &whole).summary));
-        assert_eq!(update.comparison_sha256, sha256_hex(&SummaryTables::of(&same, &whole).comparison));
+        assert_is_the_run(&same, &record.latest.unwrap());
     }
 
     /// Two arms with the same levers in one request run once: the second shares
     /// the first's run, under its own name.
     #[test]
     fn arms_with_the_same_levers_run_once() {
-        let text = include_str!("../../scenarios/ci/peter_principle.toml");
-        let path = Path::new("peter_principle.toml");
-        let mut config = crate::config::parse(text, path).unwrap().with_trials(9).unwrap();
+        let (mut config, live) = ci_peter_live(9);
         config.arms[3].promotion = config.arms[2].promotion;
         config.arms[3].competence = config.arms[2].competence;
-        let live = Live::start(Scenario {
-            file: path.to_owned(),
-            text: text.to_owned(),
-            trials: Some(9),
-            seed: None,
-            threads: Some(2),
-        });
         let id = live.request(config.clone(), String::new(), Vec::new());
-        let record = loop {
-            let record = live.wait(id, 0, Duration::from_secs(120)).unwrap();
-            if record.status != Status::Running && record.status != Status::Queued {
-                break record;
-            }
-        };
-        assert_eq!(record.status, Status::Done);
+        let record = finished(&live, id);
         assert_eq!(live.lock().arm_runs.len(), ranges(9).len() * (config.arms.len() - 1));
-        let whole =
-            crate::runner::run(&config, Default::default(), &AtomicBool::new(false), |_| Ok(()), |_, _| ())
-                .unwrap();
         let update = record.latest.unwrap();
-        assert_eq!(update.summary_sha256, sha256_hex(&SummaryTables::of(&config, &whole).summary));
+        assert_is_the_run(&config, &update);
         assert!(update.html.contains(&config.arms[3].name), "the sharing arm keeps its name");
     }
 }
