@@ -493,6 +493,11 @@ impl Trial<'_, '_> {
         }
         flows.promotions += 1;
         self.log.record_promotion(self.workforce, self.step, position, below - 1, ranks);
+        if self.world.behaviour.is_none() {
+            // Without `[dynamics]` performance is the skill: the promotion's event
+            // has the one that earned it, and from now on it is the new role's.
+            self.workforce.performance[position] = self.workforce.skill[position];
+        }
     }
 }
 
@@ -575,6 +580,13 @@ mod tests {
                         .workforce
                         .check_invariants(&world.org, (skill.min, skill.max), 61.0)
                         .unwrap_or_else(|e| panic!("{} step {step}: {e}", arm.name));
+                    // Without [dynamics] performance is the skill, promoted or not.
+                    let w = &trial_state.workforce;
+                    assert!(
+                        w.performance == w.skill,
+                        "{} step {step}: performance is not the skill",
+                        arm.name
+                    );
                 }
             }
         }
