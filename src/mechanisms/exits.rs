@@ -39,36 +39,38 @@ pub fn age_and_depart(
     // Older than the retirement age means born before this.
     let born_by = now - rules.retirement_age;
     let mut departures = Departures::default();
-    for level in 0..org.levels() {
-        let positions = org.level(level);
-        // Find the leavers in one pass over dense slices with no branch on the data:
-        // every position is written, and the count moves past it only for a leaver
-        // (few leave per step, so a push each would be a mispredicted branch).
-        let mut leavers = std::mem::take(&mut workforce.leavers);
-        let occupied = &workforce.occupied[positions.clone()];
-        let born = &workforce.born[positions.clone()][..occupied.len()];
-        let skill = &workforce.skill[positions.clone()][..occupied.len()];
-        leavers.clear();
-        leavers.resize(occupied.len(), 0);
-        let mut count = 0;
-        for (offset, ((&occupied, &born), &skill)) in occupied.iter().zip(born).zip(skill).enumerate() {
-            leavers[count] = positions.start + offset;
-            count += usize::from(occupied & ((born < born_by) | (skill < rules.dismissal_threshold)));
-        }
-        leavers.truncate(count);
-        for &position in &leavers {
-            let retired = workforce.born[position] < born_by;
-            if retired {
-                departures.retirements += 1;
-            } else {
-                departures.dismissals += 1;
-            }
-            on_exit(workforce, position, level, retired);
-            workforce.record_exit(position);
-            workforce.vacate(position, level);
-        }
-        workforce.leavers = leavers;
+    // Find the leavers in one pass over the dense columns of the whole organisation
+    // (levels are contiguous, top first, so this is level by level in position
+    // order) with no branch on the data: every slot of `leavers` up to the count is
+    // written, and the count moves past it only for a leaver (few leave per step,
+    // so a push each would be a mispredicted branch). Removing a leaver changes no
+    // other position, so finding every level's leavers before removing any is the
+    // same as going level by level.
+    let mut leavers = std::mem::take(&mut workforce.leavers);
+    let occupied = &workforce.occupied[..];
+    let (born, skill) = (&workforce.born[..occupied.len()], &workforce.skill[..occupied.len()]);
+    leavers.resize(occupied.len(), 0);
+    let mut count = 0;
+    for (position, ((&occupied, &born), &skill)) in occupied.iter().zip(born).zip(skill).enumerate() {
+        leavers[count] = position;
+        count += usize::from(occupied & ((born < born_by) | (skill < rules.dismissal_threshold)));
     }
+    let mut level = 0;
+    for &position in &leavers[..count] {
+        while position >= org.level(level).end {
+            level += 1;
+        }
+        let retired = workforce.born[position] < born_by;
+        if retired {
+            departures.retirements += 1;
+        } else {
+            departures.dismissals += 1;
+        }
+        on_exit(workforce, position, level, retired);
+        workforce.record_exit(position);
+        workforce.vacate(position, level);
+    }
+    workforce.leavers = leavers;
     departures
 }
 
