@@ -11,8 +11,10 @@
 //! `span_of_control` and `regretted_share`.
 //!
 //! A rate is events per person-year at risk: a person employed at the end of step
-//! `s − 1` is at risk in step `s`, in the level, tenure band and age band they are in
-//! at step `s`; a quit in step `s` is counted in the groups of the quitter then.
+//! `s − 1` is at risk in step `s`, at their level then and in the tenure band and age
+//! band they are in at the middle of step `s` (where most of the step lies, as an
+//! export splits its days between bands); a quit in step `s` is counted in the
+//! groups of that step.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -198,9 +200,11 @@ impl Tally {
                         tally.close(&before, event.step);
                     }
                     if event.kind == EventKind::Quit {
+                        // In the band of the step it ends, as its time at risk is.
+                        let half_step = 0.5 / tally.steps_per_year;
                         tally.level_quits[usize::from(event.level)] += 1;
-                        tally.tenure_quits[band(&TENURE_BANDS, event.tenure)] += 1;
-                        tally.age_quits[band(&AGE_BANDS, event.age)] += 1;
+                        tally.tenure_quits[band(&TENURE_BANDS, event.tenure - half_step)] += 1;
+                        tally.age_quits[band(&AGE_BANDS, event.age - half_step)] += 1;
                         tally.quits += 1;
                         tally.regretted += u64::from(event.ranks.is_some_and(|r| r.skill == 4));
                     }
@@ -217,11 +221,13 @@ impl Tally {
     }
 
     /// Adds a stretch's steps at risk, `since + 1 ..= until`, to its level and to
-    /// the tenure and age bands it is in at each of them.
+    /// the tenure and age bands it is in at each of them: at the middle of the step,
+    /// so a step is where most of it lies, as an export's days are split between
+    /// bands (a step that ends on an anniversary was spent below it).
     fn close(&mut self, stretch: &Stretch, until: u32) {
         self.level_exposure[stretch.level] += u64::from(until.saturating_sub(stretch.since));
         for step in stretch.since + 1..=until {
-            let years = f64::from(step - stretch.since) / self.steps_per_year;
+            let years = (f64::from(step - stretch.since) - 0.5) / self.steps_per_year;
             self.tenure_exposure[band(&TENURE_BANDS, stretch.tenure + years)] += 1;
             self.age_exposure[band(&AGE_BANDS, stretch.age + years)] += 1;
         }
@@ -409,18 +415,20 @@ mod tests {
         assert_eq!(value(SpellMoment::VoluntaryAttrition(Group::Level(0))), 12.0 / 35.0);
         assert_eq!(value(SpellMoment::VoluntaryAttrition(Group::Level(1))), 12.0 / 30.0);
         assert_eq!(value(SpellMoment::PromotionRate(1)), 12.0 / 30.0);
-        // Tenure at each step at risk: A under a year at steps 1..=5 (0.5 + s/12),
-        // 1-2 from step 6 to 17; B 5-10 at steps 1 and 2, 10+ from step 3
-        // (9.75 + 3/12); C under a year to step 23, a year exactly at step 24 (the
-        // 1-2 band); M 5-10 throughout.
-        assert_eq!(tally.tenure_exposure, [5 + 11, 12 + 1, 0, 2 + 24, 10]);
+        // Tenure at the middle of each step at risk, `(s − 0.5)/12` in: A under a
+        // year at steps 1..=6 (0.5 + 5.5/12 at step 6, which ends on the
+        // anniversary), 1-2 from step 7 to 17; B 5-10 at steps 1..=3, 10+ from step
+        // 4 (9.75 + 3.5/12); C under a year at all of its 12 steps (a year exactly
+        // at the end of step 24, spent below it); M 5-10 throughout. A quit is in
+        // the band of the step it ends: A's (1 + 11/12 at its end) in 1-2, B's in 10+.
+        assert_eq!(tally.tenure_exposure, [6 + 12, 11, 0, 3 + 24, 9]);
         assert_eq!(tally.tenure_quits, [0, 1, 0, 0, 1]);
-        // Age: A under 25 to step 5 (24.5 + 6/12 = 25), 25-35 after; B 35-45 at
-        // step 1, 45+ after (44.9 + 2/12 > 45); C 25-35; M 45+.
-        assert_eq!(tally.age_exposure, [5, 12 + 12, 1, 11 + 24]);
+        // Age: A under 25 to step 6 (24.5 + 5.5/12), 25-35 after; B 35-45 at
+        // step 1, 45+ after (44.9 + 1.5/12 > 45); C 25-35; M 45+.
+        assert_eq!(tally.age_exposure, [6, 11 + 12, 1, 11 + 24]);
         assert_eq!(tally.age_quits, [0, 1, 0, 1]);
-        assert_eq!(value(SpellMoment::VoluntaryAttrition(Group::Tenure(4))), 12.0 / 10.0);
-        assert_eq!(value(SpellMoment::VoluntaryAttrition(Group::Age(1))), 12.0 / 24.0);
+        assert_eq!(value(SpellMoment::VoluntaryAttrition(Group::Tenure(4))), 12.0 / 9.0);
+        assert_eq!(value(SpellMoment::VoluntaryAttrition(Group::Age(1))), 12.0 / 23.0);
         assert_eq!(value(SpellMoment::RegrettedShare), 0.5, "A by skill; B's performance does not count");
         // At the end only C reports to M.
         assert_eq!(value(SpellMoment::SpanOfControl), 1.0);

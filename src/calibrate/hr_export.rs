@@ -538,7 +538,9 @@ pub fn moments(spells: &[Spell], window: Window, config: &Config) -> Result<Vec<
             }
             ratings[spell.level].extend(spell.rating);
         }
-        if (window.start..=window.end).contains(&spell.hired) && !promoted_into[index] {
+        // The window's first day is its starting state: an event counts when it is
+        // after it, up to the last day, as the engine counts the measured steps'.
+        if spell.hired > window.start && spell.hired <= window.end && !promoted_into[index] {
             hires += 1;
         }
         if let Some((exited, reason)) = spell.exit
@@ -1013,5 +1015,27 @@ mod tests {
         assert!((worth(TrialMetric::HireRate) - exposure / 40.0).abs() < 1e-12);
         assert_eq!(worth(TrialMetric::MedianTenure), 0.5);
         assert_eq!(worth(TrialMetric::ShortTenureShare), 0.5);
+    }
+
+    /// The window's first day is its starting state, as step 0 is the engine's:
+    /// a hire or an exit dated then is before the window, one dated on its last
+    /// day is in it.
+    #[test]
+    fn the_window_first_day_is_its_starting_state() {
+        let (_, bottom) = level_names();
+        let text = format!(
+            "employee_id,level,hire_date,exit_date,exit_reason\n\
+             E,{bottom},2022-01-01,,\n\
+             F,{bottom},2023-01-01,,\n\
+             G,{bottom},2019-01-01,2022-01-01,voluntary\n\
+             H,{bottom},2019-01-01,2023-01-01,voluntary\n"
+        );
+        let spells = parse(&text, &config()).unwrap();
+        let window = parse_window("2022-01-01:2023-01-01").unwrap();
+        let measured = moments(&spells, window, &config()).unwrap();
+        let count =
+            |metric: TrialMetric| measured.iter().find(|m| m.moment == Moment::Trial(metric)).unwrap().count;
+        assert_eq!(count(TrialMetric::HireRate), 1, "F, not E");
+        assert_eq!(count(TrialMetric::VoluntaryAttrition), 1, "H, not G");
     }
 }
