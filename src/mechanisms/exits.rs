@@ -26,8 +26,9 @@ pub struct Departures {
 /// both apply). Pluchino et al. 2010 age everyone, then apply both rules to
 /// everyone at the start of each step, before the promotion cascade.
 ///
-/// `on_exit` sees each leaver before their position is vacated, with their
-/// position, level and whether they retired (else they were dismissed).
+/// `on_exit` sees each leaver of a level, in position order, before any of them is
+/// removed (so ranks within the level are of the whole level, as a quit's are),
+/// with their position, level and whether they retired (else they were dismissed).
 pub fn age_and_depart(
     workforce: &mut Workforce,
     org: &Org,
@@ -55,20 +56,27 @@ pub fn age_and_depart(
         leavers[count] = position;
         count += usize::from(occupied & ((born < born_by) | (skill < rules.dismissal_threshold)));
     }
-    let mut level = 0;
-    for &position in &leavers[..count] {
-        while position >= org.level(level).end {
+    let (mut level, mut first) = (0, 0);
+    while first < count {
+        while leavers[first] >= org.level(level).end {
             level += 1;
         }
-        let retired = workforce.born[position] < born_by;
-        if retired {
-            departures.retirements += 1;
-        } else {
-            departures.dismissals += 1;
+        let end = org.level(level).end;
+        let of_level = first + leavers[first..count].iter().take_while(|&&position| position < end).count();
+        for &position in &leavers[first..of_level] {
+            let retired = workforce.born[position] < born_by;
+            if retired {
+                departures.retirements += 1;
+            } else {
+                departures.dismissals += 1;
+            }
+            on_exit(workforce, position, level, retired);
         }
-        on_exit(workforce, position, level, retired);
-        workforce.record_exit(position);
-        workforce.vacate(position, level);
+        for &position in &leavers[first..of_level] {
+            workforce.record_exit(position);
+            workforce.vacate(position, level);
+        }
+        first = of_level;
     }
     workforce.leavers = leavers;
     departures
@@ -101,5 +109,30 @@ mod tests {
         assert_eq!(workforce.occupied, vec![false, false, true, false]);
         assert_eq!(workforce.open, vec![vec![0], vec![1, 3]]);
         assert_eq!(workforce.age(2), 60.0);
+    }
+
+    /// Each leaver is seen in level and position order, before anyone of their
+    /// level has been removed, and after the levels above have been.
+    #[test]
+    fn every_leaver_is_seen_with_their_level_whole() {
+        let org = two_level_org();
+        let mut workforce = Workforce::vacant(&org);
+        for level in 0..2 {
+            workforce.open[level].clear();
+        }
+        workforce.hire(0, 3.0, 30.0);
+        workforce.hire(1, 5.0, 30.0);
+        workforce.hire(2, 3.0, 30.0);
+        workforce.hire(3, 3.5, 61.0);
+        let rules = ExitRules { retirement_age: 60.0, dismissal_threshold: 4.0 };
+        let mut seen = Vec::new();
+        age_and_depart(&mut workforce, &org, rules, 1.0, |workforce, position, level, retired| {
+            seen.push((position, level, retired, workforce.occupied.clone()));
+        });
+        let whole_below = vec![false, true, true, true];
+        assert_eq!(
+            seen,
+            vec![(0, 0, false, vec![true; 4]), (2, 1, false, whole_below.clone()), (3, 1, true, whole_below),]
+        );
     }
 }
