@@ -11,6 +11,9 @@
 //! rayon splits the work. Memory depends on the scenario; with the trial count it
 //! grows only until the accumulators' histograms span their most (a few dozen
 //! trials), see [`memory_estimate`].
+//!
+//! `totals.rs` holds the run's exact accumulators and their summary, `memory.rs`
+//! the estimate of a run's peak memory.
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -19,12 +22,19 @@ use std::sync::{Condvar, Mutex, mpsc};
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::metrics::{STEP_METRICS, StepMetric, StepRow, TrialMetric, TrialRow};
+use crate::metrics::{STEP_METRICS, StepMetric, StepRow, TrialRow};
 use crate::model::events::Event;
 use crate::model::workforce::Workforce;
 use crate::model::{World, run_arm};
 use crate::rng::trial_seed;
-use crate::stats::{Accumulator, Histogram, PairedDifference, Summary};
+use crate::stats::Accumulator;
+
+mod memory;
+mod totals;
+
+pub use memory::{event_log_estimate, memory_estimate, summary_bytes};
+pub use totals::{Comparison, RunSummary, RunTotals};
+use totals::{empty_arm_series, fold_trial};
 
 /// One trial's results: every arm's summary row, in arm order.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,65 +50,6 @@ pub struct TrialOutcome {
     /// Per arm, its events, when the run keeps an event log (else empty); an arm
     /// or trial the log's [`EventSelection`] leaves out has none.
     pub events: Vec<Vec<Event>>,
-}
-
-/// The aggregated results of a run.
-#[derive(Debug, Clone)]
-pub struct RunSummary {
-    /// Trials aggregated.
-    pub trials: u64,
-    /// Steps per trial.
-    pub steps: u32,
-    /// The step metrics observed, in column order.
-    pub step_metrics: &'static [StepMetric],
-    /// Time series: [`RunSummary::series`] gives one arm, step and metric.
-    series: Vec<Summary>,
-    /// Per arm, per trial metric.
-    pub arms: Vec<Vec<Summary>>,
-    /// Per arm, per trial metric: the arm minus the baseline, trial by trial; `None`
-    /// for the baseline itself.
-    pub comparisons: Vec<Option<Vec<Comparison>>>,
-    /// Per arm, per other arm, per trial metric: the arm minus the other, trial by
-    /// trial; `None` on the diagonal. Expectations compare any two arms.
-    pub pairs: Vec<Vec<Option<Vec<Comparison>>>>,
-    /// With `[uncertainty]`, the headline's spread across parameter draws.
-    pub uncertainty: Option<crate::uncertainty::UncertaintySummary>,
-}
-
-/// A paired difference to the baseline.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Comparison {
-    /// Distribution of (arm − baseline) over trials.
-    pub difference: Summary,
-    /// Share of trials in which the arm's value was higher than the baseline's.
-    pub share_higher: f64,
-    /// Share of trials in which it was lower.
-    pub share_lower: f64,
-}
-
-impl Comparison {
-    /// The summary of a paired difference's accumulator (also used by sweeps, to
-    /// compare points).
-    pub fn of(difference: &PairedDifference) -> Self {
-        Self {
-            difference: difference.summarise(),
-            share_higher: difference.positive() as f64 / difference.count() as f64,
-            share_lower: difference.negative() as f64 / difference.count() as f64,
-        }
-    }
-}
-
-impl RunSummary {
-    /// The summary over trials of `metric` at `step` of `arm`. Panics for a metric
-    /// the run did not observe (not in [`RunSummary::step_metrics`]).
-    pub fn series(&self, arm: usize, step: usize, metric: StepMetric) -> &Summary {
-        let slot = self.step_metrics.iter().position(|&m| m == metric).expect("an observed step metric");
-        &self.series[series_index(self.steps, self.step_metrics.len(), arm, step, slot)]
-    }
-}
-
-fn series_index(steps: u32, width: usize, arm: usize, step: usize, slot: usize) -> usize {
-    (arm * (steps as usize + 1) + step) * width + slot
 }
 
 /// Why a run stopped without a result.
@@ -202,20 +153,20 @@ const CHUNK: usize = 16;
 
 /// Trials per work item: [`CHUNK`], or fewer when there are too few trials to give
 /// every thread several items (a run of 4 trials on 2 threads must still use both).
-fn chunk_size(trials: u32, threads: usize) -> usize {
+pub(super) fn chunk_size(trials: u32, threads: usize) -> usize {
     (trials as usize / threads.max(1).saturating_mul(4)).clamp(1, CHUNK)
 }
 
 /// Whether a run's chunks of trials run their arms side by side: when there are
 /// fewer chunks than twice the threads, so that some threads would idle.
-fn arms_side_by_side(trials: u32, arms: usize, threads: usize) -> bool {
+pub(super) fn arms_side_by_side(trials: u32, arms: usize, threads: usize) -> bool {
     let threads = threads.max(1);
     let chunks = u64::from(trials).div_ceil(chunk_size(trials, threads) as u64);
     arms > 1 && chunks < (threads as u64).saturating_mul(2)
 }
 
 /// How many chunks per thread a worker may run ahead of the trials handed over.
-const LEAD_CHUNKS: usize = 4;
+pub(super) const LEAD_CHUNKS: usize = 4;
 
 /// The trials handed over so far, for workers that have run too far ahead to wait on.
 #[derive(Default)]
@@ -548,350 +499,6 @@ fn drive(
         .collect())
 }
 
-/// The exact accumulators of a run (or of some of its trials): the time series,
-/// each arm's trial metrics and the paired differences between every two arms.
-/// Every one is exact and order-independent, so the totals of a run's trials split
-/// into parts any way, [merged](RunTotals::merge) in any order, are the totals of
-/// the whole run, bit for bit: a run is the merge of its shards.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunTotals {
-    trials: u64,
-    steps: u32,
-    step_metrics: &'static [StepMetric],
-    baseline: usize,
-    series: Vec<Accumulator>,
-    arms: Vec<Vec<Accumulator>>,
-    /// Per arm, per other arm, per trial metric (the diagonal stays empty).
-    paired: Vec<Vec<Vec<PairedDifference>>>,
-    /// Per parameter draw, with `[uncertainty]`.
-    uncertainty: Option<crate::uncertainty::UncertaintyTotals>,
-}
-
-impl RunTotals {
-    /// The totals of no trials of `config`.
-    pub fn empty(config: &Config) -> Self {
-        let arms = config.arms.len();
-        let frame = config.frame();
-        let differences = || -> Vec<PairedDifference> {
-            TrialMetric::ALL
-                .iter()
-                .map(|metric| {
-                    let (max_abs, resolution) = metric.accuracy(&frame);
-                    PairedDifference::new(2.0 * max_abs, resolution)
-                })
-                .collect()
-        };
-        Self {
-            trials: 0,
-            steps: config.steps,
-            step_metrics: config.step_metrics(),
-            baseline: config.baseline,
-            series: empty_series(config),
-            arms: (0..arms).map(|_| trial_accumulators(config)).collect(),
-            // Every ordered pair of arms, every trial metric: a few hundred accumulators.
-            paired: (0..arms).map(|_| (0..arms).map(|_| differences()).collect()).collect(),
-            uncertainty: crate::uncertainty::UncertaintyTotals::empty(config),
-        }
-    }
-
-    /// The totals of the trials that `runs` (one per arm of `config`, in arm order,
-    /// each over the same trials) hold: what [`accumulate`] gives for those trials.
-    /// A run stands for the arm at its position whatever its own index was (an arm's
-    /// results depend on its levers, not on where it is listed). Panics if the runs
-    /// do not fit together.
-    pub fn of_arms(config: &Config, runs: &[&ArmRun]) -> Self {
-        let mut totals = Self::empty(config);
-        let fits = runs.len() == config.arms.len()
-            && runs.iter().all(|run| {
-                run.first_trial == runs[0].first_trial
-                    && run.rows.len() == runs[0].rows.len()
-                    && run.series.len() == totals.series.len() / runs.len()
-            });
-        assert!(fits, "arm runs of different trials or another configuration");
-        let Some(first) = runs.first() else { return totals };
-        totals.trials = first.trials();
-        for (cells, run) in totals.series.chunks_mut(first.series.len()).zip(runs) {
-            cells.clone_from_slice(&run.series);
-        }
-        let mut rows = Vec::with_capacity(runs.len());
-        for (index, trial) in (first.first_trial..).take(first.rows.len()).enumerate() {
-            rows.clear();
-            rows.extend(runs.iter().map(|run| run.rows[index]));
-            fold_trial(&rows, &mut totals.arms, &mut totals.paired);
-            if let Some(uncertainty) = totals.uncertainty.as_mut() {
-                uncertainty.add(trial, &rows);
-            }
-        }
-        totals
-    }
-
-    /// Trials accumulated.
-    pub fn trials(&self) -> u64 {
-        self.trials
-    }
-
-    /// Adds the trials `other` holds (other trials of the same configuration).
-    /// Panics if it was built for another configuration's shape.
-    pub fn merge(&mut self, other: &Self) {
-        assert!(
-            self.steps == other.steps
-                && self.series.len() == other.series.len()
-                && self.arms.len() == other.arms.len(),
-            "merging the totals of different configurations"
-        );
-        self.trials += other.trials;
-        for (total, part) in self.series.iter_mut().zip(&other.series) {
-            total.merge(part);
-        }
-        for (total, part) in self.arms.iter_mut().flatten().zip(other.arms.iter().flatten()) {
-            total.merge(part);
-        }
-        for (total, part) in
-            self.paired.iter_mut().flatten().flatten().zip(other.paired.iter().flatten().flatten())
-        {
-            total.merge(part);
-        }
-        if let (Some(total), Some(part)) = (self.uncertainty.as_mut(), other.uncertainty.as_ref()) {
-            total.merge(part);
-        }
-    }
-
-    /// The summaries of the run.
-    pub fn summarise(&self) -> RunSummary {
-        let pairs = summarise_pairs(&self.paired);
-        RunSummary {
-            trials: self.trials,
-            steps: self.steps,
-            step_metrics: self.step_metrics,
-            series: self.series.iter().map(Accumulator::summarise).collect(),
-            arms: self
-                .arms
-                .iter()
-                .map(|metrics| metrics.iter().map(Accumulator::summarise).collect())
-                .collect(),
-            comparisons: pairs.iter().map(|others| others[self.baseline].clone()).collect(),
-            pairs,
-            uncertainty: self.uncertainty.as_ref().map(crate::uncertainty::UncertaintyTotals::summarise),
-        }
-    }
-
-    /// Writes the exact state (the shard file's format, see [`crate::shard`]).
-    pub(crate) fn encode(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
-        crate::shard::codec::put_u64(out, self.trials)?;
-        self.series.iter().try_for_each(|a| a.encode(out))?;
-        self.arms.iter().flatten().try_for_each(|a| a.encode(out))?;
-        self.paired.iter().flatten().flatten().try_for_each(|d| d.encode(out))?;
-        self.uncertainty.as_ref().map_or(Ok(()), |u| u.encode(out))
-    }
-
-    /// Reads a state written by [`RunTotals::encode`] into totals shaped like
-    /// these (built by [`RunTotals::empty`] for the same configuration).
-    pub(crate) fn decode_like(&self, input: &mut impl std::io::Read) -> std::io::Result<Self> {
-        let mut read = self.clone();
-        read.trials = crate::shard::codec::get_u64(input)?;
-        for slot in read.series.iter_mut().chain(read.arms.iter_mut().flatten()) {
-            *slot = slot.decode_like(input)?;
-        }
-        for slot in read.paired.iter_mut().flatten().flatten() {
-            *slot = slot.decode_like(input)?;
-        }
-        if let Some(uncertainty) = read.uncertainty.as_mut() {
-            *uncertainty = uncertainty.decode_like(input)?;
-        }
-        Ok(read)
-    }
-}
-
-/// Folds one trial's per-arm rows into the per-arm totals and the paired
-/// differences between arms.
-fn fold_trial(
-    rows: &[TrialRow],
-    arm_totals: &mut [Vec<Accumulator>],
-    paired: &mut [Vec<Vec<PairedDifference>>],
-) {
-    for (arm, row) in rows.iter().enumerate() {
-        for (metric, &value) in row.iter().enumerate() {
-            arm_totals[arm][metric].add(value);
-        }
-        // An arm against itself is always zero: not accumulated, not reported.
-        for (other, other_row) in rows.iter().enumerate().filter(|&(other, _)| other != arm) {
-            for (metric, (&value, &other_value)) in row.iter().zip(other_row).enumerate() {
-                paired[arm][other][metric].add(value, other_value);
-            }
-        }
-    }
-}
-
-/// The summaries of each arm's paired differences to each other arm.
-fn summarise_pairs(paired: &[Vec<Vec<PairedDifference>>]) -> Vec<Vec<Option<Vec<Comparison>>>> {
-    paired
-        .iter()
-        .enumerate()
-        .map(|(arm, others)| {
-            others
-                .iter()
-                .enumerate()
-                .map(|(other, metrics)| (arm != other).then(|| metrics.iter().map(Comparison::of).collect()))
-                .collect()
-        })
-        .collect()
-}
-
-/// An estimate, in bytes, of the peak memory of a run of `config` on `threads`
-/// worker threads, meant to be within a factor of two of what the run takes.
-///
-/// It adds up everything that scales: on each thread that gets work, the time
-/// series accumulators (arms × steps × step metrics), the workforces and the
-/// series buffers of a chunk; on the calling thread, the paired differences of
-/// every ordered pair of arms (arms² × trial metrics, which dominate with many
-/// arms), the finished trials a worker may run ahead of the hand-over, and the
-/// summaries the run returns. Histograms are the part that depends on the data:
-/// a window of counts between the lowest and highest value seen, so it widens with
-/// the trials a histogram holds, up to a bound (4,096 bins). Arithmetic saturates,
-/// so an absurd size is an absurd estimate, never a wrapped small one.
-pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
-    let trials = u64::from(config.trials);
-    let pool_threads = threads.max(1);
-    let threads = busy_threads(config.trials, threads);
-    let arms = config.arms.len() as u64;
-    let rows = arms.saturating_mul(u64::from(config.steps) + 1);
-    let observed_steps = config.step_metrics();
-    let cells = rows.saturating_mul(observed_steps.len() as u64);
-    let accumulator = size_of::<Accumulator>() as u64;
-    // One row of time series cells, one per observed step metric.
-    let frame = config.frame();
-    let row_histograms = |values: u64| -> u64 {
-        observed_steps
-            .iter()
-            .fold(0u64, |sum, &metric| sum.saturating_add(series_histogram_bytes(metric, &frame, values)))
-    };
-
-    // One set of time series accumulators holds every trial, whatever the threads.
-    let chunk = chunk_size(config.trials, threads as usize) as u64;
-    let workforce = config.positions().saturating_mul(WORKFORCE_BYTES_PER_POSITION);
-    let series_buffer = (u64::from(config.steps) + 1).saturating_mul(size_of::<StepRow>() as u64);
-    let per_thread =
-        (chunk + 1).saturating_mul(workforce).saturating_add(chunk.saturating_mul(series_buffer));
-    let series =
-        cells.saturating_mul(accumulator).saturating_add(rows.saturating_mul(row_histograms(trials)));
-
-    // Ordered pairs of distinct arms, each with one paired difference per trial
-    // metric; metrics the scenario does not observe are zero in every trial.
-    let pairs = arms.saturating_mul(arms.saturating_sub(1));
-    let observed = config.trial_metrics().len() as u64;
-    let per_pair = (TrialMetric::ALL.len() as u64)
-        .saturating_mul(size_of::<PairedDifference>() as u64 + ALLOCATION_BYTES)
-        .saturating_add(observed.saturating_mul(histogram_bytes(trials, 8.0)));
-    let paired = pairs.saturating_mul(per_pair);
-
-    // Finished trials waiting to be handed over, at most `lead` of them.
-    let lead = (LEAD_CHUNKS as u64).saturating_mul(chunk).saturating_mul(threads).min(trials);
-    let in_flight = lead.saturating_mul(arms.saturating_mul(size_of::<TrialRow>() as u64));
-
-    // Arms run side by side each take a workforce and a chunk's series buffers,
-    // one per thread of the pool at a time.
-    let side_by_side = if arms_side_by_side(config.trials, config.arms.len(), pool_threads) {
-        (pool_threads as u64).saturating_mul(workforce.saturating_add(chunk.saturating_mul(series_buffer)))
-    } else {
-        0
-    };
-
-    BASE_BYTES
-        .saturating_add(side_by_side)
-        .saturating_add(threads.saturating_mul(per_thread))
-        .saturating_add(series)
-        .saturating_add(paired)
-        .saturating_add(in_flight)
-        .saturating_add(summary_bytes(config))
-}
-
-/// An estimate, in bytes, of the event log a run of `config` on `threads` threads
-/// holds at once when it keeps the events of `selection`: those of the trials run
-/// but not yet handed over, which the caller writes as they arrive. Workers may run
-/// [`LEAD_CHUNKS`] chunks ahead, but the writer keeps up with them: measured, the
-/// peak holds about half that lead, plus a chunk under way on each thread.
-pub fn event_log_estimate(config: &Config, threads: usize, selection: &EventSelection) -> u64 {
-    let trials = u64::from(config.trials);
-    let busy = busy_threads(config.trials, threads);
-    let chunk = chunk_size(config.trials, threads.max(1)) as u64;
-    let held = (LEAD_CHUNKS as u64 / 2 + 1).saturating_mul(chunk).saturating_mul(busy);
-    let kept_trials = selection.first_trials.unwrap_or(trials).min(trials).min(held);
-    let kept_arms = selection.arms.as_ref().map_or(config.arms.len(), Vec::len) as u64;
-    // Measured on the bundled scenarios: a row per position at the start and at the
-    // end, and per position and year about 0.35 more with `[dynamics]` (quits and
-    // the hires and promotions that fill their places), 0.1 without.
-    let per_position_year = if config.dynamics.is_some() { 0.4 } else { 0.1 };
-    let years = f64::from(config.steps) / f64::from(config.steps_per_year.max(1));
-    let per_trial_arm = config.positions() as f64 * (2.0 + per_position_year * years);
-    // A list grows by doubling, so on average half again as long as it is full.
-    let bytes = 1.5 * per_trial_arm * size_of::<Event>() as f64;
-    kept_trials.saturating_mul(kept_arms).saturating_mul(bytes as u64)
-}
-
-/// The bytes of the [`RunSummary`] a run of `config` returns: one summary per arm,
-/// step and step metric, and one comparison per ordered pair of arms and trial
-/// metric. A sweep keeps one per point until it writes its files.
-pub fn summary_bytes(config: &Config) -> u64 {
-    let arms = config.arms.len() as u64;
-    let cells =
-        arms.saturating_mul(u64::from(config.steps) + 1).saturating_mul(config.step_metrics().len() as u64);
-    let comparisons =
-        arms.saturating_mul(arms).saturating_add(arms).saturating_mul(TrialMetric::ALL.len() as u64);
-    cells
-        .saturating_mul(size_of::<Summary>() as u64)
-        .saturating_add(comparisons.saturating_mul(size_of::<Comparison>() as u64))
-}
-
-/// The threads of a pool of `threads` that can get work: no more than there are
-/// chunks of trials (rayon's default of 0 counts as one here; callers pass the
-/// pool's size).
-fn busy_threads(trials: u32, threads: usize) -> u64 {
-    let threads = threads.max(1);
-    let chunks = u64::from(trials).div_ceil(chunk_size(trials, threads) as u64);
-    (threads as u64).min(chunks).max(1)
-}
-
-/// Memory of the process before any run: the binary, the allocator, the thread pool.
-const BASE_BYTES: u64 = 12 << 20;
-
-/// What the allocator adds to each heap block (header and rounding).
-const ALLOCATION_BYTES: u64 = 16;
-
-/// A workforce's columns and the passes' scratch space, per position (about twenty
-/// 8-byte columns, with room for the level lists).
-const WORKFORCE_BYTES_PER_POSITION: u64 = 200;
-
-/// The counts of a histogram of `values` finely resolved values (a paired
-/// difference of a trial metric, or a share or a productivity in the time
-/// series): resolved to 1e-6 (a rate) or 1e-4 (a share), a value that varies
-/// soon spans the most the window may after coarsening, between half of
-/// [`Histogram::MAX_BINS`] and all of it, while some never vary (twin arms, a
-/// rule that never fires). Measured on the bundled scenarios, they average about
-/// `1536 · (1 − exp(−n/s))` counts after `n` values, where `s` is 8 for a paired
-/// difference and 4 for a time series cell, whose windows fill faster.
-fn histogram_bytes(values: u64, scale: f64) -> u64 {
-    let full = (Histogram::MAX_BINS * 3 / 8 * size_of::<u32>()) as f64;
-    let filled = 1.0 - (-(values as f64) / scale).exp();
-    ALLOCATION_BYTES + (full * filled) as u64
-}
-
-/// The counts of the histogram of one time series cell of `metric` after
-/// `values` trials. A count (resolved to 1), the efficiency (to 0.01 of a point)
-/// and the share of the initial top quintile retained (whose steps are one person
-/// of that quintile) spread over few bins, whose number grows about as the
-/// logarithm of the trials (measured on the bundled scenarios); the finely
-/// resolved shares and productivity of `[dynamics]` fill their window as a paired
-/// difference does.
-fn series_histogram_bytes(metric: StepMetric, frame: &crate::metrics::Frame, values: u64) -> u64 {
-    let (_, resolution) = metric.accuracy(frame);
-    if resolution < 0.01 && metric != StepMetric::TopQuintileRetained {
-        return histogram_bytes(values, 4.0);
-    }
-    let range = 94.0 * (values.max(1) as f64).log2();
-    let most = (Histogram::MAX_BINS * size_of::<u32>()) as u64;
-    ALLOCATION_BYTES + (32 + range as u64).min(most)
-}
-
 /// Runs every arm of a chunk of trials, folding their time series into the run's
 /// accumulators (`series`, one set per arm); a panic becomes an error that names
 /// the trial and its seed.
@@ -1061,45 +668,15 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".to_owned())
 }
 
-/// Every arm's time series accumulators, laid out arm by arm ([`empty_arm_series`]).
-fn empty_series(config: &Config) -> Vec<Accumulator> {
-    config.arms.iter().flat_map(|_| empty_arm_series(config)).collect()
-}
-
-/// One arm's time series accumulators, step by step, each step's observed metrics
-/// in order.
-fn empty_arm_series(config: &Config) -> Vec<Accumulator> {
-    let frame = config.frame();
-    let per_step: Vec<Accumulator> = config
-        .step_metrics()
-        .iter()
-        .map(|metric| {
-            let (max_abs, resolution) = metric.accuracy(&frame);
-            Accumulator::new(max_abs, resolution)
-        })
-        .collect();
-    (0..=config.steps).flat_map(|_| per_step.iter().cloned()).collect()
-}
-
-fn trial_accumulators(config: &Config) -> Vec<Accumulator> {
-    let frame = config.frame();
-    TrialMetric::ALL
-        .iter()
-        .map(|metric| {
-            let (max_abs, resolution) = metric.accuracy(&frame);
-            Accumulator::new(max_abs, resolution)
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::parse;
+    use crate::metrics::TrialMetric;
     use std::path::Path;
 
-    fn small_peter(trials: u32) -> Config {
-        let text = include_str!("../scenarios/peter_principle.toml").replace("steps = 1000", "steps = 60");
+    pub(super) fn small_peter(trials: u32) -> Config {
+        let text = include_str!("../../scenarios/peter_principle.toml").replace("steps = 1000", "steps = 60");
         parse(&text, Path::new("peter_principle.toml")).unwrap().with_trials(trials).unwrap()
     }
 
@@ -1150,7 +727,7 @@ mod tests {
     /// behavioural model too.
     #[test]
     fn arms_run_side_by_side_give_the_results_of_one_thread() {
-        let behavioural = include_str!("../scenarios/ci/tech_org.toml")
+        let behavioural = include_str!("../../scenarios/ci/tech_org.toml")
             .replace("burn_in = 40 ", "burn_in = 2 ")
             .replace("steps = 60 ", "steps = 12 ");
         let behavioural = crate::config::parse(&behavioural, Path::new("tech_org.toml")).unwrap();
@@ -1194,8 +771,9 @@ mod tests {
     /// is exactly zero in every trial, with an interval of width zero.
     #[test]
     fn an_arm_compared_with_its_twin_differs_by_exactly_zero() {
-        let text =
-            include_str!("../scenarios/peter_principle.toml").replace("steps = 1000", "steps = 80").replace(
+        let text = include_str!("../../scenarios/peter_principle.toml")
+            .replace("steps = 1000", "steps = 80")
+            .replace(
                 "[arms.\"worst, common sense\"]\npromotion = \"worst\"",
                 "[arms.\"twin\"]\npromotion = \"best\"",
             );
@@ -1270,7 +848,7 @@ mod tests {
     /// change touches); an arm run under other levers differs, so the test has teeth.
     #[test]
     fn arms_run_alone_and_put_together_are_the_whole_run() {
-        let behavioural = include_str!("../scenarios/ci/tech_org.toml")
+        let behavioural = include_str!("../../scenarios/ci/tech_org.toml")
             .replace("burn_in = 40 ", "burn_in = 2 ")
             .replace("steps = 60 ", "steps = 12 ");
         let behavioural = crate::config::parse(&behavioural, std::path::Path::new("tech_org.toml")).unwrap();
@@ -1298,33 +876,6 @@ mod tests {
         let message = error.to_string();
         assert!(matches!(error, RunError::TrialPanicked { trial: 17, seed: 99, .. }));
         assert!(message.contains("broken invariant") && message.contains("--replay-trial 17"), "{message}");
-    }
-
-    #[test]
-    fn the_memory_estimate_grows_with_steps_threads_and_trials_up_to_a_bound() {
-        let small = small_peter(10);
-        let many_trials = small_peter(100_000);
-        let more_trials = small_peter(1_000_000);
-        assert!(memory_estimate(&many_trials, 2) > memory_estimate(&small, 2));
-        // The histograms' windows stop widening: ten times the trials, not ten times the memory.
-        assert!(memory_estimate(&more_trials, 2) < 2 * memory_estimate(&many_trials, 2));
-        assert!(memory_estimate(&small, 4) > memory_estimate(&small, 2));
-        let text = include_str!("../scenarios/peter_principle.toml");
-        let long = parse(text, Path::new("p.toml")).unwrap();
-        // Sixteen times the steps, over the process's fixed base.
-        assert!(memory_estimate(&long, 2) > 3 * memory_estimate(&small, 2));
-    }
-
-    /// An absurd thread count saturates the estimate instead of wrapping it to a
-    /// small number (`--threads 2^63` was estimated at 0.0 GiB).
-    #[test]
-    fn the_memory_estimate_saturates_instead_of_wrapping() {
-        let config = small_peter(1_000_000);
-        let sensible = memory_estimate(&config, 1024);
-        assert!(sensible > memory_estimate(&config, 2));
-        // No more threads get work than there are chunks of trials; more cost no less.
-        assert!(memory_estimate(&config, 1 << 63) >= sensible);
-        assert!(memory_estimate(&config, usize::MAX) >= sensible);
     }
 
     /// A stop requested mid-run ends it once the chunks under way finish: what was
