@@ -457,6 +457,12 @@ pub struct Spread {
     /// Standard deviation of the draws' means (parameters and Monte Carlo noise
     /// together); NaN with fewer than two draws.
     pub between_draws_sd: f64,
+    /// The 95% interval of the mean over the parameters' distribution, from the
+    /// draws' means (`mean ± t(0.975, D − 1) · between_draws_sd / √D` over `D`
+    /// draws): the trials of a draw share its values, so an interval over trials
+    /// as if independent is too narrow when a draw has several. NaN with fewer
+    /// than two draws.
+    pub mean_ci: (f64, f64),
     /// The part due to the parameters: `sqrt(max(0, Var(draw means) − mean over
     /// draws of s²_within / n))`; `None` without replications (a draw of one
     /// trial has no within-draw variance to take out).
@@ -489,6 +495,13 @@ impl Spread {
             p50: quantile(&means, 0.5),
             p95: quantile(&means, 0.95),
             between_draws_sd: between.sqrt(),
+            mean_ci: if n >= 2 {
+                let half =
+                    crate::stats::student_t_quantile(0.975, (n - 1) as f64) * (between / n as f64).sqrt();
+                (mean - half, mean + half)
+            } else {
+                (f64::NAN, f64::NAN)
+            },
             parameter_sd: monte_carlo.filter(|_| n >= 2).map(|noise| (between - noise).max(0.0).sqrt()),
             monte_carlo_sd: monte_carlo.map(f64::sqrt),
         }
@@ -561,6 +574,37 @@ mod tests {
         assert_eq!(quantile(&sorted, 0.5), 3.0);
         assert_eq!(quantile(&sorted, 0.05), 1.2);
         assert!(quantile(&[], 0.5).is_nan());
+    }
+
+    /// The interval over draws covers the mean over the parameters' distribution
+    /// as a 95% interval should, where one over the trials as if independent does
+    /// not: the eight trials of a draw share its centre.
+    #[test]
+    fn the_interval_over_draws_covers_where_one_over_trials_does_not() {
+        let mut rng = crate::rng::test_rng(11);
+        let (repetitions, mut over_draws, mut over_trials) = (400, 0, 0);
+        for _ in 0..repetitions {
+            let mut all = crate::stats::Accumulator::new(100.0, 1e-3);
+            let draws: Vec<Moments> = (0..30)
+                .map(|_| {
+                    let centre = 2.0 * crate::rng::standard_normal(&mut rng);
+                    let mut m = Moments::new(100.0);
+                    for _ in 0..8 {
+                        let x = centre + 4.0 * crate::rng::standard_normal(&mut rng);
+                        m.add(x);
+                        all.add(x);
+                    }
+                    m
+                })
+                .collect();
+            let (low, high) = Spread::of(draws.iter()).mean_ci;
+            over_draws += usize::from(low < 0.0 && 0.0 < high);
+            let naive = all.summarise();
+            over_trials += usize::from(naive.ci_low < 0.0 && 0.0 < naive.ci_high);
+        }
+        let coverage = |hits: usize| hits as f64 / f64::from(repetitions);
+        assert!((0.92..=0.98).contains(&coverage(over_draws)), "over draws {}", coverage(over_draws));
+        assert!(coverage(over_trials) < 0.9, "over trials {}", coverage(over_trials));
     }
 
     /// The decomposition separates a known between-draw spread from known noise.

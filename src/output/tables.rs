@@ -288,6 +288,8 @@ fn uncertainty_records<W: Write>(
                 ("mc_ci_low", Some(monte_carlo.ci_low)),
                 ("mc_ci_high", Some(monte_carlo.ci_high)),
                 ("draw_mean", Some(draws.mean)),
+                ("draw_ci_low", Some(draws.mean_ci.0)),
+                ("draw_ci_high", Some(draws.mean_ci.1)),
                 ("draw_p5", Some(draws.p5)),
                 ("draw_p50", Some(draws.p50)),
                 ("draw_p95", Some(draws.p95)),

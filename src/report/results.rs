@@ -139,6 +139,7 @@ fn read_uncertainty(path: &Path, source: &Source<'_>) -> Result<Vec<ArmUncertain
             p50: get("draw_p50"),
             p95: get("draw_p95"),
             between_draws_sd: get("between_draws_sd"),
+            mean_ci: (get("draw_ci_low"), get("draw_ci_high")),
             parameter_sd: optional("parameter_sd"),
             monte_carlo_sd: optional("monte_carlo_sd"),
         }
