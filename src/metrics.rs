@@ -316,7 +316,7 @@ pub enum TrialMetric {
     DismissalRate,
     /// Voluntary quits per year per position: the annual voluntary attrition rate.
     VoluntaryAttrition,
-    /// Quits of top-quintile performers per year per position.
+    /// Quits of the top fifth of their level by skill per year per position.
     RegrettedAttrition,
     /// Share of the initial top quintile (by skill) still employed at the end.
     TopQuintileRetained,

@@ -19,21 +19,25 @@ fn mean(values: &[f64]) -> f64 {
     if values.is_empty() { f64::NAN } else { values.iter().sum::<f64>() / values.len() as f64 }
 }
 
-/// Sample standard deviation (divisor n − 1); 0 for fewer than two values.
+/// Sample standard deviation (divisor n − 1); NaN for fewer than two values, whose
+/// spread nothing tells.
 fn std_dev(values: &[f64]) -> f64 {
     if values.len() < 2 {
-        return 0.0;
+        return f64::NAN;
     }
     let m = mean(values);
     (values.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (values.len() - 1) as f64).sqrt()
 }
 
-/// The mean of paired differences with its 95 % t-interval; a single replicate
-/// (or identical ones) gives a zero-width interval.
+/// The mean of paired differences with its 95 % t-interval: undefined (NaN) from a
+/// single replicate, of zero width from identical ones (a deterministic model).
 fn paired(here: &[f64], there: &[f64]) -> (f64, f64, f64) {
     let differences: Vec<f64> = here.iter().zip(there).map(|(a, b)| a - b).collect();
     let m = mean(&differences);
     let sd = std_dev(&differences);
+    if sd.is_nan() {
+        return (m, f64::NAN, f64::NAN);
+    }
     if sd == 0.0 {
         return (m, m, m);
     }
@@ -58,8 +62,13 @@ pub fn one_at_a_time(parameters: usize, replicates: &[Vec<f64>]) -> Vec<Index> {
 }
 
 /// The 2.5 % and 97.5 % points of bootstrap estimates (linear between order
-/// statistics); both the estimate where there are none.
-fn percentile_interval(mut values: Vec<f64>, estimate: f64) -> (f64, f64) {
+/// statistics) over `samples` resampled units; both the estimate where there are
+/// none; NaN from fewer than two units (a bootstrap of one tells nothing of the
+/// spread) or where the estimate is NaN.
+fn percentile_interval(mut values: Vec<f64>, estimate: f64, samples: usize) -> (f64, f64) {
+    if samples < 2 || estimate.is_nan() {
+        return (f64::NAN, f64::NAN);
+    }
     if values.is_empty() {
         return (estimate, estimate);
     }
@@ -120,7 +129,7 @@ pub fn morris(design: &Trajectories, outputs: &[f64], resamples: usize, seed: u6
         let point = morris_statistics(&effects, &all, parameter);
         for (slot, kind) in [IndexKind::MuStar, IndexKind::Mu, IndexKind::Sigma].into_iter().enumerate() {
             let values = estimates.iter().map(|e| e[slot]).collect();
-            let (ci_low, ci_high) = percentile_interval(values, point[slot]);
+            let (ci_low, ci_high) = percentile_interval(values, point[slot], effects.len());
             indices.push(Index { parameter, kind, estimate: point[slot], ci_low, ci_high });
         }
     }
@@ -167,7 +176,7 @@ pub fn sobol(k: usize, n: usize, outputs: &[f64], resamples: usize, seed: u64) -
     for (parameter, estimates) in point.iter().enumerate() {
         for (slot, kind) in [IndexKind::FirstOrder, IndexKind::TotalOrder].into_iter().enumerate() {
             let values = boot.iter().map(|b| b[parameter][slot]).collect();
-            let (ci_low, ci_high) = percentile_interval(values, estimates[slot]);
+            let (ci_low, ci_high) = percentile_interval(values, estimates[slot], n);
             indices.push(Index { parameter, kind, estimate: estimates[slot], ci_low, ci_high });
         }
     }
@@ -193,8 +202,8 @@ mod tests {
     #[test]
     fn percentile_intervals_interpolate_between_order_statistics() {
         let values: Vec<f64> = (0..=40).rev().map(f64::from).collect();
-        assert_eq!(percentile_interval(values, 0.0), (1.0, 39.0));
-        assert_eq!(percentile_interval(Vec::new(), 3.0), (3.0, 3.0));
+        assert_eq!(percentile_interval(values, 0.0, 40), (1.0, 39.0));
+        assert_eq!(percentile_interval(Vec::new(), 3.0, 40), (3.0, 3.0));
     }
 
     #[test]
@@ -203,5 +212,22 @@ mod tests {
         for index in sobol(2, 10, &outputs, 50, 1) {
             assert_eq!((index.estimate, index.ci_low, index.ci_high), (0.0, 0.0, 0.0));
         }
+    }
+
+    /// What one sample cannot tell is NaN, not a zero-width interval: one
+    /// replicate's paired difference, one trajectory's σ and bootstrap intervals;
+    /// identical replicates (a deterministic model) still give an exact zero width.
+    #[test]
+    fn one_sample_gives_undefined_intervals_not_exact_ones() {
+        let indices = one_at_a_time(1, &[vec![1.0], vec![0.5], vec![2.0]]);
+        assert_eq!(indices[0].estimate, -0.5);
+        assert!(indices[0].ci_low.is_nan() && indices[0].ci_high.is_nan());
+        let indices = one_at_a_time(1, &[vec![1.0, 1.0], vec![0.5, 0.5], vec![2.0, 2.0]]);
+        assert_eq!((indices[0].ci_low, indices[0].ci_high), (-0.5, -0.5));
+        let design = Trajectories { steps: vec![vec![(0, 2.0 / 3.0)]], points: Vec::new() };
+        let indices = morris(&design, &[1.0, 3.0], 50, 1);
+        assert_eq!(indices[0].estimate, 3.0, "mu* of the one effect, (3 - 1) / (2/3)");
+        assert!(indices.iter().all(|i| i.ci_low.is_nan() && i.ci_high.is_nan()), "{indices:?}");
+        assert!(indices.iter().find(|i| i.kind == IndexKind::Sigma).unwrap().estimate.is_nan());
     }
 }
