@@ -345,17 +345,26 @@ impl UncertaintyTotals {
     pub fn summarise(&self) -> UncertaintySummary {
         let arms = self.empty.arms.len();
         let direction = self.metric.direction();
-        let spread = |pick: &dyn Fn(&DrawTotals) -> &Moments| Spread::of(self.draws.values().map(pick));
+        // A partial last draw (the trials not a multiple of the replications) has a
+        // noisier mean than the others: the spread is of the complete draws alone,
+        // unless there are none.
+        let complete: Vec<&DrawTotals> = self
+            .draws
+            .values()
+            .filter(|d| d.arms.first().is_some_and(|m| m.count() == u64::from(self.replications)))
+            .collect();
+        let used: Vec<&DrawTotals> =
+            if complete.is_empty() { self.draws.values().collect() } else { complete };
+        let spread = |pick: &dyn Fn(&DrawTotals) -> &Moments| Spread::of(used.iter().map(|d| pick(d)));
         UncertaintySummary {
             metric: self.metric,
-            draws: self.draws.len() as u64,
+            draws: used.len() as u64,
             replications: self.replications,
             arms: (0..arms)
                 .map(|arm| ArmSpread {
                     value: spread(&|d| &d.arms[arm]),
                     difference: (arm != self.baseline).then(|| {
-                        let means: Vec<f64> =
-                            self.draws.values().map(|d| d.differences[arm].mean()).collect();
+                        let means: Vec<f64> = used.iter().map(|d| d.differences[arm].mean()).collect();
                         let better = |x: f64| match direction {
                             Direction::LowerIsBetter => x < 0.0,
                             Direction::HigherIsBetter | Direction::Neutral => x > 0.0,
@@ -733,7 +742,9 @@ mod tests {
         let mut bytes = Vec::new();
         one.encode(&mut bytes).unwrap();
         assert_eq!(RunTotals::empty(&uncertain_peter(10)).decode_like(&mut bytes.as_slice()).unwrap(), one);
+        // Ten trials of three per draw: the partial fourth draw, of one trial, is
+        // left out of the spread.
         let summary = one.summarise().uncertainty.unwrap();
-        assert_eq!((summary.draws, summary.replications), (4, 3));
+        assert_eq!((summary.draws, summary.replications), (3, 3));
     }
 }
