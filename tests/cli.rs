@@ -774,3 +774,58 @@ fn a_closed_stdout_ends_the_report_without_a_panic() {
     assert!(output.status.success(), "{:?}: {stderr}", output.status);
     assert!(dir.path.join("output/ci_peter_principle/summary.csv").exists());
 }
+
+/// Flags that cannot do what they say are refused before anything runs: an
+/// override of the whole `[arms]` table (it would add and remove arms), a shard of
+/// a sweep with `[uncertainty]` (which `merge` could not fold) and a shard with
+/// `--report` (a shard has no results to report).
+#[test]
+fn flags_that_cannot_do_what_they_say_are_refused_before_anything_runs() {
+    let dir = WorkDir::new("refused-flags");
+    let peter = scenario("peter_principle.toml");
+    let arms = dir.run(&[
+        "run",
+        &peter,
+        "--trials",
+        "2",
+        "--set",
+        "simulation.steps=5",
+        "--set",
+        "arms={x={promotion=\"best\"},y={promotion=\"random\"}}",
+        "--set",
+        "simulation.baseline=\"x\"",
+        "--out",
+        "arms",
+        "-q",
+    ]);
+    assert_eq!(arms.status.code(), Some(2), "{arms:?}");
+    assert!(String::from_utf8_lossy(&arms.stderr).contains("not the whole [arms] table"), "{arms:?}");
+    assert!(!dir.path.join("arms").exists());
+    let uncertain = dir.write(
+        "uncertain.toml",
+        &(fs::read_to_string(&peter).unwrap()
+            + "\n[uncertainty]\n\"workforce.dismissal_threshold\" = { uniform = [3.0, 5.0] }\n"),
+    );
+    let shard = dir.run(&[
+        "run",
+        uncertain.to_str().unwrap(),
+        "--trials",
+        "2",
+        "--set",
+        "simulation.steps=5",
+        "--sweep",
+        "policy.common_sense_change=0.5,1.0",
+        "--shard",
+        "0/1",
+        "--out",
+        "shard",
+        "-q",
+    ]);
+    assert_eq!(shard.status.code(), Some(2), "{shard:?}");
+    assert!(String::from_utf8_lossy(&shard.stderr).contains("a sweep with [uncertainty]"), "{shard:?}");
+    assert!(!dir.path.join("shard").exists());
+    let report =
+        dir.run(&["run", &peter, "--trials", "2", "--shard", "0/2", "--report", "--out", "report", "-q"]);
+    assert_eq!(report.status.code(), Some(2), "{report:?}");
+    assert!(!dir.path.join("report").exists());
+}

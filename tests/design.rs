@@ -110,6 +110,11 @@ fn a_bad_cell_is_placed_at_its_row_and_column() {
             "simulation.steps,workforce.dismisal_threshold\n6,3\n",
             "bad.csv:2: column 2 (workforce.dismisal_threshold): unknown field",
         ),
+        // A quoted field path holding a comma still names its own column.
+        (
+            "\"arms.\"\"best, Peter\"\".common_sense_change\",workforce.dismissal_threshold\n0.6,\n",
+            "bad.csv:2: column 2 (workforce.dismissal_threshold): missing field",
+        ),
         // An arm the scenario does not have, as --set refuses it.
         ("arms.nobody.promotion\nbest\n", "bad.csv:2: column 1 (arms.nobody.promotion): unknown field"),
         // Not a parameter, in the header.

@@ -134,7 +134,9 @@ struct RunCommand {
         long,
         value_name = "I/K",
         value_parser = shard::parse_spec,
-        conflicts_with_all = ["json", "replay_trial", "events", "events_trials", "events_arm", "events_gzip"]
+        conflicts_with_all = [
+            "json", "replay_trial", "events", "events_trials", "events_arm", "events_gzip", "report", "pdf"
+        ]
     )]
     shard: Option<shard::ShardSpec>,
     /// Also write report.html into the results directory: one self-contained page

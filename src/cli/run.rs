@@ -284,10 +284,26 @@ pub fn output_failure(error: OutputError, target: &Path) -> Failure {
 pub fn run(command: &RunCommand) -> Result<(), Failure> {
     let args = &command.run;
     let (config, text) = load_config(&args.scenario, args.trials, args.seed, &args.set)?;
+    refuse_an_uncertain_sweep(command, &config)?;
     if let Some(spec) = command.shard {
         return super::shard::run_shard(command, spec, &config, &text);
     }
     run_or_merge(command, &config, &text, None)
+}
+
+/// Refuses a sweep of a scenario with `[uncertainty]`, before anything runs (a
+/// shard of one too, which `merge` could not fold).
+fn refuse_an_uncertain_sweep(command: &RunCommand, config: &Config) -> Result<(), Failure> {
+    let args = &command.run;
+    let sweeps = command.sweep.asks_for_points() || args.sweeps_from_file(config);
+    if sweeps && config.uncertainty.is_some() {
+        return Err(Failure::bad_input(anyhow!(
+            "{}: a sweep with [uncertainty] is not supported (its tables have no place for the spread \
+             across parameter draws); run with --no-sweep, or sweep a copy without [uncertainty]",
+            args.scenario.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Runs what `command` asks for, a run or a sweep of `config`, or merges its
@@ -300,13 +316,7 @@ pub fn run_or_merge(
 ) -> Result<(), Failure> {
     let args = &command.run;
     if command.sweep.asks_for_points() || args.sweeps_from_file(config) {
-        if config.uncertainty.is_some() {
-            return Err(Failure::bad_input(anyhow!(
-                "{}: a sweep with [uncertainty] is not supported (its tables have no place for the spread \
-                 across parameter draws); run with --no-sweep, or sweep a copy without [uncertainty]",
-                args.scenario.display()
-            )));
-        }
+        refuse_an_uncertain_sweep(command, config)?;
         super::sweep::sweep(args, &command.sweep, command.json, config, text, shards)?;
         if command.report {
             // A sweep's report has its own section, made from the sweep's directory.

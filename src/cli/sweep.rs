@@ -300,8 +300,13 @@ pub fn design_text(flags: &SweepArgs) -> Result<Option<String>, Failure> {
 
 /// The header's fields, to name a column of a table that did not read.
 fn problem_fields(text: &str) -> Vec<String> {
-    let header = text.strip_prefix('\u{feff}').unwrap_or(text).lines().next().unwrap_or_default();
-    header.split(',').map(|field| field.trim().trim_matches('"').to_owned()).collect()
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut header = csv::StringRecord::new();
+    match reader.read_record(&mut header) {
+        Ok(true) => header.iter().map(|field| field.trim().to_owned()).collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// A design's problem placed where it is: the file, line and column (with its

@@ -145,6 +145,14 @@ pub fn apply(text: &str, overrides: &[Override]) -> Result<String, OverrideError
 /// Refuses a path into an arm the scenario does not have: `[arms]` is a table of
 /// any names, so a typo would silently add an arm rather than fail.
 fn check_arm_exists(table: &Table, path: &[Segment]) -> Result<(), String> {
+    if let [Segment::Key(arms)] = path
+        && arms == "arms"
+    {
+        // A whole new `[arms]` table would add (and remove) arms.
+        return Err("an override sets a field of an arm, not the whole [arms] table: \
+                    arms.\"<name>\".<field>=<value>"
+            .to_owned());
+    }
     let [Segment::Key(arms), Segment::Key(name), ..] = path else { return Ok(()) };
     if arms != "arms" {
         return Ok(());
