@@ -488,12 +488,28 @@ fn check_replaceable(target: &Path, kind: OutputKind) -> Result<(), OutputError>
     if existing != kind {
         return Err(OutputError::OtherKind { path: target.to_owned(), existing, kind });
     }
-    present.retain(|file| file != MANIFEST && !DERIVED.contains(&file.as_str()) && !listed.contains(file));
+    present.retain(|file| {
+        file != MANIFEST
+            && !DERIVED.contains(&file.as_str())
+            && !listed.contains(file)
+            && !is_left_partial(file)
+    });
     if !present.is_empty() {
         present.sort();
         return Err(OutputError::Foreign { path: target.to_owned(), files: present });
     }
     Ok(())
+}
+
+/// Whether `file` is what a report's [`write_atomically`] leaves when the process
+/// is killed before the rename (`.report.html.<random>.partial`): attrition's own,
+/// replaced with the rest.
+fn is_left_partial(file: &str) -> bool {
+    DERIVED.iter().any(|derived| {
+        file.strip_prefix('.')
+            .and_then(|rest| rest.strip_prefix(derived))
+            .is_some_and(|rest| rest.starts_with('.') && rest.ends_with(".partial"))
+    })
 }
 
 /// The files a manifest lists, or `None` if it is missing, not a regular file or
@@ -767,6 +783,27 @@ mod tests {
         fs::write(root.join("thesis.tex"), "precious").unwrap();
         assert!(matches!(begin(&root, OutputKind::Run, false), Err(OutputError::NotOurs(_))));
         assert!(begin(&root, OutputKind::Run, true).is_ok());
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    /// What a report killed before its rename leaves is attrition's own: the next
+    /// run replaces it with the rest; a file that only looks alike is not.
+    #[test]
+    fn a_report_left_partial_by_a_kill_does_not_block_the_next_run() {
+        let root = scratch("left-partial");
+        let target = root.join("scenario");
+        results(&target, &["summary.csv"]);
+        fs::write(target.join(".report.html.a1B2c3.partial"), "half a report").unwrap();
+        let staging = begin(&target, OutputKind::Run, false).unwrap();
+        staging.commit().unwrap();
+        assert!(!target.join(".report.html.a1B2c3.partial").exists());
+        results(&target, &["summary.csv"]);
+        for foreign in [".report.html.partial.txt", ".notes.partial", "report.html.x.partial"] {
+            fs::write(target.join(foreign), "mine").unwrap();
+            let error = begin(&target, OutputKind::Run, false).unwrap_err();
+            assert!(matches!(&error, OutputError::Foreign { files, .. } if files == &[foreign]), "{error}");
+            fs::remove_file(target.join(foreign)).unwrap();
+        }
         fs::remove_dir_all(&root).unwrap();
     }
 
