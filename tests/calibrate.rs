@@ -720,3 +720,23 @@ fn a_calibration_records_its_targets_file_and_hr_export() {
     let manifest = std::fs::read_to_string(dir.path.join("run/recovery/manifest.json")).unwrap();
     assert!(!manifest.contains("\"inputs\""));
 }
+
+/// The J test's chi-squared reference holds at an interior, converged fit: one
+/// from a search that ran out of budget (or at a bound) says its p-value is only
+/// indicative; an interior converged fit does not.
+#[test]
+fn an_overidentification_test_of_an_unconverged_fit_is_flagged() {
+    let dir = WorkDir::new("calibrate-j-unconverged");
+    synthetic_targets(&dir);
+    let flag = "the overidentification test assumes an interior, converged fit";
+    let fit = ["--fit", "dynamics.quits.base_rate=0.02:0.6"];
+    let cut = calibrate(&dir, "cut", &[fit[0], fit[1], "--max-evaluations", "3"]);
+    assert_success(&cut);
+    let stderr = String::from_utf8_lossy(&cut.stderr);
+    assert!(stderr.contains(flag) && stderr.contains("the search did not converge"), "{stderr}");
+    let inside = calibrate(&dir, "inside", &fit);
+    assert_success(&inside);
+    let stderr = String::from_utf8_lossy(&inside.stderr);
+    assert!(!stderr.contains("without converging"), "the one-field search converges: {stderr}");
+    assert!(!stderr.contains(flag), "{stderr}");
+}

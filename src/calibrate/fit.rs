@@ -840,6 +840,26 @@ fn summarise(
             restarts[winner as usize].evaluations
         ));
     }
+    // The J test's chi-squared reference holds at an interior minimum, where the
+    // weighted residuals are orthogonal to the moments' slopes.
+    let bounded: Vec<&str> = problem
+        .bounds
+        .iter()
+        .zip(&estimates)
+        .filter(|(_, e)| e.at_bound)
+        .map(|(b, _)| b.field.as_str())
+        .collect();
+    if overidentification.is_some() && (budget_spent || !bounded.is_empty()) {
+        let why = if budget_spent {
+            "the search did not converge".to_owned()
+        } else {
+            format!("{} is at its bound", bounded.join(", "))
+        };
+        warnings.push(format!(
+            "the overidentification test assumes an interior, converged fit, and {why}: its p-value is only \
+             indicative"
+        ));
+    }
     Calibration {
         estimates,
         fitted,
