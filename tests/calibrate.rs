@@ -279,6 +279,11 @@ fn bad_fit_flags_are_refused_before_anything_runs() {
         assert!(stderr.contains(why), "--fit {flag}: {stderr}");
         assert!(!dir.path.join("out").exists(), "--fit {flag} wrote results");
     }
+    // One trial shows no simulation noise for the standard errors to take in.
+    let output = calibrate(&dir, "out", &["--fit", "dynamics.quits.base_rate=0.02:0.6", "--trials", "1"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("at least 2 trials"), "{output:?}");
+    assert!(!dir.path.join("out").exists());
 }
 
 /// The export's moments the recovery fits: those that do not count the same quits

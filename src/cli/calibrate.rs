@@ -98,6 +98,13 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let (base, text) = load_config(&args.scenario, args.trials, args.seed, &args.set)?;
+    if base.trials < 2 {
+        return Err(Failure::bad_input(anyhow!(
+            "{}: calibrate needs at least 2 trials per evaluation: the standard errors take the simulation's \
+             noise from the spread over trials, which one trial does not show",
+            args.scenario.display()
+        )));
+    }
     if base.uncertainty.is_some() {
         return Err(Failure::bad_input(anyhow!(
             "{}: calibrate fits parameters at fixed values, and this scenario draws some from [uncertainty]; \
