@@ -149,8 +149,8 @@ fn check_arm_exists(table: &Table, path: &[Segment]) -> Result<(), String> {
         && arms == "arms"
     {
         // A whole new `[arms]` table would add (and remove) arms.
-        return Err("an override sets a field of an arm, not the whole [arms] table: \
-                    arms.\"<name>\".<field>=<value>"
+        return Err("an override may change the arms' fields, not which arms there are (the whole [arms] \
+                    table): set arms.\"<name>\".<field>=<value>"
             .to_owned());
     }
     let [Segment::Key(arms), Segment::Key(name), ..] = path else { return Ok(()) };
