@@ -289,29 +289,3 @@ fn in_a_browser_the_page_moves_a_control_and_the_ranking_changes() {
         "the URL holds the state: {changed}"
     );
 }
-
-/// Clients that announce a body and never send it hold their handlers, and one
-/// refused beyond them must not stop the server: a later request is still
-/// answered (refused, while the handlers are full), promptly.
-#[test]
-fn clients_that_stall_their_bodies_do_not_stop_the_server() {
-    let work = WorkDir::new("serve-stalled");
-    let served = Served::start(&work, 8);
-    let stalled: Vec<TcpStream> = (0..attrition::serve::MAX_HANDLERS + 1)
-        .map(|_| {
-            let mut stream = TcpStream::connect(&served.address).unwrap();
-            stream
-                .write_all(b"POST /api/run HTTP/1.1\r\nHost: x\r\nContent-Length: 10000\r\n\r\nab")
-                .unwrap();
-            stream
-        })
-        .collect();
-    std::thread::sleep(Duration::from_millis(500));
-    let timed = Instant::now();
-    let (status, _) = served.get("/api/status");
-    assert_eq!(status, 503, "the handlers are all held");
-    assert!(timed.elapsed() < Duration::from_secs(10), "answered promptly: {:?}", timed.elapsed());
-    drop(stalled);
-    std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(served.get("/").0, 200, "and serves again once they go");
-}

@@ -96,31 +96,11 @@ impl Server {
 
     /// Answers requests until the process ends.
     pub fn serve(self) {
-        let refusing = Arc::new(AtomicUsize::new(0));
         for request in self.http.incoming_requests() {
             let app = Arc::clone(&self.app);
             if app.handlers.fetch_add(1, Ordering::SeqCst) >= MAX_HANDLERS {
                 app.handlers.fetch_sub(1, Ordering::SeqCst);
-                // Answering reads out the rest of the request's body, which a client
-                // may never send: refuse on a thread of its own (as many at once as
-                // there are handlers), so one stalled client cannot stop the server.
-                let refuse = |request: tiny_http::Request| {
-                    let _ = request.respond(error(503, "too many requests at once; try again"));
-                };
-                if refusing.fetch_add(1, Ordering::SeqCst) >= MAX_HANDLERS {
-                    refusing.fetch_sub(1, Ordering::SeqCst);
-                    refuse(request);
-                    continue;
-                }
-                let counter = Arc::clone(&refusing);
-                let spawned =
-                    std::thread::Builder::new().name("attrition-serve-refusal".to_owned()).spawn(move || {
-                        refuse(request);
-                        counter.fetch_sub(1, Ordering::SeqCst);
-                    });
-                if spawned.is_err() {
-                    refusing.fetch_sub(1, Ordering::SeqCst);
-                }
+                let _ = request.respond(error(503, "too many requests at once; try again"));
                 continue;
             }
             let spawned = std::thread::Builder::new().name("attrition-serve-request".to_owned()).spawn({
