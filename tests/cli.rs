@@ -783,6 +783,11 @@ fn a_closed_stdout_ends_the_report_without_a_panic() {
 fn flags_that_cannot_do_what_they_say_are_refused_before_anything_runs() {
     let dir = WorkDir::new("refused-flags");
     let peter = scenario("peter_principle.toml");
+    let refused = |output: std::process::Output, out: &str, words: &str| {
+        assert_eq!(output.status.code(), Some(2), "{output:?}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains(words), "{output:?}");
+        assert!(!dir.path.join(out).exists(), "{out} was written");
+    };
     let arms = dir.run(&[
         "run",
         &peter,
@@ -798,9 +803,7 @@ fn flags_that_cannot_do_what_they_say_are_refused_before_anything_runs() {
         "arms",
         "-q",
     ]);
-    assert_eq!(arms.status.code(), Some(2), "{arms:?}");
-    assert!(String::from_utf8_lossy(&arms.stderr).contains("not which arms there are"), "{arms:?}");
-    assert!(!dir.path.join("arms").exists());
+    refused(arms, "arms", "not which arms there are");
     let uncertain = dir.write(
         "uncertain.toml",
         &(fs::read_to_string(&peter).unwrap()
@@ -821,11 +824,8 @@ fn flags_that_cannot_do_what_they_say_are_refused_before_anything_runs() {
         "shard",
         "-q",
     ]);
-    assert_eq!(shard.status.code(), Some(2), "{shard:?}");
-    assert!(String::from_utf8_lossy(&shard.stderr).contains("a sweep with [uncertainty]"), "{shard:?}");
-    assert!(!dir.path.join("shard").exists());
+    refused(shard, "shard", "a sweep with [uncertainty]");
     let report =
         dir.run(&["run", &peter, "--trials", "2", "--shard", "0/2", "--report", "--out", "report", "-q"]);
-    assert_eq!(report.status.code(), Some(2), "{report:?}");
-    assert!(!dir.path.join("report").exists());
+    refused(report, "report", "cannot be used with");
 }
