@@ -102,8 +102,10 @@ pub fn decode(text: &str) -> Result<String, StateError> {
         match bytes[index] {
             b'+' => out.push(b' '),
             b'%' => {
+                // Two hex digits, no sign (which `from_str_radix` would take).
                 let hex = bytes
                     .get(index + 1..index + 3)
+                    .filter(|pair| pair.iter().all(u8::is_ascii_hexdigit))
                     .and_then(|pair| std::str::from_utf8(pair).ok())
                     .and_then(|pair| u8::from_str_radix(pair, 16).ok())
                     .ok_or_else(|| {
@@ -173,6 +175,10 @@ mod tests {
         ));
         assert!(matches!(
             State::parse("policy.credit_accuracy=%ff", &controls),
+            Err(StateError::Malformed(_))
+        ));
+        assert!(matches!(
+            State::parse("policy.credit_accuracy=%+5", &controls),
             Err(StateError::Malformed(_))
         ));
         assert!(matches!(
