@@ -56,13 +56,11 @@ pub fn age_and_depart(
         leavers[count] = position;
         count += usize::from(occupied & ((born < born_by) | (skill < rules.dismissal_threshold)));
     }
-    let (mut level, mut first) = (0, 0);
-    while first < count {
-        while leavers[first] >= org.level(level).end {
-            level += 1;
-        }
+    let mut first = 0;
+    for level in 0..org.levels() {
+        // The leavers are in position order: this level's come next.
         let end = org.level(level).end;
-        let of_level = first + leavers[first..count].iter().take_while(|&&position| position < end).count();
+        let of_level = first + leavers[first..count].partition_point(|&position| position < end);
         for &position in &leavers[first..of_level] {
             let retired = workforce.born[position] < born_by;
             if retired {
@@ -91,17 +89,27 @@ mod tests {
         Org::new(&crate::config::minimal_config())
     }
 
-    #[test]
-    fn the_old_retire_and_the_weak_are_dismissed() {
+    /// The two-level organisation with every position filled, by (skill, age).
+    fn filled(people: [(f64, f64); 4]) -> (Org, Workforce) {
         let org = two_level_org();
         let mut workforce = Workforce::vacant(&org);
         for level in 0..2 {
             workforce.open[level].clear();
         }
-        workforce.hire(0, 8.0, 59.5); // turns 60.5: retires
-        workforce.hire(1, 3.9, 30.0); // below 4: dismissed
-        workforce.hire(2, 4.0, 59.0); // exactly 60 and exactly 4: stays
-        workforce.hire(3, 2.0, 61.0); // both: counted as a retirement
+        for (position, (skill, age)) in people.into_iter().enumerate() {
+            workforce.hire(position, skill, age);
+        }
+        (org, workforce)
+    }
+
+    #[test]
+    fn the_old_retire_and_the_weak_are_dismissed() {
+        let (org, mut workforce) = filled([
+            (8.0, 59.5), // turns 60.5: retires
+            (3.9, 30.0), // below 4: dismissed
+            (4.0, 59.0), // exactly 60 and exactly 4: stays
+            (2.0, 61.0), // both: counted as a retirement
+        ]);
         let rules = ExitRules { retirement_age: 60.0, dismissal_threshold: 4.0 };
         let departures = age_and_depart(&mut workforce, &org, rules, 1.0, |_, _, _, _| {});
         assert_eq!(workforce.now, 1.0);
@@ -115,15 +123,7 @@ mod tests {
     /// level has been removed, and after the levels above have been.
     #[test]
     fn every_leaver_is_seen_with_their_level_whole() {
-        let org = two_level_org();
-        let mut workforce = Workforce::vacant(&org);
-        for level in 0..2 {
-            workforce.open[level].clear();
-        }
-        workforce.hire(0, 3.0, 30.0);
-        workforce.hire(1, 5.0, 30.0);
-        workforce.hire(2, 3.0, 30.0);
-        workforce.hire(3, 3.5, 61.0);
+        let (org, mut workforce) = filled([(3.0, 30.0), (5.0, 30.0), (3.0, 30.0), (3.5, 61.0)]);
         let rules = ExitRules { retirement_age: 60.0, dismissal_threshold: 4.0 };
         let mut seen = Vec::new();
         age_and_depart(&mut workforce, &org, rules, 1.0, |workforce, position, level, retired| {
