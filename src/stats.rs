@@ -481,6 +481,18 @@ pub fn chi_squared_survival(x: f64, df: f64) -> f64 {
     }
 }
 
+/// The half-width of the 95% Student t-interval for the mean of `n` values with
+/// sample standard deviation `std_dev`: `t(0.975, n − 1) · std_dev / √n`; NaN for
+/// fewer than two values (one says nothing about the spread), 0 for a constant
+/// sample (skipping the t quantile and any 0·∞).
+pub fn half_width_95(n: u64, std_dev: f64) -> f64 {
+    match n {
+        0 | 1 => f64::NAN,
+        _ if std_dev == 0.0 => 0.0,
+        _ => t_critical_95(n - 1) * std_dev / (n as f64).sqrt(),
+    }
+}
+
 /// `t(0.975, df)`, remembered per thread for the last `df` asked: a run summarises
 /// tens of thousands of series that share one trial count, and inverting the
 /// incomplete beta function each time would dominate the run.
@@ -563,13 +575,7 @@ impl Accumulator {
         let n = self.moments.count();
         let mean = self.moments.mean();
         let std_dev = self.moments.std_dev();
-        let half_width = match n {
-            // One value says nothing about the spread: the interval is undefined.
-            0 | 1 => f64::NAN,
-            // Skips the t quantile (and any 0·∞) when the sample is constant.
-            _ if std_dev == 0.0 => 0.0,
-            _ => t_critical_95(n - 1) * std_dev / (n as f64).sqrt(),
-        };
+        let half_width = half_width_95(n, std_dev);
         Summary {
             n,
             mean,

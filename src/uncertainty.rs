@@ -504,12 +504,9 @@ impl Spread {
             p50: quantile(&means, 0.5),
             p95: quantile(&means, 0.95),
             between_draws_sd: between.sqrt(),
-            mean_ci: if n >= 2 {
-                let half =
-                    crate::stats::student_t_quantile(0.975, (n - 1) as f64) * (between / n as f64).sqrt();
+            mean_ci: {
+                let half = crate::stats::half_width_95(n as u64, between.sqrt());
                 (mean - half, mean + half)
-            } else {
-                (f64::NAN, f64::NAN)
             },
             parameter_sd: monte_carlo.filter(|_| n >= 2).map(|noise| (between - noise).max(0.0).sqrt()),
             monte_carlo_sd: monte_carlo.map(f64::sqrt),

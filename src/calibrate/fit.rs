@@ -201,6 +201,10 @@ impl Overidentification {
 /// A J test's p-value below this is reported as the targets rejecting the model.
 pub const REJECTED: f64 = 0.01;
 
+/// Fewest trials per evaluation: the moments' simulation noise is their spread over
+/// the trials, which one trial does not have.
+pub const MIN_TRIALS: u32 = 2;
+
 /// Why a fit stopped without a result.
 #[derive(Debug, thiserror::Error)]
 pub enum FitError {
@@ -218,6 +222,15 @@ pub enum FitError {
     /// The optimiser failed (a bug).
     #[error("the optimiser failed: {0}")]
     Optimiser(String),
+    /// Fewer trials per evaluation than [`MIN_TRIALS`].
+    #[error(
+        "calibrate needs at least {MIN_TRIALS} trials per evaluation, not {trials}: the standard errors take \
+         the simulation's noise from the spread over trials, which one trial does not show"
+    )]
+    TooFewTrials {
+        /// Trials per evaluation.
+        trials: u32,
+    },
     /// No trial measured a moment of spells: nobody was ever in its group.
     #[error(
         "no trial of {trials} measured {moment}: nobody was at risk in its group (or, for a share or span, \
@@ -387,7 +400,7 @@ fn pooled_summary(spread: Summary, value: f64, influence: &[f64]) -> Summary {
         // The influence values have mean 0 by construction (up to rounding).
         let mean = influence.iter().sum::<f64>() / n as f64;
         let sd = (influence.iter().map(|u| (u - mean) * (u - mean)).sum::<f64>() / (n - 1) as f64).sqrt();
-        (sd, crate::stats::student_t_quantile(0.975, (n - 1) as f64) * sd / (n as f64).sqrt())
+        (sd, crate::stats::half_width_95(n as u64, sd))
     } else {
         (f64::NAN, f64::NAN)
     };
@@ -551,6 +564,9 @@ pub fn fit(
             && problem.correlation.iter().all(|row| row.len() == problem.targets.len()),
         "one correlation row and column per target"
     );
+    if problem.trials < MIN_TRIALS {
+        return Err(FitError::TooFewTrials { trials: problem.trials });
+    }
     let starts = starts(problem, options.restarts);
     let state = RefCell::new(SearchState {
         trace: Vec::new(),
@@ -997,6 +1013,25 @@ fn invert(matrix: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One trial shows no simulation noise: the fit refuses it before evaluating.
+    #[test]
+    fn a_fit_of_one_trial_per_evaluation_is_refused() {
+        let problem = Problem {
+            text: crate::config::MINIMAL,
+            path: Path::new("minimal.toml"),
+            set: &[],
+            trials: 1,
+            seed: 1,
+            targets: &[],
+            correlation: &[],
+            bounds: &[],
+            start: Vec::new(),
+        };
+        let options = Options { threads: Some(1), max_evaluations: 4, restarts: 1 };
+        let error = fit(&problem, options, &AtomicBool::new(false), &mut |_, _| ()).unwrap_err();
+        assert!(matches!(error, FitError::TooFewTrials { trials: 1 }), "{error}");
+    }
 
     #[test]
     fn the_logistic_map_stays_inside_its_bounds_and_inverts() {

@@ -150,14 +150,9 @@ pub fn parse_window(text: &str) -> Result<Window, String> {
     Ok(Window { start, end })
 }
 
-/// Reads and checks an export against the scenario's levels.
-pub fn load(path: &Path, config: &Config) -> Result<Vec<Spell>, HrExportError> {
-    load_with_text(path, config).map(|(spells, _)| spells)
-}
-
-/// Reads and checks an export, and returns its text as read (whose checksum
-/// `calibrate` records).
-pub fn load_with_text(path: &Path, config: &Config) -> Result<(Vec<Spell>, String), HrExportError> {
+/// Reads and checks an export against the scenario's levels, and returns its spells
+/// with its text as read (whose checksum `calibrate` records).
+pub fn load(path: &Path, config: &Config) -> Result<(Vec<Spell>, String), HrExportError> {
     let text = crate::config::read_text(path)
         .map_err(|source| HrExportError::Read { path: path.to_owned(), source })?;
     parse(&text, config)

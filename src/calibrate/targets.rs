@@ -269,14 +269,9 @@ pub fn scenario_beside(path: &Path) -> Option<PathBuf> {
     }
 }
 
-/// Reads and validates a targets file against the scenario it calibrates.
-pub fn load(path: &Path, config: &Config) -> Result<TargetsFile, TargetsError> {
-    load_with_text(path, config).map(|(file, _)| file)
-}
-
-/// Reads and validates a targets file, and returns its text as read (which
-/// `calibrate` keeps beside its results).
-pub fn load_with_text(path: &Path, config: &Config) -> Result<(TargetsFile, String), TargetsError> {
+/// Reads and validates a targets file against the scenario it calibrates, and
+/// returns it with its text as read (which `calibrate` keeps beside its results).
+pub fn load(path: &Path, config: &Config) -> Result<(TargetsFile, String), TargetsError> {
     let text = crate::config::read_text(path)
         .map_err(|source| TargetsError::Read { path: path.to_owned(), source })?;
     parse(&text, path, config).map(|file| (file, text))

@@ -98,12 +98,10 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
     let started = Instant::now();
     let started_at = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let (base, text) = load_config(&args.scenario, args.trials, args.seed, &args.set)?;
-    if base.trials < 2 {
-        return Err(Failure::bad_input(anyhow!(
-            "{}: calibrate needs at least 2 trials per evaluation: the standard errors take the simulation's \
-             noise from the spread over trials, which one trial does not show",
-            args.scenario.display()
-        )));
+    // Before anything runs; `fit::fit` refuses it too.
+    if base.trials < fit::MIN_TRIALS {
+        let error = FitError::TooFewTrials { trials: base.trials };
+        return Err(Failure::bad_input(anyhow!("{}: {error}", args.scenario.display())));
     }
     if base.uncertainty.is_some() {
         return Err(Failure::bad_input(anyhow!(
@@ -115,7 +113,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
     let set = parse_overrides(&args.set)?;
     let (mut file, targets_text) = match &args.targets {
         Some(path) => {
-            let (file, text) = targets::load_with_text(path, &base).map_err(Failure::bad_input)?;
+            let (file, text) = targets::load(path, &base).map_err(Failure::bad_input)?;
             (file, Some(text))
         }
         None => (TargetsFile::default(), None),
@@ -192,7 +190,9 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
             "calibration interrupted; nothing was written and any previous results in {} are intact",
             target.display()
         )),
-        FitError::Point { .. } | FitError::Unmeasured { .. } => Failure::bad_input(error),
+        FitError::Point { .. } | FitError::Unmeasured { .. } | FitError::TooFewTrials { .. } => {
+            Failure::bad_input(error)
+        }
         other => Failure::failed(other),
     })?;
     progress.finish();
@@ -345,7 +345,7 @@ fn hr_targets<'c>(
             )));
         }
     }
-    let (spells, text) = hr_export::load_with_text(export, config).map_err(Failure::bad_input)?;
+    let (spells, text) = hr_export::load(export, config).map_err(Failure::bad_input)?;
     let measured = hr_export::moments(&spells, window, config)
         .map_err(|why| Failure::bad_input(anyhow!("{}: {why}", export.display())))?;
     for name in chosen {

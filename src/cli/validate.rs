@@ -136,7 +136,7 @@ fn validate_targets(path: &Path, scenario: Option<&Path>) -> Result<String, Stri
             scenario.display()
         )
     })?;
-    let file = targets::load(path, &config).map_err(|error| error.to_string())?;
+    let (file, _) = targets::load(path, &config).map_err(|error| error.to_string())?;
     Ok(format!(
         "ok: {} ({}, {}, of {})",
         path.display(),

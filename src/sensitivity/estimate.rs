@@ -8,7 +8,7 @@
 use super::design::Trajectories;
 use super::{Index, IndexKind};
 use crate::rng::{Stream, TrialRng, stream_rng, uniform_index};
-use crate::stats::student_t_quantile;
+use crate::stats::half_width_95;
 
 /// Each point's output: the mean of its replicates.
 pub fn means(replicates: &[Vec<f64>]) -> Vec<f64> {
@@ -34,15 +34,7 @@ fn std_dev(values: &[f64]) -> f64 {
 fn paired(here: &[f64], there: &[f64]) -> (f64, f64, f64) {
     let differences: Vec<f64> = here.iter().zip(there).map(|(a, b)| a - b).collect();
     let m = mean(&differences);
-    let sd = std_dev(&differences);
-    if sd.is_nan() {
-        return (m, f64::NAN, f64::NAN);
-    }
-    if sd == 0.0 {
-        return (m, m, m);
-    }
-    let n = differences.len() as f64;
-    let half = student_t_quantile(0.975, n - 1.0) * sd / n.sqrt();
+    let half = half_width_95(differences.len() as u64, std_dev(&differences));
     (m, m - half, m + half)
 }
 
