@@ -221,19 +221,28 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
         stopped()?;
         writer(&staging.path(name), config, &summary).map_err(Failure::failed)
     };
-    write(tables::TIMESERIES, tables::write_timeseries)?;
-    write(tables::SUMMARY, tables::write_summary)?;
-    write(tables::COMPARISON, tables::write_comparison)?;
-    if summary.uncertainty.is_some() {
-        write(tables::UNCERTAINTY, tables::write_uncertainty)?;
-    }
-
-    stopped()?;
-    let charts = match outputs.charts() {
-        true => charts::write_all(&staging.path(""), config, &summary, config.headline)
-            .map_err(Failure::failed)?,
-        false => Vec::new(),
+    let write_tables = || {
+        write(tables::TIMESERIES, tables::write_timeseries)?;
+        write(tables::SUMMARY, tables::write_summary)?;
+        write(tables::COMPARISON, tables::write_comparison)?;
+        match summary.uncertainty.is_some() {
+            true => write(tables::UNCERTAINTY, tables::write_uncertainty),
+            false => Ok(()),
+        }
     };
+    let draw_charts = || {
+        stopped()?;
+        match outputs.charts() {
+            true => charts::write_all(&staging.path(""), config, &summary, config.headline)
+                .map_err(Failure::failed),
+            false => Ok(Vec::new()),
+        }
+    };
+    // Different files from the same summary: the tables and the charts are made
+    // side by side (each of them parallel inside too).
+    let (tables_written, charts) = rayon::join(write_tables, draw_charts);
+    tables_written?;
+    let charts = charts?;
     stopped()?;
     let mut written: Vec<String> =
         [tables::SUMMARY, tables::COMPARISON, tables::TIMESERIES, tables::TRIALS].map(String::from).to_vec();

@@ -5,6 +5,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use flate2::{Compression, GzBuilder, write::GzEncoder};
+use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::metrics::TrialMetric;
@@ -144,36 +145,61 @@ fn write_records(
 
 /// Writes `timeseries.csv`: one row per arm, step and metric.
 pub fn write_timeseries(path: &Path, config: &Config, run: &RunSummary) -> Result<(), OutputError> {
-    write_records(path, config, run, timeseries_records)
+    let bytes = timeseries_bytes(config, run).map_err(csv_error(path))?;
+    std::fs::write(path, bytes).map_err(io_error("writing", path))
 }
 
-fn timeseries_records<W: Write>(
-    writer: &mut csv::Writer<W>,
-    config: &Config,
-    run: &RunSummary,
-) -> csv::Result<()> {
+/// Steps of one arm formatted together: blocks small enough to share out a
+/// one-arm run's rows, large enough that a block's buffer is worth a task.
+const TIMESERIES_BLOCK_STEPS: usize = 64;
+
+/// The bytes of `timeseries.csv`, the largest table: its blocks of rows are
+/// formatted in parallel and joined in arm and step order, so the bytes are the
+/// same for any thread count (a CSV record's quoting depends on its fields only).
+fn timeseries_bytes(config: &Config, run: &RunSummary) -> csv::Result<Vec<u8>> {
     let mut header = vec!["arm", "step", "year", "metric"];
     header.extend(SUMMARY_COLUMNS);
+    let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(&header)?;
-    // The largest table: fields are written one by one from reused buffers.
+    let mut bytes = writer.into_inner().map_err(|error| csv::Error::from(error.into_error()))?;
+    let steps = config.steps as usize + 1;
+    let blocks: Vec<(usize, usize)> = (0..config.arms.len())
+        .flat_map(|arm| (0..steps).step_by(TIMESERIES_BLOCK_STEPS).map(move |first| (arm, first)))
+        .collect();
+    let formatted = blocks
+        .into_par_iter()
+        .map(|(arm, first)| {
+            let last = (first + TIMESERIES_BLOCK_STEPS).min(steps);
+            timeseries_block(config, run, arm, first..last)
+        })
+        .collect::<csv::Result<Vec<_>>>()?;
+    formatted.iter().for_each(|block| bytes.extend_from_slice(block));
+    Ok(bytes)
+}
+
+/// The rows of one arm's `steps`, formatted from reused buffers.
+fn timeseries_block(
+    config: &Config,
+    run: &RunSummary,
+    arm_index: usize,
+    steps: std::ops::Range<usize>,
+) -> csv::Result<Vec<u8>> {
+    let arm = &config.arms[arm_index];
+    let mut writer = csv::Writer::from_writer(Vec::with_capacity(steps.len() * run.step_metrics.len() * 96));
     let mut number = String::new();
-    for (arm_index, arm) in config.arms.iter().enumerate() {
-        for step in 0..=config.steps as usize {
-            let step_text = step.to_string();
-            let year = format_number(step as f64 * config.step_years());
-            for &metric in run.step_metrics {
-                let summary = run.series(arm_index, step, metric);
-                (|| {
-                    for field in [arm.name.as_str(), &step_text, &year, metric.name()] {
-                        writer.write_field(field)?;
-                    }
-                    write_summary_fields(writer, summary, &mut number)?;
-                    writer.write_record(None::<&[u8]>)
-                })()?;
+    for step in steps {
+        let step_text = step.to_string();
+        let year = format_number(step as f64 * config.step_years());
+        for &metric in run.step_metrics {
+            let summary = run.series(arm_index, step, metric);
+            for field in [arm.name.as_str(), &step_text, &year, metric.name()] {
+                writer.write_field(field)?;
             }
+            write_summary_fields(&mut writer, summary, &mut number)?;
+            writer.write_record(None::<&[u8]>)?;
         }
     }
-    Ok(())
+    writer.into_inner().map_err(|error| csv::Error::from(error.into_error()))
 }
 
 /// Writes a summary's statistic columns as fields of the record under way, each
@@ -337,7 +363,7 @@ impl SummaryTables {
         Self {
             summary: bytes(summary_records),
             comparison: bytes(comparison_records),
-            timeseries: bytes(timeseries_records),
+            timeseries: timeseries_bytes(config, run).expect("a table is written into memory"),
             uncertainty: run.uncertainty.is_some().then(|| bytes(uncertainty_records)),
         }
     }

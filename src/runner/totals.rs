@@ -1,6 +1,8 @@
 //! A run's exact accumulators (the time series, each arm's trial metrics, the
 //! paired differences), merged in any order, and their summary.
 
+use rayon::prelude::*;
+
 use crate::config::Config;
 use crate::metrics::{StepMetric, TrialMetric, TrialRow};
 use crate::stats::{Accumulator, PairedDifference, Summary};
@@ -181,7 +183,9 @@ impl RunTotals {
             trials: self.trials,
             steps: self.steps,
             step_metrics: self.step_metrics,
-            series: self.series.iter().map(Accumulator::summarise).collect(),
+            // Each cell on its own: the order of the collected cells is the
+            // order of the series, whatever the threads.
+            series: self.series.par_iter().with_min_len(256).map(Accumulator::summarise).collect(),
             arms: self
                 .arms
                 .iter()
