@@ -229,6 +229,60 @@ fn oversized_and_malformed_requests_are_refused_and_the_server_goes_on() {
 }
 
 #[test]
+fn stalled_request_bodies_do_not_stop_the_server() {
+    let work = WorkDir::new("serve-stalled");
+    let served = Served::start(&work, 16);
+    // Each announces a body over 1 KiB and sends none: tiny_http reads a smaller
+    // body before handing the request over, a larger one only when it is read, so
+    // each holds a handler, reading. One at a time, each seen to take its handler
+    // (a thread of the server), so that exactly every handler is held.
+    let head = "POST /api/run HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+                Content-Length: 4096\r\n\r\n";
+    let stall = || {
+        let mut stream = TcpStream::connect(&served.address).unwrap();
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        stream
+    };
+    let handlers = || threads_named(served.child.id(), "serve-handler");
+    let mut held = Vec::new();
+    for count in 1..=32 {
+        held.push(stall());
+        let waiting = Instant::now();
+        while handlers() < count {
+            assert!(waiting.elapsed() < Duration::from_secs(10), "request {count} gets no handler");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+    // Beyond them, each stalled request is refused at once, and so is the next:
+    // the refusal does not wait for the body that never comes.
+    for beyond in 1..=3 {
+        let mut refused = stall();
+        let mut reply = [0u8; 12];
+        refused
+            .read_exact(&mut reply)
+            .unwrap_or_else(|e| panic!("request {beyond} beyond the handlers: {e}"));
+        assert_eq!(&reply, b"HTTP/1.1 503", "{}", String::from_utf8_lossy(&reply));
+        held.push(refused);
+    }
+    let (status, body) = served.get("/api/status");
+    assert_eq!(status, 503, "every handler is still held: {body}");
+    drop(held);
+}
+
+/// How many threads of process `pid` are named `name` (Linux's /proc).
+fn threads_named(pid: u32, name: &str) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .map(|tasks| {
+            tasks
+                .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+                .filter(|comm| comm.trim_end() == name)
+                .count()
+        })
+        .unwrap_or(0)
+}
+
+#[test]
 fn a_newer_request_cancels_the_run_under_way() {
     let work = WorkDir::new("serve-cancel");
     let served = Served::start(&work, 400);

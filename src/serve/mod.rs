@@ -11,7 +11,8 @@
 //! Requests are bounded ([`MAX_BODY_BYTES`], [`MAX_URL_BYTES`]); a value is
 //! validated like `--set` and refused with its message (400); only the page's own
 //! embedded assets are served; a handler that panics answers 500 and the server
-//! goes on.
+//! goes on; a client that stalls holds a thread at most [`CONNECTION_TIMEOUT`],
+//! and never the thread that accepts requests.
 
 pub mod live;
 mod page;
@@ -40,6 +41,13 @@ pub const MAX_URL_BYTES: usize = 8 * 1024;
 pub const MAX_HANDLERS: usize = 32;
 /// Longest a request for an update waits for one.
 const UPDATE_WAIT: Duration = Duration::from_secs(20);
+/// Longest any read or write on a connection may block. A client that announces
+/// a body and never sends it, or never reads its answer, holds a thread only this
+/// long (tiny_http has no timeouts of its own, and reads out a request's unread
+/// body when the request is dropped). Far above any read of a local page's
+/// request; an idle kept-alive connection is closed after it, and the browser
+/// opens another.
+const CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -73,7 +81,10 @@ struct App {
     base: Config,
     /// The scenario's text parsed, for the values it sets.
     table: toml::Table,
+    /// Requests being handled, at most [`MAX_HANDLERS`].
     handlers: AtomicUsize,
+    /// 503 refusals being sent, at most [`MAX_HANDLERS`].
+    refusals: AtomicUsize,
 }
 
 impl Server {
@@ -82,10 +93,19 @@ impl Server {
         if base.controls.is_empty() {
             return Err(ServeError::NoControls(scenario.file.clone()));
         }
-        let http = tiny_http::Server::http(address)
-            .map_err(|error| ServeError::Bind { address: address.to_owned(), why: error.to_string() })?;
+        let bind_error = |why: String| ServeError::Bind { address: address.to_owned(), why };
+        let listener = std::net::TcpListener::bind(address).map_err(|error| bind_error(error.to_string()))?;
+        time_out_connections(&listener, CONNECTION_TIMEOUT).map_err(|error| bind_error(error.to_string()))?;
+        let http = tiny_http::Server::from_listener(listener, None)
+            .map_err(|error| bind_error(error.to_string()))?;
         let table = toml::from_str(&scenario.text).unwrap_or_default();
-        let app = Arc::new(App { live: Live::start(scenario), base, table, handlers: AtomicUsize::new(0) });
+        let app = Arc::new(App {
+            live: Live::start(scenario),
+            base,
+            table,
+            handlers: AtomicUsize::new(0),
+            refusals: AtomicUsize::new(0),
+        });
         Ok(Self { http, app })
     }
 
@@ -100,10 +120,10 @@ impl Server {
             let app = Arc::clone(&self.app);
             if app.handlers.fetch_add(1, Ordering::SeqCst) >= MAX_HANDLERS {
                 app.handlers.fetch_sub(1, Ordering::SeqCst);
-                let _ = request.respond(error(503, "too many requests at once; try again"));
+                refuse(&app, request);
                 continue;
             }
-            let spawned = std::thread::Builder::new().name("attrition-serve-request".to_owned()).spawn({
+            let spawned = std::thread::Builder::new().name("serve-handler".to_owned()).spawn({
                 let app = Arc::clone(&app);
                 move || {
                     app.answer(request);
@@ -115,6 +135,56 @@ impl Server {
             }
         }
     }
+}
+
+/// Answers 503 to a request beyond the handlers, off the accepting thread: a
+/// request dropped with its body unread has tiny_http read the body out first,
+/// and a client may announce a body it never sends, which on the accepting thread
+/// would stop every other request. At most [`MAX_HANDLERS`] refusals run at once;
+/// beyond them the accepting thread refuses, blocked at most [`CONNECTION_TIMEOUT`].
+fn refuse(app: &Arc<App>, request: Request) {
+    let reply = || error(503, "too many requests at once; try again");
+    if app.refusals.fetch_add(1, Ordering::SeqCst) >= MAX_HANDLERS {
+        app.refusals.fetch_sub(1, Ordering::SeqCst);
+        let _ = request.respond(reply());
+        return;
+    }
+    let refusing = Arc::clone(app);
+    let spawned = std::thread::Builder::new().name("serve-refusal".to_owned()).spawn(move || {
+        let _ = request.respond(reply());
+        refusing.refusals.fetch_sub(1, Ordering::SeqCst);
+    });
+    if spawned.is_err() {
+        app.refusals.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Sets a read and a write timeout on `listener`, which the connections it
+/// accepts inherit (Linux and the BSDs copy a listening socket's options into
+/// each accepted one); tiny_http takes the accepted sockets as they are.
+fn time_out_connections(listener: &std::net::TcpListener, timeout: Duration) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let value = libc::timeval {
+        tv_sec: timeout.as_secs() as libc::time_t,
+        tv_usec: libc::suseconds_t::from(timeout.subsec_micros() as i32),
+    };
+    for option in [libc::SO_RCVTIMEO, libc::SO_SNDTIMEO] {
+        // SAFETY: the descriptor is the listener's own, open for this call, and the
+        // option value is a `timeval` of exactly the length given.
+        let status = unsafe {
+            libc::setsockopt(
+                listener.as_raw_fd(),
+                libc::SOL_SOCKET,
+                option,
+                (&raw const value).cast(),
+                size_of::<libc::timeval>() as libc::socklen_t,
+            )
+        };
+        if status != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
+    Ok(())
 }
 
 /// A response with a body.
