@@ -47,8 +47,8 @@ pub enum Moment {
     /// A trial metric (a column of `trials.csv`), the baseline arm's mean over trials.
     Trial(TrialMetric),
     /// A moment of the spells of the event log (by level, tenure or age band, span
-    /// of control, regretted share; see [`catalogue`]), the baseline arm's ratio
-    /// pooled over its trials ([`catalogue::Pooled`]).
+    /// of control, regretted share; see [`super::catalogue`]), the baseline arm's ratio
+    /// pooled over its trials ([`super::catalogue::Pooled`]).
     Spell {
         /// Which.
         moment: SpellMoment,

@@ -78,7 +78,7 @@ pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
 /// An estimate, in bytes, of the event log a run of `config` on `threads` threads
 /// holds at once when it keeps the events of `selection`: those of the trials run
 /// but not yet handed over, which the caller writes as they arrive. Workers may run
-/// [`LEAD_CHUNKS`] chunks ahead, but the writer keeps up with them: measured, the
+/// `LEAD_CHUNKS` chunks ahead, but the writer keeps up with them: measured, the
 /// peak holds about half that lead, plus a chunk under way on each thread.
 pub fn event_log_estimate(config: &Config, threads: usize, selection: &EventSelection) -> u64 {
     let trials = u64::from(config.trials);
@@ -98,7 +98,7 @@ pub fn event_log_estimate(config: &Config, threads: usize, selection: &EventSele
     kept_trials.saturating_mul(kept_arms).saturating_mul(bytes as u64)
 }
 
-/// The bytes of the [`RunSummary`] a run of `config` returns: one summary per arm,
+/// The bytes of the [`super::RunSummary`] a run of `config` returns: one summary per arm,
 /// step and step metric, and one comparison per ordered pair of arms and trial
 /// metric. A sweep keeps one per point until it writes its files.
 pub fn summary_bytes(config: &Config) -> u64 {

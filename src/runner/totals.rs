@@ -115,7 +115,7 @@ impl RunTotals {
     }
 
     /// The totals of the trials that `runs` (one per arm of `config`, in arm order,
-    /// each over the same trials) hold: what [`accumulate`] gives for those trials.
+    /// each over the same trials) hold: what [`super::accumulate`] gives for those trials.
     /// A run stands for the arm at its position whatever its own index was (an arm's
     /// results depend on its levers, not on where it is listed). Panics if the runs
     /// do not fit together.

@@ -11,7 +11,7 @@
 //! Requests are bounded ([`MAX_BODY_BYTES`], [`MAX_URL_BYTES`]); a value is
 //! validated like `--set` and refused with its message (400); only the page's own
 //! embedded assets are served; a handler that panics answers 500 and the server
-//! goes on; a client that stalls holds a thread at most [`CONNECTION_TIMEOUT`],
+//! goes on; a client that stalls holds a thread at most 30 seconds,
 //! and never the thread that accepts requests.
 
 pub mod live;
