@@ -145,36 +145,34 @@ fn write_records(
 
 /// Writes `timeseries.csv`: one row per arm, step and metric.
 pub fn write_timeseries(path: &Path, config: &Config, run: &RunSummary) -> Result<(), OutputError> {
-    let bytes = timeseries_bytes(config, run).map_err(csv_error(path))?;
-    std::fs::write(path, bytes).map_err(io_error("writing", path))
+    let blocks = timeseries_blocks(config, run).map_err(csv_error(path))?;
+    let mut file = File::create(path).map_err(io_error("creating", path))?;
+    blocks.iter().try_for_each(|block| file.write_all(block)).map_err(io_error("writing", path))
 }
 
 /// Steps of one arm formatted together: blocks small enough to share out a
 /// one-arm run's rows, large enough that a block's buffer is worth a task.
 const TIMESERIES_BLOCK_STEPS: usize = 64;
 
-/// The bytes of `timeseries.csv`, the largest table: its blocks of rows are
-/// formatted in parallel and joined in arm and step order, so the bytes are the
-/// same for any thread count (a CSV record's quoting depends on its fields only).
-fn timeseries_bytes(config: &Config, run: &RunSummary) -> csv::Result<Vec<u8>> {
+/// The bytes of `timeseries.csv`, the largest table, in blocks: the header, then
+/// blocks of rows formatted in parallel, in arm and step order, so that the bytes
+/// are the same for any thread count (a CSV record's quoting depends on its fields
+/// only).
+fn timeseries_blocks(config: &Config, run: &RunSummary) -> csv::Result<Vec<Vec<u8>>> {
     let mut header = vec!["arm", "step", "year", "metric"];
     header.extend(SUMMARY_COLUMNS);
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(&header)?;
-    let mut bytes = writer.into_inner().map_err(|error| csv::Error::from(error.into_error()))?;
+    let header = writer.into_inner().map_err(|error| csv::Error::from(error.into_error()))?;
     let steps = config.steps as usize + 1;
     let blocks: Vec<(usize, usize)> = (0..config.arms.len())
         .flat_map(|arm| (0..steps).step_by(TIMESERIES_BLOCK_STEPS).map(move |first| (arm, first)))
         .collect();
-    let formatted = blocks
-        .into_par_iter()
-        .map(|(arm, first)| {
-            let last = (first + TIMESERIES_BLOCK_STEPS).min(steps);
-            timeseries_block(config, run, arm, first..last)
-        })
-        .collect::<csv::Result<Vec<_>>>()?;
-    formatted.iter().for_each(|block| bytes.extend_from_slice(block));
-    Ok(bytes)
+    let rows = blocks.into_par_iter().map(|(arm, first)| {
+        let last = (first + TIMESERIES_BLOCK_STEPS).min(steps);
+        timeseries_block(config, run, arm, first..last)
+    });
+    std::iter::once(Ok(header)).chain(rows.collect::<Vec<_>>()).collect()
 }
 
 /// The rows of one arm's `steps`, formatted from reused buffers.
@@ -363,7 +361,7 @@ impl SummaryTables {
         Self {
             summary: bytes(summary_records),
             comparison: bytes(comparison_records),
-            timeseries: timeseries_bytes(config, run).expect("a table is written into memory"),
+            timeseries: timeseries_blocks(config, run).expect("a table is written into memory").concat(),
             uncertainty: run.uncertainty.is_some().then(|| bytes(uncertainty_records)),
         }
     }
