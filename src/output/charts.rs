@@ -70,7 +70,8 @@ pub(super) fn draw_both_sized(
 ) -> Result<Vec<PathBuf>, OutputError> {
     register_fonts();
     let png = directory.join(format!("{stem}.png"));
-    let mut pixels = vec![0u8; size.0 as usize * size.1 as usize * 3];
+    // White, the background every chart paints first (so one drawn on white may skip it).
+    let mut pixels = vec![u8::MAX; size.0 as usize * size.1 as usize * 3];
     draw_png(BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area()).map_err(chart_error(&png))?;
     write_png(&png, size, &pixels).map_err(|error| chart_error(&png)(error.to_string()))?;
     let svg = directory.join(format!("{stem}.svg"));
@@ -110,7 +111,7 @@ pub(super) fn write_scene(directory: &Path, stem: &str, scene: &Scene) -> Result
         chart::raster::size(scene, WIDTH),
         directory,
         stem,
-        |area| chart::raster::draw(&area, scene).map_err(|e| e.to_string()),
+        |area| chart::raster::draw_on_white(&area, scene).map_err(|e| e.to_string()),
         |area| chart::raster::draw(&area, scene).map_err(|e| e.to_string()),
     )
 }
