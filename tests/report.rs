@@ -97,6 +97,32 @@ fn a_report_shows_the_numbers_of_the_csv_files_and_how_to_reproduce_them() {
 }
 
 #[test]
+fn a_report_waits_while_a_run_holds_its_results_directory() {
+    let work = WorkDir::new("report-lock");
+    assert_success(&work.run(&["run", &scenario("ci/peter_principle.toml"), "--outputs", "csv", "--quiet"]));
+    // What a run into output/ci_peter_principle holds from its start to its swap.
+    let lock = std::fs::File::create(work.path.join("output/.ci_peter_principle.lock")).unwrap();
+    lock.lock().unwrap();
+    let mut report = work
+        .command(&["report", "output/ci_peter_principle"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(report.try_wait().unwrap().is_none(), "the report waits for the run");
+    assert!(
+        !work.path.join("output/ci_peter_principle/report.html").exists(),
+        "nothing written while it waits"
+    );
+    lock.unlock().unwrap();
+    let output = report.wait_with_output().unwrap();
+    assert_success(&output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("waiting for another attrition run"), "{stderr}");
+    assert!(work.path.join("output/ci_peter_principle/report.html").exists());
+}
+
+#[test]
 fn a_directory_that_is_not_a_runs_results_is_bad_input() {
     let work = WorkDir::new("report-bad");
     std::fs::create_dir_all(work.path.join("empty")).unwrap();

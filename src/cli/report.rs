@@ -7,9 +7,12 @@ use std::process::Command;
 use anyhow::{Context, anyhow};
 use clap::Args;
 
+use attrition::output::ResultsLock;
 use attrition::report::{self, REPORT_PDF};
 
 use super::Failure;
+use super::guards::interrupt_flag;
+use super::run::{output_failure, waiting_note};
 
 /// Flags of `report`.
 #[derive(Debug, Args)]
@@ -40,6 +43,17 @@ pub fn report(args: &ReportArgs) -> Result<(), Failure> {
 /// Writes the report of `directory` (and its PDF); returns the files written. A
 /// directory that is not a run's results is bad input; a PDF without Chromium fails.
 pub fn write(directory: &Path, pdf: bool) -> Result<Vec<PathBuf>, Failure> {
+    // Held while the tables are read and the report (and PDF) written: a run into
+    // the same directory waits, rather than swapping in tables the report did not read.
+    // (Not a directory: nothing to lock, and the report says why it is no results.)
+    let stop = interrupt_flag();
+    let _lock = match directory.is_dir() {
+        true => Some(
+            ResultsLock::acquire(directory, &stop, |_| waiting_note(directory, true))
+                .map_err(|error| output_failure(error, directory))?,
+        ),
+        false => None,
+    };
     let html = report::write(directory).map_err(|error| match error {
         report::ReportError::Read { .. } => Failure::bad_input(error),
         other => Failure::failed(other),

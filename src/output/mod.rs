@@ -177,9 +177,8 @@ impl Staging {
         stop: &Arc<AtomicBool>,
         waiting: impl FnOnce(&Path),
     ) -> Result<Self, OutputError> {
-        let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let (parent, name) = parent_and_name(target);
         fs::create_dir_all(parent).map_err(io_error("creating", parent))?;
-        let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("output");
         let lock = TargetLock::acquire(&parent.join(format!(".{name}.lock")), stop, waiting)?;
         recover_abandoned(parent, name, target);
         if !force {
@@ -288,6 +287,35 @@ pub fn private_dir() -> tempfile::Builder<'static, 'static> {
         builder.permissions(fs::Permissions::from_mode(0o700));
     }
     builder
+}
+
+/// The directory a target is in and its name, which name its lock and staging
+/// directories.
+fn parent_and_name(target: &Path) -> (&Path, &str) {
+    let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    (parent, target.file_name().and_then(|n| n.to_str()).unwrap_or("output"))
+}
+
+/// The lock a run holds on its results directory while it writes and swaps it
+/// ([`Staging`]), taken to write a file into existing results (a report, its PDF):
+/// so a run cannot replace the directory between the report reading its tables and
+/// writing the report in, and a report always describes the tables beside it.
+#[derive(Debug)]
+pub struct ResultsLock {
+    _lock: TargetLock,
+}
+
+impl ResultsLock {
+    /// Takes the lock on `directory`, waiting while a run holds it (after calling
+    /// `waiting` once) until it lets go or `stop` is set ([`OutputError::Interrupted`]).
+    pub fn acquire(
+        directory: &Path,
+        stop: &AtomicBool,
+        waiting: impl FnOnce(&Path),
+    ) -> Result<Self, OutputError> {
+        let (parent, name) = parent_and_name(directory);
+        Ok(Self { _lock: TargetLock::acquire(&parent.join(format!(".{name}.lock")), stop, waiting)? })
+    }
 }
 
 /// An exclusive `flock` on `.<name>.lock` beside a target, removed when released.
