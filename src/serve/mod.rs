@@ -11,8 +11,9 @@
 //! Requests are bounded ([`MAX_BODY_BYTES`], [`MAX_URL_BYTES`]); a value is
 //! validated like `--set` and refused with its message (400); only the page's own
 //! embedded assets are served; a handler that panics answers 500 and the server
-//! goes on; a client that stalls holds a thread at most 30 seconds,
-//! and never the thread that accepts requests.
+//! goes on; a client that stalls holds one handler (or one refusal), not the
+//! thread that accepts requests, and one that never reads its answer holds it at
+//! most 30 seconds.
 
 pub mod live;
 mod page;
@@ -41,13 +42,11 @@ pub const MAX_URL_BYTES: usize = 8 * 1024;
 pub const MAX_HANDLERS: usize = 32;
 /// Longest a request for an update waits for one.
 const UPDATE_WAIT: Duration = Duration::from_secs(20);
-/// Longest any read or write on a connection may block. A client that announces
-/// a body and never sends it, or never reads its answer, holds a thread only this
-/// long (tiny_http has no timeouts of its own, and reads out a request's unread
-/// body when the request is dropped). Far above any read of a local page's
-/// request; an idle kept-alive connection is closed after it, and the browser
-/// opens another.
-const CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest a write to a client may block: one that never reads its answer holds a
+/// handler only this long (tiny_http sets no timeouts of its own). Reads have no
+/// such bound: a receive timeout on the listening socket, the only one tiny_http
+/// lets us set, would end its `accept` after as long without a new connection.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -95,7 +94,7 @@ impl Server {
         }
         let bind_error = |why: String| ServeError::Bind { address: address.to_owned(), why };
         let listener = std::net::TcpListener::bind(address).map_err(|error| bind_error(error.to_string()))?;
-        time_out_connections(&listener, CONNECTION_TIMEOUT).map_err(|error| bind_error(error.to_string()))?;
+        time_out_writes(&listener, WRITE_TIMEOUT).map_err(|error| bind_error(error.to_string()))?;
         let http = tiny_http::Server::from_listener(listener, None)
             .map_err(|error| bind_error(error.to_string()))?;
         let table = toml::from_str(&scenario.text).unwrap_or_default();
@@ -141,7 +140,8 @@ impl Server {
 /// request dropped with its body unread has tiny_http read the body out first,
 /// and a client may announce a body it never sends, which on the accepting thread
 /// would stop every other request. At most [`MAX_HANDLERS`] refusals run at once;
-/// beyond them the accepting thread refuses, blocked at most [`CONNECTION_TIMEOUT`].
+/// beyond them the accepting thread refuses, and waits for the body (or for the
+/// client to go).
 fn refuse(app: &Arc<App>, request: Request) {
     let reply = || error(503, "too many requests at once; try again");
     if app.refusals.fetch_add(1, Ordering::SeqCst) >= MAX_HANDLERS {
@@ -159,32 +159,32 @@ fn refuse(app: &Arc<App>, request: Request) {
     }
 }
 
-/// Sets a read and a write timeout on `listener`, which the connections it
-/// accepts inherit (Linux and the BSDs copy a listening socket's options into
-/// each accepted one); tiny_http takes the accepted sockets as they are.
-fn time_out_connections(listener: &std::net::TcpListener, timeout: Duration) -> std::io::Result<()> {
+/// Sets a send timeout on `listener`, which the connections it accepts inherit
+/// (Linux and the BSDs copy a listening socket's options into each accepted one;
+/// tiny_http takes the accepted sockets as they are). Not a receive timeout: that
+/// one also bounds `accept` on the listener, and tiny_http stops serving at the
+/// first `accept` that fails.
+fn time_out_writes(listener: &std::net::TcpListener, timeout: Duration) -> std::io::Result<()> {
     use std::os::fd::AsRawFd;
     let value = libc::timeval {
         tv_sec: timeout.as_secs() as libc::time_t,
         tv_usec: libc::suseconds_t::from(timeout.subsec_micros() as i32),
     };
-    for option in [libc::SO_RCVTIMEO, libc::SO_SNDTIMEO] {
-        // SAFETY: the descriptor is the listener's own, open for this call, and the
-        // option value is a `timeval` of exactly the length given.
-        let status = unsafe {
-            libc::setsockopt(
-                listener.as_raw_fd(),
-                libc::SOL_SOCKET,
-                option,
-                (&raw const value).cast(),
-                size_of::<libc::timeval>() as libc::socklen_t,
-            )
-        };
-        if status != 0 {
-            return Err(std::io::Error::last_os_error());
-        }
+    // SAFETY: the descriptor is the listener's own, open for this call, and the
+    // option value is a `timeval` of exactly the length given.
+    let status = unsafe {
+        libc::setsockopt(
+            listener.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_SNDTIMEO,
+            (&raw const value).cast(),
+            size_of::<libc::timeval>() as libc::socklen_t,
+        )
+    };
+    match status {
+        0 => Ok(()),
+        _ => Err(std::io::Error::last_os_error()),
     }
-    Ok(())
 }
 
 /// A response with a body.
@@ -392,4 +392,33 @@ fn body(request: &mut Request) -> Result<String, Reply> {
         return Err(too_large());
     }
     String::from_utf8(bytes).map_err(|_| error(400, "the request body is not UTF-8 text"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{TcpListener, TcpStream};
+    use std::time::{Duration, Instant};
+
+    use super::time_out_writes;
+
+    #[test]
+    fn accepted_connections_time_out_writes_and_the_listener_waits_for_them() {
+        let timeout = Duration::from_millis(100);
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        time_out_writes(&listener, timeout).unwrap();
+        let address = listener.local_addr().unwrap();
+        // Connects well after the timeout: an `accept` bounded by it (a receive
+        // timeout on the listener) would have failed by then, and tiny_http would
+        // have stopped serving.
+        let late = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(400));
+            TcpStream::connect(address).unwrap()
+        });
+        let waited = Instant::now();
+        let (accepted, _) = listener.accept().expect("accept waits for a connection");
+        assert!(waited.elapsed() >= Duration::from_millis(300), "{:?}", waited.elapsed());
+        let _client = late.join().unwrap();
+        assert_eq!(accepted.write_timeout().unwrap(), Some(timeout), "inherited from the listener");
+        assert_eq!(accepted.read_timeout().unwrap(), None);
+    }
 }
