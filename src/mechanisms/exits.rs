@@ -42,20 +42,39 @@ pub fn age_and_depart(
     let mut departures = Departures::default();
     // Find the leavers in one pass over the dense columns of the whole organisation
     // (levels are contiguous, top first, so this is level by level in position
-    // order) with no branch on the data: every slot of `leavers` up to the count is
-    // written, and the count moves past it only for a leaver (few leave per step,
-    // so a push each would be a mispredicted branch). Removing a leaver changes no
-    // other position, so finding every level's leavers before removing any is the
-    // same as going level by level.
+    // order). Removing a leaver changes no other position, so finding every level's
+    // leavers before removing any is the same as going level by level. Eight
+    // positions at a time become a bit mask without a branch on the data; few leave
+    // per step, so most masks are empty and the loop over a mask's bits is seldom
+    // entered (about 0.97 of the time of a scan that wrote every position into the
+    // list and moved past it only for a leaver, paired runs of the Peter model,
+    // within a few percent of noise; the masks compiled for AVX2 were no faster).
     let mut leavers = std::mem::take(&mut workforce.leavers);
     let occupied = &workforce.occupied[..];
     let (born, skill) = (&workforce.born[..occupied.len()], &workforce.skill[..occupied.len()]);
-    leavers.resize(occupied.len(), 0);
-    let mut count = 0;
-    for (position, ((&occupied, &born), &skill)) in occupied.iter().zip(born).zip(skill).enumerate() {
-        leavers[count] = position;
-        count += usize::from(occupied & ((born < born_by) | (skill < rules.dismissal_threshold)));
+    let threshold = rules.dismissal_threshold;
+    let leaves = |occupied: bool, born: f64, skill: f64| occupied & ((born < born_by) | (skill < threshold));
+    leavers.clear();
+    let (occupied_blocks, occupied_tail) = occupied.as_chunks::<8>();
+    let (born_blocks, born_tail) = born.as_chunks::<8>();
+    let (skill_blocks, skill_tail) = skill.as_chunks::<8>();
+    let blocks = occupied_blocks.iter().zip(born_blocks).zip(skill_blocks);
+    for (block, ((occupied, born), skill)) in blocks.enumerate() {
+        let mut mask = (0..8).fold(0u32, |mask, lane| {
+            mask | u32::from(leaves(occupied[lane], born[lane], skill[lane])) << lane
+        });
+        while mask != 0 {
+            leavers.push(8 * block + mask.trailing_zeros() as usize);
+            mask &= mask - 1;
+        }
     }
+    let tail = 8 * occupied_blocks.len();
+    for (i, ((&occupied, &born), &skill)) in occupied_tail.iter().zip(born_tail).zip(skill_tail).enumerate() {
+        if leaves(occupied, born, skill) {
+            leavers.push(tail + i);
+        }
+    }
+    let count = leavers.len();
     let mut first = 0;
     for level in 0..org.levels() {
         // The leavers are in position order: this level's come next.
@@ -117,6 +136,34 @@ mod tests {
         assert_eq!(workforce.occupied, vec![false, false, true, false]);
         assert_eq!(workforce.open, vec![vec![0], vec![1, 3]]);
         assert_eq!(workforce.age(2), 60.0);
+    }
+
+    /// Leavers found eight positions at a time are the ones a plain filter finds,
+    /// in position order: across blocks, at a block's edges and in the tail.
+    #[test]
+    fn leavers_across_blocks_are_found_in_position_order() {
+        let mut config = crate::config::minimal_config();
+        config.levels[1].positions = 26; // 27 positions: three blocks of eight and a tail of three
+        let org = Org::new(&config);
+        let mut workforce = Workforce::vacant(&org);
+        workforce.open.iter_mut().for_each(Vec::clear);
+        let leaving = [0, 7, 8, 15, 16, 17, 23, 24, 26];
+        for position in 0..org.positions() {
+            let skill = if leaving.contains(&position) && position % 2 == 0 { 1.0 } else { 5.0 };
+            let age = if leaving.contains(&position) && position % 2 == 1 { 61.0 } else { 30.0 };
+            workforce.hire(position, skill, age);
+        }
+        // A vacancy is never a leaver, whatever its stale columns say.
+        workforce.vacate(25, 1);
+        workforce.skill[25] = 1.0;
+        let rules = ExitRules { retirement_age: 60.0, dismissal_threshold: 4.0 };
+        let mut seen = Vec::new();
+        let departures = age_and_depart(&mut workforce, &org, rules, 1.0, |_, position, _, retired| {
+            seen.push((position, retired));
+        });
+        let expected: Vec<(usize, bool)> = leaving.iter().map(|&p| (p, p % 2 == 1)).collect();
+        assert_eq!(seen, expected);
+        assert_eq!(departures, Departures { retirements: 4, dismissals: 5 });
     }
 
     /// Each leaver is seen in level and position order, before anyone of their
