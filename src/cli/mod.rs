@@ -357,3 +357,21 @@ impl Failure {
         Self { error: error.into(), code: EXIT_INTERRUPTED }
     }
 }
+
+/// Says, unless quiet, that another run holds the target and this one waits its turn.
+fn waiting_note(target: &std::path::Path, show: bool) {
+    if show {
+        eprintln!("waiting for another attrition run writing {} to finish", target.display());
+    }
+}
+
+/// An output error as a failure: an interrupt (exit 130) leaves the previous results.
+fn output_failure(error: attrition::output::OutputError, target: &std::path::Path) -> Failure {
+    match error {
+        attrition::output::OutputError::Interrupted => Failure::interrupted(anyhow::anyhow!(
+            "interrupted before the results were moved into place; any previous results in {} are intact",
+            target.display()
+        )),
+        other => Failure::failed(other),
+    }
+}

@@ -12,7 +12,7 @@ use attrition::report::{self, REPORT_PDF};
 
 use super::Failure;
 use super::guards::interrupt_flag;
-use super::run::{output_failure, waiting_note};
+use super::{output_failure, waiting_note};
 
 /// Flags of `report`.
 #[derive(Debug, Args)]

@@ -19,7 +19,7 @@ use attrition::shard::{self, ShardFile};
 use super::guards::{bound_threads, check_memory, check_threads, interrupt_flag};
 use super::progress::Progress;
 use super::scenario::load_config;
-use super::{Failure, RunArgs, RunCommand, json};
+use super::{Failure, RunArgs, RunCommand, json, output_failure, waiting_note};
 use attrition::words::count;
 
 /// What a finished run produced.
@@ -269,24 +269,6 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
     let (directory, files) =
         manifest::seal(staging, written, record).map_err(|error| output_failure(error, &target))?;
     Ok(Report { summary, directory, files, elapsed, threads: threads_used })
-}
-
-/// Says, unless quiet, that another run holds the target and this one waits its turn.
-pub fn waiting_note(target: &Path, show: bool) {
-    if show {
-        eprintln!("waiting for another attrition run writing {} to finish", target.display());
-    }
-}
-
-/// An output error as a failure: an interrupt (exit 130) leaves the previous results.
-pub fn output_failure(error: OutputError, target: &Path) -> Failure {
-    match error {
-        OutputError::Interrupted => Failure::interrupted(anyhow!(
-            "interrupted before the results were moved into place; any previous results in {} are intact",
-            target.display()
-        )),
-        other => Failure::failed(other),
-    }
 }
 
 /// `attrition run`.

@@ -23,9 +23,9 @@ use attrition::words::count;
 
 use super::guards::{bound_threads, check_memory, check_threads, interrupt_flag};
 use super::progress::Progress;
-use super::run::{output_failure, waiting_note};
 use super::scenario::{load_config, parse_overrides};
 use super::{Failure, OutputsArg};
+use super::{output_failure, waiting_note};
 
 /// Flags of `sensitivity`.
 #[derive(Debug, Args)]

@@ -22,9 +22,10 @@ use attrition::shard::{self, ShardFile};
 
 use super::guards::{bound_threads, check_sweep_memory, check_threads, interrupt_flag};
 use super::progress::Progress;
-use super::run::{output_failure, replay_config, results_name, waiting_note};
+use super::run::{replay_config, results_name};
 use super::scenario::{apply_flags, parse_overrides};
 use super::{Failure, RunArgs, SweepArgs, json};
+use super::{output_failure, waiting_note};
 use attrition::words::count;
 
 /// A sweep's points, checked, and what its files are written from.

@@ -13,7 +13,7 @@ use crate::calibrate::targets::{Bound, Target};
 use super::{OutputError, format_number, io_error};
 
 /// Each target against the model at the fit: `fit.csv`.
-pub const FIT: &str = "fit.csv";
+pub use super::FIT;
 /// The fitted parameters with their standard errors: `parameters.csv`.
 pub const PARAMETERS: &str = "parameters.csv";
 /// The moments of an HR export with their sampling standard errors: `hr_moments.csv`.

@@ -22,6 +22,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The file whose presence marks a directory as an attrition output directory.
 pub const MANIFEST: &str = "manifest.json";
+/// A calibration's fit table, `fit.csv`, whose presence marks a calibration's
+/// results (here, so that telling the kinds of results apart needs no calibration
+/// types; [`calibration::FIT`] is this).
+pub const FIT: &str = "fit.csv";
 
 /// Which files a run writes besides its CSV tables and manifest.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -506,7 +510,7 @@ fn check_replaceable(target: &Path, kind: OutputKind) -> Result<(), OutputError>
     };
     let existing = if listed.iter().any(|file| file == sweep::SWEEP) {
         OutputKind::Sweep
-    } else if listed.iter().any(|file| file == calibration::FIT) {
+    } else if listed.iter().any(|file| file == FIT) {
         OutputKind::Calibration
     } else if listed.iter().any(|file| file == sensitivity::SENSITIVITY) {
         OutputKind::Sensitivity
