@@ -100,26 +100,43 @@ fn a_report_shows_the_numbers_of_the_csv_files_and_how_to_reproduce_them() {
 fn a_report_waits_while_a_run_holds_its_results_directory() {
     let work = WorkDir::new("report-lock");
     assert_success(&work.run(&["run", &scenario("ci/peter_principle.toml"), "--outputs", "csv", "--quiet"]));
-    // What a run into output/ci_peter_principle holds from its start to its swap.
-    let lock = std::fs::File::create(work.path.join("output/.ci_peter_principle.lock")).unwrap();
-    lock.lock().unwrap();
-    let mut report = work
-        .command(&["report", "output/ci_peter_principle"])
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(1500));
-    assert!(report.try_wait().unwrap().is_none(), "the report waits for the run");
-    assert!(
-        !work.path.join("output/ci_peter_principle/report.html").exists(),
-        "nothing written while it waits"
-    );
-    lock.unlock().unwrap();
-    let output = report.wait_with_output().unwrap();
-    assert_success(&output);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("waiting for another attrition run"), "{stderr}");
-    assert!(work.path.join("output/ci_peter_principle/report.html").exists());
+    let results = work.path.join("output/ci_peter_principle");
+    std::os::unix::fs::symlink(&results, work.path.join("link")).unwrap();
+    // However the directory is named, the report takes the lock a run into
+    // output/ci_peter_principle holds from its start to its swap.
+    for (directory, from) in [
+        ("output/ci_peter_principle", work.path.clone()),
+        ("output/ci_peter_principle/", work.path.clone()),
+        (".", results.clone()),
+        ("link", work.path.clone()),
+    ] {
+        let _ = std::fs::remove_file(results.join("report.html"));
+        let lock = std::fs::File::create(work.path.join("output/.ci_peter_principle.lock")).unwrap();
+        lock.lock().unwrap();
+        let mut report = work
+            .command(&["report", directory])
+            .current_dir(&from)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(1000));
+        assert!(report.try_wait().unwrap().is_none(), "report {directory} waits for the run");
+        assert!(!results.join("report.html").exists(), "nothing written while it waits");
+        lock.unlock().unwrap();
+        let output = report.wait_with_output().unwrap();
+        assert_success(&output);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("waiting for another attrition run"), "{stderr}");
+        assert!(results.join("report.html").exists());
+        // No lock file left in the results, where the next run would refuse it.
+        let hidden: Vec<_> = std::fs::read_dir(&results)
+            .unwrap()
+            .flatten()
+            .filter(|entry| entry.file_name().to_string_lossy().starts_with('.'))
+            .map(|entry| entry.file_name())
+            .collect();
+        assert!(hidden.is_empty(), "report {directory} left {hidden:?}");
+    }
 }
 
 #[test]

@@ -1,18 +1,20 @@
 //! `attrition report DIR` (and `run --report`): the HTML report of a results
 //! directory, and with `--pdf` its rendering by headless Chromium.
 
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, anyhow};
 use clap::Args;
 
-use attrition::output::ResultsLock;
+use attrition::output::{OutputError, ResultsLock};
 use attrition::report::{self, REPORT_PDF};
 
 use super::Failure;
 use super::guards::interrupt_flag;
-use super::{output_failure, waiting_note};
+use super::waiting_note;
 
 /// Flags of `report`.
 #[derive(Debug, Args)]
@@ -31,7 +33,7 @@ pub struct ReportArgs {
 
 /// `attrition report`.
 pub fn report(args: &ReportArgs) -> Result<(), Failure> {
-    let files = write(&args.directory, args.pdf)?;
+    let files = write(&args.directory, args.pdf, args.quiet)?;
     if !args.quiet {
         for file in files {
             println!("wrote {}", file.display());
@@ -42,16 +44,13 @@ pub fn report(args: &ReportArgs) -> Result<(), Failure> {
 
 /// Writes the report of `directory` (and its PDF); returns the files written. A
 /// directory that is not a run's results is bad input; a PDF without Chromium fails.
-pub fn write(directory: &Path, pdf: bool) -> Result<Vec<PathBuf>, Failure> {
+pub fn write(directory: &Path, pdf: bool, quiet: bool) -> Result<Vec<PathBuf>, Failure> {
     // Held while the tables are read and the report (and PDF) written: a run into
     // the same directory waits, rather than swapping in tables the report did not read.
     // (Not a directory: nothing to lock, and the report says why it is no results.)
     let stop = interrupt_flag();
     let _lock = match directory.is_dir() {
-        true => Some(
-            ResultsLock::acquire(directory, &stop, |_| waiting_note(directory, true))
-                .map_err(|error| output_failure(error, directory))?,
-        ),
+        true => lock(directory, &stop, quiet)?,
         false => None,
     };
     let html = report::write(directory).map_err(|error| match error {
@@ -63,6 +62,26 @@ pub fn write(directory: &Path, pdf: bool) -> Result<Vec<PathBuf>, Failure> {
         files.push(print_pdf(&html).map_err(Failure::failed)?);
     }
     Ok(files)
+}
+
+/// The results directory's lock, or none where this user may not create the lock
+/// file beside it (a parent they cannot write, a read-only file system): no run of
+/// theirs can write there either, and the report is written into the directory as
+/// before.
+fn lock(directory: &Path, stop: &AtomicBool, quiet: bool) -> Result<Option<ResultsLock>, Failure> {
+    match ResultsLock::acquire(directory, stop, |_| waiting_note(directory, !quiet)) {
+        Ok(lock) => Ok(Some(lock)),
+        Err(OutputError::Io { source, .. })
+            if matches!(source.kind(), ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem) =>
+        {
+            Ok(None)
+        }
+        Err(OutputError::Interrupted) => Err(Failure::interrupted(anyhow!(
+            "interrupted while waiting for a run writing {} to finish; no report was written",
+            directory.display()
+        ))),
+        Err(other) => Err(Failure::failed(other)),
+    }
 }
 
 /// Prints `report.html` to `report.pdf` beside it with headless Chromium, through a

@@ -312,7 +312,7 @@ pub fn run_or_merge(
         if command.report {
             // A sweep's report has its own section, made from the sweep's directory.
             let directory = args.out.join(results_name(&config.name, args.replay_trial));
-            let files = super::report::write(&directory, command.pdf)?;
+            let files = super::report::write(&directory, command.pdf, args.quiet)?;
             if !args.quiet && !command.json {
                 for file in files {
                     println!("wrote {}", file.display());
@@ -359,7 +359,7 @@ pub fn run_or_merge(
         }
     };
     if command.report {
-        report.files.extend(super::report::write(&report.directory, command.pdf)?);
+        report.files.extend(super::report::write(&report.directory, command.pdf, args.quiet)?);
     }
     if command.json {
         let mut document = json::run_document(config, &args.scenario, args.replay_trial, &report);

@@ -312,12 +312,16 @@ pub struct ResultsLock {
 impl ResultsLock {
     /// Takes the lock on `directory`, waiting while a run holds it (after calling
     /// `waiting` once) until it lets go or `stop` is set ([`OutputError::Interrupted`]).
+    /// The directory is resolved first (`.`, `..`, symbolic links), so the lock is
+    /// the one a run into it takes, beside it in its real parent, whatever path
+    /// names it.
     pub fn acquire(
         directory: &Path,
         stop: &AtomicBool,
         waiting: impl FnOnce(&Path),
     ) -> Result<Self, OutputError> {
-        let (parent, name) = parent_and_name(directory);
+        let resolved = fs::canonicalize(directory).map_err(io_error("resolving", directory))?;
+        let (parent, name) = parent_and_name(&resolved);
         Ok(Self { _lock: TargetLock::acquire(&parent.join(format!(".{name}.lock")), stop, waiting)? })
     }
 }
