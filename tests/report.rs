@@ -139,6 +139,33 @@ fn a_report_waits_while_a_run_holds_its_results_directory() {
     }
 }
 
+/// A user who may write the results but not the directory they are in cannot
+/// create the lock file beside them; the report is written all the same. Needs
+/// root, to make such a user's files (`runuser -u nobody`); skipped otherwise.
+#[test]
+fn a_report_goes_without_the_lock_where_it_cannot_create_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let binary = env!("CARGO_BIN_EXE_attrition");
+    let as_nobody = |args: &[&str]| {
+        std::process::Command::new("runuser").args(["-u", "nobody", "--", binary]).args(args).output()
+    };
+    if !as_nobody(&["--version"]).is_ok_and(|output| output.status.success()) {
+        eprintln!("skipped: cannot run the binary as nobody (needs root and runuser)");
+        return;
+    }
+    let work = WorkDir::new("report-unlockable");
+    assert_success(&work.run(&["run", &scenario("ci/peter_principle.toml"), "--outputs", "csv", "--quiet"]));
+    let results = work.path.join("output/ci_peter_principle");
+    let chown = std::process::Command::new("chown").args(["-R", "nobody"]).arg(&results).status().unwrap();
+    assert!(chown.success());
+    let parent = work.path.join("output");
+    std::fs::set_permissions(&parent, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let output = as_nobody(&["report", results.to_str().unwrap()]).unwrap();
+    assert_success(&output);
+    assert!(results.join("report.html").exists());
+    assert!(!parent.join(".ci_peter_principle.lock").exists());
+}
+
 #[test]
 fn a_directory_that_is_not_a_runs_results_is_bad_input() {
     let work = WorkDir::new("report-bad");
