@@ -40,8 +40,8 @@ pub fn draw<DB: DrawingBackend>(
 }
 
 /// Draws `scene` filling `area`, which is white already: a bitmap made white
-/// needs no background painted pixel by pixel (7% of a small run's cycles), and
-/// comes out the same.
+/// needs no background painted pixel by pixel (about 1% of a small run's
+/// instructions), and comes out the same.
 pub fn draw_on_white<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     scene: &Scene,

@@ -19,6 +19,7 @@ mod validate;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use attrition::output::OutputError;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Exit code of a run that failed after its input was accepted; for `check`, of an
@@ -366,9 +367,9 @@ fn waiting_note(target: &std::path::Path, show: bool) {
 }
 
 /// An output error as a failure: an interrupt (exit 130) leaves the previous results.
-fn output_failure(error: attrition::output::OutputError, target: &std::path::Path) -> Failure {
+fn output_failure(error: OutputError, target: &std::path::Path) -> Failure {
     match error {
-        attrition::output::OutputError::Interrupted => Failure::interrupted(anyhow::anyhow!(
+        OutputError::Interrupted => Failure::interrupted(anyhow::anyhow!(
             "interrupted before the results were moved into place; any previous results in {} are intact",
             target.display()
         )),

@@ -74,12 +74,11 @@ pub fn age_and_depart(
             leavers.push(tail + i);
         }
     }
-    let count = leavers.len();
     let mut first = 0;
     for level in 0..org.levels() {
         // The leavers are in position order: this level's come next.
         let end = org.level(level).end;
-        let of_level = first + leavers[first..count].partition_point(|&position| position < end);
+        let of_level = first + leavers[first..].partition_point(|&position| position < end);
         for &position in &leavers[first..of_level] {
             let retired = workforce.born[position] < born_by;
             if retired {

@@ -183,7 +183,7 @@ impl Staging {
     ) -> Result<Self, OutputError> {
         let (parent, name) = parent_and_name(target);
         fs::create_dir_all(parent).map_err(io_error("creating", parent))?;
-        let lock = TargetLock::acquire(&parent.join(format!(".{name}.lock")), stop, waiting)?;
+        let lock = TargetLock::beside(target, stop, waiting)?;
         recover_abandoned(parent, name, target);
         if !force {
             check_replaceable(target, kind)?;
@@ -227,7 +227,7 @@ impl Staging {
             check_replaceable(&self.target, self.kind)?;
         }
         let parent = self.staging.parent().unwrap_or(Path::new(".")).to_owned();
-        let name = self.target.file_name().and_then(|n| n.to_str()).unwrap_or("output").to_owned();
+        let name = parent_and_name(&self.target).1.to_owned();
         // The staging directory was private while it was filled; the results get
         // the mode a directory made now would have.
         set_public_mode(&self.staging)?;
@@ -321,8 +321,7 @@ impl ResultsLock {
         waiting: impl FnOnce(&Path),
     ) -> Result<Self, OutputError> {
         let resolved = fs::canonicalize(directory).map_err(io_error("resolving", directory))?;
-        let (parent, name) = parent_and_name(&resolved);
-        Ok(Self { _lock: TargetLock::acquire(&parent.join(format!(".{name}.lock")), stop, waiting)? })
+        Ok(Self { _lock: TargetLock::beside(&resolved, stop, waiting)? })
     }
 }
 
@@ -334,6 +333,12 @@ struct TargetLock {
 }
 
 impl TargetLock {
+    /// [`TargetLock::acquire`] of the lock of `target`: `.<name>.lock` beside it.
+    fn beside(target: &Path, stop: &AtomicBool, waiting: impl FnOnce(&Path)) -> Result<Self, OutputError> {
+        let (parent, name) = parent_and_name(target);
+        Self::acquire(&parent.join(format!(".{name}.lock")), stop, waiting)
+    }
+
     /// Takes the lock, waiting for another holder (after calling `waiting`) until
     /// it lets go or `stop` is set.
     fn acquire(path: &Path, stop: &AtomicBool, waiting: impl FnOnce(&Path)) -> Result<Self, OutputError> {

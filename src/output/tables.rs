@@ -163,7 +163,7 @@ fn timeseries_blocks(config: &Config, run: &RunSummary) -> csv::Result<Vec<Vec<u
     header.extend(SUMMARY_COLUMNS);
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(&header)?;
-    let header = writer.into_inner().map_err(|error| csv::Error::from(error.into_error()))?;
+    let header = into_bytes(writer)?;
     let steps = config.steps as usize + 1;
     let blocks: Vec<(usize, usize)> = (0..config.arms.len())
         .flat_map(|arm| (0..steps).step_by(TIMESERIES_BLOCK_STEPS).map(move |first| (arm, first)))
@@ -173,6 +173,11 @@ fn timeseries_blocks(config: &Config, run: &RunSummary) -> csv::Result<Vec<Vec<u
         timeseries_block(config, run, arm, first..last)
     });
     std::iter::once(Ok(header)).chain(rows.collect::<Vec<_>>()).collect()
+}
+
+/// The bytes a CSV writer into memory holds.
+fn into_bytes(writer: csv::Writer<Vec<u8>>) -> csv::Result<Vec<u8>> {
+    writer.into_inner().map_err(|error| csv::Error::from(error.into_error()))
 }
 
 /// The rows of one arm's `steps`, formatted from reused buffers.
@@ -197,7 +202,7 @@ fn timeseries_block(
             writer.write_record(None::<&[u8]>)?;
         }
     }
-    writer.into_inner().map_err(|error| csv::Error::from(error.into_error()))
+    into_bytes(writer)
 }
 
 /// Writes a summary's statistic columns as fields of the record under way, each
@@ -356,7 +361,7 @@ impl SummaryTables {
             let mut writer = csv::Writer::from_writer(Vec::new());
             // Writing into memory fails only if a record is malformed: a bug.
             records(&mut writer, config, run).expect("a table is written into memory");
-            writer.into_inner().expect("a table in memory is flushed")
+            into_bytes(writer).expect("a table in memory is flushed")
         };
         Self {
             summary: bytes(summary_records),
