@@ -25,18 +25,17 @@ struct Served {
 
 impl Served {
     fn start(work: &WorkDir, trials: u32) -> Self {
+        Self::start_with(work, trials, &[])
+    }
+
+    /// Starts a server with `serve`'s flags `extra` besides the usual.
+    fn start_with(work: &WorkDir, trials: u32, extra: &[&str]) -> Self {
         let trials = trials.to_string();
+        let ci_tech_org = scenario("ci/tech_org.toml");
+        let mut flags = vec!["serve", &ci_tech_org, "--port", "0", "--trials", &trials, "--threads", "2"];
+        flags.extend_from_slice(extra);
         let mut child = work
-            .command(&[
-                "serve",
-                &scenario("ci/tech_org.toml"),
-                "--port",
-                "0",
-                "--trials",
-                &trials,
-                "--threads",
-                "2",
-            ])
+            .command(&flags)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -111,6 +110,19 @@ impl Served {
                 return (seen, body);
             }
             assert!(started.elapsed() < Duration::from_secs(120), "run {id} takes too long");
+        }
+    }
+
+    /// Waits until the states one move from the page's have all run.
+    fn until_prefetched(&self) {
+        let started = Instant::now();
+        loop {
+            let (_, status) = self.json(self.get("/api/status"));
+            if status["prefetch"]["running"].is_null() && status["prefetch"]["waiting"] == 0 {
+                return;
+            }
+            assert!(started.elapsed() < Duration::from_secs(120), "the next moves take too long: {status}");
+            std::thread::sleep(Duration::from_millis(20));
         }
     }
 }
@@ -342,4 +354,43 @@ fn in_a_browser_the_page_moves_a_control_and_the_ranking_changes() {
         changed.contains("policy.credit_accuracy=0.95") && changed.contains("dynamics.quits.base_rate=0.2"),
         "the URL holds the state: {changed}"
     );
+}
+
+#[test]
+fn while_the_page_waits_the_next_moves_run_and_a_move_is_answered_from_them() {
+    let work = WorkDir::new("serve-prefetch");
+    let lever = LEVER.replace('"', "%22").replace(' ', "+");
+    let served = Served::start(&work, 16);
+    let (_, opened) = served.follow(served.request(&format!("{lever}=0.8")));
+    assert_eq!(opened["reused"], false);
+    served.until_prefetched();
+    // One step of the slider: answered from the results run while the page waited,
+    // and they are `attrition run --set`'s numbers.
+    let (progress, moved) = served.follow(served.request(&format!("{lever}=0.85")));
+    let ended = |run: &Value| (run["status"].as_str().map(str::to_owned), run["reused"].as_bool());
+    assert_eq!(ended(&moved), (Some("done".to_owned()), Some(true)));
+    assert!(progress.is_empty() || progress == [16], "no partial updates: {progress:?}");
+    let set = format!("{LEVER}=0.85");
+    let ci_tech_org = scenario("ci/tech_org.toml");
+    let flags =
+        ["run", &ci_tech_org, "--trials", "16", "--set", &set, "--outputs", "csv", "-q", "--out", "cli"];
+    assert_success(&work.run(&flags));
+    let summary = std::fs::read(work.path.join("cli/ci_tech_org/summary.csv")).unwrap();
+    assert_eq!(moved["update"]["summary_sha256"], sha256_hex(&summary));
+    // So was a menu's other choice from the first state; a move two steps from
+    // every state asked for was not run.
+    let menu = format!("{lever}=0.8&arms.%22overhead+rota%22.overhead_allocation=random");
+    let (_, menu) = served.follow(served.request(&menu));
+    assert_eq!(ended(&menu), (Some("done".to_owned()), Some(true)));
+    let (_, far) = served.follow(served.request(&format!("{lever}=0.6")));
+    assert_eq!(ended(&far), (Some("done".to_owned()), Some(false)));
+
+    // Without prefetching, the same move runs when asked.
+    let work = WorkDir::new("serve-no-prefetch");
+    let served = Served::start_with(&work, 16, &["--no-prefetch"]);
+    served.follow(served.request(&format!("{lever}=0.8")));
+    let (_, status) = served.json(served.get("/api/status"));
+    assert_eq!(status["prefetch"]["waiting"], 0, "{status}");
+    let (_, moved) = served.follow(served.request(&format!("{lever}=0.85")));
+    assert_eq!(ended(&moved), (Some("done".to_owned()), Some(false)));
 }

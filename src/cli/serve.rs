@@ -2,13 +2,13 @@
 //! `--measure`, which times its updates without a browser.
 
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::anyhow;
 use clap::Args;
 
 use attrition::serve::live::Status;
-use attrition::serve::{Live, Scenario, Server};
+use attrition::serve::{Live, Scenario, Server, State, next_moves};
 
 use super::Failure;
 use super::guards::{bound_threads, check_memory, check_threads};
@@ -38,6 +38,11 @@ pub struct ServeArgs {
     /// Refuse a scenario estimated to need more memory than this many GiB a run.
     #[arg(long, value_name = "GIB")]
     pub max_memory: Option<f64>,
+    /// Do not run the states one move from the page's while it waits (by default
+    /// they run, so that the next move is most often answered at once; they give
+    /// way to any request, but keep the cores busy until all have run).
+    #[arg(long)]
+    pub no_prefetch: bool,
     /// Do not serve: time the page's updates (the scenario's values, then with these
     /// `--set` values, as a person's change), print each update's trials and
     /// milliseconds, and exit.
@@ -66,7 +71,7 @@ pub fn serve(args: &ServeArgs) -> Result<(), Failure> {
         return measure(args, config, &text, scenario);
     }
     let address = format!("{}:{}", args.address, args.port);
-    let server = Server::bind(&address, config, scenario).map_err(Failure::bad_input)?;
+    let server = Server::bind(&address, config, scenario, !args.no_prefetch).map_err(Failure::bad_input)?;
     let bound = server.address().ok_or_else(|| Failure::failed(anyhow!("{address}: not an IP address")))?;
     let url = match bound.ip().is_unspecified() {
         true => format!("http://127.0.0.1:{}/", bound.port()),
@@ -80,8 +85,9 @@ pub fn serve(args: &ServeArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Times the updates of the scenario's own values and then of `--set`'s, through
-/// the same runs the page asks for.
+/// Times the updates of the scenario's own values, then (unless `--no-prefetch`)
+/// the runs of the states one move from them, then the updates of `--set`'s change,
+/// through the same runs the page asks for.
 fn measure(
     args: &ServeArgs,
     config: attrition::config::Config,
@@ -89,20 +95,62 @@ fn measure(
     scenario: Scenario,
 ) -> Result<(), Failure> {
     let changed = validate_text(&args.scenario, text, args.trials, args.seed, &args.set)?;
+    let table: toml::Table = toml::from_str(text).unwrap_or_default();
+    let controls = config.controls.clone();
+    let opened = config.clone();
     let live = Live::start(scenario);
     let mut out = String::new();
     for (what, config) in [("scenario values", config), ("changed", changed)] {
+        if what == "changed" && !args.no_prefetch {
+            let started = Instant::now();
+            let moves = next_moves(&controls, &table, &State::default(), &opened);
+            let count = moves.len();
+            live.speculate(moves);
+            // Each next move as it ends (another starts, or all are done).
+            let mut running: Option<String> = None;
+            loop {
+                let settled = live.settle(Duration::from_millis(20));
+                let now = live.prefetch().running;
+                if now != running {
+                    if let Some(ended) = running.take() {
+                        let ms = started.elapsed().as_millis();
+                        out.push_str(&format!("next move {ended}: ran by {ms} ms\n"));
+                    }
+                    running = now;
+                }
+                if settled {
+                    break;
+                }
+            }
+            out.push_str(&format!(
+                "next moves: the {count} states one move from the scenario's ran in {} ms\n",
+                started.elapsed().as_millis()
+            ));
+        }
+        let started = Instant::now();
         let id = live.request(config, String::new(), Vec::new());
         let mut after = 0;
         loop {
             let record = live
                 .wait(id, after, Duration::from_secs(3600))
                 .ok_or_else(|| Failure::failed(anyhow!("the run was forgotten")))?;
+            if record.reused {
+                out.push_str(&format!(
+                    "{what}: answered from kept results after {} ms: {} of {} trials\n",
+                    started.elapsed().as_millis(),
+                    record.trials_done,
+                    record.trials_total
+                ));
+                break;
+            }
             if let Some(update) = record.latest.as_ref().filter(|update| update.seq > after) {
                 after = update.seq;
                 out.push_str(&format!(
                     "{what}: update {} after {} ms: {} of {} trials\n",
-                    update.seq, update.elapsed_ms, update.trials_done, update.trials_total
+                    update.seq,
+                    started.elapsed().as_millis(),
+                    update.trials_done,
+                    update.trials_total
                 ));
             }
             match record.status {

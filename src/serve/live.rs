@@ -4,6 +4,12 @@
 //! runner checks between chunks) and replaces one waiting, so runs never queue.
 //! Finished results are kept by configuration, so returning to a setting seen
 //! before costs nothing.
+//!
+//! While no request waits, the worker runs the states the page may move to next
+//! ([`Live::speculate`]: each control one move away), cheapest first, so that the
+//! next move is most often answered from results already kept. Such a run gives
+//! way to any request at its next chunk of trials; a request for the state it is
+//! running takes it over where it stands.
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
@@ -13,7 +19,8 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use crate::config::Config;
+use crate::config::overrides::Override;
+use crate::config::{Config, ScenarioError};
 use crate::output::manifest::{FileChecksum, Manifest, RunRecord as ManifestRecord};
 use crate::output::tables::{COMPARISON, SUMMARY, SummaryTables, TIMESERIES, UNCERTAINTY};
 use crate::report::Results;
@@ -27,8 +34,12 @@ pub const FIRST_TRIALS: u64 = 8;
 /// Bytes of single-arm runs kept for reuse (a change to one arm re-runs only it).
 const ARM_RUN_BYTES: u64 = 512 << 20;
 
-/// Runs remembered for `/api/status` and finished results kept for reuse.
+/// Runs remembered for `/api/status`.
 const REMEMBERED: usize = 32;
+
+/// Finished results kept for reuse: room for the states around a few of the
+/// page's states (`tech_org` has 11 one move away).
+const FINISHED_KEPT: usize = 64;
 
 /// The trial ranges a run of `trials` is evaluated in: the first [`FIRST_TRIALS`],
 /// then each range twice the trials done so far, so a run of N trials publishes
@@ -108,6 +119,44 @@ pub struct RunRecord {
     cancel: Arc<AtomicBool>,
 }
 
+/// A state the page may move to next, to run while no request waits.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// The page state, as a canonical query string.
+    pub state: String,
+    /// The `--set` flags it stands for.
+    pub set: Vec<String>,
+    /// Its overrides of the scenario, to validate.
+    pub overrides: Vec<Override>,
+}
+
+/// A candidate validated, waiting to run.
+struct Speculation {
+    config: Config,
+    key: String,
+    state: String,
+    set: Vec<String>,
+}
+
+/// The speculative run under way, until a request takes it over (and after).
+struct Speculating {
+    id: u64,
+    key: String,
+    state: String,
+    cancel: Arc<AtomicBool>,
+    latest: Option<Arc<Update>>,
+    trials_total: u64,
+}
+
+/// What the page's next moves are doing, for `/api/status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Prefetch {
+    /// The state being run, if one is.
+    pub running: Option<String>,
+    /// States waiting to run (validated or not).
+    pub waiting: usize,
+}
+
 /// A run the worker is to start.
 struct Job {
     id: u64,
@@ -125,11 +174,34 @@ struct Inner {
     pending: Option<Job>,
     /// Finished updates by configuration key, newest last.
     finished: VecDeque<(String, Arc<Update>)>,
-    /// Single-arm runs by [`arm_key`], oldest first.
+    /// Single-arm runs by [`arm_key`], least recently used first.
     arm_runs: VecDeque<(String, Arc<ArmRun>)>,
+    /// The candidates of the newest [`Live::speculate`], not yet validated, with
+    /// the `generation` they belong to.
+    candidates: Option<(u64, Vec<Candidate>)>,
+    /// Counts the calls of [`Live::speculate`], so that candidates validated for an
+    /// older state are dropped.
+    generation: u64,
+    /// Candidates being validated (taken from `candidates`), still to run.
+    validating: usize,
+    /// The candidates validated, not yet run.
+    speculations: Vec<Speculation>,
+    /// The speculative run under way.
+    speculating: Option<Speculating>,
+}
+
+/// The worker's next task.
+enum Work {
+    /// A request's run.
+    Asked(Job),
+    /// Candidates to validate, of this generation.
+    Validate(u64, Vec<Candidate>),
+    /// A speculative run.
+    Speculate(Job),
 }
 
 /// What every run shares: the scenario it was started from.
+#[derive(Debug, Clone)]
 pub struct Scenario {
     /// The scenario file as named on the command line.
     pub file: PathBuf,
@@ -183,6 +255,11 @@ impl Live {
         if let Some(run) = live_same {
             return run.id;
         }
+        if let Some(id) = adopt(&mut inner, &key, &state) {
+            drop(inner);
+            self.changed.notify_all();
+            return id;
+        }
         inner.next_id += 1;
         let id = inner.next_id;
         let trials_total = u64::from(config.trials);
@@ -206,7 +283,12 @@ impl Live {
             record.reused = true;
         } else {
             // Newest wins: the running run stops at its next chunk, a waiting one
-            // never starts.
+            // never starts, and so does a speculative one (the next moves are those
+            // of the new state, which its `speculate` will give).
+            if let Some(speculating) = &inner.speculating {
+                speculating.cancel.store(true, Ordering::SeqCst);
+            }
+            forget_speculations(&mut inner);
             for run in inner.runs.iter_mut() {
                 if matches!(run.status, Status::Queued | Status::Running) {
                     run.cancel.store(true, Ordering::SeqCst);
@@ -224,6 +306,77 @@ impl Live {
         drop(inner);
         self.changed.notify_all();
         id
+    }
+
+    /// Runs `candidates` (the states the page may move to next) while no request
+    /// waits, cheapest first (fewest arms to run; one already kept is skipped).
+    /// Replaces the candidates of an earlier call; the speculative run under way
+    /// goes on if its state is among them, else it stops at its next chunk.
+    pub fn speculate(&self, candidates: Vec<Candidate>) {
+        let mut inner = self.lock();
+        if let Some(speculating) = &inner.speculating
+            && !candidates.iter().any(|candidate| candidate.state == speculating.state)
+        {
+            speculating.cancel.store(true, Ordering::SeqCst);
+        }
+        forget_speculations(&mut inner);
+        let generation = inner.generation;
+        inner.candidates = Some((generation, candidates));
+        drop(inner);
+        self.changed.notify_all();
+    }
+
+    /// What the speculative runs are doing.
+    pub fn prefetch(&self) -> Prefetch {
+        let inner = self.lock();
+        let running = inner
+            .speculating
+            .as_ref()
+            .filter(|speculating| !speculating.cancel.load(Ordering::SeqCst))
+            .map(|speculating| speculating.state.clone());
+        let waiting = inner.speculations.len()
+            + inner.validating
+            + inner.candidates.as_ref().map_or(0, |(_, list)| list.len());
+        Prefetch { running, waiting }
+    }
+
+    /// Waits until nothing runs or waits to run, requests and speculations alike,
+    /// at most `wait`; whether it came to that.
+    pub fn settle(&self, wait: Duration) -> bool {
+        let deadline = Instant::now() + wait;
+        let mut inner = self.lock();
+        loop {
+            let busy = inner.pending.is_some()
+                || inner.candidates.is_some()
+                || inner.validating > 0
+                || !inner.speculations.is_empty()
+                || inner.speculating.is_some()
+                || inner.runs.iter().any(|run| matches!(run.status, Status::Queued | Status::Running));
+            let now = Instant::now();
+            if !busy || now >= deadline {
+                return !busy;
+            }
+            inner = match self.changed.wait_timeout(inner, deadline - now) {
+                Ok((inner, _)) => inner,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+    }
+
+    /// Validates the scenario with `overrides` as `--set` flags, exactly as
+    /// `attrition run` validates them, then `serve`'s `--trials` and `--seed`.
+    pub fn configure(&self, overrides: &[Override]) -> Result<Config, ScenarioError> {
+        let config = crate::config::parse_with(self.text(), self.file(), overrides)?;
+        let config = match self.scenario.trials {
+            Some(trials) => config
+                .with_trials(trials)
+                .map_err(|problems| ScenarioError::Invalid { path: self.file().to_owned(), problems })?,
+            None => config,
+        };
+        Ok(match self.scenario.seed {
+            Some(seed) => config.with_seed(seed),
+            None => config,
+        })
     }
 
     /// The run `id`'s record once it has an update newer than `after` or has
@@ -264,31 +417,103 @@ impl Live {
         self.changed.notify_all();
     }
 
-    /// The worker: takes the newest job and runs it, for ever.
+    /// The worker's next task: a request's run first, then validating the newest
+    /// candidates, then the cheapest speculation; waits for one.
+    fn next_work(&self) -> Work {
+        let mut inner = self.lock();
+        loop {
+            if let Some(job) = inner.pending.take() {
+                return Work::Asked(job);
+            }
+            if let Some((generation, candidates)) = inner.candidates.take() {
+                inner.validating = candidates.len();
+                return Work::Validate(generation, candidates);
+            }
+            if let Some(speculation) = cheapest(&mut inner) {
+                inner.next_id += 1;
+                let id = inner.next_id;
+                let cancel = Arc::new(AtomicBool::new(false));
+                inner.speculating = Some(Speculating {
+                    id,
+                    key: speculation.key,
+                    state: speculation.state,
+                    cancel: Arc::clone(&cancel),
+                    latest: None,
+                    trials_total: u64::from(speculation.config.trials),
+                });
+                let job = Job {
+                    id,
+                    config: speculation.config,
+                    set: speculation.set,
+                    requested: Instant::now(),
+                    cancel,
+                };
+                return Work::Speculate(job);
+            }
+            inner = self.changed.wait(inner).unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+
+    /// The worker: runs requests and, while none waits, speculations, for ever.
     fn work(&self) {
         loop {
-            let job = {
-                let mut inner = self.lock();
-                loop {
-                    if let Some(job) = inner.pending.take() {
-                        break job;
+            match self.next_work() {
+                Work::Validate(generation, candidates) => self.validate(generation, candidates),
+                Work::Asked(job) => {
+                    if job.cancel.load(Ordering::SeqCst) {
+                        self.set_status(job.id, |run| run.status = Status::Cancelled);
+                        continue;
                     }
-                    inner = self.changed.wait(inner).unwrap_or_else(|poisoned| poisoned.into_inner());
+                    self.set_status(job.id, |run| run.status = Status::Running);
+                    let status = self.run_to_end(&job);
+                    self.set_status(job.id, |run| run.status = status);
                 }
-            };
-            if job.cancel.load(Ordering::SeqCst) {
-                self.set_status(job.id, |run| run.status = Status::Cancelled);
-                continue;
+                Work::Speculate(job) => {
+                    // However it ends, its finished ranges stay kept for reuse.
+                    let status = self.run_to_end(&job);
+                    let mut inner = self.lock();
+                    if inner.speculating.as_ref().is_some_and(|speculating| speculating.id == job.id) {
+                        inner.speculating = None;
+                    }
+                    // A request that took it over sees it end as its own run.
+                    if let Some(run) = inner.runs.iter_mut().find(|run| run.id == job.id) {
+                        run.status = status;
+                    }
+                    drop(inner);
+                    self.changed.notify_all();
+                }
             }
-            self.set_status(job.id, |run| run.status = Status::Running);
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run(&job)));
-            let status = match outcome {
-                Ok(Ok(())) => Status::Done,
-                Ok(Err(Stopped::Cancelled)) => Status::Cancelled,
-                Ok(Err(Stopped::Failed(message))) => Status::Failed(message),
-                Err(_) => Status::Failed("the run panicked (a bug)".to_owned()),
-            };
-            self.set_status(job.id, |run| run.status = status);
+        }
+    }
+
+    /// Validates candidates of `generation` into speculations, unless a newer
+    /// state's have come meanwhile. One that does not validate is left out (the
+    /// page would show its message when moved to).
+    fn validate(&self, generation: u64, candidates: Vec<Candidate>) {
+        let validated: Vec<Speculation> = candidates
+            .into_iter()
+            .filter_map(|candidate| {
+                let config = self.configure(&candidate.overrides).ok()?;
+                let key = key_of(&config);
+                Some(Speculation { config, key, state: candidate.state, set: candidate.set })
+            })
+            .collect();
+        let mut inner = self.lock();
+        inner.validating = 0;
+        if inner.generation == generation {
+            inner.speculations = validated;
+        }
+        drop(inner);
+        self.changed.notify_all();
+    }
+
+    /// Runs `job` and says how it ended.
+    fn run_to_end(&self, job: &Job) -> Status {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run(job))) {
+            Ok(Ok(())) => Status::Done,
+            Ok(Err(Stopped::Cancelled)) => Status::Cancelled,
+            Ok(Err(Stopped::Failed(message))) => Status::Failed(message),
+            Err(_) => Status::Failed("the run panicked (a bug)".to_owned()),
         }
     }
 
@@ -310,12 +535,8 @@ impl Live {
             };
             let keys: Vec<String> = (0..config.arms.len()).map(|arm| arm_key(config, arm, &range)).collect();
             let kept: Vec<Option<Arc<ArmRun>>> = {
-                let inner = self.lock();
-                keys.iter()
-                    .map(|key| {
-                        inner.arm_runs.iter().find(|(kept, _)| kept == key).map(|(_, run)| Arc::clone(run))
-                    })
-                    .collect()
+                let mut inner = self.lock();
+                keys.iter().map(|key| used(&mut inner.arm_runs, key)).collect()
             };
             // One arm of each key not kept runs; arms with its levers share its run.
             let mut missing: Vec<usize> = Vec::new();
@@ -344,8 +565,8 @@ impl Live {
                         *slot = Some(Arc::clone(&run));
                     }
                 }
-                // Oldest first out, within a budget of bytes (summed once: each
-                // run's size walks its whole time series).
+                // Least recently used first out, within a budget of bytes (summed
+                // once: each run's size walks its whole time series).
                 let mut kept_bytes: u64 = inner.arm_runs.iter().map(|(_, run)| run.heap_bytes()).sum();
                 while kept_bytes > ARM_RUN_BYTES {
                     let Some((_, oldest)) = inner.arm_runs.pop_front() else { break };
@@ -367,9 +588,14 @@ impl Live {
                 run.trials_done = range.end;
                 run.latest = Some(Arc::clone(&update));
             }
+            if let Some(speculating) =
+                inner.speculating.as_mut().filter(|speculating| speculating.id == job.id)
+            {
+                speculating.latest = Some(Arc::clone(&update));
+            }
             if complete {
                 inner.finished.push_back((key.clone(), Arc::clone(&update)));
-                while inner.finished.len() > REMEMBERED {
+                while inner.finished.len() > FINISHED_KEPT {
                     inner.finished.pop_front();
                 }
             }
@@ -478,6 +704,70 @@ impl Live {
     pub fn flags(&self) -> (Option<u32>, Option<u64>) {
         (self.scenario.trials, self.scenario.seed)
     }
+}
+
+/// The kept run of `key`, if there is one, moved to the back (most recently used).
+fn used(arm_runs: &mut VecDeque<(String, Arc<ArmRun>)>, key: &str) -> Option<Arc<ArmRun>> {
+    let at = arm_runs.iter().position(|(kept, _)| kept == key)?;
+    let entry = arm_runs.remove(at)?;
+    let run = Arc::clone(&entry.1);
+    arm_runs.push_back(entry);
+    Some(run)
+}
+
+/// Drops the candidates and speculations of the page's last state: a newer state
+/// has come.
+fn forget_speculations(inner: &mut Inner) {
+    inner.generation += 1;
+    inner.candidates = None;
+    inner.speculations.clear();
+}
+
+/// Takes the speculation with the fewest arms to run, leaving out those kept
+/// whole; `None` when none is left.
+fn cheapest(inner: &mut Inner) -> Option<Speculation> {
+    let Inner { speculations, finished, arm_runs, .. } = inner;
+    speculations.retain(|speculation| !finished.iter().any(|(kept, _)| *kept == speculation.key));
+    let cost = |config: &Config| {
+        let first = 0..FIRST_TRIALS.min(u64::from(config.trials));
+        let mut missing: Vec<String> = (0..config.arms.len())
+            .map(|arm| arm_key(config, arm, &first))
+            .filter(|key| !arm_runs.iter().any(|(kept, _)| kept == key))
+            .collect();
+        missing.sort();
+        missing.dedup();
+        missing.len()
+    };
+    let at = (0..speculations.len()).min_by_key(|&at| cost(&speculations[at].config))?;
+    Some(speculations.remove(at))
+}
+
+/// Hands the speculative run of `key` to a request for it (page state `state`),
+/// if one is under way: its record takes the speculation's number and the updates
+/// it has published. Returns that number.
+fn adopt(inner: &mut Inner, key: &str, state: &str) -> Option<u64> {
+    let speculating = inner
+        .speculating
+        .as_ref()
+        .filter(|speculating| speculating.key == key && !speculating.cancel.load(Ordering::SeqCst))?;
+    let latest = speculating.latest.clone();
+    let record = RunRecord {
+        id: speculating.id,
+        state: state.to_owned(),
+        status: Status::Running,
+        trials_done: latest.as_ref().map_or(0, |update| update.trials_done),
+        trials_total: speculating.trials_total,
+        latest,
+        reused: false,
+        key: key.to_owned(),
+        cancel: Arc::clone(&speculating.cancel),
+    };
+    let id = record.id;
+    inner.runs.push_back(record);
+    while inner.runs.len() > REMEMBERED {
+        inner.runs.pop_front();
+    }
+    Some(id)
 }
 
 /// What identifies one arm's results over `range`: the configuration with that arm
@@ -614,5 +904,100 @@ mod tests {
         let update = record.latest.unwrap();
         assert_is_the_run(&config, &update);
         assert!(update.html.contains(&config.arms[3].name), "the sharing arm keeps its name");
+    }
+
+    /// An override of the CI scenario, as a page's control gives it.
+    fn set(field: &str, value: toml::Value) -> Override {
+        Override { field: field.to_owned(), value }
+    }
+
+    /// A candidate standing for `overrides`, named `state`.
+    fn candidate(state: &str, overrides: Vec<Override>) -> Candidate {
+        let set = overrides.iter().map(Override::to_string).collect();
+        Candidate { state: state.to_owned(), set, overrides }
+    }
+
+    /// Waits until a speculative run is under way.
+    fn until_speculating(live: &Live) -> String {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            if let Some(state) = live.prefetch().running {
+                return state;
+            }
+            assert!(Instant::now() < deadline, "no speculation started");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    /// The next moves run while nothing is asked, cheapest first, and a request
+    /// for one is then answered from them at once, with `attrition run`'s numbers.
+    #[test]
+    fn the_next_moves_run_while_the_page_waits_and_answer_at_once() {
+        let (config, live) = ci_peter_live(9);
+        let id = live.request(config.clone(), String::new(), Vec::new());
+        finished(&live, id);
+        let one_arm = vec![set("arms.\"best, Peter\".promotion", toml::Value::String("seniority".into()))];
+        let every_arm = vec![set("workforce.dismissal_threshold", toml::Value::Float(4.5))];
+        let invalid = vec![set("workforce.dismissal_threshold", toml::Value::String("high".into()))];
+        live.speculate(vec![
+            candidate("every", every_arm.clone()),
+            candidate("invalid", invalid),
+            candidate("one", one_arm.clone()),
+        ]);
+        // The one-arm move runs first: only that arm is missing.
+        assert_eq!(until_speculating(&live), "one");
+        assert!(live.settle(Duration::from_secs(120)));
+        assert_eq!(live.prefetch().waiting, 0);
+        let arms = config.arms.len();
+        assert_eq!(live.lock().arm_runs.len(), ranges(9).len() * (arms + 1 + arms));
+        for overrides in [one_arm, every_arm] {
+            let moved = live.configure(&overrides).unwrap();
+            let id = live.request(moved.clone(), String::new(), Vec::new());
+            let record = live.wait(id, 0, Duration::ZERO).unwrap();
+            assert!(record.reused, "answered from the kept results");
+            assert_eq!(record.status, Status::Done);
+            assert_is_the_run(&moved, &record.latest.unwrap());
+        }
+    }
+
+    /// A request for the state being speculated takes its run over (nothing runs
+    /// twice); a request for another state stops it.
+    #[test]
+    fn a_request_takes_over_its_own_speculation_and_stops_another() {
+        let (config, live) = ci_peter_live(9);
+        // A page of the scenario's own trial count, so that a state may set another.
+        let live = Live::start(Scenario { trials: None, ..live.scenario.clone() });
+        let id = live.request(config.clone(), String::new(), Vec::new());
+        finished(&live, id);
+        let before = live.lock().arm_runs.len();
+        let lever = set("arms.\"best, Peter\".promotion", toml::Value::String("seniority".into()));
+        // Many trials, so that the speculation is still going when asked for.
+        let long = vec![set("simulation.trials", toml::Value::Integer(600)), lever];
+        live.speculate(vec![candidate("long", long.clone())]);
+        until_speculating(&live);
+        let speculated = live.lock().speculating.as_ref().map(|speculating| speculating.id);
+        let moved = live.configure(&long).unwrap();
+        let id = live.request(moved.clone(), "long".to_owned(), Vec::new());
+        assert_eq!(Some(id), speculated, "the request is the speculation's run");
+        let record = finished(&live, id);
+        assert_is_the_run(&moved, &record.latest.unwrap());
+        let ran = live.lock().arm_runs.len() - before;
+        // Taken over, not answered from a finished speculation.
+        assert!(!record.reused);
+        // Every arm of 600 trials ran once (the other arms' runs over its ranges
+        // are new, as the trial count is), none twice.
+        assert_eq!(ran, ranges(600).len() * config.arms.len());
+
+        let other = vec![
+            set("simulation.trials", toml::Value::Integer(600)),
+            set("arms.\"worst, Peter\".promotion", toml::Value::String("seniority".into())),
+        ];
+        live.speculate(vec![candidate("other", other.clone())]);
+        until_speculating(&live);
+        let id = live.request(config.clone().with_seed(7), String::new(), Vec::new());
+        finished(&live, id);
+        assert!(live.settle(Duration::from_secs(120)));
+        let stopped = live.configure(&other).unwrap();
+        assert!(live.finished(&stopped).is_none(), "the speculation was stopped, not finished");
     }
 }

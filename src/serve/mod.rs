@@ -16,6 +16,7 @@
 //! most 30 seconds.
 
 pub mod live;
+pub mod neighbours;
 mod page;
 pub mod state;
 
@@ -29,10 +30,11 @@ use std::time::Duration;
 use serde_json::json;
 use tiny_http::{Header, Method, Request, Response};
 
+use crate::config::controls::Control;
 use crate::config::{self, Config, ScenarioError};
 
-pub use live::{Live, Scenario};
-use state::State;
+pub use live::{Candidate, Live, Scenario};
+pub use state::State;
 
 /// Largest request body accepted (a form of control values is a few hundred bytes).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -84,11 +86,14 @@ struct App {
     handlers: AtomicUsize,
     /// 503 refusals being sent, at most [`MAX_HANDLERS`].
     refusals: AtomicUsize,
+    /// Whether the states one move from the page's are run while it waits.
+    prefetch: bool,
 }
 
 impl Server {
-    /// Binds `address` (port 0 picks a free one) for the validated `base`.
-    pub fn bind(address: &str, base: Config, scenario: Scenario) -> Result<Self, ServeError> {
+    /// Binds `address` (port 0 picks a free one) for the validated `base`; with
+    /// `prefetch`, the states one move from the page's run while it waits.
+    pub fn bind(address: &str, base: Config, scenario: Scenario, prefetch: bool) -> Result<Self, ServeError> {
         if base.controls.is_empty() {
             return Err(ServeError::NoControls(scenario.file.clone()));
         }
@@ -104,6 +109,7 @@ impl Server {
             table,
             handlers: AtomicUsize::new(0),
             refusals: AtomicUsize::new(0),
+            prefetch,
         });
         Ok(Self { http, app })
     }
@@ -134,6 +140,26 @@ impl Server {
             }
         }
     }
+}
+
+/// The states one move of a control from `state` (whose validated configuration
+/// is `config`; `table` is the scenario's text parsed), as candidates for
+/// [`Live::speculate`].
+pub fn next_moves(
+    controls: &[Control],
+    table: &toml::Table,
+    state: &State,
+    config: &Config,
+) -> Vec<Candidate> {
+    let resolved = serde_json::to_value(config).unwrap_or_default();
+    neighbours::neighbours(controls, state, table, &resolved)
+        .into_iter()
+        .map(|moved| Candidate {
+            state: moved.query(controls),
+            set: moved.set_flags(controls),
+            overrides: moved.overrides(controls),
+        })
+        .collect()
 }
 
 /// Answers 503 to a request beyond the handlers, off the accepting thread: a
@@ -233,8 +259,8 @@ impl App {
             (Method::Get, "/api/run") => self.run(query),
             (Method::Get, "/api/update") => self.update(query),
             (Method::Get, "/api/status") => {
-                let runs = self.live.runs();
-                json_reply(200, &json!({ "runs": runs }))
+                let (runs, prefetch) = (self.live.runs(), self.live.prefetch());
+                json_reply(200, &json!({ "runs": runs, "prefetch": prefetch }))
             }
             (Method::Get, "/scenario.toml") => self.scenario_file(query),
             (Method::Get, "/report.html") => self.report(query),
@@ -256,19 +282,12 @@ impl App {
     /// Validates the scenario with the state's values as `--set` flags, exactly as
     /// `attrition run` validates them, then `serve`'s `--trials` and `--seed`.
     fn validate(&self, state: &State) -> Result<Config, ScenarioError> {
-        let overrides = state.overrides(&self.base.controls);
-        let config = config::parse_with(self.live.text(), self.live.file(), &overrides)?;
-        let (trials, seed) = self.live.flags();
-        let config = match trials {
-            Some(trials) => config
-                .with_trials(trials)
-                .map_err(|problems| ScenarioError::Invalid { path: self.live.file().to_owned(), problems })?,
-            None => config,
-        };
-        Ok(match seed {
-            Some(seed) => config.with_seed(seed),
-            None => config,
-        })
+        self.live.configure(&state.overrides(&self.base.controls))
+    }
+
+    /// Gives the worker the states one move from `state` to run while it waits.
+    fn speculate(&self, state: &State, config: &Config) {
+        self.live.speculate(next_moves(&self.base.controls, &self.table, state, config));
     }
 
     fn page(&self, query: &str) -> Reply {
@@ -286,7 +305,10 @@ impl App {
         let controls = &self.base.controls;
         let (query, set) = (state.query(controls), state.set_flags(controls));
         let command = self.live.command(&set);
-        let id = self.live.request(config, query.clone(), set);
+        let id = self.live.request(config.clone(), query.clone(), set);
+        if self.prefetch {
+            self.speculate(&state, &config);
+        }
         json_reply(200, &json!({ "run": id, "state": query, "command": command }))
     }
 

@@ -8,11 +8,10 @@ use maud::{Markup, html};
 
 use crate::config::Config;
 use crate::config::controls::{Control, Input};
-use crate::locate::{Segment, parse_path};
 
 use crate::report::Frame;
 
-use super::state::{State, text_of};
+use super::state::{State, resolved, text_of};
 
 const STYLE: &str = "
 #levers { display: grid; grid-template-columns: repeat(auto-fill, minmax(17rem, 1fr)); gap: 0.8rem 1.5rem; }
@@ -27,31 +26,6 @@ const STYLE: &str = "
 ";
 
 const SCRIPT: &str = include_str!("page.js");
-
-/// The value the validated configuration resolves a field to (an arm's lever that
-/// the arm inherits, a default), read from its serialised form; `None` where the
-/// path does not lead to a single value there.
-fn resolved(config: &serde_json::Value, field: &str) -> Option<String> {
-    let path = parse_path(field);
-    let mut current = config;
-    let mut segments = path.iter().peekable();
-    while let Some(segment) = segments.next() {
-        current = match segment {
-            Segment::Key(key) if key == "arms" && current.get("arms").is_some() => {
-                let Some(Segment::Key(name)) = segments.next() else { return None };
-                current["arms"].as_array()?.iter().find(|arm| arm["name"] == name.as_str())?
-            }
-            Segment::Key(key) => current.get(key)?,
-            Segment::Index(index) => current.get(index)?,
-        };
-    }
-    match current {
-        serde_json::Value::String(text) => Some(text.clone()),
-        serde_json::Value::Number(number) => Some(number.to_string()),
-        serde_json::Value::Bool(value) => Some(value.to_string()),
-        _ => None,
-    }
-}
 
 /// The whole page for `state`.
 pub fn render(base: &Config, table: &toml::Table, state: &State, file: &Path) -> String {
@@ -141,22 +115,5 @@ fn control_markup(
             }
             small { code { (control.field) } "; " (note) }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_field_resolves_through_an_arm_by_name() {
-        let config = serde_json::json!({
-            "arms": [{ "name": "a", "credit_accuracy": 0.7 }, { "name": "b c", "credit_accuracy": 0.95 }],
-            "dynamics": { "quits": { "base_rate": 0.12 } }
-        });
-        assert_eq!(resolved(&config, "arms.\"b c\".credit_accuracy").as_deref(), Some("0.95"));
-        assert_eq!(resolved(&config, "dynamics.quits.base_rate").as_deref(), Some("0.12"));
-        assert_eq!(resolved(&config, "arms.d.credit_accuracy"), None);
-        assert_eq!(resolved(&config, "dynamics.quits"), None);
     }
 }

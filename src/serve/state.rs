@@ -4,6 +4,7 @@
 
 use crate::config::controls::Control;
 use crate::config::overrides::{Override, parse_value, render_value};
+use crate::locate::{Segment, parse_path};
 
 /// Why a query string is not a state of this scenario's page.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -90,6 +91,31 @@ pub fn text_of(value: &toml::Value) -> String {
     match value {
         toml::Value::String(text) => text.clone(),
         other => render_value(other),
+    }
+}
+
+/// The value the validated configuration resolves a field to (an arm's lever that
+/// the arm inherits, a default), read from its serialised form; `None` where the
+/// path does not lead to a single value there.
+pub fn resolved(config: &serde_json::Value, field: &str) -> Option<String> {
+    let path = parse_path(field);
+    let mut current = config;
+    let mut segments = path.iter().peekable();
+    while let Some(segment) = segments.next() {
+        current = match segment {
+            Segment::Key(key) if key == "arms" && current.get("arms").is_some() => {
+                let Some(Segment::Key(name)) = segments.next() else { return None };
+                current["arms"].as_array()?.iter().find(|arm| arm["name"] == name.as_str())?
+            }
+            Segment::Key(key) => current.get(key)?,
+            Segment::Index(index) => current.get(index)?,
+        };
+    }
+    match current {
+        serde_json::Value::String(text) => Some(text.clone()),
+        serde_json::Value::Number(number) => Some(number.to_string()),
+        serde_json::Value::Bool(value) => Some(value.to_string()),
+        _ => None,
     }
 }
 
@@ -189,5 +215,17 @@ mod tests {
         assert_eq!(twice, Err(StateError::Twice("policy.credit_accuracy".into())));
         assert_eq!(decode("a%20b+c").unwrap(), "a b c");
         assert_eq!(encode("arms.\"a b\""), "arms.%22a%20b%22");
+    }
+
+    #[test]
+    fn a_field_resolves_through_an_arm_by_name() {
+        let config = serde_json::json!({
+            "arms": [{ "name": "a", "credit_accuracy": 0.7 }, { "name": "b c", "credit_accuracy": 0.95 }],
+            "dynamics": { "quits": { "base_rate": 0.12 } }
+        });
+        assert_eq!(resolved(&config, "arms.\"b c\".credit_accuracy").as_deref(), Some("0.95"));
+        assert_eq!(resolved(&config, "dynamics.quits.base_rate").as_deref(), Some("0.12"));
+        assert_eq!(resolved(&config, "arms.d.credit_accuracy"), None);
+        assert_eq!(resolved(&config, "dynamics.quits"), None);
     }
 }
