@@ -675,22 +675,24 @@ mod tests {
         }
     }
 
-    /// The wide passes (AVX2, where the processor has it) and the narrow ones give
-    /// the same bits: every observation and the final workforce of every arm, with
-    /// every policy, allocation and hypothesis. (On a processor without AVX2 both
-    /// runs are narrow and this checks nothing.)
+    /// The wide passes (AVX-512 and AVX2, where the processor has them) and the
+    /// narrow ones give the same bits: every observation and the final workforce of
+    /// every arm, with every policy, allocation and hypothesis. (On a processor
+    /// without them the runs are narrow and this checks nothing; it says which ran.)
     #[test]
     fn wide_and_narrow_passes_give_the_same_bits() {
+        use crate::lanes::{Width, set_widest, width};
         let config = every_policy_config();
         let world = World::new(&config);
-        let run = |narrow: bool, arm: &Arm| {
-            crate::lanes::set_narrow_only(narrow);
+        let run = |widest: Width, arm: &Arm| {
+            set_widest(widest);
+            println!("{widest:?} allowed: {:?} runs", width());
             let mut initial = Workforce::vacant(&world.org);
             world.draw_initial_workforce(11, &mut initial);
             let mut workforce = Workforce::vacant(&world.org);
             let mut series = vec![[0.0; STEP_METRICS]; config.steps as usize + 1];
             run_arm(&world, arm, 11, &initial, &mut workforce, &mut series, None);
-            crate::lanes::set_narrow_only(false);
+            set_widest(Width::Avx512);
             let bits = |column: &[f64]| column.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             let state =
                 [&workforce.engagement, &workforce.hazard, &workforce.recognition, &workforce.performance]
@@ -698,7 +700,9 @@ mod tests {
             (series.iter().map(|row| bits(row)).collect::<Vec<_>>(), state)
         };
         for arm in &config.arms {
-            assert!(run(true, arm) == run(false, arm), "{}", arm.name);
+            let narrow = run(Width::Narrow, arm);
+            assert!(narrow == run(Width::Avx2, arm), "AVX2: {}", arm.name);
+            assert!(narrow == run(Width::Avx512, arm), "AVX-512: {}", arm.name);
         }
     }
 
