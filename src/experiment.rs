@@ -289,6 +289,7 @@ fn evaluate_each(
                 threads: options.threads,
                 events: options.events.clone(),
                 first_trial: options.first_trial,
+                max_chunk: None,
             },
             stop,
             |outcomes| {

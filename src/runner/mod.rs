@@ -119,6 +119,10 @@ pub struct RunOptions {
     /// first_trial + config.trials`, each with the seed it has in a full run, so a
     /// run of one trial from `first_trial = i` replays trial `i` exactly.
     pub first_trial: u64,
+    /// Most trials a work item runs, below the usual ([`CHUNK`] or fewer): a stop
+    /// is seen between work items, so smaller ones stop sooner (at some cost in
+    /// folding). `None` for the usual. Results do not depend on it.
+    pub max_chunk: Option<usize>,
 }
 
 /// Which trials and arms keep an event log. The others run exactly as they would
@@ -373,7 +377,8 @@ fn drive(
 
     // Each thread's working memory is allocated when the thread first runs a chunk,
     // so threads that never get work cost nothing.
-    let chunk = chunk_size(config.trials, pool.current_num_threads());
+    let chunk =
+        chunk_size(config.trials, pool.current_num_threads()).min(options.max_chunk.unwrap_or(CHUNK).max(1));
     let new_slot = || ThreadSlot {
         initial: vec![Workforce::vacant(&world.org); chunk],
         workforce: Workforce::vacant(&world.org),
@@ -720,6 +725,17 @@ mod tests {
         assert_eq!(one.arms, three.arms);
         assert_eq!(one.comparisons, three.comparisons);
         assert_eq!(rows_one.iter().map(|r| r.trial).collect::<Vec<_>>(), (0..24).collect::<Vec<_>>());
+        // Nor on the size of the work items.
+        for max_chunk in [1, 5] {
+            let options =
+                RunOptions { threads: Some(2), max_chunk: Some(max_chunk), ..RunOptions::default() };
+            let (small, rows_small) = run_collecting_with(&config, options);
+            assert_eq!(rows_small, rows_one);
+            assert_eq!(
+                (small.series, small.arms, small.comparisons),
+                (one.series.clone(), one.arms.clone(), one.comparisons.clone())
+            );
+        }
     }
 
     /// With fewer trials than keep the threads busy, a trial's arms run side by
