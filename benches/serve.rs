@@ -38,8 +38,12 @@ enum Until {
 fn time_change(live: &Live, config: Config, until: Until) -> Duration {
     let started = Instant::now();
     let id = live.request(config, String::new(), Vec::new());
+    // Waits for each update after the last seen (waiting "after 0" again would
+    // return at once and spin, taking a core from the run it times).
+    let mut seen = 0;
     loop {
-        let record = live.wait(id, 0, Duration::from_secs(3600)).expect("the run is kept");
+        let record = live.wait(id, seen, Duration::from_secs(3600)).expect("the run is kept");
+        seen = record.latest.as_ref().map_or(seen, |update| update.seq);
         match (until, &record.status) {
             (Until::FirstUpdate, _) if record.latest.is_some() => return started.elapsed(),
             (_, Status::Done) => return started.elapsed(),

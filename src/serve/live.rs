@@ -132,6 +132,8 @@ pub struct Candidate {
     pub set: Vec<String>,
     /// Its overrides of the scenario, to validate.
     pub overrides: Vec<Override>,
+    /// How far it is from the page's state: a slider's steps, 1 for a menu.
+    pub steps: usize,
 }
 
 /// A candidate validated, waiting to run.
@@ -140,6 +142,7 @@ struct Speculation {
     key: String,
     state: String,
     set: Vec<String>,
+    steps: usize,
 }
 
 /// The speculative run under way, until a request takes it over (and after).
@@ -499,7 +502,13 @@ impl Live {
             .filter_map(|candidate| {
                 let config = self.configure(&candidate.overrides).ok()?;
                 let key = key_of(&config);
-                Some(Speculation { config, key, state: candidate.state, set: candidate.set })
+                Some(Speculation {
+                    config,
+                    key,
+                    state: candidate.state,
+                    set: candidate.set,
+                    steps: candidate.steps,
+                })
             })
             .collect();
         let mut inner = self.lock();
@@ -729,8 +738,10 @@ fn forget_speculations(inner: &mut Inner) {
     inner.speculations.clear();
 }
 
-/// Takes the speculation with the fewest arms to run, leaving out those kept
-/// whole; `None` when none is left.
+/// Takes the speculation with the least work for its distance (arms to run times
+/// steps away, nearer first among equals), leaving out those kept whole; `None`
+/// when none is left. So the cheap and near run first: for `tech_org`, every move
+/// of one arm's lever up to three steps before a move of all six arms' one.
 fn cheapest(inner: &mut Inner) -> Option<Speculation> {
     let Inner { speculations, finished, arm_runs, .. } = inner;
     speculations.retain(|speculation| !finished.iter().any(|(kept, _)| *kept == speculation.key));
@@ -744,7 +755,10 @@ fn cheapest(inner: &mut Inner) -> Option<Speculation> {
         missing.dedup();
         missing.len()
     };
-    let at = (0..speculations.len()).min_by_key(|&at| cost(&speculations[at].config))?;
+    let at = (0..speculations.len()).min_by_key(|&at| {
+        let speculation = &speculations[at];
+        (cost(&speculation.config) * speculation.steps.max(1), speculation.steps)
+    })?;
     Some(speculations.remove(at))
 }
 
@@ -920,7 +934,7 @@ mod tests {
     /// A candidate standing for `overrides`, named `state`.
     fn candidate(state: &str, overrides: Vec<Override>) -> Candidate {
         let set = overrides.iter().map(Override::to_string).collect();
-        Candidate { state: state.to_owned(), set, overrides }
+        Candidate { state: state.to_owned(), set, overrides, steps: 1 }
     }
 
     /// Waits until a speculative run is under way.

@@ -36,6 +36,10 @@ use crate::config::{self, Config, ScenarioError};
 pub use live::{Candidate, Live, Scenario};
 pub use state::State;
 
+/// Steps either way of each slider that are run while the page waits (a person
+/// often drags a slider a few steps, not one).
+pub const NEXT_MOVE_STEPS: usize = 3;
+
 /// Largest request body accepted (a form of control values is a few hundred bytes).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Longest request URL accepted.
@@ -152,12 +156,13 @@ pub fn next_moves(
     config: &Config,
 ) -> Vec<Candidate> {
     let resolved = serde_json::to_value(config).unwrap_or_default();
-    neighbours::neighbours(controls, state, table, &resolved)
+    neighbours::neighbours(controls, state, table, &resolved, NEXT_MOVE_STEPS)
         .into_iter()
         .map(|moved| Candidate {
-            state: moved.query(controls),
-            set: moved.set_flags(controls),
-            overrides: moved.overrides(controls),
+            state: moved.state.query(controls),
+            set: moved.state.set_flags(controls),
+            overrides: moved.state.overrides(controls),
+            steps: moved.steps,
         })
         .collect()
 }
