@@ -145,7 +145,7 @@ struct Speculation {
     steps: usize,
 }
 
-/// The speculative run under way, until a request takes it over (and after).
+/// The speculative run under way, until it ends or a request takes it over.
 struct Speculating {
     id: u64,
     key: String,
@@ -764,13 +764,14 @@ fn cheapest(inner: &mut Inner) -> Option<Speculation> {
 
 /// Hands the speculative run of `key` to a request for it (page state `state`),
 /// if one is under way: its record takes the speculation's number and the updates
-/// it has published. Returns that number.
+/// it has published, and it is a speculation no more (the next moves the page then
+/// gives leave it running, and a newer request stops it as any request's run).
+/// Returns that number.
 fn adopt(inner: &mut Inner, key: &str, state: &str) -> Option<u64> {
     let speculating = inner
         .speculating
-        .as_ref()
-        .filter(|speculating| speculating.key == key && !speculating.cancel.load(Ordering::SeqCst))?;
-    let latest = speculating.latest.clone();
+        .take_if(|speculating| speculating.key == key && !speculating.cancel.load(Ordering::SeqCst))?;
+    let latest = speculating.latest;
     let record = RunRecord {
         id: speculating.id,
         state: state.to_owned(),
@@ -780,7 +781,7 @@ fn adopt(inner: &mut Inner, key: &str, state: &str) -> Option<u64> {
         latest,
         reused: false,
         key: key.to_owned(),
-        cancel: Arc::clone(&speculating.cancel),
+        cancel: speculating.cancel,
     };
     let id = record.id;
     inner.runs.push_back(record);
@@ -999,6 +1000,12 @@ mod tests {
         let moved = live.configure(&long).unwrap();
         let id = live.request(moved.clone(), "long".to_owned(), Vec::new());
         assert_eq!(Some(id), speculated, "the request is the speculation's run");
+        // The page then gives the next moves of its new state, as `serve` does after
+        // every request: they do not stop the run taken over, now a request's. (This
+        // one is the first request's state, kept whole, so it runs nothing.)
+        let elsewhere = vec![set("simulation.trials", toml::Value::Integer(9))];
+        assert_eq!(key_of(&live.configure(&elsewhere).unwrap()), key_of(&config));
+        live.speculate(vec![candidate("elsewhere", elsewhere)]);
         let record = finished(&live, id);
         assert_is_the_run(&moved, &record.latest.unwrap());
         let ran = live.lock().arm_runs.len() - before;
