@@ -96,14 +96,13 @@ fn measure(
 ) -> Result<(), Failure> {
     let changed = validate_text(&args.scenario, text, args.trials, args.seed, &args.set)?;
     let table: toml::Table = toml::from_str(text).unwrap_or_default();
-    let controls = config.controls.clone();
     let opened = config.clone();
     let live = Live::start(scenario);
     let mut out = String::new();
     for (what, config) in [("scenario values", config), ("changed", changed)] {
         if what == "changed" && !args.no_prefetch {
             let started = Instant::now();
-            let moves = next_moves(&controls, &table, &State::default(), &opened);
+            let moves = next_moves(&opened.controls, &table, &State::default(), &opened);
             let count = moves.len();
             live.speculate(moves);
             // Each next move as it ends (another starts, or all are done).

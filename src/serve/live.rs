@@ -6,7 +6,7 @@
 //! before costs nothing.
 //!
 //! While no request waits, the worker runs the states the page may move to next
-//! ([`Live::speculate`]: each control one move away), cheapest first, so that the
+//! ([`Live::speculate`]: each control one move away), least work first, so that the
 //! next move is most often answered from results already kept. Such a run gives
 //! way to any request at its next chunk of trials; a request for the state it is
 //! running takes it over where it stands.
@@ -42,7 +42,7 @@ const ARM_RUN_BYTES: u64 = 512 << 20;
 const REMEMBERED: usize = 32;
 
 /// Finished results kept for reuse: room for the states around a few of the
-/// page's states (`tech_org` has 11 one move away).
+/// page's states (`tech_org` has 22 one move away).
 const FINISHED_KEPT: usize = 64;
 
 /// The trial ranges a run of `trials` is evaluated in: the first [`FIRST_TRIALS`],
@@ -128,9 +128,7 @@ pub struct RunRecord {
 pub struct Candidate {
     /// The page state, as a canonical query string.
     pub state: String,
-    /// The `--set` flags it stands for.
-    pub set: Vec<String>,
-    /// Its overrides of the scenario, to validate.
+    /// Its overrides of the scenario (its `--set` flags), to validate.
     pub overrides: Vec<Override>,
     /// How far it is from the page's state: a slider's steps, 1 for a menu.
     pub steps: usize,
@@ -316,7 +314,7 @@ impl Live {
     }
 
     /// Runs `candidates` (the states the page may move to next) while no request
-    /// waits, cheapest first (fewest arms to run; one already kept is skipped).
+    /// waits, least work first ([`cheapest`]; one already kept is skipped).
     /// Replaces the candidates of an earlier call; the speculative run under way
     /// goes on if its state is among them, else it stops at its next chunk.
     pub fn speculate(&self, candidates: Vec<Candidate>) {
@@ -502,13 +500,8 @@ impl Live {
             .filter_map(|candidate| {
                 let config = self.configure(&candidate.overrides).ok()?;
                 let key = key_of(&config);
-                Some(Speculation {
-                    config,
-                    key,
-                    state: candidate.state,
-                    set: candidate.set,
-                    steps: candidate.steps,
-                })
+                let set = candidate.overrides.iter().map(Override::to_string).collect();
+                Some(Speculation { config, key, state: candidate.state, set, steps: candidate.steps })
             })
             .collect();
         let mut inner = self.lock();
@@ -934,8 +927,7 @@ mod tests {
 
     /// A candidate standing for `overrides`, named `state`.
     fn candidate(state: &str, overrides: Vec<Override>) -> Candidate {
-        let set = overrides.iter().map(Override::to_string).collect();
-        Candidate { state: state.to_owned(), set, overrides, steps: 1 }
+        Candidate { state: state.to_owned(), overrides, steps: 1 }
     }
 
     /// Waits until a speculative run is under way.
@@ -950,7 +942,7 @@ mod tests {
         }
     }
 
-    /// The next moves run while nothing is asked, cheapest first, and a request
+    /// The next moves run while nothing is asked, least work first, and a request
     /// for one is then answered from them at once, with `attrition run`'s numbers.
     #[test]
     fn the_next_moves_run_while_the_page_waits_and_answer_at_once() {

@@ -160,7 +160,6 @@ pub fn next_moves(
         .into_iter()
         .map(|moved| Candidate {
             state: moved.state.query(controls),
-            set: moved.state.set_flags(controls),
             overrides: moved.state.overrides(controls),
             steps: moved.steps,
         })
@@ -290,11 +289,6 @@ impl App {
         self.live.configure(&state.overrides(&self.base.controls))
     }
 
-    /// Gives the worker the states one move from `state` to run while it waits.
-    fn speculate(&self, state: &State, config: &Config) {
-        self.live.speculate(next_moves(&self.base.controls, &self.table, state, config));
-    }
-
     fn page(&self, query: &str) -> Reply {
         // A URL whose state does not validate still gets the page, which says why.
         let state = State::parse(query, &self.base.controls).unwrap_or_default();
@@ -312,7 +306,7 @@ impl App {
         let command = self.live.command(&set);
         let id = self.live.request(config.clone(), query.clone(), set);
         if self.prefetch {
-            self.speculate(&state, &config);
+            self.live.speculate(next_moves(controls, &self.table, &state, &config));
         }
         json_reply(200, &json!({ "run": id, "state": query, "command": command }))
     }
