@@ -156,13 +156,13 @@ impl Moments {
 /// resolution 1 are exact. At level `L` the bin of `k` is `k >> L` (floor
 /// division by `2^L`), so coarse bins are exact unions of fine ones. Counts are
 /// kept for a dense window spanning exactly the lowest to the highest occupied
-/// bin; when that span would exceed [`Histogram::MAX_BINS`], the level rises
-/// until it fits.
+/// bin; when that span would exceed the histogram's bound on bins
+/// ([`Window::bins`]), the level rises until it fits.
 ///
 /// Why the result is independent of merge order and grouping: let `L*` be the
 /// smallest level at which the span of *all* values fits. Fitting is monotone
 /// in the level (if the span fits at `L`, halving the bin indices keeps it
-/// within `MAX_BINS` at `L + 1`). The level is only raised when the span of a
+/// within the bound at `L + 1`). The level is only raised when the span of a
 /// subset of the values fails to fit, which means the full set fails too, so
 /// every partial histogram has level `<= L*`; a merge starts from the larger of
 /// two such levels and stops at the first level that fits, which is therefore
@@ -173,6 +173,8 @@ impl Moments {
 pub struct Histogram {
     resolution: f64,
     level: u32,
+    /// The same for every histogram merged.
+    window: Window,
     /// Bin index (at `level`) of `counts[0]`; meaningless when empty.
     offset: i64,
     /// A deque so the window grows at either end in amortised O(1); its first
@@ -181,14 +183,42 @@ pub struct Histogram {
     n: u64,
 }
 
-impl Histogram {
-    /// Most bins the window may span (16 KiB of counts).
-    pub const MAX_BINS: usize = 4096;
+/// How many bins a [`Histogram`]'s window may span, and how its room grows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// Most bins the window may span (at least 2).
+    pub bins: u16,
+    /// Whether the window takes room for all `bins` as soon as it spans a quarter
+    /// of them, rather than doubling its room as it widens. A window that has
+    /// spread that far soon spans the rest (the trials' extremes keep widening it),
+    /// and growing it in steps leaves a trail of freed blocks behind: with tens of
+    /// thousands of time series cells, a quarter of the heap, growing with the
+    /// trials. It costs the cells that would have stopped short of their bound.
+    pub eager: bool,
+}
 
-    /// An empty histogram whose finest bins are `resolution` wide (positive, finite).
+impl Window {
+    /// The summaries' and paired differences' window: 4,096 bins (16 KiB of
+    /// counts), room doubled as it widens (a run with many arms holds a paired
+    /// difference per ordered pair of arms and metric, many of which stop short).
+    pub const DEFAULT: Window = Window { bins: 4096, eager: false };
+}
+
+impl Histogram {
+    /// Most bins the default window may span ([`Window::DEFAULT`]).
+    pub const MAX_BINS: usize = Window::DEFAULT.bins as usize;
+
+    /// An empty histogram whose finest bins are `resolution` wide (positive,
+    /// finite), with the default window.
     pub fn new(resolution: f64) -> Self {
+        Self::with_window(resolution, Window::DEFAULT)
+    }
+
+    /// An empty histogram whose finest bins are `resolution` wide, with `window`.
+    pub fn with_window(resolution: f64, window: Window) -> Self {
         assert!(resolution.is_finite() && resolution > 0.0, "bad resolution");
-        Self { resolution, level: 0, offset: 0, counts: VecDeque::new(), n: 0 }
+        assert!(window.bins >= 2, "a window of fewer than 2 bins");
+        Self { resolution, level: 0, window, offset: 0, counts: VecDeque::new(), n: 0 }
     }
 
     /// Adds one finite value (checked in debug builds; in release NaN lands in bin 0).
@@ -210,6 +240,7 @@ impl Histogram {
     pub fn merge(&mut self, other: &Self) {
         let same = self.resolution.to_bits() == other.resolution.to_bits();
         assert!(same, "merging different resolutions");
+        assert_eq!(self.window, other.window, "merging histograms of different windows");
         if other.n == 0 {
             return;
         }
@@ -295,7 +326,7 @@ impl Histogram {
             hi = hi.max(self.last() >> shift);
         }
         // Terminates by level 63, where every bin index is -1 or 0.
-        while i128::from(hi) - i128::from(lo) >= Self::MAX_BINS as i128 {
+        while i128::from(hi) - i128::from(lo) >= i128::from(self.window.bins) {
             target += 1;
             lo >>= 1;
             hi >>= 1;
@@ -304,11 +335,29 @@ impl Histogram {
         if self.counts.is_empty() {
             self.offset = lo;
         }
+        let wanted = (hi - self.offset.min(lo) + 1) as usize;
+        if wanted > self.counts.capacity() {
+            let room = self.room_for(wanted);
+            self.counts.reserve_exact(room - self.counts.len());
+        }
         while self.offset > lo {
             self.counts.push_front(0);
             self.offset -= 1;
         }
         self.counts.resize((hi - self.offset + 1) as usize, 0);
+    }
+
+    /// The slots to hold a window of `wanted` bins in: twice what it held, as a
+    /// deque grows, but never more than the window may span (a deque's own
+    /// doubling could hold twice that); an eager window's whole bound once it
+    /// spans a quarter of it ([`Window::eager`]).
+    fn room_for(&self, wanted: usize) -> usize {
+        let bound = usize::from(self.window.bins);
+        if self.window.eager && wanted > bound / 4 {
+            bound
+        } else {
+            wanted.max(2 * self.counts.capacity()).min(bound)
+        }
     }
 
     /// Re-bins the counts at a coarser `level`.
@@ -322,8 +371,9 @@ impl Histogram {
             return;
         }
         let offset = self.offset >> shift;
-        let mut coarse = VecDeque::new();
-        coarse.resize(((self.last() >> shift) - offset + 1) as usize, 0);
+        let len = ((self.last() >> shift) - offset + 1) as usize;
+        let mut coarse = VecDeque::with_capacity(self.room_for(len));
+        coarse.resize(len, 0);
         for (i, &c) in self.counts.iter().enumerate() {
             coarse[(((self.offset + i as i64) >> shift) - offset) as usize] += c;
         }
@@ -562,7 +612,12 @@ impl Accumulator {
     /// For values with `|x| <= max_abs`, percentiles resolved to `resolution`
     /// (both positive and finite, in the metric's units).
     pub fn new(max_abs: f64, resolution: f64) -> Self {
-        Self { moments: Moments::new(max_abs), histogram: Histogram::new(resolution) }
+        Self::with_window(max_abs, resolution, Window::DEFAULT)
+    }
+
+    /// As [`Accumulator::new`], with a histogram of `window`.
+    pub fn with_window(max_abs: f64, resolution: f64, window: Window) -> Self {
+        Self { moments: Moments::new(max_abs), histogram: Histogram::with_window(resolution, window) }
     }
 
     /// Adds one trial's value (finite, within `±max_abs`).
@@ -717,7 +772,7 @@ mod state {
             let offset = get_i64(input)?;
             let n = get_u64(input)?;
             let len = get_u32(input)? as usize;
-            if level > 63 || len > Self::MAX_BINS {
+            if level > 63 || len > usize::from(self.window.bins) {
                 return Err(mismatch(format!("a histogram of {len} bins at level {level}")));
             }
             let counts =
@@ -728,7 +783,7 @@ mod state {
             if total != n || !trimmed {
                 return Err(mismatch("a histogram whose counts do not add up"));
             }
-            Ok(Self { resolution, level, offset, counts, n })
+            Ok(Self { resolution, level, window: self.window, offset, counts, n })
         }
     }
 
@@ -978,6 +1033,73 @@ mod tests {
         for h in merged_three_ways(&values, &mut rng, &empty, Histogram::add, Histogram::merge) {
             assert_eq!(h, whole);
         }
+    }
+
+    #[test]
+    fn a_bounded_histogram_holds_no_more_bins_than_its_bound() {
+        let mut rng = Rng(6);
+        let values: Vec<f64> = (0..20_000).map(|_| 3.0 * rng.normal()).collect();
+        let bound = 64;
+        let window = Window { bins: bound as u16, eager: false };
+        let mut whole = Histogram::with_window(1e-3, window);
+        for (i, &x) in values.iter().enumerate() {
+            whole.add(x);
+            // Room, not only the window: a deque's doubling would reach 128.
+            assert!(
+                whole.counts.capacity() <= bound,
+                "{} slots after {} values",
+                whole.counts.capacity(),
+                i + 1
+            );
+        }
+        assert!(whole.counts.len() > bound / 2, "coarsened no further than needed");
+        let empty = Histogram::with_window(1e-3, window);
+        for h in merged_three_ways(&values, &mut rng, &empty, Histogram::add, Histogram::merge) {
+            assert_eq!(h, whole);
+        }
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        let tolerance = 1e-3 * f64::from(1u32 << whole.level()) * (0.5 + 1e-9);
+        for p in [0.05, 0.5, 0.95] {
+            let exact = sorted[((p * 20_000.0_f64).ceil() as usize) - 1];
+            assert!((whole.quantile(p) - exact).abs() <= tolerance);
+        }
+        // The same values under the default bound: finer bins, so a lower level.
+        let mut fine = Histogram::new(1e-3);
+        values.iter().for_each(|&x| fine.add(x));
+        assert!(fine.level() < whole.level());
+    }
+
+    #[test]
+    fn an_eager_window_takes_its_whole_bound_once_it_spans_a_quarter_of_it() {
+        let window = Window { bins: 64, eager: true };
+        let mut h = Histogram::with_window(1.0, window);
+        (0..16).for_each(|x| h.add(f64::from(x)));
+        assert!(h.counts.capacity() < 64, "16 bins are a quarter: not yet");
+        h.add(16.0);
+        assert_eq!(h.counts.capacity(), 64);
+        // And after coarsening, room for the bound again, not for what is left.
+        h.add(200.0);
+        assert!(h.level() > 0);
+        assert_eq!(h.counts.capacity(), 64);
+        let mut lazy = Histogram::with_window(1.0, Window { eager: false, ..window });
+        (0..=16).for_each(|x| lazy.add(f64::from(x)));
+        assert!(lazy.counts.capacity() < 64);
+        // The same counts either way: only the room differs.
+        let mut same = lazy.clone();
+        same.window = window;
+        same.add(200.0);
+        assert_eq!(same, h);
+    }
+
+    #[test]
+    #[should_panic(expected = "different windows")]
+    fn histograms_of_different_windows_do_not_merge() {
+        let mut a = Histogram::with_window(1.0, Window { bins: 64, eager: false });
+        a.add(1.0);
+        let mut b = Histogram::new(1.0);
+        b.add(2.0);
+        a.merge(&b);
     }
 
     #[test]

@@ -3,8 +3,9 @@
 use crate::config::Config;
 use crate::metrics::{StepMetric, StepRow, TrialMetric, TrialRow};
 use crate::model::events::Event;
-use crate::stats::{Accumulator, Histogram, PairedDifference, Summary};
+use crate::stats::{Accumulator, PairedDifference, Summary, Window};
 
+use super::totals::SERIES_WINDOW;
 use super::{Comparison, EventSelection, LEAD_CHUNKS, arms_side_by_side, chunk_size};
 
 /// An estimate, in bytes, of the peak memory of a run of `config` on `threads`
@@ -17,7 +18,7 @@ use super::{Comparison, EventSelection, LEAD_CHUNKS, arms_side_by_side, chunk_si
 /// arms), the finished trials a worker may run ahead of the hand-over, and the
 /// summaries the run returns. Histograms are the part that depends on the data:
 /// a window of counts between the lowest and highest value seen, so it widens with
-/// the trials a histogram holds, up to a bound (4,096 bins). Arithmetic saturates,
+/// the trials a histogram holds, up to a bound (4,096 bins, 1,024 in a time series). Arithmetic saturates,
 /// so an absurd size is an absurd estimate, never a wrapped small one.
 pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
     let trials = u64::from(config.trials);
@@ -51,7 +52,7 @@ pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
     let observed = config.trial_metrics().len() as u64;
     let per_pair = (TrialMetric::ALL.len() as u64)
         .saturating_mul(size_of::<PairedDifference>() as u64 + ALLOCATION_BYTES)
-        .saturating_add(observed.saturating_mul(histogram_bytes(trials, 8.0)));
+        .saturating_add(observed.saturating_mul(histogram_bytes(trials, 8.0, Window::DEFAULT)));
     let paired = pairs.saturating_mul(per_pair);
 
     // Finished trials waiting to be handed over, at most `lead` of them.
@@ -134,13 +135,16 @@ const WORKFORCE_BYTES_PER_POSITION: u64 = 200;
 /// The counts of a histogram of `values` finely resolved values (a paired
 /// difference of a trial metric, or a share or a productivity in the time
 /// series): resolved to 1e-6 (a rate) or 1e-4 (a share), a value that varies
-/// soon spans the most the window may after coarsening, between half of
-/// [`Histogram::MAX_BINS`] and all of it, while some never vary (twin arms, a
-/// rule that never fires). Measured on the bundled scenarios, they average about
-/// `1536 · (1 − exp(−n/s))` counts after `n` values, where `s` is 8 for a paired
-/// difference and 4 for a time series cell, whose windows fill faster.
-fn histogram_bytes(values: u64, scale: f64) -> u64 {
-    let full = (Histogram::MAX_BINS * 3 / 8 * size_of::<u32>()) as f64;
+/// soon spans the most its window may ([`crate::stats::Histogram::MAX_BINS`] bins for a paired
+/// difference, [`SERIES_WINDOW`]'s in a time series), while some never vary (twin
+/// arms, a rule that never fires). Measured on the bundled scenarios, a paired
+/// difference, whose room doubles as it widens, averages about 3/8 of its bound
+/// times `1 − exp(−n/8)` after `n` values; a time series cell, whose window takes
+/// its whole bound once it spans a quarter of it (some never do), 3/4 of it times
+/// `1 − exp(−n/4)`.
+fn histogram_bytes(values: u64, scale: f64, window: Window) -> u64 {
+    let share = if window.eager { 0.75 } else { 3.0 / 8.0 };
+    let full = share * (usize::from(window.bins) * size_of::<u32>()) as f64;
     let filled = 1.0 - (-(values as f64) / scale).exp();
     ALLOCATION_BYTES + (full * filled) as u64
 }
@@ -154,11 +158,12 @@ fn histogram_bytes(values: u64, scale: f64) -> u64 {
 /// difference does.
 fn series_histogram_bytes(metric: StepMetric, frame: &crate::metrics::Frame, values: u64) -> u64 {
     let (_, resolution) = metric.accuracy(frame);
-    if resolution < 0.01 && metric != StepMetric::TopQuintileRetained {
-        return histogram_bytes(values, 4.0);
+    let spreads = resolution < 0.01 && metric != StepMetric::TopQuintileRetained;
+    if spreads || metric == StepMetric::Efficiency {
+        return histogram_bytes(values, 4.0, SERIES_WINDOW);
     }
     let range = 94.0 * (values.max(1) as f64).log2();
-    let most = (Histogram::MAX_BINS * size_of::<u32>()) as u64;
+    let most = (usize::from(SERIES_WINDOW.bins) * size_of::<u32>()) as u64;
     ALLOCATION_BYTES + (32 + range as u64).min(most)
 }
 

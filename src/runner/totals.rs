@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::metrics::{StepMetric, TrialMetric, TrialRow};
-use crate::stats::{Accumulator, PairedDifference, Summary};
+use crate::stats::{Accumulator, PairedDifference, Summary, Window};
 
 use super::ArmRun;
 
@@ -264,6 +264,21 @@ fn empty_series(config: &Config) -> Vec<Accumulator> {
     config.arms.iter().flat_map(|_| empty_arm_series(config)).collect()
 }
 
+/// A time series cell's histogram window: at most 1,024 bins (4 KiB of counts),
+/// taken at once when it spans a quarter of them ([`Window::eager`]).
+///
+/// A run holds one cell per arm, step and step metric (64,064 for the 1000-step
+/// Peter-principle benchmark), so this bound, not the trials, sets its memory.
+/// At the summaries' 4,096 a finely resolved cell went on widening for thousands
+/// of trials and could take 16 KiB; at 1,024 it reaches the bound within some
+/// tens of trials and then coarsens instead. Its percentiles (the charts' bands,
+/// `timeseries.csv`'s `p5`, `p50`, `p95`) are then within half a bin of an exact
+/// order statistic, about 1/1000 of the range of its values: for an efficiency
+/// whose trials spread over 8 standard deviations, 0.008 of one, finer than a
+/// 5th percentile of 10,000 trials is known to (its sampling error is about 0.02
+/// of one). Counts spread over fewer than 1,024 values stay exact.
+pub const SERIES_WINDOW: Window = Window { bins: 1024, eager: true };
+
 /// One arm's time series accumulators, step by step, each step's observed metrics
 /// in order.
 pub(super) fn empty_arm_series(config: &Config) -> Vec<Accumulator> {
@@ -273,7 +288,7 @@ pub(super) fn empty_arm_series(config: &Config) -> Vec<Accumulator> {
         .iter()
         .map(|metric| {
             let (max_abs, resolution) = metric.accuracy(&frame);
-            Accumulator::new(max_abs, resolution)
+            Accumulator::with_window(max_abs, resolution, SERIES_WINDOW)
         })
         .collect();
     (0..=config.steps).flat_map(|_| per_step.iter().cloned()).collect()
