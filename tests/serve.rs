@@ -279,6 +279,23 @@ fn stalled_request_bodies_do_not_stop_the_server() {
     }
     let (status, body) = served.get("/api/status");
     assert_eq!(status, 503, "every handler is still held: {body}");
+    // Half a minute after its request arrived, each held one is answered 408 (the
+    // body did not arrive), and its handler is free again.
+    for (i, stream) in held.iter_mut().take(32).enumerate() {
+        stream.set_read_timeout(Some(Duration::from_secs(90))).unwrap();
+        let mut reply = [0u8; 12];
+        stream.read_exact(&mut reply).unwrap_or_else(|e| panic!("stalled request {}: {e}", i + 1));
+        assert_eq!(&reply, b"HTTP/1.1 408", "{}", String::from_utf8_lossy(&reply));
+    }
+    let freed = Instant::now();
+    loop {
+        let (status, body) = served.get("/api/status");
+        if status == 200 {
+            break;
+        }
+        assert!(freed.elapsed() < Duration::from_secs(10), "handlers still held: {status} {body}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     drop(held);
 }
 

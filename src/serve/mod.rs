@@ -12,8 +12,9 @@
 //! validated like `--set` and refused with its message (400); only the page's own
 //! embedded assets are served; a handler that panics answers 500 and the server
 //! goes on; a client that stalls holds one handler (or one refusal), not the
-//! thread that accepts requests, and one that never reads its answer holds it at
-//! most 30 seconds.
+//! thread that accepts requests, and at most 30 seconds: one that announces a
+//! body and never sends it is answered 408 then, and one that never reads its
+//! answer is dropped then.
 
 pub mod live;
 pub mod neighbours;
@@ -49,10 +50,15 @@ pub const MAX_HANDLERS: usize = 32;
 /// Longest a request for an update waits for one.
 const UPDATE_WAIT: Duration = Duration::from_secs(20);
 /// Longest a write to a client may block: one that never reads its answer holds a
-/// handler only this long (tiny_http sets no timeouts of its own). Reads have no
-/// such bound: a receive timeout on the listening socket, the only one tiny_http
-/// lets us set, would end its `accept` after as long without a new connection.
+/// handler only this long (tiny_http sets no timeouts of its own).
 const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest a read from a client may block once its request has arrived: one that
+/// announces a body and never sends it holds a handler only this long, then is
+/// answered 408. Longer than [`UPDATE_WAIT`], so a page waiting for an update keeps
+/// its connection. Set on each request's connection ([`on_connection`]): on the
+/// listening socket, the only one tiny_http lets us reach, it would also end its
+/// `accept` after as long without a new connection.
+const READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +92,9 @@ struct App {
     base: Config,
     /// The scenario's text parsed, for the values it sets.
     table: toml::Table,
+    /// The address listened on, which identifies a request's connection with the
+    /// client's ([`on_connection`]).
+    local: Option<SocketAddr>,
     /// Requests being handled, at most [`MAX_HANDLERS`].
     handlers: AtomicUsize,
     /// 503 refusals being sent, at most [`MAX_HANDLERS`].
@@ -104,6 +113,7 @@ impl Server {
         let bind_error = |why: String| ServeError::Bind { address: address.to_owned(), why };
         let listener = std::net::TcpListener::bind(address).map_err(|error| bind_error(error.to_string()))?;
         time_out_writes(&listener, WRITE_TIMEOUT).map_err(|error| bind_error(error.to_string()))?;
+        let local = listener.local_addr().ok();
         let http = tiny_http::Server::from_listener(listener, None)
             .map_err(|error| bind_error(error.to_string()))?;
         let table = toml::from_str(&scenario.text).unwrap_or_default();
@@ -111,6 +121,7 @@ impl Server {
             live: Live::start(scenario),
             base,
             table,
+            local,
             handlers: AtomicUsize::new(0),
             refusals: AtomicUsize::new(0),
             prefetch,
@@ -126,6 +137,9 @@ impl Server {
     /// Answers requests until the process ends.
     pub fn serve(self) {
         for request in self.http.incoming_requests() {
+            // Without it the request still gets its answer, only unbounded.
+            let _ =
+                on_connection(&request, self.app.local, |stream| stream.set_read_timeout(Some(READ_TIMEOUT)));
             let app = Arc::clone(&self.app);
             if app.handlers.fetch_add(1, Ordering::SeqCst) >= MAX_HANDLERS {
                 app.handlers.fetch_sub(1, Ordering::SeqCst);
@@ -217,6 +231,56 @@ fn time_out_writes(listener: &std::net::TcpListener, timeout: Duration) -> std::
     }
 }
 
+/// Calls `act` on the connection `request` came on (to `local`), to set what
+/// tiny_http does not: it hands over requests, not their sockets, so the socket is
+/// found among the process's open descriptors (Linux's `/proc/self/fd`) by its two
+/// addresses, which no other open connection shares. Whether it was found;
+/// elsewhere than on Linux, never.
+fn on_connection(
+    request: &Request,
+    local: Option<SocketAddr>,
+    act: impl FnOnce(&std::net::TcpStream) -> std::io::Result<()>,
+) -> std::io::Result<bool> {
+    match (request.remote_addr(), local) {
+        (Some(&peer), Some(local)) => on_connection_between(peer, local, act),
+        _ => Ok(false),
+    }
+}
+
+/// [`on_connection`] for the connection from `peer` to `local`.
+fn on_connection_between(
+    peer: SocketAddr,
+    local: SocketAddr,
+    act: impl FnOnce(&std::net::TcpStream) -> std::io::Result<()>,
+) -> std::io::Result<bool> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+        for entry in std::fs::read_dir("/proc/self/fd")? {
+            let Some(fd) = entry?.file_name().to_str().and_then(|name| name.parse::<RawFd>().ok()) else {
+                continue;
+            };
+            // A copy of the descriptor, ours to close: the socket's options are
+            // the socket's, whichever descriptor sets them. The original may have
+            // closed since it was listed, and its number been reused: the copy is
+            // then of something else, whose addresses do not match.
+            // SAFETY: `dup` takes any number and returns a new descriptor or -1.
+            let copy = unsafe { libc::dup(fd) };
+            if copy < 0 {
+                continue;
+            }
+            // SAFETY: `copy` is open and owned by nothing else.
+            let stream = std::net::TcpStream::from(unsafe { OwnedFd::from_raw_fd(copy) });
+            if stream.peer_addr().ok() == Some(peer) && stream.local_addr().ok() == Some(local) {
+                act(&stream)?;
+                return Ok(true);
+            }
+        }
+    }
+    let _ = (peer, local, act);
+    Ok(false)
+}
+
 /// A response with a body.
 type Reply = Response<std::io::Cursor<Vec<u8>>>;
 
@@ -256,7 +320,7 @@ impl App {
         let (path, query) = url.split_once('?').unwrap_or((&url, ""));
         match (request.method(), path) {
             (Method::Get, "/") => self.page(query),
-            (Method::Post, "/api/run") => match body(request) {
+            (Method::Post, "/api/run") => match body(request, self.local) {
                 Ok(form) => self.run(&form),
                 Err(reply) => reply,
             },
@@ -397,18 +461,27 @@ fn attachment(file: &Path, extension: &str) -> String {
     format!("attachment; filename=\"{safe}-live.{extension}\"")
 }
 
-/// The request's body as text, at most [`MAX_BODY_BYTES`]: a longer one is 413.
-fn body(request: &mut Request) -> Result<String, Reply> {
+/// The request's body as text, at most [`MAX_BODY_BYTES`]: a longer one is 413,
+/// one that has not arrived after [`READ_TIMEOUT`] 408 (the connection, on which
+/// the rest could still come, is then read no further).
+fn body(request: &mut Request, local: Option<SocketAddr>) -> Result<String, Reply> {
     let too_large = || error(413, &format!("the request body is over {MAX_BODY_BYTES} bytes"));
     if request.body_length().is_some_and(|length| length > MAX_BODY_BYTES) {
         return Err(too_large());
     }
     let mut bytes = Vec::new();
-    request
-        .as_reader()
-        .take(MAX_BODY_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| error(400, &format!("reading the request body: {e}")))?;
+    let read = request.as_reader().take(MAX_BODY_BYTES as u64 + 1).read_to_end(&mut bytes);
+    match read {
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+            // tiny_http reads out an unread body after the answer: without this
+            // it would wait as long again.
+            let _ = on_connection(request, local, |stream| stream.shutdown(std::net::Shutdown::Read));
+            let waited = READ_TIMEOUT.as_secs();
+            return Err(error(408, &format!("the request body did not arrive within {waited} seconds")));
+        }
+        Err(e) => return Err(error(400, &format!("reading the request body: {e}"))),
+        Ok(_) => {}
+    }
     if bytes.len() > MAX_BODY_BYTES {
         return Err(too_large());
     }
@@ -420,7 +493,7 @@ mod tests {
     use std::net::{TcpListener, TcpStream};
     use std::time::{Duration, Instant};
 
-    use super::time_out_writes;
+    use super::{on_connection_between, time_out_writes};
 
     #[test]
     fn accepted_connections_time_out_writes_and_the_listener_waits_for_them() {
@@ -441,5 +514,31 @@ mod tests {
         let _client = late.join().unwrap();
         assert_eq!(accepted.write_timeout().unwrap(), Some(timeout), "inherited from the listener");
         assert_eq!(accepted.read_timeout().unwrap(), None);
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_connection_is_found_by_its_addresses_and_its_reads_time_out() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let local = listener.local_addr().unwrap();
+        let client = TcpStream::connect(local).unwrap();
+        let other = TcpStream::connect(local).unwrap();
+        let (accepted, peer) = listener.accept().unwrap();
+        let (untouched, _) = listener.accept().unwrap();
+        assert_eq!(peer, client.local_addr().unwrap());
+        let timeout = Duration::from_millis(200);
+        let time_out = |stream: &TcpStream| stream.set_read_timeout(Some(timeout));
+        assert!(on_connection_between(peer, local, time_out).unwrap());
+        assert_eq!(accepted.read_timeout().unwrap(), Some(timeout));
+        assert_eq!(untouched.read_timeout().unwrap(), None, "only that connection");
+        // A read that nothing answers now ends, as a body that never comes would.
+        let started = Instant::now();
+        let error = std::io::Read::read(&mut &accepted, &mut [0u8; 8]).unwrap_err();
+        assert!(matches!(error.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut));
+        assert!(started.elapsed() < Duration::from_secs(5));
+        // No connection from elsewhere: nothing found, nothing changed.
+        let stranger = "127.0.0.1:9".parse().unwrap();
+        assert!(!on_connection_between(stranger, local, time_out).unwrap());
+        drop((client, other));
     }
 }
