@@ -481,7 +481,7 @@ impl Trial<'_, '_> {
     fn promote(&mut self, from: usize, below: usize, position: usize, flows: &mut Flows) {
         let ranks =
             self.log.logs_step(self.step).then(|| Ranks::of(self.workforce, &self.world.org, below, from));
-        self.workforce.move_holder(from, below, position);
+        self.workforce.move_holder(from, below, position, self.world.behaviour.is_some());
         self.workforce.skill[position] = promotion::skill_after_promotion(
             self.arm.competence,
             self.workforce.skill[position],

@@ -215,9 +215,13 @@ impl Workforce {
     }
 
     /// Moves the holder of `from` (on `from_level`) into the vacant `to`, which was
-    /// taken off its level's open list; `from` opens.
+    /// taken off its level's open list; `from` opens. With `behaviour` false (a
+    /// scenario without `[dynamics]`) the columns only the behavioural model reads
+    /// (recognition, overhead, effectiveness, quit hazard and threshold, match
+    /// quality) stay behind: a promotion is a tenth of the Peter-principle model's
+    /// time, and a third of what it moved was never read.
     #[inline]
-    pub fn move_holder(&mut self, from: usize, from_level: usize, to: usize) {
+    pub fn move_holder(&mut self, from: usize, from_level: usize, to: usize, behaviour: bool) {
         debug_assert!(self.occupied[from] && !self.occupied[to]);
         self.occupied[to] = true;
         self.id[to] = self.id[from];
@@ -231,13 +235,15 @@ impl Workforce {
         self.advanced[to] = self.now;
         self.grade[to] = 0;
         self.engagement[to] = self.engagement[from];
-        self.recognition[to] = self.recognition[from];
-        self.overhead[to] = 0.0;
         self.performance[to] = self.performance[from];
-        self.effectiveness[to] = self.effectiveness[from];
-        self.hazard[to] = self.hazard[from];
-        self.quit_threshold[to] = self.quit_threshold[from];
-        self.match_quality[to] = self.match_quality[from];
+        if behaviour {
+            self.recognition[to] = self.recognition[from];
+            self.overhead[to] = 0.0;
+            self.effectiveness[to] = self.effectiveness[from];
+            self.hazard[to] = self.hazard[from];
+            self.quit_threshold[to] = self.quit_threshold[from];
+            self.match_quality[to] = self.match_quality[from];
+        }
         self.vacate(from, from_level);
     }
 
