@@ -181,6 +181,10 @@ pub struct Histogram {
     /// and last entries are non-zero whenever it is non-empty.
     counts: VecDeque<u32>,
     n: u64,
+    /// The least and greatest values added (`+∞` and `−∞` when empty; a zero is
+    /// kept as +0, so the merge's minimum does not depend on which zero came first).
+    lowest: f64,
+    highest: f64,
 }
 
 /// How many bins a [`Histogram`]'s window may span, and how its room grows.
@@ -218,7 +222,8 @@ impl Histogram {
     pub fn with_window(resolution: f64, window: Window) -> Self {
         assert!(resolution.is_finite() && resolution > 0.0, "bad resolution");
         assert!(window.bins >= 2, "a window of fewer than 2 bins");
-        Self { resolution, level: 0, window, offset: 0, counts: VecDeque::new(), n: 0 }
+        let (lowest, highest) = (f64::INFINITY, f64::NEG_INFINITY);
+        Self { resolution, level: 0, window, offset: 0, counts: VecDeque::new(), n: 0, lowest, highest }
     }
 
     /// Adds one finite value (checked in debug builds; in release NaN lands in bin 0).
@@ -233,6 +238,8 @@ impl Histogram {
         let i = ((k >> self.level) - self.offset) as usize;
         self.counts[i] += 1;
         self.n += 1;
+        self.lowest = self.lowest.min(x + 0.0);
+        self.highest = self.highest.max(x + 0.0);
     }
 
     /// Adds everything `other` holds; the result does not depend on merge
@@ -251,6 +258,8 @@ impl Histogram {
             self.counts[(j - self.offset) as usize] += c;
         }
         self.n += other.n;
+        self.lowest = self.lowest.min(other.lowest);
+        self.highest = self.highest.max(other.highest);
         debug_assert!(self.n <= MAX_COUNT, "more than MAX_COUNT values");
     }
 
@@ -267,7 +276,9 @@ impl Histogram {
     /// Type-1 quantile (inverse empirical CDF) for `p` in `[0, 1]`: the
     /// representative value of the first bin whose cumulative count reaches
     /// `ceil(p·n)` (at least 1). Exact order statistics at level 0 for data on
-    /// the bin centres; otherwise within half a bin width. NaN when empty.
+    /// the bin centres; otherwise within half a bin width, never beyond the least
+    /// and greatest values, and those exactly for the first and last ranks. NaN
+    /// when empty.
     pub fn quantile(&self, p: f64) -> f64 {
         self.quantiles([p])[0]
     }
@@ -292,7 +303,12 @@ impl Histogram {
         for (i, &c) in front.iter().chain(back).enumerate() {
             seen += u64::from(c);
             while next < K && seen >= ranks[next] {
-                found[next] = self.centre(self.offset + i as i64);
+                found[next] = match ranks[next] {
+                    // Once coarsened, the extremes are still known exactly.
+                    1 if self.level > 0 => self.lowest,
+                    rank if rank == self.n && self.level > 0 => self.highest,
+                    _ => self.centre(self.offset + i as i64),
+                };
                 next += 1;
             }
             if next == K {
@@ -304,10 +320,13 @@ impl Histogram {
         found
     }
 
-    /// Mean of the level-0 centres that bin `j` covers.
+    /// Mean of the level-0 centres that bin `j` covers; once coarsened, never
+    /// beyond the values added (a share of 1 in a bin of 1 and 1.0001 would
+    /// otherwise read 1.00005).
     fn centre(&self, j: i64) -> f64 {
         let width = (1u64 << self.level) as f64;
-        (j as f64 * width + (width - 1.0) / 2.0) * self.resolution
+        let centre = (j as f64 * width + (width - 1.0) / 2.0) * self.resolution;
+        if self.level == 0 { centre } else { centre.clamp(self.lowest, self.highest) }
     }
 
     fn last(&self) -> i64 {
@@ -756,6 +775,8 @@ mod state {
             put_u32(out, self.level)?;
             put_i64(out, self.offset)?;
             put_u64(out, self.n)?;
+            put_f64(out, self.lowest)?;
+            put_f64(out, self.highest)?;
             put_u32(out, self.counts.len() as u32)?;
             self.counts.iter().try_for_each(|&count| put_u32(out, count))
         }
@@ -771,6 +792,7 @@ mod state {
             let level = get_u32(input)?;
             let offset = get_i64(input)?;
             let n = get_u64(input)?;
+            let (lowest, highest) = (get_f64(input)?, get_f64(input)?);
             let len = get_u32(input)? as usize;
             if level > 63 || len > usize::from(self.window.bins) {
                 return Err(mismatch(format!("a histogram of {len} bins at level {level}")));
@@ -783,7 +805,14 @@ mod state {
             if total != n || !trimmed {
                 return Err(mismatch("a histogram whose counts do not add up"));
             }
-            Ok(Self { resolution, level, window: self.window, offset, counts, n })
+            let spans = match n {
+                0 => lowest == f64::INFINITY && highest == f64::NEG_INFINITY,
+                _ => lowest.is_finite() && highest.is_finite() && lowest <= highest,
+            };
+            if !spans {
+                return Err(mismatch("a histogram whose least and greatest values are out of order"));
+            }
+            Ok(Self { resolution, level, window: self.window, offset, counts, n, lowest, highest })
         }
     }
 
@@ -1090,6 +1119,34 @@ mod tests {
         same.window = window;
         same.add(200.0);
         assert_eq!(same, h);
+    }
+
+    #[test]
+    fn a_coarsened_percentile_stays_within_the_values_and_the_extremes_are_exact() {
+        // Shares of a cohort of 32, on a grid of 1e-4: 0 and 1 included, spread
+        // over more than 1,024 fine bins, so coarsened.
+        let window = Window { bins: 1024, eager: true };
+        let mut h = Histogram::with_window(1e-4, window);
+        let values: Vec<f64> = (0..=32).map(|k| f64::from(k) / 32.0).collect();
+        values.iter().for_each(|&x| h.add(x));
+        assert!(h.level() > 0);
+        let ps = [0.0, 0.01, 0.05, 0.5, 0.95, 0.99, 1.0];
+        let found = h.quantiles(ps);
+        assert_eq!((found[0], found[6]), (0.0, 1.0), "the first and last ranks: {found:?}");
+        assert_eq!(found[1], 0.0, "rank 1 of 33");
+        assert!(found.iter().all(|q| (0.0..=1.0).contains(q)), "{found:?}");
+        // Bin centres elsewhere, within half a bin of the order statistic.
+        let half = 1e-4 * f64::from(1u32 << h.level()) / 2.0 + 1e-12;
+        for (p, q) in ps.iter().zip(found) {
+            let exact = values[((p * 33.0_f64).ceil() as usize).clamp(1, 33) - 1];
+            assert!((q - exact).abs() <= half, "p={p}: {q} vs {exact}");
+        }
+        // Uncoarsened, nothing changes: bin centres, as before.
+        let mut fine = Histogram::new(1e-4);
+        fine.add(0.25);
+        fine.add(0.50004);
+        assert_eq!(fine.level(), 0);
+        assert_eq!(fine.quantiles([0.0, 1.0]), [0.25, 0.5]);
     }
 
     #[test]

@@ -41,7 +41,7 @@ use crate::rng::trial_seed;
 use crate::runner::TrialOutcome;
 
 /// The version of the shard format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The first bytes of every shard file.
 const MAGIC: &[u8; 16] = b"attrition shard\n";
