@@ -115,6 +115,15 @@ fn the_estimate_is_within_two_times_the_peak_for_every_shape() {
     }
 }
 
+/// The peak of a run of the 1000-step Peter-principle benchmark (CSV only) with
+/// `trials` trials on `threads` threads.
+fn peter_peak(dir: &WorkDir, trials: &str, threads: &str) -> f64 {
+    let peter = scenario("peter_principle.toml");
+    let args =
+        ["run", &peter, "--quiet", "--force", "--outputs", "csv", "--trials", trials, "--threads", threads];
+    peak(dir, &args)
+}
+
 /// The time series accumulators are one set for the run, not one per thread: a
 /// run of many steps (where they are most of the memory) peaks no higher on two
 /// threads than on one by more than a second workforce and its buffers. Each
@@ -123,27 +132,7 @@ fn the_estimate_is_within_two_times_the_peak_for_every_shape() {
 #[test]
 fn peak_memory_does_not_grow_with_the_threads() {
     let dir = WorkDir::new("memory-by-threads");
-    let peter = scenario("peter_principle.toml");
-    let peaks: Vec<f64> = ["1", "2"]
-        .iter()
-        .map(|threads| {
-            peak(
-                &dir,
-                &[
-                    "run",
-                    &peter,
-                    "--quiet",
-                    "--force",
-                    "--outputs",
-                    "csv",
-                    "--trials",
-                    "256",
-                    "--threads",
-                    threads,
-                ],
-            )
-        })
-        .collect();
+    let peaks = [peter_peak(&dir, "256", "1"), peter_peak(&dir, "256", "2")];
     assert!(peaks[1] < 1.15 * peaks[0], "peak {:.0} on two threads, {:.0} on one", peaks[1], peaks[0]);
 }
 
@@ -154,25 +143,7 @@ fn peak_memory_does_not_grow_with_the_threads() {
 #[test]
 fn peak_memory_is_flat_in_the_trials() {
     let dir = WorkDir::new("memory-by-trials");
-    let peter = scenario("peter_principle.toml");
-    let peaks: Vec<f64> = ["40", "640"]
-        .iter()
-        .map(|trials| {
-            let args = [
-                "run",
-                &peter,
-                "--quiet",
-                "--force",
-                "--outputs",
-                "csv",
-                "--threads",
-                "1",
-                "--trials",
-                trials,
-            ];
-            peak(&dir, &args)
-        })
-        .collect();
+    let peaks = [peter_peak(&dir, "40", "1"), peter_peak(&dir, "640", "1")];
     assert!(peaks[1] < 1.06 * peaks[0], "peak {:.0} at 640 trials, {:.0} at 40", peaks[1], peaks[0]);
 }
 
