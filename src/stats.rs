@@ -209,9 +209,6 @@ impl Window {
 }
 
 impl Histogram {
-    /// Most bins the default window may span ([`Window::DEFAULT`]).
-    pub const MAX_BINS: usize = Window::DEFAULT.bins as usize;
-
     /// An empty histogram whose finest bins are `resolution` wide (positive,
     /// finite), with the default window.
     pub fn new(resolution: f64) -> Self {
@@ -1034,7 +1031,7 @@ mod tests {
         let mut h = Histogram::new(resolution);
         values.iter().for_each(|&x| h.add(x));
         assert!(h.level() > 0);
-        assert!(h.counts.len() <= Histogram::MAX_BINS);
+        assert!(h.counts.len() <= usize::from(Window::DEFAULT.bins));
         // The window is trimmed to the occupied span.
         assert!(h.counts.front() != Some(&0) && h.counts.back() != Some(&0));
         assert_eq!(h.counts.iter().map(|&c| u64::from(c)).sum::<u64>(), 50_000);

@@ -135,7 +135,7 @@ const WORKFORCE_BYTES_PER_POSITION: u64 = 200;
 /// The counts of a histogram of `values` finely resolved values (a paired
 /// difference of a trial metric, or a share or a productivity in the time
 /// series): resolved to 1e-6 (a rate) or 1e-4 (a share), a value that varies
-/// soon spans the most its window may ([`crate::stats::Histogram::MAX_BINS`] bins for a paired
+/// soon spans the most its window may ([`Window::DEFAULT`]'s bins for a paired
 /// difference, [`SERIES_WINDOW`]'s in a time series), while some never vary (twin
 /// arms, a rule that never fires). Measured on the bundled scenarios, a paired
 /// difference, whose room doubles as it widens, averages about 3/8 of its bound

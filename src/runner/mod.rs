@@ -119,7 +119,7 @@ pub struct RunOptions {
     /// first_trial + config.trials`, each with the seed it has in a full run, so a
     /// run of one trial from `first_trial = i` replays trial `i` exactly.
     pub first_trial: u64,
-    /// Most trials a work item runs, below the usual ([`CHUNK`] or fewer): a stop
+    /// Most trials a work item runs, below the usual (the runner's `CHUNK` or fewer): a stop
     /// is seen between work items, so smaller ones stop sooner (at some cost in
     /// folding). `None` for the usual. Results do not depend on it.
     pub max_chunk: Option<usize>,

@@ -314,7 +314,7 @@ impl Live {
     }
 
     /// Runs `candidates` (the states the page may move to next) while no request
-    /// waits, least work first ([`cheapest`]; one already kept is skipped).
+    /// waits, least work first (arms to run times steps away; one already kept is skipped).
     /// Replaces the candidates of an earlier call; the speculative run under way
     /// goes on if its state is among them, else it stops at its next chunk.
     pub fn speculate(&self, candidates: Vec<Candidate>) {
