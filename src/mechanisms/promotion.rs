@@ -240,64 +240,69 @@ fn worst_holder<R: Rng + ?Sized>(
 
 /// The highest (`HIGHEST`) or lowest skill, the offset of one position holding it,
 /// and how many hold it; positions marked unfilled in `occupied` are skipped.
+/// Without holders (every position skipped), `(±∞, 0, 0)`.
 ///
-/// Four independent lanes, each a running extreme, its offset and its count, all
-/// updated by selects over fixed-size chunks: a branchy running maximum
-/// mispredicts at every new record, and this scan is the hottest loop of the
+/// Two passes, each without a branch on the data: the extreme, in eight
+/// independent lanes of plain minima or maxima (which compile to vector min/max
+/// instructions), then how many hold it and where the first is. A single pass
+/// that carried each lane's offset and count beside its extreme needed three
+/// selects per value and did not vectorise; this scan is the hottest loop of the
 /// `best` and `worst` policies.
 #[inline]
 fn lane_extreme<const HIGHEST: bool>(skills: &[f64], occupied: Option<&[bool]>) -> (f64, usize, usize) {
     let start = if HIGHEST { f64::NEG_INFINITY } else { f64::INFINITY };
-    let beats = |value: f64, current: f64| {
-        if HIGHEST { value > current } else { value < current }
+    // `b` if it beats `a`, else `a`: the operand order of `minpd`/`maxpd`.
+    let pick = |a: f64, b: f64| {
+        if HIGHEST {
+            if b > a { b } else { a }
+        } else if b < a {
+            b
+        } else {
+            a
+        }
     };
-    let mut extreme = [start; 4];
-    let mut offset = [0usize; 4];
-    let mut count = [0usize; 4];
-    let mut update = |lane: usize, i: usize, value: f64| {
-        let better = beats(value, extreme[lane]);
-        let equal = value == extreme[lane];
-        extreme[lane] = if better { value } else { extreme[lane] };
-        offset[lane] = if better { i } else { offset[lane] };
-        count[lane] = if better { 1 } else { count[lane] + usize::from(equal) };
-    };
-    let (chunks, rest) = skills.as_chunks::<4>();
+    let mut lanes = [start; 8];
+    let (chunks, rest) = skills.as_chunks::<8>();
+    let tail = skills.len() - rest.len();
     match occupied {
         None => {
-            for (index, chunk) in chunks.iter().enumerate() {
-                for (lane, &value) in chunk.iter().enumerate() {
-                    update(lane, 4 * index + lane, value);
+            for chunk in chunks {
+                for (lane, &value) in lanes.iter_mut().zip(chunk) {
+                    *lane = pick(*lane, value);
                 }
             }
         }
         Some(occupied) => {
-            let (filled_chunks, _) = occupied.as_chunks::<4>();
-            for (index, (chunk, filled)) in chunks.iter().zip(filled_chunks).enumerate() {
-                for lane in 0..4 {
-                    let value = if filled[lane] { chunk[lane] } else { start };
-                    update(lane, 4 * index + lane, value);
+            let (filled_chunks, _) = occupied.as_chunks::<8>();
+            for (chunk, filled) in chunks.iter().zip(filled_chunks) {
+                for ((lane, &value), &filled) in lanes.iter_mut().zip(chunk).zip(filled) {
+                    *lane = pick(*lane, if filled { value } else { start });
                 }
             }
         }
     }
-    let tail = skills.len() - rest.len();
+    let filled_at = |i: usize| occupied.is_none_or(|occupied| occupied[i]);
+    let mut extreme = lanes.into_iter().fold(start, pick);
     for (i, &value) in rest.iter().enumerate() {
-        let filled = occupied.is_none_or(|occupied| occupied[tail + i]);
-        update(0, tail + i, if filled { value } else { start });
-    }
-    // A lane still at `start` saw only vacancies, which never count.
-    let mut best = (start, 0, 0);
-    for lane in 0..4 {
-        if extreme[lane] == start {
-            continue;
-        }
-        if best.2 == 0 || beats(extreme[lane], best.0) {
-            best = (extreme[lane], offset[lane], count[lane]);
-        } else if extreme[lane] == best.0 {
-            best.2 += count[lane];
+        if filled_at(tail + i) {
+            extreme = pick(extreme, value);
         }
     }
-    best
+    if extreme == start {
+        // Only vacancies, which never count.
+        return (start, 0, 0);
+    }
+    let holds = |i: usize, value: f64| value == extreme && filled_at(i);
+    let first = (0..skills.len()).find(|&i| holds(i, skills[i])).expect("the extreme is held");
+    let count = match occupied {
+        None => skills[first..].iter().map(|&value| usize::from(value == extreme)).sum(),
+        Some(occupied) => skills[first..]
+            .iter()
+            .zip(&occupied[first..])
+            .map(|(&value, &filled)| usize::from(filled & (value == extreme)))
+            .sum(),
+    };
+    (extreme, first, count)
 }
 
 /// The position to promote when `count` positions hold the extreme `target`, one
