@@ -627,10 +627,15 @@ impl<'w, W: Fn(u64) -> &'w World<'w>> Chunk<'_, 'w, W> {
         }
         let buffers = &series_buffers[..self.outcomes.len()];
         let mut cells = cells.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Each cell takes the chunk's values at once (see `Accumulator::add_all`).
+        let mut values = [0.0; CHUNK];
         for (step, row_cells) in cells.chunks_mut(self.observed.len()).enumerate() {
             for (&metric, accumulator) in self.observed.iter().zip(row_cells.iter_mut()) {
-                for buffer in buffers {
-                    accumulator.add(buffer[step][metric as usize]);
+                for group in buffers.chunks(CHUNK) {
+                    for (value, buffer) in values.iter_mut().zip(group) {
+                        *value = buffer[step][metric as usize];
+                    }
+                    accumulator.add_all(&values[..group.len()]);
                 }
             }
         }
