@@ -242,9 +242,9 @@ fn worst_holder<R: Rng + ?Sized>(
 /// and how many hold it; positions marked unfilled in `occupied` are skipped.
 /// Without holders (every position skipped), `(±∞, 0, 0)`.
 ///
-/// Two passes, each without a branch on the data: the extreme, in eight
-/// independent lanes of plain minima or maxima (which compile to vector min/max
-/// instructions), then how many hold it and where the first is. A single pass
+/// Two passes: the extreme, in eight independent lanes of plain minima or maxima
+/// (which compile to vector min/max instructions, without a branch on the data),
+/// then where the first holder of it is and how many hold it. A single pass
 /// that carried each lane's offset and count beside its extreme needed three
 /// selects per value and did not vectorise; this scan is the hottest loop of the
 /// `best` and `worst` policies.
