@@ -23,7 +23,7 @@ use super::{Comparison, EventSelection, LEAD_CHUNKS, arms_side_by_side, chunk_si
 pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
     let trials = u64::from(config.trials);
     let pool_threads = threads.max(1);
-    let threads = busy_threads(config.trials, threads);
+    let threads = busy_threads(config, threads);
     let arms = config.arms.len() as u64;
     let rows = arms.saturating_mul(u64::from(config.steps) + 1);
     let observed_steps = config.step_metrics();
@@ -38,7 +38,7 @@ pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
     };
 
     // One set of time series accumulators holds every trial, whatever the threads.
-    let chunk = chunk_size(config.trials, threads as usize) as u64;
+    let chunk = config_chunk(config, threads as usize) as u64;
     let workforce = config.positions().saturating_mul(WORKFORCE_BYTES_PER_POSITION);
     let series_buffer = (u64::from(config.steps) + 1).saturating_mul(size_of::<StepRow>() as u64);
     let per_thread =
@@ -61,7 +61,8 @@ pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
 
     // Arms run side by side each take a workforce and a chunk's series buffers,
     // one per thread of the pool at a time.
-    let side_by_side = if arms_side_by_side(config.trials, config.arms.len(), pool_threads) {
+    let pool_chunk = config_chunk(config, pool_threads);
+    let side_by_side = if arms_side_by_side(config.trials, pool_chunk, config.arms.len(), pool_threads) {
         (pool_threads as u64).saturating_mul(workforce.saturating_add(chunk.saturating_mul(series_buffer)))
     } else {
         0
@@ -87,8 +88,8 @@ pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
 /// burn-ins of 0, 10 and 40 years, which this gives as 99, 56 and 42 MB.
 pub fn event_log_estimate(config: &Config, threads: usize, selection: &EventSelection) -> u64 {
     let trials = u64::from(config.trials);
-    let busy = busy_threads(config.trials, threads);
-    let chunk = chunk_size(config.trials, threads.max(1)) as u64;
+    let busy = busy_threads(config, threads);
+    let chunk = config_chunk(config, threads.max(1)) as u64;
     let logging = f64::from(config.steps) / (f64::from(config.steps) + f64::from(config.burn_in_steps));
     let lead = 1.0 + (LEAD_CHUNKS / 2) as f64 * logging;
     let held = (lead * chunk as f64 * busy as f64).ceil() as u64;
@@ -122,10 +123,15 @@ pub fn summary_bytes(config: &Config) -> u64 {
 /// The threads of a pool of `threads` that can get work: no more than there are
 /// chunks of trials (rayon's default of 0 counts as one here; callers pass the
 /// pool's size).
-fn busy_threads(trials: u32, threads: usize) -> u64 {
+fn busy_threads(config: &Config, threads: usize) -> u64 {
     let threads = threads.max(1);
-    let chunks = u64::from(trials).div_ceil(chunk_size(trials, threads) as u64);
+    let chunks = u64::from(config.trials).div_ceil(config_chunk(config, threads) as u64);
     (threads as u64).min(chunks).max(1)
+}
+
+/// The trials per work item of a run of every arm of `config` on `threads` threads.
+fn config_chunk(config: &Config, threads: usize) -> usize {
+    chunk_size(config.trials, config.arms.len(), config.positions(), threads)
 }
 
 /// Memory of the process before any run: the binary, the allocator, the thread pool.
