@@ -131,7 +131,7 @@ fn busy_threads(config: &Config, threads: usize) -> u64 {
 
 /// The trials per work item of a run of every arm of `config` on `threads` threads.
 fn config_chunk(config: &Config, threads: usize) -> usize {
-    chunk_size(config.trials, config.arms.len(), config.positions(), threads)
+    chunk_size(config, config.arms.len(), threads)
 }
 
 /// Memory of the process before any run: the binary, the allocator, the thread pool.

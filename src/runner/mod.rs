@@ -155,25 +155,34 @@ impl EventSelection {
 /// thread, fetching them dominated the run. The chunk size does not affect results.
 const CHUNK: usize = 16;
 
-/// Trials per work item of a run of `arms` arms of an organisation of `positions`:
-/// [`spread_chunk`]'s, except that a run of at most [`CHUNK`] trials whose arms
-/// share the threads out evenly is one chunk, its arms side by side
+/// Trials per work item of a run of `arms` arms of `config` on `threads` threads:
+/// [`spread_chunk`]'s, except that a short run of at most [`CHUNK`] trials whose
+/// arms share the threads out evenly is one chunk, its arms side by side
 /// ([`arms_side_by_side`]). Each time series cell then takes all of the run's
 /// values in one fold rather than two at a time: the 16-trial CI scenario of the
 /// Peter-principle model (8 arms) ran in 0.87 of the wall time. Not when the
-/// chunk's initial workforces would hold more than [`ONE_CHUNK_POSITIONS`].
-pub(super) fn chunk_size(trials: u32, arms: usize, positions: u64, threads: usize) -> usize {
-    let trials_in_one = trials as usize;
-    let one_chunk = trials_in_one <= CHUNK
+/// chunk's initial workforces would hold more than [`ONE_CHUNK_POSITIONS`], nor
+/// when an arm's trials take more than [`ONE_CHUNK_AGENT_STEPS`]: progress and
+/// Ctrl-C come a chunk at a time.
+pub(super) fn chunk_size(config: &Config, arms: usize, threads: usize) -> usize {
+    let trials = u64::from(config.trials);
+    let positions = trials.saturating_mul(config.positions());
+    let steps = u64::from(config.steps) + u64::from(config.burn_in_steps);
+    let one_chunk = trials <= CHUNK as u64
         && arms.is_multiple_of(threads.max(1))
-        && u64::from(trials).saturating_mul(positions) <= ONE_CHUNK_POSITIONS;
-    if one_chunk { trials_in_one.max(1) } else { spread_chunk(trials, threads) }
+        && positions <= ONE_CHUNK_POSITIONS
+        && positions.saturating_mul(steps) <= ONE_CHUNK_AGENT_STEPS;
+    if one_chunk { (config.trials as usize).max(1) } else { spread_chunk(config.trials, threads) }
 }
 
 /// The most positions, summed over its trials, of a run made one chunk: such a
 /// chunk keeps every trial's initial workforce (about 200 bytes a position), here
 /// at most about 13 MB; `large_org`'s 4 trials of 100,000 positions stay spread.
 const ONE_CHUNK_POSITIONS: u64 = 65_536;
+
+/// The most agent-steps of one arm's trials in a run made one chunk: well under a
+/// second of one core (the CI scenario's are 768,000).
+const ONE_CHUNK_AGENT_STEPS: u64 = 1 << 24;
 
 /// Trials per work item: [`CHUNK`], or fewer when there are too few trials to give
 /// every thread several items (a run of 4 trials on 2 threads must still use both).
@@ -406,7 +415,7 @@ fn drive(
             (spread.min(max.max(1)), spread)
         }
         None => {
-            let chunk = chunk_size(config.trials, arms.len(), config.positions(), threads);
+            let chunk = chunk_size(config, arms.len(), threads);
             (chunk, chunk)
         }
     };
@@ -779,16 +788,22 @@ mod tests {
     /// over the threads as before.
     #[test]
     fn few_trials_whose_arms_share_the_threads_run_as_one_chunk() {
+        let scenario = |name: &str, text: &str| parse(text, Path::new(name)).unwrap();
         // The 16-trial CI scenario of the Peter-principle model: 8 arms, 160 positions.
-        assert_eq!(chunk_size(16, 8, 160, 2), 16);
+        let ci = scenario("peter_principle.toml", include_str!("../../scenarios/ci/peter_principle.toml"));
+        assert_eq!(chunk_size(&ci, 8, 2), 16);
         assert!(arms_side_by_side(16, 16, 8, 2));
-        assert_eq!(chunk_size(16, 8, 160, 1), 16);
+        assert_eq!(chunk_size(&ci, 8, 1), 16);
         // Three arms on two threads would leave one thread a third of the work idle.
-        assert_eq!(chunk_size(16, 3, 160, 2), spread_chunk(16, 2));
-        // More trials than a chunk, or too many positions to keep every trial's
-        // initial workforce: spread.
-        assert_eq!(chunk_size(17, 8, 160, 2), spread_chunk(17, 2));
-        assert_eq!(chunk_size(4, 2, 100_000, 2), spread_chunk(4, 2));
+        assert_eq!(chunk_size(&ci, 3, 2), spread_chunk(16, 2));
+        // More trials than a chunk, too many positions to keep every trial's
+        // initial workforce, or arms too long to wait for: spread.
+        assert_eq!(chunk_size(&ci.clone().with_trials(17).unwrap(), 8, 2), spread_chunk(17, 2));
+        let large = scenario("large_org.toml", include_str!("../../scenarios/large_org.toml"));
+        assert_eq!(chunk_size(&large, 2, 2), spread_chunk(4, 2));
+        let long =
+            include_str!("../../scenarios/ci/peter_principle.toml").replace("steps = 300 ", "steps = 9000 ");
+        assert_eq!(chunk_size(&scenario("peter_principle.toml", &long), 8, 2), spread_chunk(16, 2));
         assert_eq!(spread_chunk(16, 2), 2);
     }
 
