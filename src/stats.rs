@@ -96,9 +96,7 @@ impl Moments {
         debug_assert!(x.is_finite(), "non-finite value {x}");
         debug_assert!(x.abs() <= self.max_abs, "{x} beyond ±{}", self.max_abs);
         debug_assert!(self.n < MAX_COUNT, "more than MAX_COUNT values");
-        // Multiplying by a power of two is exact, and `as` maps NaN to 0.
-        let x = x.clamp(-self.max_abs, self.max_abs);
-        let q = i128::from(round_to_i64(x * pow2(self.scale_exp)));
+        let q = self.quantise(x);
         self.n += 1;
         self.sum += q;
         self.sum_sq += q * q;
@@ -111,7 +109,7 @@ impl Moments {
         for &x in xs {
             debug_assert!(x.is_finite(), "non-finite value {x}");
             debug_assert!(x.abs() <= self.max_abs, "{x} beyond ±{}", self.max_abs);
-            let q = i128::from(round_to_i64(x.clamp(-self.max_abs, self.max_abs) * pow2(self.scale_exp)));
+            let q = self.quantise(x);
             sum += q;
             sum_sq += q * q;
         }
@@ -119,6 +117,14 @@ impl Moments {
         debug_assert!(self.n <= MAX_COUNT, "more than MAX_COUNT values");
         self.sum += sum;
         self.sum_sq += sum_sq;
+    }
+
+    /// `x` as the integer the sums hold: `round(x · 2^s)`, clamped to the bound.
+    #[inline]
+    fn quantise(&self, x: f64) -> i128 {
+        // Multiplying by a power of two is exact, and `as` maps NaN to 0.
+        let x = x.clamp(-self.max_abs, self.max_abs);
+        i128::from(round_to_i64(x * pow2(self.scale_exp)))
     }
 
     /// Adds everything `other` holds; exact, so merge order never matters.
@@ -244,7 +250,7 @@ impl Histogram {
     pub fn add(&mut self, x: f64) {
         debug_assert!(x.is_finite(), "non-finite value {x}");
         debug_assert!(self.n < MAX_COUNT, "more than MAX_COUNT values");
-        let k = floor_to_i64(x / self.resolution + 0.5);
+        let k = self.bin(x);
         let j = k >> self.level;
         if self.counts.is_empty() || j < self.offset || j > self.last() {
             self.cover(k, k, 0);
@@ -254,6 +260,12 @@ impl Histogram {
         self.n += 1;
         self.lowest = self.lowest.min(x + 0.0);
         self.highest = self.highest.max(x + 0.0);
+    }
+
+    /// The finest bin (level 0) of `x`: `x` over the resolution, rounded.
+    #[inline]
+    fn bin(&self, x: f64) -> i64 {
+        floor_to_i64(x / self.resolution + 0.5)
     }
 
     /// Adds every value of `xs`, as [`Histogram::add`] of each would. The window
@@ -269,7 +281,7 @@ impl Histogram {
             let (mut lowest, mut highest) = (self.lowest, self.highest);
             for (bin, &x) in bins.iter_mut().zip(batch) {
                 debug_assert!(x.is_finite(), "non-finite value {x}");
-                let k = floor_to_i64(x / self.resolution + 0.5);
+                let k = self.bin(x);
                 *bin = k;
                 lo = lo.min(k);
                 hi = hi.max(k);

@@ -253,36 +253,28 @@ impl<'w, 'c> Trial<'w, 'c> {
             // engagement or recognition: the observation of step 0 is of the
             // organisation before anything happens (its first overhead allocation
             // aside, which output needs).
-            let mut scratch = std::mem::take(&mut trial.workforce.scratch);
             let mut observed = Observed::default();
             let (org, streams) = (&world.org, &mut trial.streams);
-            behaviour.produce(
-                trial.workforce,
-                org,
-                arm,
-                &mut scratch,
-                &mut streams.overhead,
-                &mut observed,
-                Pass { first: true, observe: true },
-            );
-            behaviour.settle(
-                trial.workforce,
-                org,
-                &mut scratch,
-                &mut streams.engagement,
-                false,
-                &mut observed,
-            );
-            observed.targets =
-                targets::observe(trial.workforce, org, world.steps_per_year(), &mut scratch.targets);
-            trial.workforce.scratch = scratch;
+            trial.workforce.with_scratch(|workforce, scratch| {
+                behaviour.produce(
+                    workforce,
+                    org,
+                    arm,
+                    scratch,
+                    &mut streams.overhead,
+                    &mut observed,
+                    Pass { first: true, observe: true },
+                );
+                behaviour.settle(workforce, org, scratch, &mut streams.engagement, false, &mut observed);
+                observed.targets =
+                    targets::observe(workforce, org, world.steps_per_year(), &mut scratch.targets);
+            });
             trial.initial = observed;
         }
         trial.log.observe_teams(trial.workforce, 0);
         if world.measurement_start() == 0 {
-            let mut scratch = std::mem::take(&mut trial.workforce.scratch);
-            trial.log.record_start(trial.workforce, &mut scratch);
-            trial.workforce.scratch = scratch;
+            let log = &mut trial.log;
+            trial.workforce.with_scratch(|workforce, scratch| log.record_start(workforce, scratch));
         }
         trial
     }
@@ -344,65 +336,49 @@ impl<'w, 'c> Trial<'w, 'c> {
         // in every step was 3% of the Peter-principle model's time (a `memmove` in
         // the profile), and that model never reads it.
         if let Some(behaviour) = &world.behaviour {
-            let mut scratch = std::mem::take(&mut self.workforce.scratch);
-            behaviour.quit(
-                self.workforce,
-                &world.org,
-                &mut scratch,
-                step,
-                &mut self.log,
-                &mut flows.observed,
-            );
-            behaviour.separate(
-                self.workforce,
-                &world.org,
-                &mut scratch,
-                step,
-                &mut self.streams.separations,
-                &mut self.log,
-                &mut flows.observed,
-            );
-            self.workforce.scratch = scratch;
+            let (org, log, observed) = (&world.org, &mut self.log, &mut flows.observed);
+            let separations = &mut self.streams.separations;
+            self.workforce.with_scratch(|workforce, scratch| {
+                behaviour.quit(workforce, org, scratch, step, log, observed);
+                behaviour.separate(workforce, org, scratch, step, separations, log, observed);
+            });
         }
         self.fill_vacancies(&mut flows);
         if let Some(behaviour) = &world.behaviour {
-            let mut scratch = std::mem::take(&mut self.workforce.scratch);
             let (org, arm) = (&world.org, self.arm);
-            let streams = &mut self.streams;
-            let observed = &mut flows.observed;
-            behaviour.advance_grades(
-                self.workforce,
-                org,
-                arm,
-                &mut scratch,
-                step,
-                &mut streams.growth,
-                &mut self.log,
-                observed,
-            );
-            let pass = Pass { first: false, observe };
-            behaviour.produce(self.workforce, org, arm, &mut scratch, &mut streams.overhead, observed, pass);
-            behaviour.settle(self.workforce, org, &mut scratch, &mut streams.engagement, true, observed);
-            if observe {
-                observed.targets =
-                    targets::observe(self.workforce, org, world.steps_per_year(), &mut scratch.targets);
-            }
-            self.workforce.scratch = scratch;
+            let (streams, log, observed) = (&mut self.streams, &mut self.log, &mut flows.observed);
+            self.workforce.with_scratch(|workforce, scratch| {
+                behaviour.advance_grades(
+                    workforce,
+                    org,
+                    arm,
+                    scratch,
+                    step,
+                    &mut streams.growth,
+                    log,
+                    observed,
+                );
+                let pass = Pass { first: false, observe };
+                behaviour.produce(workforce, org, arm, scratch, &mut streams.overhead, observed, pass);
+                behaviour.settle(workforce, org, scratch, &mut streams.engagement, true, observed);
+                if observe {
+                    observed.targets =
+                        targets::observe(workforce, org, world.steps_per_year(), &mut scratch.targets);
+                }
+            });
         }
         self.log.observe_teams(self.workforce, step);
         if step == world.measurement_start() {
-            let mut scratch = std::mem::take(&mut self.workforce.scratch);
-            self.log.record_start(self.workforce, &mut scratch);
-            self.workforce.scratch = scratch;
+            let log = &mut self.log;
+            self.workforce.with_scratch(|workforce, scratch| log.record_start(workforce, scratch));
         }
         if observe { world.observe(self.workforce, flows) } else { [0.0; STEP_METRICS] }
     }
 
     /// Records every holder as still employed at the end (for the event log).
     pub fn finish(&mut self) {
-        let mut scratch = std::mem::take(&mut self.workforce.scratch);
-        self.log.record_end(self.workforce, &mut scratch, self.step);
-        self.workforce.scratch = scratch;
+        let (log, step) = (&mut self.log, self.step);
+        self.workforce.with_scratch(|workforce, scratch| log.record_end(workforce, scratch, step));
     }
 
     /// Fills every vacancy, top-down, by promotion from the level below or, failing

@@ -247,6 +247,17 @@ impl Workforce {
         self.vacate(from, from_level);
     }
 
+    /// Runs `pass` on this workforce and its scratch space side by side: the
+    /// scratch is taken out for the pass (a borrow of both at once is not possible,
+    /// as the workforce holds it) and put back after, so it keeps its allocations.
+    #[inline]
+    pub fn with_scratch<T>(&mut self, pass: impl FnOnce(&mut Workforce, &mut Scratch) -> T) -> T {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let result = pass(self, &mut scratch);
+        self.scratch = scratch;
+        result
+    }
+
     /// Age in steps of the holder of `position`.
     #[inline]
     pub fn age(&self, position: usize) -> f64 {

@@ -160,7 +160,7 @@ const CHUNK: usize = 16;
 /// arms share the threads out evenly is one chunk, its arms side by side
 /// ([`arms_side_by_side`]). Each time series cell then takes all of the run's
 /// values in one fold rather than two at a time: the 16-trial CI scenario of the
-/// Peter-principle model (8 arms) ran in 0.87 of the wall time. Not when the
+/// Peter-principle model (8 arms) ran in 0.85–0.91 of the wall time. Not when the
 /// chunk's initial workforces would hold more than [`ONE_CHUNK_POSITIONS`], nor
 /// when an arm's trials take more than [`ONE_CHUNK_AGENT_STEPS`]: progress and
 /// Ctrl-C come a chunk at a time.
@@ -667,16 +667,16 @@ impl<'w, W: Fn(u64) -> &'w World<'w>> Chunk<'_, 'w, W> {
         }
         let buffers = &series_buffers[..self.outcomes.len()];
         let mut cells = cells.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        // Each cell takes the chunk's values at once (see `Accumulator::add_all`).
+        // Each cell takes the chunk's values at once (see `Accumulator::add_all`);
+        // a chunk holds at most `CHUNK` trials.
         let mut values = [0.0; CHUNK];
+        let values = &mut values[..buffers.len()];
         for (step, row_cells) in cells.chunks_mut(self.observed.len()).enumerate() {
             for (&metric, accumulator) in self.observed.iter().zip(row_cells.iter_mut()) {
-                for group in buffers.chunks(CHUNK) {
-                    for (value, buffer) in values.iter_mut().zip(group) {
-                        *value = buffer[step][metric as usize];
-                    }
-                    accumulator.add_all(&values[..group.len()]);
+                for (value, buffer) in values.iter_mut().zip(buffers) {
+                    *value = buffer[step][metric as usize];
                 }
+                accumulator.add_all(values);
             }
         }
         Ok(results)
