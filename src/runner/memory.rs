@@ -40,9 +40,13 @@ pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
     // One set of time series accumulators holds every trial, whatever the threads.
     let chunk = config_chunk(config, threads as usize) as u64;
     let workforce = config.positions().saturating_mul(WORKFORCE_BYTES_PER_POSITION);
-    let series_buffer = (u64::from(config.steps) + 1).saturating_mul(size_of::<StepRow>() as u64);
-    let per_thread =
-        (chunk + 1).saturating_mul(workforce).saturating_add(chunk.saturating_mul(series_buffer));
+    // A chunk's series buffers: the running trial's rows, and every trial's
+    // observed metrics waiting for the fold.
+    let steps = u64::from(config.steps) + 1;
+    let series_buffer = steps.saturating_mul(size_of::<StepRow>() as u64).saturating_add(
+        steps.saturating_mul(observed_steps.len() as u64).saturating_mul(chunk).saturating_mul(8),
+    );
+    let per_thread = (chunk + 1).saturating_mul(workforce).saturating_add(series_buffer);
     let series =
         cells.saturating_mul(accumulator).saturating_add(rows.saturating_mul(row_histograms(trials)));
 
@@ -63,7 +67,7 @@ pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
     // one per thread of the pool at a time.
     let pool_chunk = config_chunk(config, pool_threads);
     let side_by_side = if arms_side_by_side(config.trials, pool_chunk, config.arms.len(), pool_threads) {
-        (pool_threads as u64).saturating_mul(workforce.saturating_add(chunk.saturating_mul(series_buffer)))
+        (pool_threads as u64).saturating_mul(workforce.saturating_add(series_buffer))
     } else {
         0
     };
