@@ -291,13 +291,8 @@ impl Histogram {
             if self.counts.is_empty() || lo >> self.level < self.offset || hi >> self.level > self.last() {
                 self.cover(lo, hi, 0);
             }
-            if lo >> self.level == hi >> self.level {
-                // One bin: counting each value would wait on the count before.
-                self.counts[((lo >> self.level) - self.offset) as usize] += batch.len() as u32;
-            } else {
-                for &k in &bins[..batch.len()] {
-                    self.counts[((k >> self.level) - self.offset) as usize] += 1;
-                }
+            for &k in &bins[..batch.len()] {
+                self.counts[((k >> self.level) - self.offset) as usize] += 1;
             }
             self.n += batch.len() as u64;
             debug_assert!(self.n <= MAX_COUNT, "more than MAX_COUNT values");

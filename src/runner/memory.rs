@@ -44,7 +44,10 @@ pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
     // observed metrics waiting for the fold.
     let steps = u64::from(config.steps) + 1;
     let series_buffer = steps.saturating_mul(size_of::<StepRow>() as u64).saturating_add(
-        steps.saturating_mul(observed_steps.len() as u64).saturating_mul(chunk).saturating_mul(8),
+        steps
+            .saturating_mul(observed_steps.len() as u64)
+            .saturating_mul(chunk)
+            .saturating_mul(size_of::<f64>() as u64),
     );
     let per_thread = (chunk + 1).saturating_mul(workforce).saturating_add(series_buffer);
     let series =

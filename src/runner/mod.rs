@@ -684,8 +684,9 @@ impl<'w, W: Fn(u64) -> &'w World<'w>> Chunk<'_, 'w, W> {
                 run_arm(world, arm, outcome.seed, initial, workforce, rows, events.as_mut());
                 crate::metrics::summarise_trial(self.frame, rows)
             })?;
-            let cells_of_step = folded.chunks_exact_mut(self.observed.len() * trials);
-            for (step_row, cells_of_step) in rows.iter().zip(cells_of_step) {
+            for (step_row, cells_of_step) in
+                rows.iter().zip(folded.chunks_exact_mut(self.observed.len() * trials))
+            {
                 for (&metric, cell) in self.observed.iter().zip(cells_of_step.chunks_exact_mut(trials)) {
                     cell[index] = step_row[metric as usize];
                 }
