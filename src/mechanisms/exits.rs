@@ -12,6 +12,44 @@ pub struct ExitRules {
     pub dismissal_threshold: f64,
 }
 
+impl ExitRules {
+    /// Rules under which nobody ever leaves (a workforce's until a world sets its own).
+    pub const NEVER: Self = Self { retirement_age: f64::INFINITY, dismissal_threshold: f64::NEG_INFINITY };
+
+    /// The step at whose start a holder born at `born` with `skill`, placed at step
+    /// `now`, leaves: the next step if their skill is below the threshold, else the
+    /// first step `s` after `now` at which they are older than the retirement age
+    /// (`born < s - retirement_age`, the very comparison of [`age_and_depart`], so the
+    /// step is exact in floating point); [`NEVER_LEAVES`] if that is out of reach.
+    /// Skill and birth change only at a hire or a promotion, so the step is decided
+    /// then and the per-step search for leavers reads one column.
+    pub fn leaving_step(self, now: f64, born: f64, skill: f64) -> u32 {
+        let next = now + 1.0;
+        if skill < self.dismissal_threshold {
+            return next as u32;
+        }
+        let retires = |step: f64| born < step - self.retirement_age;
+        let estimate = born + self.retirement_age;
+        if estimate >= f64::from(NEVER_LEAVES - 2) {
+            return NEVER_LEAVES;
+        }
+        // The comparison is monotone in the step: walk from the estimate to the first
+        // step that passes it, a step or two either way, so truncating the estimate
+        // (rather than `floor`, a library call on plain x86-64) is close enough.
+        let mut step = (estimate as i64 as f64).max(next);
+        while !retires(step) {
+            step += 1.0;
+        }
+        while step > next && retires(step - 1.0) {
+            step -= 1.0;
+        }
+        step as u32
+    }
+}
+
+/// The leaving step of a vacancy, or of a holder who never leaves within reach.
+pub const NEVER_LEAVES: u32 = u32::MAX;
+
 /// Departures of one step.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Departures {
@@ -32,48 +70,23 @@ pub struct Departures {
 pub fn age_and_depart(
     workforce: &mut Workforce,
     org: &Org,
-    rules: ExitRules,
-    now: f64,
+    step: u32,
     mut on_exit: impl FnMut(&Workforce, usize, usize, bool),
 ) -> Departures {
+    let now = f64::from(step);
     workforce.now = now;
     // Older than the retirement age means born before this.
-    let born_by = now - rules.retirement_age;
+    let born_by = now - workforce.exit_rules.retirement_age;
     let mut departures = Departures::default();
-    // Find the leavers in one pass over the dense columns of the whole organisation
+    // Find the leavers in one pass over the leaving steps of the whole organisation
     // (levels are contiguous, top first, so this is level by level in position
     // order). Removing a leaver changes no other position, so finding every level's
-    // leavers before removing any is the same as going level by level. Eight
-    // positions at a time become a bit mask without a branch on the data; few leave
-    // per step, so most masks are empty and the loop over a mask's bits is seldom
-    // entered (about 0.97 of the time of a scan that wrote every position into the
-    // list and moved past it only for a leaver, paired runs of the Peter model,
-    // within a few percent of noise; the masks compiled for AVX2 were no faster).
+    // leavers before removing any is the same as going level by level. One column
+    // of steps, decided at hire and promotion, replaces the occupancy, birth and
+    // skill columns this pass read before.
     let mut leavers = std::mem::take(&mut workforce.leavers);
-    let occupied = &workforce.occupied[..];
-    let (born, skill) = (&workforce.born[..occupied.len()], &workforce.skill[..occupied.len()]);
-    let threshold = rules.dismissal_threshold;
-    let leaves = |occupied: bool, born: f64, skill: f64| occupied & ((born < born_by) | (skill < threshold));
     leavers.clear();
-    let (occupied_blocks, occupied_tail) = occupied.as_chunks::<8>();
-    let (born_blocks, born_tail) = born.as_chunks::<8>();
-    let (skill_blocks, skill_tail) = skill.as_chunks::<8>();
-    let blocks = occupied_blocks.iter().zip(born_blocks).zip(skill_blocks);
-    for (block, ((occupied, born), skill)) in blocks.enumerate() {
-        let mut mask = (0..8).fold(0u32, |mask, lane| {
-            mask | u32::from(leaves(occupied[lane], born[lane], skill[lane])) << lane
-        });
-        while mask != 0 {
-            leavers.push(8 * block + mask.trailing_zeros() as usize);
-            mask &= mask - 1;
-        }
-    }
-    let tail = 8 * occupied_blocks.len();
-    for (i, ((&occupied, &born), &skill)) in occupied_tail.iter().zip(born_tail).zip(skill_tail).enumerate() {
-        if leaves(occupied, born, skill) {
-            leavers.push(tail + i);
-        }
-    }
+    find_leavers(&workforce.leaves_at, step, &mut leavers);
     let mut first = 0;
     for level in 0..org.levels() {
         // The leavers are in position order: this level's come next.
@@ -98,22 +111,49 @@ pub fn age_and_depart(
     departures
 }
 
+/// Appends to `leavers`, in position order, the positions whose holders leave at
+/// the start of `step` (or should have before). Sixteen at a time become a bit
+/// mask without a branch on the data; few leave per step, so most masks are empty
+/// and the loop over a mask's bits is seldom entered. (Compiled for AVX-512 the
+/// search was no faster, in this form or the earlier one.)
+#[inline]
+fn find_leavers(leaves_at: &[u32], step: u32, leavers: &mut Vec<usize>) {
+    let (blocks, tail) = leaves_at.as_chunks::<16>();
+    for (block, leaves_at) in blocks.iter().enumerate() {
+        let mut mask = (0..16).fold(0u32, |mask, lane| mask | u32::from(leaves_at[lane] <= step) << lane);
+        while mask != 0 {
+            leavers.push(16 * block + mask.trailing_zeros() as usize);
+            mask &= mask - 1;
+        }
+    }
+    let start = 16 * blocks.len();
+    leavers.extend(tail.iter().enumerate().filter(|&(_, &at)| at <= step).map(|(i, _)| start + i));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::org::Org;
 
+    const RULES: ExitRules = ExitRules { retirement_age: 60.0, dismissal_threshold: 4.0 };
+
     fn two_level_org() -> Org {
         Org::new(&crate::config::minimal_config())
+    }
+
+    /// A vacant workforce of `org` under [`RULES`], with no open positions: the test
+    /// hires into each one.
+    fn to_fill(org: &Org) -> Workforce {
+        let mut workforce = Workforce::vacant(org);
+        workforce.exit_rules = RULES;
+        workforce.open.iter_mut().for_each(Vec::clear);
+        workforce
     }
 
     /// The two-level organisation with every position filled, by (skill, age).
     fn filled(people: [(f64, f64); 4]) -> (Org, Workforce) {
         let org = two_level_org();
-        let mut workforce = Workforce::vacant(&org);
-        for level in 0..2 {
-            workforce.open[level].clear();
-        }
+        let mut workforce = to_fill(&org);
         for (position, (skill, age)) in people.into_iter().enumerate() {
             workforce.hire(position, skill, age);
         }
@@ -128,36 +168,59 @@ mod tests {
             (4.0, 59.0), // exactly 60 and exactly 4: stays
             (2.0, 61.0), // both: counted as a retirement
         ]);
-        let rules = ExitRules { retirement_age: 60.0, dismissal_threshold: 4.0 };
-        let departures = age_and_depart(&mut workforce, &org, rules, 1.0, |_, _, _, _| {});
+        let departures = age_and_depart(&mut workforce, &org, 1, |_, _, _, _| {});
         assert_eq!(workforce.now, 1.0);
         assert_eq!(departures, Departures { retirements: 2, dismissals: 1 });
         assert_eq!(workforce.occupied, vec![false, false, true, false]);
         assert_eq!(workforce.open, vec![vec![0], vec![1, 3]]);
         assert_eq!(workforce.age(2), 60.0);
+        assert_eq!(workforce.leaves_at, vec![NEVER_LEAVES, NEVER_LEAVES, 2, NEVER_LEAVES]);
     }
 
-    /// Leavers found eight positions at a time are the ones a plain filter finds,
+    /// The leaving step is the first step after placement at which the rule of
+    /// [`age_and_depart`] holds, found by trying every step: over fractional births
+    /// and retirement ages (monthly steps of ages in years), whose sums round.
+    #[test]
+    fn the_leaving_step_is_the_first_step_the_rule_holds() {
+        let mut rng = crate::rng::stream_rng(5, crate::rng::Stream::Initial);
+        for case in 0..20_000 {
+            let retirement_age =
+                (crate::rng::uniform01(&mut rng) * 100.0 + 1.0) * [1.0, 12.0, 52.0][case % 3];
+            let rules = ExitRules { retirement_age, dismissal_threshold: 4.0 };
+            let now = (crate::rng::uniform01(&mut rng) * 500.0).floor();
+            let born = now - crate::rng::uniform01(&mut rng) * retirement_age * 1.1;
+            let skill = crate::rng::uniform01(&mut rng) * 10.0;
+            let expected = if skill < 4.0 {
+                now + 1.0
+            } else {
+                (1..).map(|k| now + f64::from(k)).find(|&s| born < s - retirement_age).unwrap()
+            };
+            let step = rules.leaving_step(now, born, skill);
+            assert_eq!(f64::from(step), expected, "born {born}, retirement {retirement_age}, now {now}");
+        }
+        assert_eq!(ExitRules::NEVER.leaving_step(3.0, -40.0, 0.0), NEVER_LEAVES);
+    }
+
+    /// Leavers found sixteen positions at a time are the ones a plain filter finds,
     /// in position order: across blocks, at a block's edges and in the tail.
     #[test]
     fn leavers_across_blocks_are_found_in_position_order() {
         let mut config = crate::config::minimal_config();
-        config.levels[1].positions = 26; // 27 positions: three blocks of eight and a tail of three
+        config.levels[1].positions = 34; // 35 positions: two blocks of sixteen and a tail of three
         let org = Org::new(&config);
-        let mut workforce = Workforce::vacant(&org);
-        workforce.open.iter_mut().for_each(Vec::clear);
-        let leaving = [0, 7, 8, 15, 16, 17, 23, 24, 26];
+        let mut workforce = to_fill(&org);
+        let leaving = [0, 7, 15, 16, 17, 30, 31, 32, 34];
         for position in 0..org.positions() {
             let skill = if leaving.contains(&position) && position % 2 == 0 { 1.0 } else { 5.0 };
             let age = if leaving.contains(&position) && position % 2 == 1 { 61.0 } else { 30.0 };
             workforce.hire(position, skill, age);
         }
         // A vacancy is never a leaver, whatever its stale columns say.
-        workforce.vacate(25, 1);
-        workforce.skill[25] = 1.0;
-        let rules = ExitRules { retirement_age: 60.0, dismissal_threshold: 4.0 };
+        workforce.vacate(33, 1);
+        workforce.skill[33] = 1.0;
+        workforce.born[33] = -100.0;
         let mut seen = Vec::new();
-        let departures = age_and_depart(&mut workforce, &org, rules, 1.0, |_, position, _, retired| {
+        let departures = age_and_depart(&mut workforce, &org, 1, |_, position, _, retired| {
             seen.push((position, retired));
         });
         let expected: Vec<(usize, bool)> = leaving.iter().map(|&p| (p, p % 2 == 1)).collect();
@@ -170,9 +233,8 @@ mod tests {
     #[test]
     fn every_leaver_is_seen_with_their_level_whole() {
         let (org, mut workforce) = filled([(3.0, 30.0), (5.0, 30.0), (3.0, 30.0), (3.5, 61.0)]);
-        let rules = ExitRules { retirement_age: 60.0, dismissal_threshold: 4.0 };
         let mut seen = Vec::new();
-        age_and_depart(&mut workforce, &org, rules, 1.0, |workforce, position, level, retired| {
+        age_and_depart(&mut workforce, &org, 1, |workforce, position, level, retired| {
             seen.push((position, level, retired, workforce.occupied.clone()));
         });
         let whole_below = vec![false, true, true, true];

@@ -100,6 +100,7 @@ impl<'c> World<'c> {
     /// of the trial starts from the same people.
     pub fn draw_initial_workforce(&self, trial_seed: u64, workforce: &mut Workforce) {
         workforce.clear(&self.org);
+        workforce.exit_rules = self.rules;
         let mut people = stream_rng(trial_seed, Stream::Initial);
         let mut traits = stream_rng(trial_seed, Stream::InitialTraits);
         for level in 0..self.org.levels() {
@@ -316,19 +317,14 @@ impl<'w, 'c> Trial<'w, 'c> {
         let world = self.world;
         let step = self.step + 1;
         let log = &mut self.log;
-        let departures = exits::age_and_depart(
-            self.workforce,
-            &world.org,
-            world.rules,
-            f64::from(step),
-            |workforce, position, level, retired| {
+        let departures =
+            exits::age_and_depart(self.workforce, &world.org, step, |workforce, position, level, retired| {
                 if log.logs_step(step) {
                     let kind = if retired { EventKind::Retirement } else { EventKind::Dismissal };
                     let ranks = Ranks::of(workforce, &world.org, level, position);
                     log.record(workforce, step, kind, position, level, Some(ranks), None);
                 }
-            },
-        );
+            });
         self.step = step;
         let mut flows = Flows { departures, ..Flows::default() };
         // The scratch space is taken out of the workforce only by the passes that
@@ -466,12 +462,13 @@ impl Trial<'_, '_> {
         let ranks =
             self.log.logs_step(self.step).then(|| Ranks::of(self.workforce, &self.world.org, below, from));
         self.workforce.move_holder(from, below, position, self.world.behaviour.is_some());
-        self.workforce.skill[position] = promotion::skill_after_promotion(
+        let skill = promotion::skill_after_promotion(
             self.arm.competence,
             self.workforce.skill[position],
             &self.world.config.workforce.skill,
             &mut self.streams.competence,
         );
+        self.workforce.set_skill(position, skill);
         if let Some(behaviour) = &self.world.behaviour {
             behaviour.lift(self.workforce, position);
         }

@@ -6,6 +6,7 @@
 //! skill 0, so level sums need no occupancy test, and every level keeps the list of
 //! its open positions, so filling vacancies never scans for them.
 
+use crate::mechanisms::exits::{ExitRules, NEVER_LEAVES};
 use crate::model::scratch::Scratch;
 use crate::org::Org;
 
@@ -25,6 +26,13 @@ pub struct Workforce {
     pub born: Vec<f64>,
     /// The trial's clock: steps since the start of the trial.
     pub now: f64,
+    /// The step at whose start the holder leaves by retirement or dismissal
+    /// ([`ExitRules::leaving_step`], decided whenever skill or birth is set);
+    /// [`NEVER_LEAVES`] when vacant.
+    pub leaves_at: Vec<u32>,
+    /// The rules the leaving steps follow: [`ExitRules::NEVER`] until a world sets
+    /// the scenario's, before anyone is hired.
+    pub exit_rules: ExitRules,
     /// Leadership readiness of the holder, 0–1 (uniform in the population).
     pub leadership: Vec<f64>,
     /// The standard-normal score behind `leadership` (`leadership = Φ(score)`).
@@ -94,6 +102,8 @@ impl Workforce {
             skill: vec![0.0; positions],
             born: vec![0.0; positions],
             now: 0.0,
+            leaves_at: vec![NEVER_LEAVES; positions],
+            exit_rules: ExitRules::NEVER,
             leadership: vec![0.0; positions],
             leadership_score: vec![0.0; positions],
             assessment_error: vec![0.0; positions],
@@ -126,6 +136,7 @@ impl Workforce {
         self.occupied.fill(false);
         self.skill.fill(0.0);
         self.performance.fill(0.0);
+        self.leaves_at.fill(NEVER_LEAVES);
         for (level, open) in self.open.iter_mut().enumerate() {
             open.clear();
             open.extend(org.level(level).rev());
@@ -153,6 +164,7 @@ impl Workforce {
         self.next_id += 1;
         self.skill[position] = person.skill;
         self.born[position] = self.now - person.age;
+        self.leaves_at[position] = self.exit_rules.leaving_step(self.now, self.born[position], person.skill);
         self.leadership[position] = person.leadership;
         self.leadership_score[position] = person.leadership_score;
         self.assessment_error[position] = person.assessment_error;
@@ -211,7 +223,21 @@ impl Workforce {
         self.occupied[position] = false;
         self.skill[position] = 0.0;
         self.performance[position] = 0.0;
+        self.leaves_at[position] = NEVER_LEAVES;
         self.open[level].push(position);
+    }
+
+    /// Sets the skill of the holder of `position` (a promotion's), and with it
+    /// when they leave. Birth is unchanged, so is the retirement step: only a
+    /// dismissal, or the end of one (a leaving step of the next step, which
+    /// retirement may share), needs the rule again.
+    #[inline]
+    pub fn set_skill(&mut self, position: usize, skill: f64) {
+        self.skill[position] = skill;
+        let next = self.now as u32 + 1;
+        if skill < self.exit_rules.dismissal_threshold || self.leaves_at[position] <= next {
+            self.leaves_at[position] = self.exit_rules.leaving_step(self.now, self.born[position], skill);
+        }
     }
 
     /// Moves the holder of `from` (on `from_level`) into the vacant `to`, which was
@@ -227,6 +253,7 @@ impl Workforce {
         self.id[to] = self.id[from];
         self.skill[to] = self.skill[from];
         self.born[to] = self.born[from];
+        self.leaves_at[to] = self.leaves_at[from];
         self.leadership[to] = self.leadership[from];
         self.leadership_score[to] = self.leadership_score[from];
         self.assessment_error[to] = self.assessment_error[from];
@@ -283,6 +310,8 @@ impl Workforce {
         self.skill.copy_from_slice(&other.skill);
         self.born.copy_from_slice(&other.born);
         self.now = other.now;
+        self.leaves_at.copy_from_slice(&other.leaves_at);
+        self.exit_rules = other.exit_rules;
         self.leadership.copy_from_slice(&other.leadership);
         self.leadership_score.copy_from_slice(&other.leadership_score);
         self.assessment_error.copy_from_slice(&other.assessment_error);
@@ -323,8 +352,13 @@ impl Workforce {
             let mut vacant = Vec::new();
             for position in org.level(level) {
                 if !self.occupied[position] {
-                    if self.skill[position] != 0.0 || self.performance[position] != 0.0 {
-                        return Err(format!("vacant position {position} holds skill or performance"));
+                    if self.skill[position] != 0.0
+                        || self.performance[position] != 0.0
+                        || self.leaves_at[position] != NEVER_LEAVES
+                    {
+                        return Err(format!(
+                            "vacant position {position} holds skill, performance or an exit"
+                        ));
                     }
                     vacant.push(position);
                     continue;
@@ -337,6 +371,13 @@ impl Workforce {
                 let age = self.age(position);
                 if !(0.0..=max_age_steps).contains(&age) {
                     return Err(format!("position {position}: age {age} out of range"));
+                }
+                let leaves_at = self.exit_rules.leaving_step(self.now, self.born[position], skill);
+                if self.leaves_at[position] != leaves_at {
+                    return Err(format!(
+                        "position {position}: leaves at step {}, but its skill and age say {leaves_at}",
+                        self.leaves_at[position]
+                    ));
                 }
                 if self.id[position] >= self.next_id {
                     return Err(format!("position {position}: id never issued"));
