@@ -290,6 +290,7 @@ fn evaluate_each(
                 events: options.events.clone(),
                 first_trial: options.first_trial,
                 max_chunk: None,
+                burn_ins: None,
             },
             stop,
             |outcomes| {

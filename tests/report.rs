@@ -308,3 +308,23 @@ fn a_sensitivity_analysis_gets_a_report_of_its_indices() {
     let rows = html.matches("<code>dynamics.overhead.load</code>").count();
     assert!(rows >= 2, "a row per index (low and high): {rows}");
 }
+
+/// The report says which question the arms answer: their own steady states, or,
+/// under a shared burn-in, the years after a change from the baseline's.
+#[test]
+fn a_report_says_whether_the_arms_start_from_the_baseline_s_organisation() {
+    let work = WorkDir::new("report-shared-burn-in");
+    let tech = scenario("ci/tech_org.toml");
+    let page = |levers: &str| {
+        let set = format!("simulation.burn_in_levers={levers}");
+        let args = ["run", &tech, "--trials", "2", "--set", "simulation.burn_in=2", "--set", &set];
+        assert_success(&work.run(&[&args[..], &["--report", "--quiet"]].concat()));
+        read(&work.path.join("output/ci_tech_org/report.html"))
+    };
+    let shared = page("baseline");
+    assert!(shared.contains("warm-up under the baseline's policy"), "the shared burn-in is named");
+    assert!(shared.contains("the years after a change"));
+    let own = page("own");
+    assert!(own.contains("2 years of warm-up that are not measured"));
+    assert!(!own.contains("the years after a change"));
+}

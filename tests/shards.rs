@@ -136,6 +136,48 @@ fn the_merged_shards_of_a_behavioural_scenario_are_the_whole_run() {
     shard_and_merge(&dir, &args, "ci_tech_org", &mut draws, 6);
 }
 
+/// Under a shared burn-in (every arm going on from the baseline's), the shards
+/// merge into the whole run, and one thread gives the whole run too.
+#[test]
+fn the_merged_shards_of_a_shared_burn_in_are_the_whole_run_on_any_threads() {
+    let dir = WorkDir::new("shards-shared-burn-in");
+    let mut draws = Draws::new(4);
+    let tech = scenario("ci/tech_org.toml");
+    let shared = [
+        "run",
+        &tech,
+        "--trials",
+        "5",
+        "--outputs",
+        "csv",
+        "--set",
+        "simulation.burn_in=2",
+        "--set",
+        "simulation.burn_in_levers=baseline",
+    ];
+    let mut two = shared.to_vec();
+    two.extend(["--threads", "2"]);
+    shard_and_merge(&dir, &two, "ci_tech_org", &mut draws, 5);
+    let one = dir.path.join("one").display().to_string();
+    let mut single = shared.to_vec();
+    single.extend(["--threads", "1", "--out", &one, "-q"]);
+    assert_success(&dir.run(&single));
+    let whole = dir.path.join("whole").join("ci_tech_org");
+    assert_same_results(&whole, &dir.path.join("one").join("ci_tech_org"), "one thread against two");
+    // The baseline arm's rows are those of the run whose arms burn in under their own levers.
+    let own = dir.path.join("own").display().to_string();
+    let mut own_args = shared[..shared.len() - 2].to_vec();
+    own_args.extend(["--threads", "2", "--out", &own, "-q"]);
+    assert_success(&dir.run(&own_args));
+    let rows = |path: &Path, arm: &str| -> Vec<String> {
+        let text = fs::read_to_string(path.join("summary.csv")).unwrap();
+        text.lines().filter(|line| line.starts_with(&format!("{arm},"))).map(str::to_owned).collect()
+    };
+    let own_dir = dir.path.join("own").join("ci_tech_org");
+    assert_eq!(rows(&whole, "common practice"), rows(&own_dir, "common practice"));
+    assert_ne!(rows(&whole, "assessed leaders"), rows(&own_dir, "assessed leaders"));
+}
+
 /// With `[uncertainty]` (two trials per draw, so a shard boundary may split a
 /// draw), the shards' per-draw totals merge into the whole run's uncertainty.csv.
 #[test]

@@ -178,8 +178,12 @@ pub fn execute(job: &Job<'_>) -> Result<Report, Failure> {
         None => None,
     };
     let mut progress = Progress::new(show_progress);
-    let options =
-        RunOptions { threads, events: selection, first_trial: replay_trial.unwrap_or(0), max_chunk: None };
+    let options = RunOptions {
+        threads,
+        events: selection,
+        first_trial: replay_trial.unwrap_or(0),
+        ..RunOptions::default()
+    };
     let on_trials = |batch: &[TrialOutcome]| {
         trial_writer.write(batch).map_err(|error| error.to_string())?;
         match &mut event_writer {

@@ -67,6 +67,8 @@ pub struct Config {
     pub steps_per_year: u32,
     /// Steps simulated before measurement starts (`simulation.burn_in` in steps).
     pub burn_in_steps: u32,
+    /// Whose levers the burn-in runs under (`simulation.burn_in_levers`).
+    pub burn_in_levers: BurnInLevers,
     /// Trials per arm.
     pub trials: u32,
     /// Master seed.
@@ -177,6 +179,24 @@ impl Arm {
     }
 }
 
+/// Whose levers an arm's burn-in runs under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BurnInLevers {
+    /// Each arm burns in under its own levers: arms are compared at their own
+    /// steady states.
+    #[default]
+    Own,
+    /// Every arm goes on from the baseline arm's burn-in, its own levers taking
+    /// effect when measurement starts: the years after a change of policy.
+    Baseline,
+}
+
+impl BurnInLevers {
+    /// The scenario file's names, in the order the documentation lists them.
+    pub const NAMES: [&'static str; 2] = ["own", "baseline"];
+}
+
 /// A promotion policy with its parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -229,6 +249,12 @@ fn serialize_truncated_normal<S: serde::Serializer>(
 }
 
 impl Config {
+    /// Whether every arm goes on from the baseline's burn-in
+    /// (`burn_in_levers = "baseline"` with a burn-in; without one the two are the same).
+    pub fn shares_burn_in(&self) -> bool {
+        self.burn_in_levers == BurnInLevers::Baseline && self.burn_in_steps > 0
+    }
+
     /// Total number of positions in the organisation.
     pub fn positions(&self) -> u64 {
         self.levels.iter().map(|level| u64::from(level.positions)).sum()
@@ -339,6 +365,18 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
     );
     let burn_in_steps =
         (burn_in.clamp(0.0, MAX_BURN_IN_YEARS) * f64::from(sim.steps_per_year)).round() as u32;
+    let burn_in_levers = match sim.burn_in_levers.as_deref() {
+        None | Some("own") => BurnInLevers::Own,
+        Some("baseline") => BurnInLevers::Baseline,
+        Some(other) => {
+            problems.push(FieldProblem::new(
+                ProblemKind::UnknownValue,
+                "simulation.burn_in_levers",
+                format!("{other:?} is not one of {:?}", BurnInLevers::NAMES),
+            ));
+            BurnInLevers::Own
+        }
+    };
     if let Err(message) = check_trials(sim.trials) {
         require(&mut problems, false, "simulation.trials", message);
     }
@@ -563,6 +601,7 @@ pub fn validate(raw: RawScenario, default_name: &str) -> Result<Config, Vec<Fiel
         steps: sim.steps,
         steps_per_year: sim.steps_per_year,
         burn_in_steps,
+        burn_in_levers,
         trials: sim.trials,
         seed: sim.seed,
         levels,
@@ -1039,6 +1078,20 @@ mod tests {
         // The default name, from the file's name, is bounded the same way.
         let long_file = format!("{}.toml", "f".repeat(MAX_NAME_LEN + 1));
         assert!(parse(MINIMAL, Path::new(&long_file)).is_err());
+    }
+
+    #[test]
+    fn burn_in_levers_are_own_by_default_and_an_unknown_one_is_named() {
+        let config = parse_text(MINIMAL).unwrap();
+        assert_eq!(config.burn_in_levers, BurnInLevers::Own);
+        let shared = MINIMAL.replace("seed = 1", "seed = 1\nburn_in_levers = \"baseline\"");
+        let config = parse_text(&shared).unwrap();
+        assert_eq!(config.burn_in_levers, BurnInLevers::Baseline);
+        assert!(!config.shares_burn_in(), "without a burn-in there is nothing to share");
+        let text = MINIMAL.replace("seed = 1", "seed = 1\nburn_in_levers = \"each\"");
+        let message = parse_text(&text).unwrap_err().to_string();
+        assert!(message.contains("simulation.burn_in_levers") && message.contains("\"each\""), "{message}");
+        assert!(message.contains("\"own\", \"baseline\""), "the allowed names: {message}");
     }
 
     #[test]

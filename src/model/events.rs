@@ -202,8 +202,8 @@ pub struct EventLog<'a> {
 /// Each manager chair's team output over the last year of steps, as a ring of
 /// `steps_per_year` rows of one value per chair, and the promotions whose year
 /// after is still running. Empty when nothing is logged.
-#[derive(Debug, Default)]
-struct TeamHistory {
+#[derive(Debug, Default, Clone)]
+pub struct TeamHistory {
     /// Chairs with a team: every position above the bottom level.
     chairs: usize,
     /// Row `k % steps_per_year` holds the team means at the end of step `k`.
@@ -235,6 +235,23 @@ impl<'a> EventLog<'a> {
             None => TeamHistory::default(),
         };
         Self { events, org, steps_per_year: f64::from(steps_per_year), measure_from, teams }
+    }
+
+    /// The team output this log has observed so far: an arm that goes on from a
+    /// shared burn-in takes it over ([`EventLog::take_over_teams`]), so the year
+    /// before its first promotions is known as its own burn-in would have made it.
+    pub fn teams(&self) -> &TeamHistory {
+        &self.teams
+    }
+
+    /// Continues from the team output another log observed (of the same
+    /// organisation, up to this log's first step; see [`EventLog::teams`]). A log
+    /// that keeps no events ignores it.
+    pub fn take_over_teams(&mut self, teams: &TeamHistory) {
+        if self.is_on() {
+            debug_assert!(teams.pending.is_empty(), "a promotion logged before the start of measurement");
+            self.teams.clone_from(teams);
+        }
     }
 
     /// Whether events are being kept (callers skip the work of describing them).

@@ -36,7 +36,7 @@ use crate::metrics::{STEP_METRICS, StepMetric, StepRow};
 use crate::org::Org;
 use crate::rng::{Stream, TrialRng, stream_rng};
 use behaviour::{Behaviour, Observed, Pass};
-use events::{Event, EventKind, EventLog, Ranks};
+use events::{Event, EventKind, EventLog, Ranks, TeamHistory};
 use workforce::Workforce;
 
 /// What every trial of a scenario shares, computed once.
@@ -119,6 +119,34 @@ impl<'c> World<'c> {
         self.measurement_start
     }
 
+    /// Runs the burn-in of trial `trial_seed` from `initial` under the baseline
+    /// arm's levers, in `workforce`, for every arm to go on from. `keeps_teams`:
+    /// whether an arm of the trial keeps an event log, which needs the team output
+    /// of the burn-in's last year.
+    pub fn burn_in_baseline(
+        &self,
+        trial_seed: u64,
+        initial: &Workforce,
+        workforce: &mut Workforce,
+        keeps_teams: bool,
+    ) -> BurntIn {
+        let baseline = &self.config.arms[self.config.baseline];
+        // Nothing of the burn-in is logged; the log only watches the teams.
+        let mut unlogged = Vec::new();
+        let events = keeps_teams.then_some(&mut unlogged);
+        let mut trial = Trial::start(self, baseline, trial_seed, initial, workforce, events);
+        let row = trial.burn_in();
+        BurntIn {
+            workforce: trial.workforce.clone(),
+            streams: trial.streams.clone(),
+            step: trial.step,
+            initial: trial.initial,
+            row,
+            teams: trial.log.teams().clone(),
+            keeps_teams,
+        }
+    }
+
     /// Steps per simulated year, the clock's unit conversion.
     pub fn steps_per_year(&self) -> f64 {
         f64::from(self.config.steps_per_year)
@@ -192,7 +220,31 @@ struct Flows {
     observed: Observed,
 }
 
+/// A trial at the end of the baseline arm's burn-in: the state every arm goes on
+/// from under `burn_in_levers = "baseline"` ([`Config::shares_burn_in`],
+/// [`Trial::resume`]). The streams go on too, so each arm's draws after it are
+/// those the baseline's own run makes.
+#[derive(Debug, Clone)]
+pub struct BurntIn {
+    workforce: Workforce,
+    streams: Streams,
+    step: u32,
+    initial: Observed,
+    /// The observation measurement starts from: step 0 of every arm's series.
+    row: StepRow,
+    teams: TeamHistory,
+    keeps_teams: bool,
+}
+
+impl BurntIn {
+    /// Whether the state carries the team history an event log needs.
+    pub fn keeps_teams(&self) -> bool {
+        self.keeps_teams
+    }
+}
+
 /// The random streams of one arm of one trial.
+#[derive(Debug, Clone)]
 struct Streams {
     hiring: TrialRng,
     hiring_traits: TrialRng,
@@ -230,13 +282,7 @@ impl<'w, 'c> Trial<'w, 'c> {
         events: Option<&'w mut Vec<Event>>,
     ) -> Self {
         workforce.copy_from(initial);
-        // Grades earned before the trial, as far as this arm's IC ladder reaches;
-        // managers hold none.
-        let ic_level = world.org.levels() - 1;
-        for position in 0..world.org.positions() {
-            let ceiling = if position >= world.org.level(ic_level).start { arm.ic_ceiling } else { 0 };
-            workforce.grade[position] = workforce.grade[position].min(ceiling.min(255) as u8);
-        }
+        cap_grades(world, arm, workforce);
         let streams = Streams {
             hiring: stream_rng(trial_seed, Stream::Hiring),
             hiring_traits: stream_rng(trial_seed, Stream::HiringTraits),
@@ -277,6 +323,31 @@ impl<'w, 'c> Trial<'w, 'c> {
             let log = &mut trial.log;
             trial.workforce.with_scratch(|workforce, scratch| log.record_start(workforce, scratch));
         }
+        trial
+    }
+
+    /// Goes on with `arm` from the state `burnt` at the end of the baseline's
+    /// burn-in, in `workforce`; events go to `events` if given, starting with
+    /// everyone employed then. The arm's levers take effect now: grades above its
+    /// IC ceiling are capped to it, and from the first measured step on it
+    /// promotes, allocates and credits as it says.
+    pub fn resume(
+        world: &'w World<'c>,
+        arm: &'c Arm,
+        burnt: &BurntIn,
+        workforce: &'w mut Workforce,
+        events: Option<&'w mut Vec<Event>>,
+    ) -> Self {
+        workforce.clone_from(&burnt.workforce);
+        cap_grades(world, arm, workforce);
+        let mut log =
+            EventLog::new(events, &world.org, world.config.steps_per_year, world.measurement_start());
+        log.take_over_teams(&burnt.teams);
+        let streams = burnt.streams.clone();
+        let mut trial =
+            Self { world, arm, workforce, streams, log, step: burnt.step, initial: burnt.initial };
+        let log = &mut trial.log;
+        trial.workforce.with_scratch(|workforce, scratch| log.record_start(workforce, scratch));
         trial
     }
 
@@ -482,6 +553,15 @@ impl Trial<'_, '_> {
     }
 }
 
+/// Caps grades earned before as far as `arm`'s IC ladder reaches; managers hold none.
+fn cap_grades(world: &World<'_>, arm: &Arm, workforce: &mut Workforce) {
+    let ic_start = world.org.level(world.org.levels() - 1).start;
+    for position in 0..world.org.positions() {
+        let ceiling = if position >= ic_start { arm.ic_ceiling } else { 0 };
+        workforce.grade[position] = workforce.grade[position].min(ceiling.min(255) as u8);
+    }
+}
+
 /// What `best` and `worst` rank by: performance with `[dynamics]`, else skill
 /// (Pluchino's competence).
 #[inline]
@@ -517,6 +597,25 @@ pub fn run_arm(
     debug_assert_eq!(series.len(), world.config.steps as usize + 1);
     let mut trial = Trial::start(world, arm, trial_seed, initial, workforce, events);
     series[0] = trial.burn_in();
+    for row in &mut series[1..] {
+        *row = trial.step();
+    }
+    trial.finish();
+}
+
+/// Runs `arm` of one trial on from the baseline's burn-in `burnt` to the end, as
+/// [`run_arm`] does from the initial workforce.
+pub fn run_arm_from(
+    world: &World<'_>,
+    arm: &Arm,
+    burnt: &BurntIn,
+    workforce: &mut Workforce,
+    series: &mut [StepRow],
+    events: Option<&mut Vec<Event>>,
+) {
+    debug_assert_eq!(series.len(), world.config.steps as usize + 1);
+    let mut trial = Trial::resume(world, arm, burnt, workforce, events);
+    series[0] = burnt.row;
     for row in &mut series[1..] {
         *row = trial.step();
     }
@@ -806,6 +905,57 @@ mod tests {
         let (dismissals, _, events) = run(false);
         assert_eq!(dismissals, 0.0, "switched off: nobody is separated");
         assert!(events.iter().all(|e| e.kind != EventKind::Dismissal));
+    }
+
+    /// Under `burn_in_levers = "baseline"` every arm goes on from the baseline's
+    /// burn-in: step 0 is the baseline's for every arm; the baseline arm runs
+    /// exactly as it does burning in under its own levers (series, final workforce,
+    /// and events, whose first promotions reach back into the burn-in for their
+    /// team's year before); another arm's run differs from its own-levers run.
+    #[test]
+    fn under_a_shared_burn_in_every_arm_goes_on_from_the_baseline_s() {
+        let text = include_str!("../../scenarios/tech_org.toml")
+            .replace("burn_in = 40", "burn_in = 3")
+            .replace("steps = 60", "steps = 24");
+        let own = parse(&text, Path::new("tech_org.toml")).unwrap();
+        let shared_text = text.replace("burn_in = 3", "burn_in = 3\nburn_in_levers = \"baseline\"");
+        let shared = parse(&shared_text, Path::new("tech_org.toml")).unwrap();
+        assert!(shared.shares_burn_in() && !own.shares_burn_in());
+        let run = |config: &Config, arm: usize, logged: bool| {
+            let world = World::new(config);
+            let mut initial = Workforce::vacant(&world.org);
+            world.draw_initial_workforce(6, &mut initial);
+            let mut workforce = Workforce::vacant(&world.org);
+            let mut series = vec![[0.0; STEP_METRICS]; config.steps as usize + 1];
+            let mut events = Vec::new();
+            let log = logged.then_some(&mut events);
+            if config.shares_burn_in() {
+                let mut working = Workforce::vacant(&world.org);
+                let burnt = world.burn_in_baseline(6, &initial, &mut working, logged);
+                run_arm_from(&world, &config.arms[arm], &burnt, &mut workforce, &mut series, log);
+            } else {
+                run_arm(&world, &config.arms[arm], 6, &initial, &mut workforce, &mut series, log);
+            }
+            (series, workforce, events)
+        };
+        let baseline = own.baseline;
+        let (own_series, own_workforce, own_events) = run(&own, baseline, true);
+        let (shared_series, shared_workforce, shared_events) = run(&shared, baseline, true);
+        assert_eq!(own_series, shared_series);
+        assert!(own_workforce == shared_workforce, "the baseline's final workforce");
+        assert_eq!(own_events, shared_events);
+        let reaching_back = shared_events
+            .iter()
+            .filter(|e| e.kind == EventKind::Promotion && e.step <= 12 && e.team_output.before.is_some())
+            .count();
+        assert!(reaching_back > 0, "a first-year promotion knows its team's year before");
+        let assessed = own.arms.iter().position(|arm| arm.name == "assessed leaders").unwrap();
+        let (own_assessed, ..) = run(&own, assessed, false);
+        let (shared_assessed, ..) = run(&shared, assessed, false);
+        assert_eq!(shared_assessed[0], shared_series[0], "step 0 is the baseline's");
+        assert_ne!(own_assessed[0], shared_assessed[0], "under its own levers it burns in elsewhere");
+        assert_ne!(own_assessed[1..], shared_assessed[1..]);
+        assert_ne!(shared_assessed[1..], shared_series[1..], "its levers act from step 1");
     }
 
     #[test]

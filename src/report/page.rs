@@ -309,6 +309,7 @@ fn compared(results: &Results) -> Markup {
     let steps = results.manifest["scenario"]["steps"].as_f64().unwrap_or(0.0);
     let per_year = results.manifest["scenario"]["steps_per_year"].as_f64().unwrap_or(1.0);
     let burn_in = results.manifest["scenario"]["burn_in_steps"].as_f64().unwrap_or(0.0);
+    let shared_burn_in = results.manifest["scenario"]["burn_in_levers"] == "baseline";
     let positions: u64 = results.manifest["scenario"]["levels"]
         .as_array()
         .into_iter()
@@ -321,7 +322,11 @@ fn compared(results: &Results) -> Markup {
             p {
                 (results.arms.len()) " arms, each simulated " (trials) " times over " (format!("{:.0}", steps / per_year))
                 " years in an organisation of " (positions) " positions"
-                @if burn_in > 0.0 { ", after " (format!("{:.0}", burn_in / per_year)) " years of warm-up that are not measured" }
+                @if burn_in > 0.0 && shared_burn_in {
+                    ", after " (format!("{:.0}", burn_in / per_year)) " years of warm-up under the baseline's policy that are not measured. Every arm starts from that same organisation and changes policy at the start, so what is compared is the years after a change"
+                } @else if burn_in > 0.0 {
+                    ", after " (format!("{:.0}", burn_in / per_year)) " years of warm-up that are not measured"
+                }
                 ". Trial " em { "i" } " of every arm uses the same random draws, so differences between arms come from the arms, not from luck."
             }
             @if !levers.is_empty() {

@@ -39,7 +39,7 @@ pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
 
     // One set of time series accumulators holds every trial, whatever the threads.
     let chunk = config_chunk(config, threads as usize) as u64;
-    let workforce = config.positions().saturating_mul(WORKFORCE_BYTES_PER_POSITION);
+    let workforce = workforce_bytes(config);
     // A chunk's series buffers: the running trial's rows, and every trial's
     // observed metrics waiting for the fold.
     let steps = u64::from(config.steps) + 1;
@@ -49,7 +49,10 @@ pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
             .saturating_mul(chunk)
             .saturating_mul(size_of::<f64>() as u64),
     );
-    let per_thread = (chunk + 1).saturating_mul(workforce).saturating_add(series_buffer);
+    // Each trial's initial workforce, and under a shared burn-in its state at the
+    // end of it; and the workforce under way.
+    let shared = u64::from(config.shares_burn_in());
+    let per_thread = (chunk * (1 + shared) + 1).saturating_mul(workforce).saturating_add(series_buffer);
     let series =
         cells.saturating_mul(accumulator).saturating_add(rows.saturating_mul(row_histograms(trials)));
 
@@ -150,6 +153,11 @@ const ALLOCATION_BYTES: u64 = 16;
 /// A workforce's columns and the passes' scratch space, per position (about twenty
 /// 8-byte columns, with room for the level lists).
 const WORKFORCE_BYTES_PER_POSITION: u64 = 200;
+
+/// About how many bytes one workforce of `config` takes.
+pub(super) fn workforce_bytes(config: &Config) -> u64 {
+    config.positions().saturating_mul(WORKFORCE_BYTES_PER_POSITION)
+}
 
 /// The counts of a histogram of `values` finely resolved values (a paired
 /// difference of a trial metric, or a share or a productivity in the time

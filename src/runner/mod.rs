@@ -18,20 +18,22 @@
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex, mpsc};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 use std::time::Duration;
 
 use crate::config::Config;
 use crate::metrics::{STEP_METRICS, StepMetric, StepRow, TrialRow};
 use crate::model::events::Event;
 use crate::model::workforce::Workforce;
-use crate::model::{World, run_arm};
+use crate::model::{BurntIn, World, run_arm, run_arm_from};
 use crate::rng::trial_seed;
 use crate::stats::Accumulator;
 
+mod burn_ins;
 mod memory;
 mod totals;
 
+pub use burn_ins::BurnIns;
 pub use memory::{event_log_estimate, memory_estimate, summary_bytes};
 pub use totals::{Comparison, RunSummary, RunTotals};
 use totals::{empty_arm_series, fold_trial};
@@ -123,6 +125,10 @@ pub struct RunOptions {
     /// is seen between work items, so smaller ones stop sooner (at some cost in
     /// folding). `None` for the usual. Results do not depend on it.
     pub max_chunk: Option<usize>,
+    /// Under a shared burn-in, where to keep each trial's state at the end of it
+    /// and find it again in a later run of the same history; `None` keeps nothing.
+    /// Results do not depend on it.
+    pub burn_ins: Option<Arc<BurnIns>>,
 }
 
 /// Which trials and arms keep an event log. The others run exactly as they would
@@ -423,6 +429,10 @@ fn drive(
     let world = World::new(config);
     let first_trial = options.first_trial;
     let total = u64::from(config.trials);
+    let burn_ins = options.burn_ins.as_deref().filter(|_| config.shares_burn_in());
+    if let Some(kept) = burn_ins {
+        kept.adopt(config);
+    }
 
     // Each thread's working memory is allocated when the thread first runs a chunk,
     // so threads that never get work cost nothing.
@@ -479,8 +489,9 @@ fn drive(
     pool.in_place_scope(|scope| {
         for _ in 0..pool.current_num_threads() {
             let sender = sender.clone();
-            let (next, halt, handover, slots, world, new_slot, series, events) =
-                (&next, &halt, &handover, &slots, &world, &new_slot, &series, options.events.as_ref());
+            let (next, halt, handover, slots, world, new_slot, series) =
+                (&next, &halt, &handover, &slots, &world, &new_slot, &series);
+            let keep = Keep { events: options.events.as_ref(), burn_ins };
             scope.spawn(move |_| {
                 let halted = || stop.load(Ordering::Relaxed) || halt.load(Ordering::Relaxed);
                 while !halted() {
@@ -502,7 +513,7 @@ fn drive(
                         let free = slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).pop();
                         let mut slot = free.unwrap_or_else(new_slot);
                         let outcomes =
-                            run_chunk(world, trials.clone(), arms, &mut slot, series, events, parallel_arms);
+                            run_chunk(world, trials.clone(), arms, &mut slot, series, keep, parallel_arms);
                         slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push(slot);
                         outcomes
                     }))
@@ -575,10 +586,11 @@ fn run_chunk(
     arms: &[usize],
     slot: &mut ThreadSlot,
     series: &[Mutex<Vec<Accumulator>>],
-    keep_events: Option<&EventSelection>,
+    keep: Keep<'_>,
     parallel_arms: bool,
 ) -> Result<Vec<TrialOutcome>, RunError> {
     let config = world.config;
+    let keep_events = keep.events;
     let ThreadSlot { initial, workforce, series_buffers } = slot;
     let mut outcomes: Vec<TrialOutcome> = trials
         .clone()
@@ -610,12 +622,39 @@ fn run_chunk(
         guard(outcome, || world.draw_initial_workforce(outcome.seed, initial))?;
     }
     let initial = &initial[..outcomes.len()];
+    // Under `burn_in_levers = "baseline"`, each trial's burn-in under the baseline's
+    // levers, once, for every arm to go on from (whichever arms this chunk runs).
+    // A store of them from an earlier run may hold them already.
+    let state_bytes = memory::workforce_bytes(config);
+    let burnt: Vec<Option<Arc<BurntIn>>> = outcomes
+        .iter()
+        .zip(initial)
+        .map(|(outcome, initial)| {
+            let world = world_of(outcome.trial);
+            if !world.config.shares_burn_in() {
+                return Ok(None);
+            }
+            let keeps_teams = keep_events
+                .is_some_and(|selection| arms.iter().any(|&arm| selection.keeps(outcome.trial, arm)));
+            if let Some(state) = keep.burn_ins.and_then(|kept| kept.get(outcome.trial, keeps_teams)) {
+                return Ok(Some(state));
+            }
+            let state = Arc::new(guard(outcome, || {
+                world.burn_in_baseline(outcome.seed, initial, workforce, keeps_teams)
+            })?);
+            if let Some(kept) = keep.burn_ins {
+                kept.keep(outcome.trial, &state, state_bytes);
+            }
+            Ok(Some(state))
+        })
+        .collect::<Result<_, RunError>>()?;
     let chunk = Chunk {
         world_of: &world_of,
         frame: &config.frame(),
         observed: config.step_metrics(),
         outcomes: &outcomes,
         initial,
+        burnt: &burnt,
         keep_events,
     };
     let work: Vec<(usize, &Mutex<Vec<Accumulator>>)> = arms.iter().map(|&arm| (arm, &series[arm])).collect();
@@ -645,6 +684,14 @@ fn run_chunk(
     Ok(outcomes)
 }
 
+/// What a chunk keeps besides its results: the events selected, and the shared
+/// burn-ins for a later run.
+#[derive(Clone, Copy)]
+struct Keep<'a> {
+    events: Option<&'a EventSelection>,
+    burn_ins: Option<&'a BurnIns>,
+}
+
 /// One arm's result in one trial: its summary row and, when kept, its events.
 type ArmTrial = (TrialRow, Option<Vec<Event>>);
 
@@ -655,6 +702,9 @@ struct Chunk<'c, 'w, W: Fn(u64) -> &'w World<'w>> {
     observed: &'static [StepMetric],
     outcomes: &'c [TrialOutcome],
     initial: &'c [Workforce],
+    /// Per trial, the baseline's burn-in every arm goes on from, under
+    /// `burn_in_levers = "baseline"`; else `None`, and each arm starts from `initial`.
+    burnt: &'c [Option<Arc<BurntIn>>],
     keep_events: Option<&'c EventSelection>,
 }
 
@@ -673,7 +723,8 @@ impl<'w, W: Fn(u64) -> &'w World<'w>> Chunk<'_, 'w, W> {
         let trials = self.outcomes.len();
         let SeriesBuffers { rows, folded } = series_buffers;
         let folded = &mut folded[..rows.len() * self.observed.len() * trials];
-        for (index, (outcome, initial)) in self.outcomes.iter().zip(self.initial).enumerate() {
+        let starts = self.initial.iter().zip(self.burnt);
+        for (index, (outcome, (initial, burnt))) in self.outcomes.iter().zip(starts).enumerate() {
             let world = (self.world_of)(outcome.trial);
             let arm = &world.config.arms[arm_index];
             let mut events = self
@@ -681,7 +732,10 @@ impl<'w, W: Fn(u64) -> &'w World<'w>> Chunk<'_, 'w, W> {
                 .filter(|selection| selection.keeps(outcome.trial, arm_index))
                 .map(|_| Vec::new());
             let row = guard(outcome, || {
-                run_arm(world, arm, outcome.seed, initial, workforce, rows, events.as_mut());
+                match burnt {
+                    Some(burnt) => run_arm_from(world, arm, burnt, workforce, rows, events.as_mut()),
+                    None => run_arm(world, arm, outcome.seed, initial, workforce, rows, events.as_mut()),
+                }
                 crate::metrics::summarise_trial(self.frame, rows)
             })?;
             for (step_row, cells_of_step) in

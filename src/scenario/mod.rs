@@ -135,6 +135,12 @@ pub struct RawSimulation {
     /// Peter-principle literature does). docs/model.md §7.10 says how the bundled
     /// scenarios' length was chosen.
     pub burn_in: Option<f64>,
+    /// Whose levers the burn-in runs under: `"own"` (each arm its own, so arms are
+    /// compared at their own steady states) or `"baseline"` (every arm goes on from
+    /// the baseline's burn-in and its levers take effect at step 0: a change of
+    /// policy in an organisation at the baseline's steady state). Default `"own"`.
+    /// No published anchor: a choice of the question asked.
+    pub burn_in_levers: Option<String>,
     /// With `[uncertainty]`: trials per parameter draw. Trial `t` uses draw
     /// `t / replications`, so the Monte Carlo noise within a draw can be told
     /// apart from the spread between draws. Range 1..=1,048,576; default 1 (every

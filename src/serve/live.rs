@@ -24,7 +24,7 @@ use crate::config::{Config, ScenarioError};
 use crate::output::manifest::{FileChecksum, Manifest, RunRecord as ManifestRecord};
 use crate::output::tables::{COMPARISON, SUMMARY, SummaryTables, TIMESERIES, UNCERTAINTY};
 use crate::report::Results;
-use crate::runner::{self, ArmRun, RunError, RunOptions, RunSummary, RunTotals};
+use crate::runner::{self, ArmRun, BurnIns, RunError, RunOptions, RunSummary, RunTotals};
 use crate::shard::sha256_hex;
 
 /// Trials of the first update: enough for an interval (a wide one), few enough that
@@ -37,6 +37,13 @@ const CHUNK: usize = 4;
 
 /// Bytes of single-arm runs kept for reuse (a change to one arm re-runs only it).
 const ARM_RUN_BYTES: u64 = 512 << 20;
+
+/// Bytes of shared burn-ins kept, over at most `BURN_IN_HISTORIES` histories.
+const BURN_IN_BYTES: u64 = 256 << 20;
+
+/// Histories whose shared burn-ins are kept (the page's state and the neighbours
+/// it speculates on may differ in what the burn-in depends on).
+const BURN_IN_HISTORIES: usize = 4;
 
 /// Runs remembered for `/api/status`.
 const REMEMBERED: usize = 32;
@@ -226,12 +233,21 @@ pub struct Live {
     inner: Mutex<Inner>,
     changed: Condvar,
     scenario: Scenario,
+    /// Under a shared burn-in, the trials' states at its end, per history, the
+    /// most recently used last: a change to an arm other than the baseline then
+    /// runs only its measured steps.
+    burn_ins: Mutex<VecDeque<(String, Arc<BurnIns>)>>,
 }
 
 impl Live {
     /// Starts the worker thread.
     pub fn start(scenario: Scenario) -> Arc<Self> {
-        let live = Arc::new(Self { inner: Mutex::default(), changed: Condvar::new(), scenario });
+        let live = Arc::new(Self {
+            inner: Mutex::default(),
+            changed: Condvar::new(),
+            scenario,
+            burn_ins: Mutex::default(),
+        });
         let worker = Arc::clone(&live);
         std::thread::Builder::new()
             .name("attrition-serve-runs".to_owned())
@@ -539,6 +555,7 @@ impl Live {
                 first_trial: range.start,
                 // A newer request must not wait long for the run it replaces.
                 max_chunk: Some(CHUNK),
+                burn_ins: self.burn_ins_of(config),
                 ..RunOptions::default()
             };
             let keys: Vec<String> = (0..config.arms.len()).map(|arm| arm_key(config, arm, &range)).collect();
@@ -614,6 +631,25 @@ impl Live {
             }
         }
         Ok(())
+    }
+
+    /// The store of `config`'s shared burn-ins, if it has one: the kept one of its
+    /// history, or a new one that pushes out the least recently used.
+    fn burn_ins_of(&self, config: &Config) -> Option<Arc<BurnIns>> {
+        if !config.shares_burn_in() {
+            return None;
+        }
+        let history = BurnIns::history_of(config);
+        let mut stores = self.burn_ins.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let store = match stores.iter().position(|(kept, _)| *kept == history) {
+            Some(at) => stores.remove(at).expect("the position is in the list").1,
+            None => Arc::new(BurnIns::with_budget(BURN_IN_BYTES / BURN_IN_HISTORIES as u64)),
+        };
+        stores.push_back((history, Arc::clone(&store)));
+        while stores.len() > BURN_IN_HISTORIES {
+            stores.pop_front();
+        }
+        Some(store)
     }
 
     /// The update of `summary` after `done` trials: the tables `attrition run`
@@ -789,14 +825,22 @@ fn adopt(inner: &mut Inner, key: &str, state: &str) -> Option<u64> {
 /// random numbers every arm draws). A change to another arm's levers leaves it. An
 /// arm's name and label only show (its trials draw the same numbers whatever its
 /// place), so two arms with the same levers share one run: moving an arm's lever to
-/// another arm's setting runs nothing.
+/// another arm's setting runs nothing. Under a shared burn-in every arm goes on
+/// from the baseline's, so the baseline's levers are part of every arm's key.
 fn arm_key(config: &Config, arm: usize, range: &std::ops::Range<u64>) -> String {
+    let levers_of = |arm: usize| {
+        let mut levers = config.arms[arm].clone();
+        levers.name = String::new();
+        levers.label = None;
+        levers
+    };
     let mut alone = config.clone();
-    let mut levers = config.arms[arm].clone();
-    levers.name = String::new();
-    levers.label = None;
-    alone.arms = vec![levers];
+    alone.arms = vec![levers_of(arm)];
     alone.baseline = 0;
+    if config.shares_burn_in() {
+        alone.arms.push(levers_of(config.baseline));
+        alone.baseline = 1;
+    }
     format!("{}..{} {} {}", range.start, range.end, crate::model::reads_traits(config), key_of(&alone))
 }
 
@@ -903,6 +947,39 @@ mod tests {
         let record = finished(&live, id);
         assert_eq!(arm_runs(&live), updates * config.arms.len() + updates, "no arm ran");
         assert_is_the_run(&same, &record.latest.unwrap());
+    }
+
+    /// Under a shared burn-in, a change to the baseline's levers re-runs every arm
+    /// (each goes on from the baseline's burn-in), and a change to another arm's
+    /// re-runs that arm only; both answer as `attrition run` does.
+    #[test]
+    fn under_a_shared_burn_in_the_baseline_s_levers_move_every_arm() {
+        let (mut config, live) = ci_peter_live(9);
+        config.burn_in_steps = 30;
+        config.burn_in_levers = crate::config::BurnInLevers::Baseline;
+        let arm_runs = |live: &Live| live.lock().arm_runs.len();
+        let updates = ranges(9).len();
+        // The trials' burn-ins kept, per history.
+        let stored = |live: &Live| -> Vec<usize> {
+            live.burn_ins.lock().unwrap().iter().map(|(_, store)| store.len()).collect()
+        };
+        let record = finished(&live, live.request(config.clone(), String::new(), Vec::new()));
+        assert_is_the_run(&config, &record.latest.unwrap());
+        assert_eq!(arm_runs(&live), updates * config.arms.len());
+        assert_eq!(stored(&live), vec![9]);
+        let mut other = config.clone();
+        other.arms[1].promotion = crate::config::Promotion::Mixed { best_probability: 0.37 };
+        let record = finished(&live, live.request(other.clone(), String::new(), Vec::new()));
+        assert_is_the_run(&other, &record.latest.unwrap());
+        assert_eq!(arm_runs(&live), updates * (config.arms.len() + 1), "only the changed arm ran");
+        assert_eq!(stored(&live), vec![9], "from the kept burn-ins: one history");
+        let mut baseline = other.clone();
+        baseline.arms[baseline.baseline].promotion =
+            crate::config::Promotion::Mixed { best_probability: 0.61 };
+        let record = finished(&live, live.request(baseline.clone(), String::new(), Vec::new()));
+        assert_is_the_run(&baseline, &record.latest.unwrap());
+        assert_eq!(arm_runs(&live), updates * (2 * config.arms.len() + 1), "every arm ran again");
+        assert_eq!(stored(&live), vec![9, 9], "a second history");
     }
 
     /// Two arms with the same levers in one request run once: the second shares
