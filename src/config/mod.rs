@@ -290,10 +290,13 @@ impl Config {
         TrialMetric::reported(self.dynamics.is_some())
     }
 
-    /// Agent-steps one full run performs: positions × steps × trials × arms.
+    /// Agent-steps one full run performs: positions × (steps + burn-in) × trials ×
+    /// arms, the burn-in counted once per trial when the arms share it.
     pub fn agent_steps(&self) -> u64 {
-        let steps = u64::from(self.steps) + u64::from(self.burn_in_steps);
-        self.positions() * steps * u64::from(self.trials) * self.arms.len() as u64
+        let arms = self.arms.len() as u64;
+        let burn_ins = if self.shares_burn_in() { 1 } else { arms };
+        let per_trial = u64::from(self.steps) * arms + u64::from(self.burn_in_steps) * burn_ins;
+        self.positions() * per_trial * u64::from(self.trials)
     }
 
     /// The same configuration with another trial count (the `--trials` flag).
@@ -1029,6 +1032,11 @@ mod tests {
         assert_eq!(config.arms[1].competence, Competence::Peter);
         assert_eq!(config.baseline, 0);
         assert_eq!(config.agent_steps(), 4 * 10 * 4 * 2);
+        let mut burnt = config.clone();
+        burnt.burn_in_steps = 5;
+        assert_eq!(burnt.agent_steps(), 4 * 15 * 4 * 2);
+        burnt.burn_in_levers = BurnInLevers::Baseline;
+        assert_eq!(burnt.agent_steps(), 4 * (10 * 2 + 5) * 4, "a shared burn-in runs once a trial");
     }
 
     #[test]
