@@ -388,7 +388,7 @@ mod tests {
             column.resize(n, 0.0);
         }
         workforce.match_quality.resize(n, 0.0);
-        workforce.leaves_at.resize(n, crate::mechanisms::exits::NEVER_LEAVES);
+        workforce.leaves_at.resize(n, crate::model::workforce::NEVER_LEAVES);
         workforce.occupied = vec![false; n];
         workforce.id = vec![0; n];
         workforce.grade = vec![0; n];

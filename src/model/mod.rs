@@ -29,7 +29,7 @@ pub mod targets;
 pub mod workforce;
 
 use crate::config::{Arm, Config, Promotion};
-use crate::mechanisms::exits::{self, ExitRules};
+use crate::mechanisms::exits;
 use crate::mechanisms::hiring::{self, Recruitment};
 use crate::mechanisms::promotion;
 use crate::metrics::{STEP_METRICS, StepMetric, StepRow};
@@ -37,7 +37,7 @@ use crate::org::Org;
 use crate::rng::{Stream, TrialRng, stream_rng};
 use behaviour::{Behaviour, Observed, Pass};
 use events::{Event, EventKind, EventLog, Ranks, TeamHistory};
-use workforce::Workforce;
+use workforce::{ExitRules, Workforce};
 
 /// What every trial of a scenario shares, computed once.
 #[derive(Debug, Clone)]

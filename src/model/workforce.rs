@@ -6,9 +6,57 @@
 //! skill 0, so level sums need no occupancy test, and every level keeps the list of
 //! its open positions, so filling vacancies never scans for them.
 
-use crate::mechanisms::exits::{ExitRules, NEVER_LEAVES};
 use crate::model::scratch::Scratch;
 use crate::org::Org;
+
+/// The exit rules of a scenario (docs/model.md §7.1, applied by
+/// [`crate::mechanisms::exits`]): kept with the workforce, which decides each
+/// holder's leaving step by them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExitRules {
+    /// An employee older than this, in steps, retires.
+    pub retirement_age: f64,
+    /// An employee with skill below this is dismissed; `f64::NEG_INFINITY` for none.
+    pub dismissal_threshold: f64,
+}
+
+impl ExitRules {
+    /// Rules under which nobody ever leaves (a workforce's until a world sets its own).
+    pub const NEVER: Self = Self { retirement_age: f64::INFINITY, dismissal_threshold: f64::NEG_INFINITY };
+
+    /// The step at whose start a holder born at `born` with `skill`, placed at step
+    /// `now`, leaves: the next step if their skill is below the threshold, else the
+    /// first step `s` after `now` at which they are older than the retirement age
+    /// (`born < s - retirement_age`, the very comparison of [`crate::mechanisms::exits::age_and_depart`], so the
+    /// step is exact in floating point); [`NEVER_LEAVES`] if that is out of reach.
+    /// Skill and birth change only at a hire or a promotion, so the step is decided
+    /// then and the per-step search for leavers reads one column.
+    pub fn leaving_step(self, now: f64, born: f64, skill: f64) -> u32 {
+        let next = now + 1.0;
+        if skill < self.dismissal_threshold {
+            return next as u32;
+        }
+        let retires = |step: f64| born < step - self.retirement_age;
+        let estimate = born + self.retirement_age;
+        if estimate >= f64::from(NEVER_LEAVES - 2) {
+            return NEVER_LEAVES;
+        }
+        // The comparison is monotone in the step: walk from the estimate to the first
+        // step that passes it, a step or two either way, so truncating the estimate
+        // (rather than `floor`, a library call on plain x86-64) is close enough.
+        let mut step = (estimate as i64 as f64).max(next);
+        while !retires(step) {
+            step += 1.0;
+        }
+        while step > next && retires(step - 1.0) {
+            step -= 1.0;
+        }
+        step as u32
+    }
+}
+
+/// The leaving step of a vacancy, or of a holder who never leaves within reach.
+pub const NEVER_LEAVES: u32 = u32::MAX;
 
 /// Who holds which position, and their traits.
 #[derive(Debug, Clone, PartialEq)]
@@ -485,4 +533,33 @@ pub struct Ranking {
     pub(crate) coins: Vec<bool>,
     pub(crate) tied: Vec<usize>,
     pub(crate) slots: Vec<usize>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The leaving step is the first step after placement at which the rule of
+    /// [`age_and_depart`] holds, found by trying every step: over fractional births
+    /// and retirement ages (monthly steps of ages in years), whose sums round.
+    #[test]
+    fn the_leaving_step_is_the_first_step_the_rule_holds() {
+        let mut rng = crate::rng::stream_rng(5, crate::rng::Stream::Initial);
+        for case in 0..20_000 {
+            let retirement_age =
+                (crate::rng::uniform01(&mut rng) * 100.0 + 1.0) * [1.0, 12.0, 52.0][case % 3];
+            let rules = ExitRules { retirement_age, dismissal_threshold: 4.0 };
+            let now = (crate::rng::uniform01(&mut rng) * 500.0).floor();
+            let born = now - crate::rng::uniform01(&mut rng) * retirement_age * 1.1;
+            let skill = crate::rng::uniform01(&mut rng) * 10.0;
+            let expected = if skill < 4.0 {
+                now + 1.0
+            } else {
+                (1..).map(|k| now + f64::from(k)).find(|&s| born < s - retirement_age).unwrap()
+            };
+            let step = rules.leaving_step(now, born, skill);
+            assert_eq!(f64::from(step), expected, "born {born}, retirement {retirement_age}, now {now}");
+        }
+        assert_eq!(ExitRules::NEVER.leaving_step(3.0, -40.0, 0.0), NEVER_LEAVES);
+    }
 }
