@@ -1,12 +1,12 @@
 //! The estimate of a run's peak memory, checked before it starts (`--max-memory`).
 
 use crate::config::Config;
-use crate::metrics::{StepMetric, StepRow, TrialMetric, TrialRow};
+use crate::metrics::{StepMetric, TrialMetric, TrialRow};
 use crate::model::events::Event;
 use crate::stats::{Accumulator, PairedDifference, Summary, Window};
 
 use super::totals::SERIES_WINDOW;
-use super::{Comparison, EventSelection, LEAD_CHUNKS, arms_side_by_side, chunk_size};
+use super::{Comparison, EventSelection, LEAD_CHUNKS, SeriesBuffers, arms_side_by_side, chunk_size};
 
 /// An estimate, in bytes, of the peak memory of a run of `config` on `threads`
 /// worker threads, meant to be within a factor of two of what the run takes.
@@ -42,13 +42,7 @@ pub fn memory_estimate(config: &Config, threads: usize) -> u64 {
     let workforce = workforce_bytes(config);
     // A chunk's series buffers: the running trial's rows, and every trial's
     // observed metrics waiting for the fold.
-    let steps = u64::from(config.steps) + 1;
-    let series_buffer = steps.saturating_mul(size_of::<StepRow>() as u64).saturating_add(
-        steps
-            .saturating_mul(observed_steps.len() as u64)
-            .saturating_mul(chunk)
-            .saturating_mul(size_of::<f64>() as u64),
-    );
+    let series_buffer = SeriesBuffers::bytes(config, chunk);
     // Each trial's initial workforce, and under a shared burn-in its state at the
     // end of it; and the workforce under way.
     let shared = u64::from(config.shares_burn_in());

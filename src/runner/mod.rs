@@ -277,11 +277,22 @@ struct SeriesBuffers {
 
 impl SeriesBuffers {
     fn new(config: &Config, chunk: usize) -> Self {
-        let rows = config.steps as usize + 1;
-        Self {
-            rows: vec![[0.0; STEP_METRICS]; rows],
-            folded: vec![0.0; rows * config.step_metrics().len() * chunk],
-        }
+        let (rows, folded) = Self::lengths(config, chunk as u64);
+        Self { rows: vec![[0.0; STEP_METRICS]; rows as usize], folded: vec![0.0; folded as usize] }
+    }
+
+    /// The lengths of the two buffers for a chunk of `chunk` trials: a row per
+    /// step, and a value per step, observed metric and trial.
+    fn lengths(config: &Config, chunk: u64) -> (u64, u64) {
+        let rows = u64::from(config.steps) + 1;
+        (rows, rows.saturating_mul(config.step_metrics().len() as u64).saturating_mul(chunk))
+    }
+
+    /// The bytes [`SeriesBuffers::new`] allocates for a chunk of `chunk` trials.
+    fn bytes(config: &Config, chunk: u64) -> u64 {
+        let (rows, folded) = Self::lengths(config, chunk);
+        rows.saturating_mul(size_of::<StepRow>() as u64)
+            .saturating_add(folded.saturating_mul(size_of::<f64>() as u64))
     }
 }
 
