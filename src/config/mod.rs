@@ -177,6 +177,12 @@ impl Arm {
     pub fn display_name(&self) -> &str {
         self.label.as_deref().unwrap_or(&self.name)
     }
+
+    /// The arm's levers alone, without its name and label, which only show: two
+    /// arms with the same levers run the same trials.
+    pub fn levers(&self) -> Self {
+        Self { name: String::new(), label: None, ..self.clone() }
+    }
 }
 
 /// Whose levers an arm's burn-in runs under.

@@ -120,31 +120,20 @@ impl<'c> World<'c> {
     }
 
     /// Runs the burn-in of trial `trial_seed` from `initial` under the baseline
-    /// arm's levers, in `workforce`, for every arm to go on from. `keeps_teams`:
-    /// whether an arm of the trial keeps an event log, which needs the team output
-    /// of the burn-in's last year.
-    pub fn burn_in_baseline(
-        &self,
-        trial_seed: u64,
-        initial: &Workforce,
-        workforce: &mut Workforce,
-        keeps_teams: bool,
-    ) -> BurntIn {
+    /// arm's levers, for every arm to go on from. `keeps_teams`: whether an arm of
+    /// the trial keeps an event log, which needs the team output of the burn-in's
+    /// last year.
+    pub fn burn_in_baseline(&self, trial_seed: u64, initial: &Workforce, keeps_teams: bool) -> BurntIn {
         let baseline = &self.config.arms[self.config.baseline];
         // Nothing of the burn-in is logged; the log only watches the teams.
         let mut unlogged = Vec::new();
         let events = keeps_teams.then_some(&mut unlogged);
-        let mut trial = Trial::start(self, baseline, trial_seed, initial, workforce, events);
+        let mut workforce = Workforce::vacant(&self.org);
+        let mut trial = Trial::start(self, baseline, trial_seed, initial, &mut workforce, events);
         let row = trial.burn_in();
-        BurntIn {
-            workforce: trial.workforce.clone(),
-            streams: trial.streams.clone(),
-            step: trial.step,
-            initial: trial.initial,
-            row,
-            teams: trial.log.teams().clone(),
-            keeps_teams,
-        }
+        let teams = trial.log.teams().clone();
+        let Trial { streams, step, initial: observed, .. } = trial;
+        BurntIn { workforce, streams, step, initial: observed, row, teams, keeps_teams }
     }
 
     /// Steps per simulated year, the clock's unit conversion.
@@ -930,8 +919,7 @@ mod tests {
             let mut events = Vec::new();
             let log = logged.then_some(&mut events);
             if config.shares_burn_in() {
-                let mut working = Workforce::vacant(&world.org);
-                let burnt = world.burn_in_baseline(6, &initial, &mut working, logged);
+                let burnt = world.burn_in_baseline(6, &initial, logged);
                 run_arm_from(&world, &config.arms[arm], &burnt, &mut workforce, &mut series, log);
             } else {
                 run_arm(&world, &config.arms[arm], 6, &initial, &mut workforce, &mut series, log);

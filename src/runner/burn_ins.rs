@@ -78,10 +78,7 @@ impl BurnIns {
     /// configurations of one history share their trials' states.
     pub fn history_of(config: &Config) -> String {
         let mut history = config.clone();
-        let mut baseline = config.arms[config.baseline].clone();
-        baseline.name = String::new();
-        baseline.label = None;
-        history.arms = vec![baseline];
+        history.arms = vec![config.arms[config.baseline].levers()];
         history.baseline = 0;
         history.trials = 1;
         serde_json::to_string(&history).expect("a configuration serialises")

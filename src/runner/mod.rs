@@ -628,37 +628,37 @@ fn run_chunk(
             None => world,
         }
     };
+    // Each trial's initial workforce; or, under `burn_in_levers = "baseline"`, its
+    // burn-in under the baseline's levers, once, for every arm to go on from
+    // (whichever arms this chunk runs), unless a store of them from an earlier run
+    // holds it already (and then the initial workforce is not needed either).
+    let state_bytes = memory::workforce_bytes(config);
+    let mut burnt: Vec<Option<Arc<BurntIn>>> = Vec::with_capacity(outcomes.len());
     for (outcome, initial) in outcomes.iter().zip(initial.iter_mut()) {
         let world = world_of(outcome.trial);
-        guard(outcome, || world.draw_initial_workforce(outcome.seed, initial))?;
+        if !world.config.shares_burn_in() {
+            guard(outcome, || world.draw_initial_workforce(outcome.seed, initial))?;
+            burnt.push(None);
+            continue;
+        }
+        let keeps_teams =
+            keep_events.is_some_and(|selection| arms.iter().any(|&arm| selection.keeps(outcome.trial, arm)));
+        let state = match keep.burn_ins.and_then(|kept| kept.get(outcome.trial, keeps_teams)) {
+            Some(state) => state,
+            None => {
+                let state = Arc::new(guard(outcome, || {
+                    world.draw_initial_workforce(outcome.seed, initial);
+                    world.burn_in_baseline(outcome.seed, initial, keeps_teams)
+                })?);
+                if let Some(kept) = keep.burn_ins {
+                    kept.keep(outcome.trial, &state, state_bytes);
+                }
+                state
+            }
+        };
+        burnt.push(Some(state));
     }
     let initial = &initial[..outcomes.len()];
-    // Under `burn_in_levers = "baseline"`, each trial's burn-in under the baseline's
-    // levers, once, for every arm to go on from (whichever arms this chunk runs).
-    // A store of them from an earlier run may hold them already.
-    let state_bytes = memory::workforce_bytes(config);
-    let burnt: Vec<Option<Arc<BurntIn>>> = outcomes
-        .iter()
-        .zip(initial)
-        .map(|(outcome, initial)| {
-            let world = world_of(outcome.trial);
-            if !world.config.shares_burn_in() {
-                return Ok(None);
-            }
-            let keeps_teams = keep_events
-                .is_some_and(|selection| arms.iter().any(|&arm| selection.keeps(outcome.trial, arm)));
-            if let Some(state) = keep.burn_ins.and_then(|kept| kept.get(outcome.trial, keeps_teams)) {
-                return Ok(Some(state));
-            }
-            let state = Arc::new(guard(outcome, || {
-                world.burn_in_baseline(outcome.seed, initial, workforce, keeps_teams)
-            })?);
-            if let Some(kept) = keep.burn_ins {
-                kept.keep(outcome.trial, &state, state_bytes);
-            }
-            Ok(Some(state))
-        })
-        .collect::<Result<_, RunError>>()?;
     let chunk = Chunk {
         world_of: &world_of,
         frame: &config.frame(),
@@ -712,6 +712,7 @@ struct Chunk<'c, 'w, W: Fn(u64) -> &'w World<'w>> {
     frame: &'c crate::metrics::Frame,
     observed: &'static [StepMetric],
     outcomes: &'c [TrialOutcome],
+    /// Each trial's initial workforce, where `burnt` is `None` (else not drawn).
     initial: &'c [Workforce],
     /// Per trial, the baseline's burn-in every arm goes on from, under
     /// `burn_in_levers = "baseline"`; else `None`, and each arm starts from `initial`.

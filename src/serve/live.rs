@@ -828,17 +828,11 @@ fn adopt(inner: &mut Inner, key: &str, state: &str) -> Option<u64> {
 /// another arm's setting runs nothing. Under a shared burn-in every arm goes on
 /// from the baseline's, so the baseline's levers are part of every arm's key.
 fn arm_key(config: &Config, arm: usize, range: &std::ops::Range<u64>) -> String {
-    let levers_of = |arm: usize| {
-        let mut levers = config.arms[arm].clone();
-        levers.name = String::new();
-        levers.label = None;
-        levers
-    };
     let mut alone = config.clone();
-    alone.arms = vec![levers_of(arm)];
+    alone.arms = vec![config.arms[arm].levers()];
     alone.baseline = 0;
     if config.shares_burn_in() {
-        alone.arms.push(levers_of(config.baseline));
+        alone.arms.push(config.arms[config.baseline].levers());
         alone.baseline = 1;
     }
     format!("{}..{} {} {}", range.start, range.end, crate::model::reads_traits(config), key_of(&alone))
